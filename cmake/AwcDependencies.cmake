@@ -1,0 +1,28 @@
+# Third-party dependencies, all from Debian packages (scripts/install-deps.sh).
+find_package(Threads REQUIRED)
+find_package(fmt REQUIRED)
+find_package(nlohmann_json 3 REQUIRED)
+find_package(CURL REQUIRED)
+find_package(SQLite3 REQUIRED)
+find_package(PkgConfig REQUIRED)
+
+# ANTLR: the runtime's CMake package has no include dirs; add them as SYSTEM so the
+# headers' -Wattributes noise stays out of our warnings.
+find_package(antlr4-runtime REQUIRED)
+find_program(ANTLR4_TOOL antlr4 REQUIRED)
+set(ANTLR4_INCLUDE_DIR /usr/include/antlr4-runtime)
+
+# LLVM ADT and SourceMgr live in LLVMSupport.
+find_package(LLVM 14 REQUIRED CONFIG)
+add_library(awc_llvm INTERFACE)
+target_include_directories(awc_llvm SYSTEM INTERFACE ${LLVM_INCLUDE_DIRS})
+target_compile_definitions(awc_llvm INTERFACE ${LLVM_DEFINITIONS})
+llvm_map_components_to_libnames(AWC_LLVM_LIBS support)
+target_link_libraries(awc_llvm INTERFACE ${AWC_LLVM_LIBS})
+
+pkg_check_modules(XXHASH REQUIRED IMPORTED_TARGET libxxhash)
+
+if(AWC_BUILD_TESTS)
+  find_package(Catch2 2 REQUIRED)
+  include(Catch)
+endif()

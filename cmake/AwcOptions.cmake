@@ -1,0 +1,29 @@
+# Compiler flags shared by every awc target: warnings on, sanitizers on request.
+add_library(awc_options INTERFACE)
+target_compile_options(awc_options INTERFACE -Wall -Wextra -Wno-missing-field-initializers)
+if(AWC_SANITIZE)
+  target_compile_options(awc_options INTERFACE -fsanitize=${AWC_SANITIZE} -fno-omit-frame-pointer)
+  target_link_options(awc_options INTERFACE -fsanitize=${AWC_SANITIZE})
+endif()
+
+# awc_add_library(name SOURCES... [DEPS ...] [PRIVATE_DEPS ...])
+# One static library per folder, public headers under include/awc/.
+function(awc_add_library name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;PRIVATE_DEPS" ${ARGN})
+  add_library(${name} STATIC ${ARG_SOURCES})
+  target_include_directories(${name} PUBLIC
+    $<BUILD_INTERFACE:${AWC_INCLUDE_DIR}> $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
+  target_link_libraries(${name} PUBLIC ${ARG_DEPS} PRIVATE awc_options ${ARG_PRIVATE_DEPS})
+  set_target_properties(${name} PROPERTIES POSITION_INDEPENDENT_CODE ON)
+endfunction()
+
+# awc_add_test(name SOURCES... [DEPS ...]) — one Catch2 binary per module, every case
+# visible to ctest.
+function(awc_add_test name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES} ${AWC_SOURCE_DIR}/tests/catch_main.cpp)
+  target_link_libraries(${name} PRIVATE awc_options Catch2::Catch2 ${ARG_DEPS})
+  target_compile_definitions(${name} PRIVATE
+    AWC_SOURCE_DIR="${AWC_SOURCE_DIR}" AWC_BINARY_DIR="${CMAKE_BINARY_DIR}")
+  catch_discover_tests(${name} TEST_PREFIX "${name}:" PROPERTIES TIMEOUT 120)
+endfunction()
