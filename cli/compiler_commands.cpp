@@ -1,0 +1,214 @@
+// `awc build`, `awc check`, `awc graph`, `awc explain`: thin wrappers over the driver.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "awc/compiler/driver.h"
+#include "awc/plan/emit.h"
+#include "commands.h"
+
+namespace awc::cli {
+namespace {
+
+struct CommonFlags {
+  std::string optLevel = "2";
+  std::vector<std::string> fFlags; // -fno-<pass>
+  std::string workflow;
+  std::string color = "auto";
+  bool noWarnings = false;
+};
+
+void addCommonFlags(CLI::App* cmd, CommonFlags& f) {
+  cmd->add_option("-O", f.optLevel, "optimisation level: 0 (as written, sequential), 1 (parallel), 2 (all passes)")
+      ->check(CLI::IsMember({"0", "1", "2"}));
+  cmd->add_option("-f", f.fFlags, "-fno-<pass> turns one pass off (see `awc explain`)");
+  cmd->add_option("--workflow", f.workflow, "which workflow to compile when a file has several");
+  cmd->add_option("--color", f.color, "colour diagnostics: auto, always, never")
+      ->check(CLI::IsMember({"auto", "always", "never"}));
+  cmd->add_flag("-w,--no-warnings", f.noWarnings, "do not report warnings");
+}
+
+bool useColor(const std::string& mode) {
+  if (mode == "always") return true;
+  if (mode == "never" || std::getenv("NO_COLOR")) return false;
+  return isatty(STDERR_FILENO) != 0;
+}
+
+// Turns the flags into options; prints the problem and returns false on a usage error.
+bool toOptions(const CommonFlags& f, CompileOptions& o) {
+  o.optLevel = std::stoi(f.optLevel);
+  o.workflow = f.workflow;
+  o.warnings = !f.noWarnings;
+  for (const std::string& flag : f.fFlags) {
+    if (flag.rfind("no-", 0) != 0 || !passes::isKnownPass(flag.substr(3))) {
+      std::string known;
+      for (const auto& p : passes::allPasses()) known += fmt::format(" -fno-{}", p.name);
+      std::fprintf(stderr, "awc: unknown flag '-f%s'; known:%s\n", flag.c_str(), known.c_str());
+      return false;
+    }
+    o.disabledPasses.insert(flag.substr(3));
+  }
+  return true;
+}
+
+void printDiagnostics(const Compilation& c, const CommonFlags& f) {
+  RenderOptions r;
+  r.color = useColor(f.color);
+  std::string text = renderAll(*c.diags, r);
+  std::fputs(text.c_str(), stderr);
+}
+
+bool writeFile(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+  out.close();
+  if (!out) {
+    std::fprintf(stderr, "awc: cannot write '%s'\n", path.c_str());
+    return false;
+  }
+  return true;
+}
+
+int runBuild(const std::vector<std::string>& files, const std::string& out, const std::string& emit,
+             const CommonFlags& f) {
+  CompileOptions o;
+  if (!toOptions(f, o)) return kExitUsage;
+  bool many = files.size() > 1;
+  if (many && !out.empty() && !std::filesystem::is_directory(out)) {
+    std::fprintf(stderr, "awc: with several inputs, -o must name an existing directory\n");
+    return kExitUsage;
+  }
+  int status = kExitOk;
+  for (const std::string& file : files) {
+    Compilation c = compileFile(file, o);
+    printDiagnostics(c, f);
+    if (!c.ok()) {
+      status = kExitInputErrors;
+      continue;
+    }
+    std::string text;
+    if (emit == "plan") text = plan::serialize(c.plan);
+    else if (emit == "dot") text = plan::toDot(*c.module);
+    else if (emit == "mermaid") text = plan::toMermaid(*c.module);
+    std::string target = out;
+    if (many) {
+      std::string stem = std::filesystem::path(file).stem().string() + ".plan.json";
+      target = out.empty() ? (std::filesystem::path(file).parent_path() / stem).string()
+                           : (std::filesystem::path(out) / stem).string();
+    }
+    if (target.empty() || target == "-") std::fputs(text.c_str(), stdout);
+    else if (!writeFile(target, text)) status = kExitUsage;
+  }
+  return status;
+}
+
+int runCheck(const std::vector<std::string>& files, const CommonFlags& f) {
+  CompileOptions o;
+  if (!toOptions(f, o)) return kExitUsage;
+  o.stopAfterSema = true;
+  int status = kExitOk;
+  for (const std::string& file : files) {
+    Compilation c = compileFile(file, o);
+    printDiagnostics(c, f);
+    if (c.diags->hasErrors()) status = kExitInputErrors;
+  }
+  return status;
+}
+
+std::string formatExplain(const nlohmann::json& e) {
+  std::string out = "estimates (critical path latency under the model profiles):\n";
+  out += fmt::format("  {:<6} {:>12} {:>12} {:>14} {:>14} {:>14} {:>12}\n", "level", "latency ms", "model calls",
+                     "prompt tokens", "cached tokens", "output tokens", "cost USD");
+  for (const char* level : {"O0", "O1", "O2"}) {
+    const auto& l = e["levels"][level];
+    out += fmt::format("  -{:<5} {:>12.0f} {:>12.1f} {:>14} {:>14} {:>14} {:>12.6f}\n", level,
+                       l["latency_ms"].get<double>(), l["model_calls"].get<double>(),
+                       l["prompt_tokens"].get<int64_t>(), l["cached_tokens"].get<int64_t>(),
+                       l["output_tokens"].get<int64_t>(), l["cost_usd"].get<double>());
+  }
+  double o0 = e["levels"]["O0"]["latency_ms"].get<double>();
+  double o2 = e["levels"]["O2"]["latency_ms"].get<double>();
+  if (o2 > 0) out += fmt::format("  estimated speed-up -O2 vs -O0: {:.2f}x\n", o0 / o2);
+  out += fmt::format("\npasses at -O{}:\n", e["opt_level"].get<int>());
+  for (const auto& p : e["passes"]) {
+    out += fmt::format("  {} ({} change{})\n", p["pass"].get<std::string>(), p["changes"].size(),
+                       p["changes"].size() == 1 ? "" : "s");
+    for (const auto& c : p["changes"])
+      out += fmt::format("    - {}{}\n", c["node"].get<std::string>().empty() ? "" : c["node"].get<std::string>() + ": ",
+                         c["message"].get<std::string>());
+  }
+  return out;
+}
+
+} // namespace
+
+void addCompilerCommands(CLI::App& app, CommandResult& result) {
+  // build
+  {
+    auto* cmd = app.add_subcommand("build", "compile .flow files to execution plans");
+    auto files = std::make_shared<std::vector<std::string>>();
+    auto out = std::make_shared<std::string>();
+    auto emit = std::make_shared<std::string>("plan");
+    auto flags = std::make_shared<CommonFlags>();
+    cmd->add_option("files", *files, "the .flow files")->required();
+    cmd->add_option("-o,--output", *out, "output file (a directory with several inputs); default stdout");
+    cmd->add_option("--emit", *emit, "what to write: plan, dot, mermaid")
+        ->check(CLI::IsMember({"plan", "dot", "mermaid"}));
+    addCommonFlags(cmd, *flags);
+    cmd->callback([=, &result] { result.exitCode = runBuild(*files, *out, *emit, *flags); });
+  }
+  // check
+  {
+    auto* cmd = app.add_subcommand("check", "report diagnostics only");
+    auto files = std::make_shared<std::vector<std::string>>();
+    auto flags = std::make_shared<CommonFlags>();
+    cmd->add_option("files", *files, "the .flow files")->required();
+    addCommonFlags(cmd, *flags);
+    cmd->callback([=, &result] { result.exitCode = runCheck(*files, *flags); });
+  }
+  // graph
+  {
+    auto* cmd = app.add_subcommand("graph", "print the dependency DAG");
+    auto file = std::make_shared<std::string>();
+    auto format = std::make_shared<std::string>("dot");
+    auto flags = std::make_shared<CommonFlags>();
+    cmd->add_option("file", *file, "the .flow file")->required();
+    cmd->add_option("--format", *format, "dot or mermaid")->check(CLI::IsMember({"dot", "mermaid"}));
+    addCommonFlags(cmd, *flags);
+    cmd->callback([=, &result] { result.exitCode = runBuild({*file}, "", *format, *flags); });
+  }
+  // explain
+  {
+    auto* cmd = app.add_subcommand("explain", "what each optimisation did, with estimates at -O0/-O1/-O2");
+    auto file = std::make_shared<std::string>();
+    auto json = std::make_shared<bool>(false);
+    auto flags = std::make_shared<CommonFlags>();
+    cmd->add_option("file", *file, "the .flow file")->required();
+    cmd->add_flag("--json", *json, "machine-readable output (docs/optimizations.md)");
+    addCommonFlags(cmd, *flags);
+    cmd->callback([=, &result] {
+      CompileOptions o;
+      if (!toOptions(*flags, o)) {
+        result.exitCode = kExitUsage;
+        return;
+      }
+      Compilation detail;
+      nlohmann::json e = explainJson(*file, o, &detail);
+      if (e.is_null()) {
+        printDiagnostics(detail, *flags);
+        result.exitCode = kExitInputErrors;
+        return;
+      }
+      std::string text = *json ? plan::serialize(e) : formatExplain(e);
+      std::fputs(text.c_str(), stdout);
+      result.exitCode = kExitOk;
+    });
+  }
+}
+
+} // namespace awc::cli

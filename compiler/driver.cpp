@@ -1,0 +1,85 @@
+// The compile pipeline in one visible function: parse + check (sema) → build IR → run the
+// passes for the level → emit the plan.
+#include "awc/compiler/driver.h"
+
+#include "awc/ir/builder.h"
+#include "awc/plan/emit.h"
+
+namespace awc {
+namespace {
+
+void runPipeline(Compilation& c, FileId root, const CompileOptions& options) {
+  sema::AnalyzeOptions analyze;
+  analyze.workflow = options.workflow;
+  analyze.stdlibDir = options.stdlibDir;
+  analyze.warnings = options.warnings;
+  c.program = sema::analyze(root, *c.sources, *c.diags, analyze);
+  if (c.diags->hasErrors() || !c.program || !c.program->workflow || options.stopAfterSema) {
+    c.diags->sortByLocation();
+    return;
+  }
+  c.module = ir::buildModule(*c.program, *c.sources, *c.diags);
+  if (!c.module || c.diags->hasErrors()) {
+    c.diags->sortByLocation();
+    return;
+  }
+  passes::PassContext ctx{*c.module, *c.diags, {}};
+  passes::PipelineOptions pipeline;
+  pipeline.optLevel = options.optLevel;
+  pipeline.disabled = options.disabledPasses;
+  c.reports = passes::runPipeline(ctx, pipeline);
+  c.estimate = ir::estimate(*c.module, ctx.assumptions);
+  c.plan = plan::emitPlan(*c.module, c.estimate, c.reports, *c.sources);
+  c.diags->sortByLocation();
+}
+
+} // namespace
+
+Compilation compileFile(const std::string& path, const CompileOptions& options) {
+  Compilation c;
+  std::string error;
+  std::optional<FileId> root = c.sources->addFile(path, error);
+  if (!root) {
+    c.diags->report(DiagCode::ImportNotFound, SourceRange{}, error);
+    return c;
+  }
+  runPipeline(c, *root, options);
+  return c;
+}
+
+Compilation compileSource(const std::string& name, std::string text, const CompileOptions& options) {
+  Compilation c;
+  FileId root = c.sources->addBuffer(name, std::move(text));
+  runPipeline(c, root, options);
+  return c;
+}
+
+nlohmann::json explainJson(const std::string& path, const CompileOptions& options, Compilation* detail) {
+  nlohmann::json levels = nlohmann::json::object();
+  nlohmann::json passesJson = nlohmann::json::array();
+  for (int level : {0, 1, 2}) {
+    CompileOptions o = options;
+    o.optLevel = level;
+    o.warnings = false;
+    Compilation c = compileFile(path, o);
+    if (!c.ok()) {
+      if (detail) *detail = std::move(c);
+      return nullptr;
+    }
+    levels["O" + std::to_string(level)] = {{"latency_ms", c.estimate.latencyMs},
+                                           {"model_calls", c.estimate.modelCalls},
+                                           {"prompt_tokens", c.estimate.promptTokens},
+                                           {"cached_tokens", c.estimate.cachedTokens},
+                                           {"output_tokens", c.estimate.outputTokens},
+                                           {"cost_usd", c.estimate.costUsd},
+                                           {"critical_path", c.estimate.criticalPath}};
+    if (level == options.optLevel) {
+      for (const auto& r : c.reports) passesJson.push_back(r.toJson());
+      if (detail) *detail = std::move(c);
+    }
+  }
+  return {{"awc_explain", 1}, {"levels", std::move(levels)}, {"passes", std::move(passesJson)},
+          {"opt_level", options.optLevel}};
+}
+
+} // namespace awc

@@ -1,0 +1,527 @@
+// AST → IR lowering. The algorithm:
+//  1. Collect models, ladders, tools and hosts into the module's tables.
+//  2. Create an input node per workflow parameter.
+//  3. Lower each step into one node (llm, tool, native, map) — `if` with steps becomes a
+//     branch node, guarded arm nodes and a native node that selects the taken arm's value.
+//  4. Lower `return` into the output node; derive every node's deps from the refs its
+//     expressions read (plus its guard's branch).
+#include "awc/ir/builder.h"
+
+#include <algorithm>
+#include <set>
+
+#include <llvm/Support/Casting.h>
+
+#include "awc/stdlib/eval.h"
+#include "awc/stdlib/value.h"
+#include "awc/support/latency_model.h"
+
+namespace awc::ir {
+namespace {
+
+using llvm::cast;
+using llvm::dyn_cast;
+using llvm::isa;
+
+class Builder {
+public:
+  Builder(const sema::Program& program, const SourceManager& sources, DiagnosticEngine& diags)
+      : program_(program), sources_(sources), diags_(diags) {}
+
+  std::unique_ptr<Module> build();
+
+private:
+  // Tables
+  void collectModels(Module& m);
+  void collectTools(Module& m);
+
+  // Expressions
+  Json lowerExpr(const ast::Expr* e);
+  Json constValue(const ast::ConstDecl* c);
+  std::optional<Json> evalOption(const ast::Expr* e);
+  std::vector<Segment> flattenPrompt(const ast::Expr* e);
+
+  // Steps
+  void lowerSteps(Graph& g, const std::vector<std::unique_ptr<ast::Step>>& steps,
+                  const std::string& prefix, std::optional<Guard> guard);
+  void lowerStep(Graph& g, const ast::Step& step, const std::string& id, std::optional<Guard> guard);
+  Json lowerBlockValue(Graph& g, const ast::Block& block, const std::string& prefix,
+                       std::optional<Guard> guard);
+  Json lowerIf(Graph& g, const ast::IfExpr& ifExpr, const std::string& prefix,
+               std::optional<Guard> guard);
+  void lowerLlm(Node& n, const ast::LlmExpr& llm);
+  void lowerMap(Graph& g, Node& n, const ast::Expr& e);
+  void wireDeps(Graph& g, std::set<std::string>* outerRefs);
+
+  static bool blockHasSteps(const ast::Block& b) { return !b.steps.empty(); }
+  static bool ifHasSteps(const ast::IfExpr& e);
+
+  const sema::Program& program_;
+  const SourceManager& sources_;
+  DiagnosticEngine& diags_;
+  std::map<const ast::Node*, std::string> stepIds_;
+  std::map<const ast::ConstDecl*, Json> constValues_;
+  std::set<const ast::ConstDecl*> constsInProgress_;
+  int order_ = 0;
+};
+
+bool Builder::ifHasSteps(const ast::IfExpr& e) {
+  if (blockHasSteps(e.thenBlock) || blockHasSteps(e.elseBlock)) return true;
+  if (auto* nested = dyn_cast<ast::IfExpr>(e.elseBlock.value.get())) return ifHasSteps(*nested);
+  if (auto* nested = dyn_cast<ast::IfExpr>(e.thenBlock.value.get())) return ifHasSteps(*nested);
+  return false;
+}
+
+Json Builder::constValue(const ast::ConstDecl* c) {
+  if (auto it = constValues_.find(c); it != constValues_.end()) return it->second;
+  if (!constsInProgress_.insert(c).second) {
+    diags_.report(DiagCode::ConstNotConstant, c->nameRange,
+                  "constant '" + c->name + "' depends on itself");
+    return nullptr;
+  }
+  Json value = nullptr;
+  if (c->value) {
+    stdlib::EvalResult r = stdlib::evaluateConstant(lowerExpr(c->value.get()));
+    if (r.ok())
+      value = std::move(r).value();
+    else
+      diags_.report(DiagCode::ConstNotConstant, c->value->range(),
+                    "constant '" + c->name + "' cannot be evaluated: " + r.error());
+  }
+  constsInProgress_.erase(c);
+  constValues_[c] = value;
+  return value;
+}
+
+Json Builder::lowerExpr(const ast::Expr* e) {
+  if (!e) return Json{{"lit", nullptr}};
+  switch (e->kind()) {
+  case ast::NodeKind::Literal: {
+    auto* lit = cast<ast::LiteralExpr>(e);
+    switch (lit->literalKind) {
+    case ast::LiteralExpr::Kind::Int:
+    case ast::LiteralExpr::Kind::Duration: return Json{{"lit", lit->intValue}};
+    case ast::LiteralExpr::Kind::Float: return Json{{"lit", lit->floatValue}};
+    case ast::LiteralExpr::Kind::Bool: return Json{{"lit", lit->boolValue}};
+    }
+    break;
+  }
+  case ast::NodeKind::String: {
+    auto* s = cast<ast::StringExpr>(e);
+    if (s->isPlain()) return Json{{"lit", s->plainText()}};
+    Json parts = Json::array();
+    for (const auto& p : s->parts)
+      parts.push_back(p.expr ? lowerExpr(p.expr.get()) : Json{{"lit", p.text}});
+    return Json{{"text", std::move(parts)}};
+  }
+  case ast::NodeKind::Name: {
+    auto* n = cast<ast::NameExpr>(e);
+    switch (n->binding) {
+    case ast::Binding::Input: return Json{{"ref", "input." + n->name}};
+    case ast::Binding::Step: {
+      auto it = stepIds_.find(n->target);
+      return Json{{"ref", it != stepIds_.end() ? it->second : n->name}};
+    }
+    case ast::Binding::Const:
+      return Json{{"lit", constValue(static_cast<const ast::ConstDecl*>(n->target))}};
+    case ast::Binding::MapVar:
+    case ast::Binding::ReduceVar:
+    case ast::Binding::ReduceAcc:
+    case ast::Binding::Unresolved: return Json{{"ref", n->name}};
+    }
+    break;
+  }
+  case ast::NodeKind::Field: {
+    auto* f = cast<ast::FieldExpr>(e);
+    return Json{{"field", f->field}, {"of", lowerExpr(f->base.get())}};
+  }
+  case ast::NodeKind::Index: {
+    auto* ix = cast<ast::IndexExpr>(e);
+    return Json{{"index", lowerExpr(ix->index.get())}, {"of", lowerExpr(ix->base.get())}};
+  }
+  case ast::NodeKind::Unary: {
+    auto* u = cast<ast::UnaryExpr>(e);
+    return Json{{"op", u->op == ast::UnaryOp::Neg ? "neg" : "not"},
+                {"args", Json::array({lowerExpr(u->operand.get())})}};
+  }
+  case ast::NodeKind::Binary: {
+    auto* b = cast<ast::BinaryExpr>(e);
+    // Left-deep chains (a + b + c ...) are lowered without recursing down the left spine.
+    std::vector<const ast::BinaryExpr*> spine{b};
+    while (auto* l = dyn_cast<ast::BinaryExpr>(spine.back()->lhs.get())) spine.push_back(l);
+    Json acc = lowerExpr(spine.back()->lhs.get());
+    for (auto it = spine.rbegin(); it != spine.rend(); ++it)
+      acc = Json{{"op", ast::spelling((*it)->op)},
+                 {"args", Json::array({std::move(acc), lowerExpr((*it)->rhs.get())})}};
+    return acc;
+  }
+  case ast::NodeKind::Call: {
+    auto* c = cast<ast::CallExpr>(e);
+    Json args = Json::array();
+    for (const auto& a : c->args) args.push_back(lowerExpr(a.value.get()));
+    return Json{{"call", c->callee}, {"args", std::move(args)}};
+  }
+  case ast::NodeKind::List: {
+    Json items = Json::array();
+    for (const auto& x : cast<ast::ListExpr>(e)->elements) items.push_back(lowerExpr(x.get()));
+    return Json{{"list", std::move(items)}};
+  }
+  case ast::NodeKind::Record: {
+    Json fields = Json::object();
+    for (const auto& f : cast<ast::RecordExpr>(e)->fields) fields[f.name] = lowerExpr(f.value.get());
+    return Json{{"record", std::move(fields)}};
+  }
+  case ast::NodeKind::If: {
+    auto* i = cast<ast::IfExpr>(e);
+    return Json{{"if", lowerExpr(i->cond.get())},
+                {"then", lowerExpr(i->thenBlock.value.get())},
+                {"else", lowerExpr(i->elseBlock.value.get())}};
+  }
+  default: break;
+  }
+  // llm / map / reduce inside an expression: sema rejects these (AWC4003).
+  return Json{{"lit", nullptr}};
+}
+
+std::optional<Json> Builder::evalOption(const ast::Expr* e) {
+  if (!e) return std::nullopt;
+  stdlib::EvalResult r = stdlib::evaluateConstant(lowerExpr(e));
+  if (!r.ok()) {
+    diags_.report(DiagCode::BadOptionValue, e->range(), "option value is not a constant: " + r.error());
+    return std::nullopt;
+  }
+  return std::move(r).value();
+}
+
+std::vector<Segment> Builder::flattenPrompt(const ast::Expr* e) {
+  std::vector<Segment> out;
+  auto addStatic = [&](std::string text, std::string origin) {
+    if (text.empty()) return;
+    if (!out.empty() && out.back().isStatic && out.back().origin == origin) {
+      out.back().text += text;
+      return;
+    }
+    out.push_back(Segment{true, std::move(text), nullptr, std::move(origin)});
+  };
+  auto addDynamic = [&](const ast::Expr* x) {
+    out.push_back(Segment{false, {}, Json{{"text", Json::array({lowerExpr(x)})}}, "expr"});
+  };
+  // Iterative over `+` chains; interpolation holes that name constants become static text.
+  std::vector<const ast::Expr*> stack{e};
+  while (!stack.empty()) {
+    const ast::Expr* x = stack.back();
+    stack.pop_back();
+    if (!x) continue;
+    if (auto* b = dyn_cast<ast::BinaryExpr>(x); b && b->op == ast::BinaryOp::Add) {
+      stack.push_back(b->rhs.get());
+      stack.push_back(b->lhs.get());
+    } else if (auto* s = dyn_cast<ast::StringExpr>(x)) {
+      for (const auto& p : s->parts) {
+        if (!p.expr) {
+          addStatic(p.text, "literal");
+        } else if (auto* n = dyn_cast<ast::NameExpr>(p.expr.get());
+                   n && n->binding == ast::Binding::Const) {
+          addStatic(stdlib::toText(constValue(static_cast<const ast::ConstDecl*>(n->target))),
+                    "const " + n->name);
+        } else {
+          addDynamic(p.expr.get());
+        }
+      }
+    } else if (auto* n = dyn_cast<ast::NameExpr>(x); n && n->binding == ast::Binding::Const) {
+      addStatic(stdlib::toText(constValue(static_cast<const ast::ConstDecl*>(n->target))),
+                "const " + n->name);
+    } else {
+      addDynamic(x);
+    }
+  }
+  return out;
+}
+
+void Builder::lowerLlm(Node& n, const ast::LlmExpr& llm) {
+  if (auto* model = dyn_cast_or_null<ast::ModelDecl>(llm.modelDecl)) {
+    n.model = model->name;
+  } else if (auto* ladder = dyn_cast_or_null<ast::LadderDecl>(llm.modelDecl)) {
+    n.autoLadder = ladder->name;
+    // Until right-sizing chooses, `auto` means the ladder's largest (safest) model.
+    if (!ladder->rungs.empty()) n.model = ladder->rungs.back().model;
+  }
+  for (const auto& p : llm.prompts) {
+    std::string role = p.role == ast::LlmExpr::Role::System ? "system" : "user";
+    auto it = std::find_if(n.messages.begin(), n.messages.end(),
+                           [&](const Message& m) { return m.role == role; });
+    if (it == n.messages.end()) {
+      n.messages.push_back(Message{role, {}});
+      it = n.messages.end() - 1;
+    } else {
+      it->segments.push_back(Segment{true, "\n\n", nullptr, "separator"});
+    }
+    for (auto& s : flattenPrompt(p.text.get())) it->segments.push_back(std::move(s));
+  }
+  // System first, then user, whatever the source order.
+  std::stable_sort(n.messages.begin(), n.messages.end(),
+                   [](const Message& a, const Message& b) { return a.role == "system" && b.role != "system"; });
+  for (const auto& opt : llm.options) {
+    std::optional<Json> v = evalOption(opt.value.get());
+    if (!v) continue;
+    if (opt.name == "temperature" && v->is_number()) n.options.temperature = v->get<double>();
+    else if (opt.name == "max_tokens" && v->is_number_integer()) n.options.maxTokens = v->get<int64_t>();
+    else if (opt.name == "retries" && v->is_number_integer()) n.options.retries = v->get<int64_t>();
+    else if (opt.name == "timeout" && v->is_number_integer()) n.options.timeoutMs = v->get<int64_t>();
+    else if (opt.name == "cache") {
+      if (v->is_boolean()) n.options.cacheDisabled = !v->get<bool>();
+      else if (v->is_number_integer()) n.options.cacheTtlMs = v->get<int64_t>();
+    }
+  }
+  for (const auto& f : llm.flags) {
+    if (f.name == "nofuse") n.flags.nofuse = true;
+    else if (f.name == "nocache") n.flags.nocache = true;
+    else if (f.name == "nohoist") n.flags.nohoist = true;
+    else if (f.name == "nolower") n.flags.nolower = true;
+    else if (f.name == "nospeculate") n.flags.nospeculate = true;
+  }
+  if (n.flags.nocache) n.options.cacheDisabled = true;
+}
+
+void Builder::lowerMap(Graph& g, Node& n, const ast::Expr& e) {
+  (void)g;
+  n.body = std::make_unique<Graph>();
+  const ast::Block* body = nullptr;
+  if (auto* m = dyn_cast<ast::MapExpr>(&e)) {
+    n.var = m->var;
+    n.over = lowerExpr(m->list.get());
+    body = &m->body;
+  } else {
+    auto* r = cast<ast::ReduceExpr>(&e);
+    n.var = r->var;
+    n.over = lowerExpr(r->list.get());
+    n.accName = r->acc;
+    n.accInit = lowerExpr(r->init.get());
+    body = &r->body;
+  }
+  n.bodyResult = lowerBlockValue(*n.body, *body, n.id + "/", std::nullopt);
+  std::set<std::string> outer;
+  wireDeps(*n.body, &outer);
+  std::vector<std::string> refs;
+  stdlib::collectRefs(n.bodyResult, refs);
+  for (auto& r : refs)
+    if (!n.body->find(r)) outer.insert(r);
+  outer.erase(n.var);
+  if (!n.accName.empty()) outer.erase(n.accName);
+  // Outer refs become the map node's own inputs, recorded in `expr` so deps see them.
+  n.expr = Json::array();
+  for (const auto& r : outer) n.expr.push_back(Json{{"ref", r}});
+}
+
+Json Builder::lowerBlockValue(Graph& g, const ast::Block& block, const std::string& prefix,
+                              std::optional<Guard> guard) {
+  lowerSteps(g, block.steps, prefix, guard);
+  if (auto* nested = dyn_cast_or_null<ast::IfExpr>(block.value.get()); nested && ifHasSteps(*nested))
+    return lowerIf(g, *nested, prefix, guard);
+  return lowerExpr(block.value.get());
+}
+
+Json Builder::lowerIf(Graph& g, const ast::IfExpr& ifExpr, const std::string& prefix,
+                      std::optional<Guard> guard) {
+  Node& cond = g.add(prefix + "if", NodeKind::Branch, ifExpr.cond ? ifExpr.cond->range() : ifExpr.range());
+  cond.sourceOrder = order_++;
+  cond.guard = guard;
+  cond.expr = lowerExpr(ifExpr.cond.get());
+  cond.type = ifExpr.cond ? ifExpr.cond->type : nullptr;
+  NodeIndex branch = cond.index;
+  Json thenValue = lowerBlockValue(g, ifExpr.thenBlock, prefix + "then/", Guard{branch, 0});
+  Json elseValue = lowerBlockValue(g, ifExpr.elseBlock, prefix + "else/", Guard{branch, 1});
+  return Json{{"if", Json{{"ref", g.nodes[branch]->id}}}, {"then", std::move(thenValue)},
+              {"else", std::move(elseValue)}};
+}
+
+void Builder::lowerSteps(Graph& g, const std::vector<std::unique_ptr<ast::Step>>& steps,
+                         const std::string& prefix, std::optional<Guard> guard) {
+  for (const auto& s : steps) stepIds_[s.get()] = prefix + s->name;
+  for (const auto& s : steps) lowerStep(g, *s, prefix + s->name, guard);
+}
+
+void Builder::lowerStep(Graph& g, const ast::Step& step, const std::string& id,
+                        std::optional<Guard> guard) {
+  const ast::Expr* value = step.value.get();
+  auto make = [&](NodeKind kind) -> Node& {
+    Node& n = g.add(id, kind, step.range());
+    n.sourceOrder = order_++;
+    n.guard = guard;
+    n.type = step.type ? step.type : (value ? value->type : nullptr);
+    return n;
+  };
+  if (auto* llm = dyn_cast_or_null<ast::LlmExpr>(value)) {
+    lowerLlm(make(NodeKind::Llm), *llm);
+  } else if (auto* call = dyn_cast_or_null<ast::CallExpr>(value);
+             call && call->target == ast::CallExpr::Target::Tool) {
+    Node& n = make(NodeKind::Tool);
+    n.tool = call->callee;
+    auto* tool = dyn_cast_or_null<ast::ToolDecl>(call->tool);
+    size_t position = 0;
+    for (const auto& a : call->args) {
+      std::string name = a.name;
+      if (name.empty() && tool && position < tool->params.size()) name = tool->params[position]->name;
+      ++position;
+      n.args[name] = lowerExpr(a.value.get());
+    }
+    if (tool) // defaults for omitted parameters
+      for (const auto& p : tool->params)
+        if (!n.args.count(p->name) && p->defaultValue) n.args[p->name] = lowerExpr(p->defaultValue.get());
+  } else if (value && (isa<ast::MapExpr>(value) || isa<ast::ReduceExpr>(value))) {
+    Node& n = make(NodeKind::Map);
+    lowerMap(g, n, *value);
+  } else if (auto* ifExpr = dyn_cast_or_null<ast::IfExpr>(value); ifExpr && ifHasSteps(*ifExpr)) {
+    Json selected = lowerIf(g, *ifExpr, id + "/", guard);
+    Node& n = make(NodeKind::Native);
+    n.expr = std::move(selected);
+  } else {
+    Node& n = make(NodeKind::Native);
+    n.expr = lowerExpr(value);
+  }
+}
+
+void Builder::wireDeps(Graph& g, std::set<std::string>* outerRefs) {
+  for (auto& np : g.nodes) {
+    Node& n = *np;
+    std::vector<std::string> refs;
+    stdlib::collectRefs(n.expr, refs);
+    stdlib::collectRefs(n.over, refs);
+    stdlib::collectRefs(n.accInit, refs);
+    for (const auto& [name, arg] : n.args) stdlib::collectRefs(arg, refs);
+    for (const auto& m : n.messages)
+      for (const auto& s : m.segments)
+        if (!s.isStatic) stdlib::collectRefs(s.expr, refs);
+    std::set<NodeIndex> deps;
+    for (const auto& r : refs) {
+      auto it = g.byId.find(r);
+      if (it != g.byId.end() && it->second != n.index)
+        deps.insert(it->second);
+      else if (outerRefs && it == g.byId.end())
+        outerRefs->insert(r);
+    }
+    if (n.guard) deps.insert(n.guard->branch);
+    n.deps.assign(deps.begin(), deps.end());
+  }
+}
+
+void Builder::collectModels(Module& m) {
+  std::vector<const ast::ModelDecl*> decls;
+  for (const auto& entry : program_.models) decls.push_back(entry.second);
+  std::sort(decls.begin(), decls.end(), [](auto* a, auto* b) { return a->name < b->name; });
+  for (const ast::ModelDecl* d : decls) {
+    ModelInfo info;
+    info.id = d->name;
+    info.provider = d->provider;
+    info.name = d->modelName;
+    std::optional<std::string> sizeClass;
+    std::optional<double> ttft, tps;
+    for (const auto& opt : d->options) {
+      std::optional<Json> v = evalOption(opt.value.get());
+      if (!v) continue;
+      auto num = [&] { return v->is_number() ? v->get<double>() : 0.0; };
+      auto integer = [&] { return v->is_number_integer() ? v->get<int64_t>() : int64_t(0); };
+      if (opt.name == "endpoint" && v->is_string()) info.endpoint = v->get<std::string>();
+      else if (opt.name == "key_env" && v->is_string()) info.keyEnv = v->get<std::string>();
+      else if (opt.name == "price_in") info.priceIn = num();
+      else if (opt.name == "price_out") info.priceOut = num();
+      else if (opt.name == "cached_price_in") info.cachedPriceIn = num();
+      else if (opt.name == "context") info.context = integer();
+      else if (opt.name == "max_concurrency") info.maxConcurrency = integer();
+      else if (opt.name == "rpm") info.rpm = integer();
+      else if (opt.name == "tpm") info.tpm = integer();
+      else if (opt.name == "size" && v->is_string()) sizeClass = v->get<std::string>();
+      else if (opt.name == "ttft_ms") ttft = num();
+      else if (opt.name == "tokens_per_s") tps = num();
+    }
+    ModelProfile profile = sizeClass ? defaultProfile(*sizeClass) : profileForModelName(info.name);
+    if (!sizeClass) {
+      // Recover the class the name heuristic chose, for explain and right-sizing.
+      for (const char* cls : {"small", "medium", "large"})
+        if (defaultProfile(cls).decodeTokensPerSec == profile.decodeTokensPerSec &&
+            defaultProfile(cls).ttftBaseMs == profile.ttftBaseMs)
+          sizeClass = cls;
+    }
+    info.sizeClass = sizeClass.value_or("large");
+    info.ttftBaseMs = ttft.value_or(profile.ttftBaseMs);
+    info.prefillMsPerToken = profile.prefillMsPerToken;
+    info.decodeTokensPerSec = tps.value_or(profile.decodeTokensPerSec);
+    if (info.cachedPriceIn < 0) info.cachedPriceIn = info.priceIn * profile.cachedInputCostFactor;
+    m.models.push_back(std::move(info));
+  }
+  for (const auto& entry : program_.ladders) {
+    std::vector<std::string> rungs;
+    for (const auto& r : entry.second->rungs) rungs.push_back(r.model);
+    m.ladders[entry.first().str()] = std::move(rungs);
+  }
+}
+
+void Builder::collectTools(Module& m) {
+  std::vector<const ast::ToolDecl*> decls;
+  for (const auto& entry : program_.tools) decls.push_back(entry.second);
+  std::sort(decls.begin(), decls.end(), [](auto* a, auto* b) { return a->name < b->name; });
+  for (const ast::ToolDecl* d : decls) {
+    ToolInfo info;
+    info.id = d->name;
+    info.impl = d->impl == ast::ToolDecl::Impl::Http ? "http" : "host";
+    info.method = d->method;
+    info.url = d->url;
+    for (const auto& p : d->params) info.params.emplace_back(p->name, p->type);
+    info.result = d->result;
+    // Without a declaration, only an HTTP GET is assumed free of side effects.
+    info.effect = (d->impl == ast::ToolDecl::Impl::Http && d->method == "GET") ? "idempotent" : "side_effect";
+    for (const auto& opt : d->options) {
+      if (opt.name == "effect") {
+        if (auto* n = dyn_cast_or_null<ast::NameExpr>(opt.value.get())) info.effect = n->name;
+        continue;
+      }
+      std::optional<Json> v = evalOption(opt.value.get());
+      if (!v) continue;
+      if (opt.name == "cache") {
+        if (v->is_boolean()) info.cacheTtlMs = v->get<bool>() ? 0 : -1;
+        else if (v->is_number_integer()) info.cacheTtlMs = v->get<int64_t>();
+      } else if (opt.name == "timeout" && v->is_number_integer()) info.timeoutMs = v->get<int64_t>();
+      else if (opt.name == "retries" && v->is_number_integer()) info.retries = v->get<int64_t>();
+      else if (opt.name == "description" && v->is_string()) info.description = v->get<std::string>();
+    }
+    m.tools.push_back(std::move(info));
+  }
+  m.hosts = program_.hosts;
+}
+
+std::unique_ptr<Module> Builder::build() {
+  const ast::WorkflowDecl* wf = program_.workflow;
+  if (!wf) return nullptr;
+  auto m = std::make_unique<Module>();
+  m->workflow = wf->name;
+  m->sourceName = std::string(sources_.name(wf->range().file));
+  m->resultType = wf->resultTypeResolved;
+  collectModels(*m);
+  collectTools(*m);
+  Graph& g = m->graph;
+  for (const auto& p : wf->params) {
+    Node& n = g.add("input." + p->name, NodeKind::Input, p->range());
+    n.sourceOrder = order_++;
+    n.type = p->type;
+    if (p->defaultValue) {
+      stdlib::EvalResult r = stdlib::evaluateConstant(lowerExpr(p->defaultValue.get()));
+      if (r.ok()) n.defaultValue = std::move(r).value();
+    }
+    m->inputs.emplace_back(p->name, p->type);
+  }
+  lowerSteps(g, wf->steps, "", std::nullopt);
+  Node& out = g.add("output", NodeKind::Output, wf->result ? wf->result->range() : wf->returnRange);
+  out.sourceOrder = order_++;
+  out.expr = lowerExpr(wf->result.get());
+  out.type = wf->resultTypeResolved;
+  wireDeps(g, nullptr);
+  return m;
+}
+
+} // namespace
+
+std::unique_ptr<Module> buildModule(const sema::Program& program, const SourceManager& sources,
+                                    DiagnosticEngine& diags) {
+  return Builder(program, sources, diags).build();
+}
+
+} // namespace awc::ir

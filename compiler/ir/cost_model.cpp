@@ -1,0 +1,230 @@
+// Plan estimates. The algorithm:
+//  1. Per node: prompt tokens (static text through the shared tokenizer, dynamic parts by
+//     type), output tokens (bounded by max_tokens), latency and cost from the model profile.
+//  2. Walk nodes in topological order (or one at a time in sequential mode), starting each
+//     when its deps finish; an llm node whose static prompt prefix was already sent to the
+//     same model by a node finished before it starts gets those tokens as cached (rounded
+//     down to whole cache blocks), which shortens its prefill and cuts its cost.
+//  3. The latest finish is the plan's latency; following the latest-finishing dep backwards
+//     gives the critical path; the longest path to the end gives each node's priority.
+#include "awc/ir/cost_model.h"
+
+#include <algorithm>
+#include <unordered_map>
+
+#include "awc/sema/type.h"
+#include "awc/support/latency_model.h"
+#include "awc/support/tokenizer.h"
+
+namespace awc::ir {
+
+int64_t estimateValueTokens(const sema::Type* type, const CostAssumptions& a) {
+  using K = sema::Type::Kind;
+  if (!type) return a.dynamicStringTokens;
+  switch (type->kind()) {
+  case K::String: return a.dynamicStringTokens;
+  case K::Int: return 3;
+  case K::Float: return 4;
+  case K::Bool: return 2;
+  case K::Duration: return 3;
+  case K::Enum: {
+    size_t longest = 1;
+    for (const auto& m : type->members()) longest = std::max(longest, approxTokenCount(m));
+    return static_cast<int64_t>(longest) + 2; // quotes
+  }
+  case K::Record: {
+    int64_t total = 2;
+    for (const auto& f : type->fields())
+      total += static_cast<int64_t>(approxTokenCount(f.name)) + 3 + estimateValueTokens(f.type, a);
+    return total;
+  }
+  case K::List: return 2 + a.mapFanout * (estimateValueTokens(type->element(), a) + 1);
+  case K::Error: return 1;
+  }
+  return 1;
+}
+
+int64_t estimateOutputTokens(const Node& node, const CostAssumptions& a) {
+  int64_t byType = (node.type && node.type->kind() == sema::Type::Kind::String)
+                       ? a.freeTextOutputTokens
+                       : estimateValueTokens(node.type, a);
+  if (!node.fused.empty()) {
+    byType = 2;
+    for (const auto& part : node.fused)
+      byType += static_cast<int64_t>(approxTokenCount(part.field)) + 3 +
+                (part.type && part.type->kind() == sema::Type::Kind::String ? a.freeTextOutputTokens
+                                                                            : estimateValueTokens(part.type, a));
+  }
+  if (node.options.maxTokens) byType = std::min(byType, *node.options.maxTokens);
+  return std::max<int64_t>(byType, 1);
+}
+
+namespace {
+
+/// The static text a prompt starts with (what a prefix cache can reuse), and its total size.
+struct PromptShape {
+  std::string staticPrefix;
+  int64_t totalTokens = 0;
+};
+
+PromptShape shapeOf(const Node& n, const CostAssumptions& a) {
+  PromptShape shape;
+  bool inPrefix = true;
+  for (const auto& m : n.messages) {
+    for (const auto& s : m.segments) {
+      if (s.isStatic) {
+        shape.totalTokens += static_cast<int64_t>(approxTokenCount(s.text));
+        if (inPrefix) shape.staticPrefix += s.text;
+      } else {
+        inPrefix = false;
+        // Interpolated values: by the type of what is interpolated when it is a plain ref.
+        shape.totalTokens += a.dynamicStringTokens;
+      }
+    }
+    shape.totalTokens += 4; // per-message framing
+  }
+  return shape;
+}
+
+int64_t commonPrefixTokens(const std::string& x, const std::string& y, int64_t block) {
+  size_t n = std::min(x.size(), y.size());
+  size_t i = 0;
+  while (i < n && x[i] == y[i]) ++i;
+  int64_t tokens = static_cast<int64_t>(approxTokenCount(std::string_view(x).substr(0, i)));
+  return tokens / block * block;
+}
+
+struct Sent {
+  double finishMs;
+  const std::string* prefix;
+};
+
+} // namespace
+
+PlanEstimate estimate(Module& module, const CostAssumptions& a) {
+  Graph& g = module.graph;
+  std::vector<NodeIndex> order = g.topoOrder();
+  std::vector<double> start(g.nodes.size(), 0), finish(g.nodes.size(), 0);
+  std::vector<NodeIndex> criticalDep(g.nodes.size(), kNoNode);
+  std::vector<PromptShape> shapes(g.nodes.size());
+  // Prompts already sent, per model and first cache block of their static prefix.
+  std::unordered_map<std::string, std::vector<Sent>> sent;
+  PlanEstimate total;
+  double sequentialClock = 0;
+  NodeIndex previous = kNoNode;
+
+  for (NodeIndex i : order) {
+    Node& n = *g.nodes[i];
+    double ready = 0;
+    for (NodeIndex d : n.deps)
+      if (finish[d] >= ready) {
+        ready = finish[d];
+        criticalDep[i] = d;
+      }
+    if (module.mode == ExecMode::Sequential) {
+      if (sequentialClock > ready) criticalDep[i] = previous;
+      ready = std::max(ready, sequentialClock);
+    }
+    start[i] = ready;
+    n.estMs = 0;
+    n.estCostUsd = 0;
+    n.estPromptTokens = 0;
+    n.estOutputTokens = 0;
+
+    auto llmCost = [&](const ModelInfo* model, const PromptShape& shape, int64_t outTokens,
+                       int64_t cached, double calls) {
+      ModelProfile p;
+      if (model) {
+        p.ttftBaseMs = model->ttftBaseMs;
+        p.prefillMsPerToken = model->prefillMsPerToken;
+        p.decodeTokensPerSec = model->decodeTokensPerSec > 0 ? model->decodeTokensPerSec : 1;
+      } else {
+        p = defaultProfile("large");
+      }
+      int64_t uncached = std::max<int64_t>(0, shape.totalTokens - cached);
+      n.estMs = estimateLatencyMs(p, static_cast<size_t>(uncached), static_cast<size_t>(outTokens));
+      double price = 0;
+      if (model)
+        price = (uncached * model->priceIn + cached * model->cachedPriceIn + outTokens * model->priceOut) / 1e6;
+      n.estCostUsd = price * calls;
+      n.estPromptTokens = shape.totalTokens;
+      n.estOutputTokens = outTokens;
+      total.modelCalls += calls;
+      total.promptTokens += static_cast<int64_t>(shape.totalTokens * calls);
+      total.cachedTokens += static_cast<int64_t>(cached * calls);
+      total.outputTokens += static_cast<int64_t>(outTokens * calls);
+      total.costUsd += n.estCostUsd;
+    };
+
+    switch (n.kind) {
+    case NodeKind::Llm: {
+      shapes[i] = shapeOf(n, a);
+      const ModelInfo* model = module.model(n.model);
+      int64_t cached = 0;
+      std::string key = n.model + '\0' + shapes[i].staticPrefix.substr(0, 64);
+      auto it = sent.find(key);
+      if (it != sent.end())
+        for (const Sent& s : it->second)
+          if (s.finishMs <= start[i])
+            cached = std::max(cached, commonPrefixTokens(*s.prefix, shapes[i].staticPrefix, a.cacheBlockTokens));
+      llmCost(model, shapes[i], estimateOutputTokens(n, a), cached, 1);
+      break;
+    }
+    case NodeKind::Tool: n.estMs = a.toolLatencyMs; break;
+    case NodeKind::Map: {
+      // The body runs once per element: in parallel for map, one after another for reduce.
+      if (n.body) {
+        Module bodyModule;
+        bodyModule.models = module.models;
+        bodyModule.mode = module.mode;
+        std::swap(bodyModule.graph, *n.body);
+        PlanEstimate body = estimate(bodyModule, a);
+        std::swap(bodyModule.graph, *n.body);
+        bool sequential = !n.accName.empty() || module.mode == ExecMode::Sequential;
+        n.estMs = sequential ? body.latencyMs * a.mapFanout : body.latencyMs;
+        n.estCostUsd = body.costUsd * a.mapFanout;
+        total.modelCalls += body.modelCalls * a.mapFanout;
+        total.promptTokens += body.promptTokens * a.mapFanout;
+        total.cachedTokens += body.cachedTokens * a.mapFanout;
+        total.outputTokens += body.outputTokens * a.mapFanout;
+        total.costUsd += n.estCostUsd;
+      }
+      break;
+    }
+    default: break;
+    }
+    finish[i] = start[i] + n.estMs;
+    if (module.mode == ExecMode::Sequential) {
+      sequentialClock = finish[i];
+      previous = i;
+    }
+    if (n.kind == NodeKind::Llm) {
+      std::string key = n.model + '\0' + shapes[i].staticPrefix.substr(0, 64);
+      sent[key].push_back({finish[i], &shapes[i].staticPrefix});
+    }
+  }
+
+  // Critical path: back from the latest finish.
+  NodeIndex last = kNoNode;
+  for (NodeIndex i : order)
+    if (last == kNoNode || finish[i] > finish[last] ||
+        (finish[i] == finish[last] && g.nodes[i]->kind == NodeKind::Output))
+      last = i;
+  if (last != kNoNode) {
+    total.latencyMs = finish[last];
+    for (NodeIndex i = last; i != kNoNode; i = criticalDep[i]) total.criticalPath.push_back(g.nodes[i]->id);
+    std::reverse(total.criticalPath.begin(), total.criticalPath.end());
+  }
+
+  // Priorities: the longest estimated path from a node to the end of the plan.
+  auto users = g.users();
+  for (auto it = order.rbegin(); it != order.rend(); ++it) {
+    Node& n = *g.nodes[*it];
+    double tail = 0;
+    for (NodeIndex u : users[*it]) tail = std::max(tail, g.nodes[u]->priority);
+    n.priority = n.estMs + tail;
+  }
+  return total;
+}
+
+} // namespace awc::ir

@@ -1,0 +1,98 @@
+// Graph bookkeeping: node creation, lookup, deterministic topological order.
+#include "awc/ir/graph.h"
+
+#include <queue>
+
+namespace awc::ir {
+
+const char* kindName(NodeKind kind) {
+  switch (kind) {
+  case NodeKind::Input: return "input";
+  case NodeKind::Llm: return "llm";
+  case NodeKind::Tool: return "tool";
+  case NodeKind::Native: return "native";
+  case NodeKind::Branch: return "branch";
+  case NodeKind::Map: return "map";
+  case NodeKind::Output: return "output";
+  }
+  return "?";
+}
+
+Node& Graph::add(std::string id, NodeKind kind, SourceRange loc) {
+  auto node = std::make_unique<Node>();
+  node->index = static_cast<NodeIndex>(nodes.size());
+  node->id = std::move(id);
+  node->kind = kind;
+  node->loc = loc;
+  node->sourceOrder = static_cast<int>(nodes.size());
+  byId[node->id] = node->index;
+  nodes.push_back(std::move(node));
+  return *nodes.back();
+}
+
+Node* Graph::find(const std::string& id) {
+  auto it = byId.find(id);
+  return it == byId.end() || nodes[it->second]->removed ? nullptr : nodes[it->second].get();
+}
+
+const Node* Graph::find(const std::string& id) const {
+  return const_cast<Graph*>(this)->find(id);
+}
+
+std::vector<std::vector<NodeIndex>> Graph::users() const {
+  std::vector<std::vector<NodeIndex>> result(nodes.size());
+  for (const auto& n : nodes) {
+    if (n->removed) continue;
+    for (NodeIndex d : n->deps)
+      if (!nodes[d]->removed) result[d].push_back(n->index);
+  }
+  return result;
+}
+
+std::vector<NodeIndex> Graph::topoOrder() const {
+  // Kahn's algorithm with a min-heap on source order, so independent nodes keep the
+  // order the author wrote them in and the result is deterministic.
+  std::vector<uint32_t> pending(nodes.size(), 0);
+  auto usersOf = users();
+  using Item = std::pair<int, NodeIndex>;
+  std::priority_queue<Item, std::vector<Item>, std::greater<Item>> ready;
+  for (const auto& n : nodes) {
+    if (n->removed) continue;
+    uint32_t count = 0;
+    for (NodeIndex d : n->deps)
+      if (!nodes[d]->removed) ++count;
+    pending[n->index] = count;
+    if (count == 0) ready.push({n->sourceOrder, n->index});
+  }
+  std::vector<NodeIndex> order;
+  order.reserve(nodes.size());
+  while (!ready.empty()) {
+    NodeIndex i = ready.top().second;
+    ready.pop();
+    order.push_back(i);
+    for (NodeIndex u : usersOf[i])
+      if (--pending[u] == 0) ready.push({nodes[u]->sourceOrder, u});
+  }
+  return order;
+}
+
+bool Graph::isAcyclic() const {
+  size_t live = 0;
+  for (const auto& n : nodes)
+    if (!n->removed) ++live;
+  return topoOrder().size() == live;
+}
+
+const ModelInfo* Module::model(const std::string& id) const {
+  for (const auto& m : models)
+    if (m.id == id) return &m;
+  return nullptr;
+}
+
+const ToolInfo* Module::tool(const std::string& id) const {
+  for (const auto& t : tools)
+    if (t.id == id) return &t;
+  return nullptr;
+}
+
+} // namespace awc::ir

@@ -1,0 +1,42 @@
+// The pass registry and the pipeline driver. Adding a pass: one file with a `run<Name>`
+// function, one line in the table below, one section in docs/optimizations.md.
+#include "awc/passes/pass.h"
+
+#include "pass_list.h"
+
+namespace awc::passes {
+
+nlohmann::json PassReport::toJson() const {
+  nlohmann::json changesJson = nlohmann::json::array();
+  for (const Change& c : changes)
+    changesJson.push_back({{"node", c.node}, {"message", c.message}, {"detail", c.detail}});
+  return {{"pass", pass}, {"changes", std::move(changesJson)}};
+}
+
+const std::vector<PassInfo>& allPasses() {
+  static const std::vector<PassInfo> passes = {
+#define AWC_PASS(Name, Fn, Level, Description) {Name, Description, Level, &Fn},
+#include "pass_list.def"
+  };
+  return passes;
+}
+
+bool isKnownPass(const std::string& name) {
+  for (const PassInfo& p : allPasses())
+    if (name == p.name) return true;
+  return false;
+}
+
+std::vector<PassReport> runPipeline(PassContext& ctx, const PipelineOptions& options) {
+  ctx.module.optLevel = options.optLevel;
+  ctx.module.mode = options.optLevel == 0 ? ir::ExecMode::Sequential : ir::ExecMode::Parallel;
+  std::vector<PassReport> reports;
+  for (const PassInfo& p : allPasses()) {
+    if (options.optLevel < p.minLevel || options.disabled.count(p.name)) continue;
+    reports.push_back(p.run(ctx));
+    reports.back().pass = p.name;
+  }
+  return reports;
+}
+
+} // namespace awc::passes

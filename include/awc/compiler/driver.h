@@ -1,0 +1,52 @@
+// The compiler as a library: .flow file in, plan / graph / explain out. The `awc` CLI,
+// the lint command, tests and embedders all compile through this one entry point.
+#pragma once
+
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "awc/ir/cost_model.h"
+#include "awc/ir/graph.h"
+#include "awc/passes/pass.h"
+#include "awc/sema/sema.h"
+#include "awc/support/diagnostics.h"
+
+namespace awc {
+
+struct CompileOptions {
+  int optLevel = 2;
+  std::set<std::string> disabledPasses; // -fno-<pass>
+  std::string workflow;                 // --workflow; empty = the only one
+  std::string stdlibDir;                // empty = AWC_STDLIB_DIR or the built-in path
+  bool warnings = true;
+  bool stopAfterSema = false;           // `awc check`
+};
+
+/// Everything one compilation produced. `ok()` is false when there were errors; the
+/// diagnostics say why. Owns the sources so diagnostics can be rendered later.
+struct Compilation {
+  std::unique_ptr<SourceManager> sources = std::make_unique<SourceManager>();
+  std::unique_ptr<DiagnosticEngine> diags = std::make_unique<DiagnosticEngine>(*sources);
+  std::unique_ptr<sema::Program> program;
+  std::unique_ptr<ir::Module> module;
+  std::vector<passes::PassReport> reports;
+  ir::PlanEstimate estimate;
+  nlohmann::json plan;
+
+  bool ok() const { return !diags->hasErrors() && (module != nullptr); }
+};
+
+/// Compiles a file from disk.
+Compilation compileFile(const std::string& path, const CompileOptions& options = {});
+/// Compiles in-memory text under a display name (tests, stdin, embedders).
+Compilation compileSource(const std::string& name, std::string text, const CompileOptions& options = {});
+
+/// `awc explain --json`: estimates at -O0, -O1 and -O2 side by side plus what each pass
+/// did at the requested level (docs/optimizations.md describes the format).
+nlohmann::json explainJson(const std::string& path, const CompileOptions& options, Compilation* detail = nullptr);
+
+} // namespace awc

@@ -1,0 +1,43 @@
+// The latency and cost model of a plan: per-node token, latency and cost estimates under
+// the shared model profiles (support/latency_model.h), an as-soon-as-possible schedule
+// with prefix-cache reuse, the critical path and per-node priorities. `explain`, the
+// passes' cost gates and the plan's `estimate` all come from here.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "awc/ir/graph.h"
+
+namespace awc::ir {
+
+/// Documented assumptions (docs/plan-format.md, "Estimates").
+struct CostAssumptions {
+  int64_t dynamicStringTokens = 60;  // an interpolated string of unknown size
+  int64_t freeTextOutputTokens = 250; // a free-text answer without max_tokens
+  int64_t mapFanout = 4;              // elements of a list of unknown length
+  int64_t cacheBlockTokens = 16;      // prefix-cache granularity (as in awc sim)
+  double toolLatencyMs = 150;         // an HTTP or host tool call
+};
+
+struct PlanEstimate {
+  double latencyMs = 0;
+  double costUsd = 0;
+  double modelCalls = 0;
+  int64_t promptTokens = 0;
+  int64_t cachedTokens = 0;
+  int64_t outputTokens = 0;
+  std::vector<std::string> criticalPath; // node ids, first to last
+};
+
+/// Tokens a value of this type takes in a prompt or in an answer.
+int64_t estimateValueTokens(const sema::Type* type, const CostAssumptions& a);
+/// Output tokens a model step is expected to produce (bounded by max_tokens).
+int64_t estimateOutputTokens(const Node& node, const CostAssumptions& a);
+
+/// Fills estMs, estCostUsd, estPromptTokens, estOutputTokens and priority on every node of
+/// the module's graph and returns the whole-plan figures. Deterministic.
+PlanEstimate estimate(Module& module, const CostAssumptions& a = {});
+
+} // namespace awc::ir

@@ -1,0 +1,195 @@
+// The dataflow IR: a DAG of input, llm, tool, native, branch, map and output nodes
+// whose edges are data dependencies. Built from the checked AST (ir/builder.h),
+// rewritten by the passes, emitted as the plan. Native code and dynamic prompt parts
+// are expression trees in the plan's JSON form (docs/plan-format.md), so the IR, the
+// constant folder and the runtime all evaluate the same thing.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "awc/support/source.h"
+
+namespace awc::sema {
+class Type;
+}
+
+namespace awc::ir {
+
+using Json = nlohmann::json;
+using NodeIndex = uint32_t;
+inline constexpr NodeIndex kNoNode = ~NodeIndex(0);
+
+enum class NodeKind : uint8_t { Input, Llm, Tool, Native, Branch, Map, Output };
+const char* kindName(NodeKind kind);
+
+/// One piece of a prompt: static text (known at compile time) or a dynamic expression.
+struct Segment {
+  bool isStatic = true;
+  std::string text; // static
+  Json expr;        // dynamic: an expression tree
+  std::string origin; // where the text came from: "const POLICY", "literal", "expr"
+};
+
+/// A chat message built from segments, rendered by the runtime in order.
+struct Message {
+  std::string role; // "system" or "user"
+  std::vector<Segment> segments;
+};
+
+struct LlmOptions {
+  std::optional<double> temperature;
+  std::optional<int64_t> maxTokens;
+  bool maxTokensInferred = false; // set by the response-bounds pass
+  std::optional<int64_t> retries;
+  std::optional<int64_t> timeoutMs;
+  std::optional<int64_t> cacheTtlMs; // 0 = never expires
+  bool cacheDisabled = false;
+};
+
+/// Flags an author sets on a step to opt out of an optimisation.
+struct StepFlags {
+  bool nofuse = false, nocache = false, nohoist = false, nolower = false, nospeculate = false;
+};
+
+/// How a node's result may be cached by the runtime.
+struct CachePolicy {
+  bool enabled = false;
+  int64_t ttlMs = 0; // 0 = no expiry
+  std::string reason; // why (for explain): "pure native", "temperature 0", "tool declares cache: 5m"
+};
+
+/// The node is only evaluated when `branch` (a Branch node) selects `arm` (0 = then, 1 = else).
+struct Guard {
+  NodeIndex branch = kNoNode;
+  int arm = 0;
+};
+
+/// For fused llm nodes: one original step whose value is a field of the fused answer.
+struct FusedPart {
+  std::string name;           // the original step's node id
+  std::string field;          // the key in the fused answer object
+  const sema::Type* type = nullptr;
+};
+
+struct Graph;
+
+struct Node {
+  NodeIndex index = kNoNode;
+  std::string id; // stable, derived from names: "order", "input.query", "pick/then/x", "output"
+  NodeKind kind = NodeKind::Native;
+  SourceRange loc;
+  std::vector<NodeIndex> deps; // sorted, unique
+  const sema::Type* type = nullptr; // the value's type
+  std::optional<Guard> guard;
+  int sourceOrder = 0; // position in the source, for -O0's sequential order
+  bool removed = false; // deleted by a pass; skipped everywhere, compacted on emit
+
+  // Input
+  Json defaultValue; // null when required
+
+  // Native / Output / Branch (the condition)
+  Json expr;
+
+  // Llm
+  std::string model;      // a model id of the plan
+  std::string autoLadder; // non-empty for `llm auto` before right-sizing
+  std::vector<Message> messages;
+  LlmOptions options;
+  StepFlags flags;
+  std::vector<FusedPart> fused; // non-empty for fused calls
+  std::string taskClass;        // classify / extract / generate / reason (right-sizing)
+
+  // Tool
+  std::string tool;
+  std::map<std::string, Json> args; // parameter → expression
+
+  // Map (also reduce: a sequential fold when accName is set)
+  std::string var;
+  Json over; // the list expression
+  std::unique_ptr<Graph> body;
+  Json bodyResult;
+  std::string accName;
+  Json accInit;
+
+  // Filled by analyses and passes
+  CachePolicy cache;
+  double estMs = 0;        // estimated latency of this node alone
+  double estCostUsd = 0;   // estimated cost of this node alone
+  double priority = 0;     // longest remaining path (ms) from this node to the output
+  int64_t estPromptTokens = 0;
+  int64_t estOutputTokens = 0;
+  Json hints = Json::object(); // pass annotations: prefix groups, speculation, warm-first...
+};
+
+/// A graph of nodes; map bodies are nested graphs.
+struct Graph {
+  std::vector<std::unique_ptr<Node>> nodes;
+  std::map<std::string, NodeIndex> byId;
+
+  Node& add(std::string id, NodeKind kind, SourceRange loc);
+  Node* find(const std::string& id);
+  const Node* find(const std::string& id) const;
+  /// Live nodes in a topological order (ties broken by source order): deterministic.
+  std::vector<NodeIndex> topoOrder() const;
+  /// Consumers of each node (live nodes only).
+  std::vector<std::vector<NodeIndex>> users() const;
+  /// True when the live nodes have no dependency cycle.
+  bool isAcyclic() const;
+};
+
+/// One model the plan may call, with what the estimates and the runtime need.
+struct ModelInfo {
+  std::string id;        // the flow's name for it
+  std::string provider;  // openai | anthropic | sim
+  std::string name;      // the provider's model name
+  std::string endpoint;
+  std::string keyEnv;
+  double priceIn = 0, priceOut = 0, cachedPriceIn = -1; // USD per 1M tokens (-1 = priceIn / 10)
+  int64_t context = 0;
+  int64_t maxConcurrency = 0, rpm = 0, tpm = 0;
+  std::string sizeClass; // small | medium | large
+  double ttftBaseMs = 0, prefillMsPerToken = 0, decodeTokensPerSec = 0;
+};
+
+struct ToolInfo {
+  std::string id;
+  std::string impl; // http | host
+  std::string method, url;
+  std::vector<std::pair<std::string, const sema::Type*>> params;
+  const sema::Type* result = nullptr;
+  std::string effect; // pure | idempotent | side_effect
+  int64_t cacheTtlMs = -1; // -1 = not cacheable
+  int64_t timeoutMs = 0;
+  int64_t retries = 0;
+  std::string description;
+};
+
+/// Execution mode: -O0 runs one node at a time in source order.
+enum class ExecMode : uint8_t { Sequential, Parallel };
+
+/// The whole compiled workflow.
+struct Module {
+  std::string sourceName;
+  std::string workflow;
+  std::vector<std::pair<std::string, const sema::Type*>> inputs;
+  const sema::Type* resultType = nullptr;
+  std::vector<ModelInfo> models;
+  std::map<std::string, std::vector<std::string>> ladders;
+  std::vector<ToolInfo> tools;
+  std::vector<std::string> hosts;
+  Graph graph;
+  ExecMode mode = ExecMode::Parallel;
+  int optLevel = 2;
+
+  const ModelInfo* model(const std::string& id) const;
+  const ToolInfo* tool(const std::string& id) const;
+};
+
+} // namespace awc::ir

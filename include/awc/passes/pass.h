@@ -1,0 +1,58 @@
+// The optimisation pipeline: passes are functions IR → IR that report what they changed
+// (the report is what `awc explain` prints), selected like compiler flags.
+#pragma once
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "awc/ir/cost_model.h"
+#include "awc/ir/graph.h"
+#include "awc/support/diagnostics.h"
+
+namespace awc::passes {
+
+/// One thing a pass did, e.g. "fused triage/extract and triage/summary".
+struct Change {
+  std::string node;    // the node it concerns ("" for the whole plan)
+  std::string message; // one line for humans
+  nlohmann::json detail = nlohmann::json::object(); // machine-readable facts
+};
+
+struct PassReport {
+  std::string pass;
+  std::vector<Change> changes;
+  nlohmann::json toJson() const;
+};
+
+struct PassContext {
+  ir::Module& module;
+  DiagnosticEngine& diags;
+  ir::CostAssumptions assumptions;
+};
+
+using PassFn = PassReport (*)(PassContext& ctx);
+
+struct PassInfo {
+  const char* name;        // the flag name: -fno-<name>
+  const char* description;
+  int minLevel;            // the lowest -O level that runs it
+  PassFn run;
+};
+
+/// Every pass, in pipeline order.
+const std::vector<PassInfo>& allPasses();
+
+struct PipelineOptions {
+  int optLevel = 2;
+  std::set<std::string> disabled; // pass names from -fno-<name>
+};
+
+/// Sets the execution mode for the level (-O0 sequential) and runs the selected passes in
+/// order. Unknown names in `disabled` are the caller's to reject (see isKnownPass).
+std::vector<PassReport> runPipeline(PassContext& ctx, const PipelineOptions& options);
+bool isKnownPass(const std::string& name);
+
+} // namespace awc::passes
