@@ -1,0 +1,100 @@
+// Compile-time scaling benchmark: generated flows of N steps; reports the median parse
+// time, the median total compile time (parse → sema → IR → passes → plan JSON) and the
+// peak RSS of this process. Run one size per process (bench/compile_scaling.sh does) so
+// peak memory is per size.
+//   compile_scaling N [runs]
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "awc/compiler/driver.h"
+#include "awc/plan/emit.h"
+#include "awc/syntax/parser.h"
+
+namespace {
+
+// A realistic mix: every 10th step a model call, every 25th a tool call, the rest native
+// arithmetic and string work, each reading one or two earlier steps (a wide, deep DAG).
+std::string generateFlow(int steps) {
+  std::string s;
+  s.reserve(static_cast<size_t>(steps) * 64);
+  s += "host \"api.example.com\"\n";
+  s += "model small = openai(\"llama-3.1-8b\") { price_in: 0.05, price_out: 0.08 }\n";
+  s += "tool lookup(key: string) -> { value: int } = http GET \"https://api.example.com/v/{key}\" { cache: 1m }\n";
+  s += "const SYSTEM = \"\"\"You are a careful assistant. Answer with a single integer.\"\"\"\n";
+  s += "workflow big(seed: int, name: string) -> int {\n";
+  s += "  s0 = seed + 1\n";
+  for (int i = 1; i < steps; ++i) {
+    int a = i - 1, b = i / 2;
+    if (i % 10 == 0) {
+      s += fmt::format("  s{} = llm small -> int {{ system SYSTEM user \"Add {{s{}}} and {{s{}}} for {{name}}\" max_tokens: 8 }}\n",
+                       i, a, b);
+    } else if (i % 25 == 1 && i > 1) {
+      s += fmt::format("  t{} = lookup(name + to_string(s{}))\n  s{} = t{}.value + s{}\n", i, a, i, i, b);
+    } else if (i % 3 == 0) {
+      s += fmt::format("  s{} = max(s{}, s{}) * 2 - {}\n", i, a, b, i % 7);
+    } else {
+      s += fmt::format("  s{} = s{} + s{} % 7\n", i, a, b);
+    }
+  }
+  s += fmt::format("  return s{}\n}}\n", steps - 1);
+  return s;
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0 : v[v.size() / 2];
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fprintf(stderr, "usage: compile_scaling STEPS [RUNS]\n");
+    return 2;
+  }
+  int steps = std::atoi(argv[1]);
+  int runs = argc > 2 ? std::atoi(argv[2]) : 5;
+  std::string source = generateFlow(steps);
+  std::vector<double> parseMs, totalMs;
+  size_t planBytes = 0;
+  for (int r = 0; r < runs; ++r) {
+    {
+      awc::SourceManager sources;
+      awc::DiagnosticEngine diags(sources);
+      awc::FileId file = sources.addBuffer("big.flow", source);
+      auto t0 = std::chrono::steady_clock::now();
+      auto module = awc::syntax::parseModule(file, sources, diags);
+      auto t1 = std::chrono::steady_clock::now();
+      parseMs.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
+      if (diags.hasErrors()) {
+        std::fputs(awc::renderAll(diags).c_str(), stderr);
+        return 1;
+      }
+    }
+    auto t0 = std::chrono::steady_clock::now();
+    awc::Compilation c = awc::compileSource("big.flow", source);
+    std::string plan = awc::plan::serialize(c.plan);
+    auto t1 = std::chrono::steady_clock::now();
+    if (!c.ok()) {
+      std::fputs(awc::renderAll(*c.diags).c_str(), stderr);
+      return 1;
+    }
+    planBytes = plan.size();
+    totalMs.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
+  }
+  struct rusage usage {};
+  getrusage(RUSAGE_SELF, &usage);
+  std::printf("{\"steps\": %d, \"runs\": %d, \"source_bytes\": %zu, \"plan_bytes\": %zu, "
+              "\"parse_ms_median\": %.2f, \"total_ms_median\": %.2f, \"peak_rss_mb\": %.1f}\n",
+              steps, runs, source.size(), planBytes, median(parseMs), median(totalMs),
+              usage.ru_maxrss / 1024.0);
+  return 0;
+}
