@@ -1,0 +1,54 @@
+// The simulator's API semantics without sockets: turns one HTTP request into a timed
+// response plan (internal to awc_sim; the event loop in server.cpp plays it out).
+#pragma once
+
+#include "awc/sim/prefix_cache.h"
+#include "awc/sim/server.h"
+#include "http.h"
+
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace awc::sim {
+
+/// Bytes to send `atMs` after arrival (already divided by the speed factor).
+struct Piece {
+  double atMs = 0;
+  std::string bytes;
+  bool firstToken = false;
+};
+
+struct ResponsePlan {
+  std::vector<Piece> pieces;
+  bool closeAfter = false; ///< close the connection after the last piece (drop fault)
+  bool hang = false;       ///< send nothing; hold the connection for hangMs
+  double hangMs = 0;
+  bool inFlight = false; ///< counted in the model's in-flight requests until finished
+  LogEntry entry;        ///< everything but the times
+};
+
+class Engine {
+public:
+  explicit Engine(const ServerConfig& config);
+  ResponsePlan handle(const http::Request& request, bool keepAlive);
+  /// The request of `plan` has finished (or its client left): it no longer slows others.
+  void finished(const ResponsePlan& plan);
+  /// An error response for a request the HTTP layer could not parse.
+  ResponsePlan protocolError(int status, const std::string& message);
+
+private:
+  ResponsePlan openai(const http::Request& request, bool keepAlive);
+  ResponsePlan anthropic(const http::Request& request, bool keepAlive);
+  ResponsePlan models(bool keepAlive);
+  const ModelProfile& profileFor(const std::string& model);
+
+  const ServerConfig& config_;
+  PrefixCache cache_;
+  std::unordered_map<std::string, ModelProfile> profiles_;
+  std::unordered_map<std::string, size_t> inFlight_;
+  std::unordered_map<uint64_t, uint64_t> attempts_;
+  uint64_t nextId_ = 1;
+};
+
+} // namespace awc::sim

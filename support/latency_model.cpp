@@ -1,0 +1,188 @@
+// Latency model arithmetic, default size-class profiles and the profile file format.
+#include "awc/support/latency_model.h"
+
+#include <algorithm>
+#include <cctype>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+namespace awc {
+namespace {
+
+// Illustrative figures, rounded from public provider dashboards and benchmark sites
+// (e.g. Artificial Analysis' TTFT/output-speed leaderboards, vLLM/TGI benchmark posts)
+// for hosted models of each size; see docs/simulator.md. They set realistic ratios,
+// not a promise about any provider.
+const ModelProfile kSmall{"small", 200.0, 0.05, 150.0, 0.02, 0.15, 0.60, 0.1};
+const ModelProfile kMedium{"medium", 400.0, 0.15, 70.0, 0.03, 3.00, 15.00, 0.1};
+const ModelProfile kLarge{"large", 800.0, 0.30, 40.0, 0.04, 15.00, 75.00, 0.1};
+
+bool containsToken(const std::string& lower, std::string_view needle) {
+  return lower.find(needle) != std::string::npos;
+}
+
+} // namespace
+
+const ModelProfile& defaultProfile(std::string_view sizeClass) {
+  if (sizeClass == "small") return kSmall;
+  if (sizeClass == "medium") return kMedium;
+  return kLarge;
+}
+
+ModelProfile profileForModelName(std::string_view modelName) {
+  std::string lower(modelName);
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  const char* cls = "large";
+  if (lower == "small" || containsToken(lower, "8b") || containsToken(lower, "mini") ||
+      containsToken(lower, "small") || containsToken(lower, "haiku") ||
+      containsToken(lower, "nano") || containsToken(lower, "flash") || containsToken(lower, "7b") ||
+      containsToken(lower, "3b") || containsToken(lower, "1b"))
+    cls = "small";
+  else if (lower == "medium" || containsToken(lower, "70b") || containsToken(lower, "sonnet") ||
+           containsToken(lower, "medium") || containsToken(lower, "32b"))
+    cls = "medium";
+  ModelProfile p = defaultProfile(cls);
+  p.name = std::string(modelName);
+  return p;
+}
+
+double concurrencyFactor(const ModelProfile& profile, size_t inFlight) {
+  size_t extra = inFlight > 1 ? inFlight - 1 : 0;
+  return 1.0 + profile.concurrencySlowdown * static_cast<double>(extra);
+}
+
+double estimateTtftMs(const ModelProfile& profile, size_t uncachedPromptTokens, size_t inFlight) {
+  return profile.ttftBaseMs + static_cast<double>(uncachedPromptTokens) *
+                                  profile.prefillMsPerToken * concurrencyFactor(profile, inFlight);
+}
+
+double estimateDecodeMsPerToken(const ModelProfile& profile, size_t inFlight) {
+  if (profile.decodeTokensPerSec <= 0) return 0;
+  return 1000.0 / profile.decodeTokensPerSec * concurrencyFactor(profile, inFlight);
+}
+
+double estimateLatencyMs(const ModelProfile& profile, size_t uncachedPromptTokens,
+                         size_t outputTokens, size_t inFlight) {
+  double ttft = estimateTtftMs(profile, uncachedPromptTokens, inFlight);
+  size_t after = outputTokens > 0 ? outputTokens - 1 : 0;
+  return ttft + static_cast<double>(after) * estimateDecodeMsPerToken(profile, inFlight);
+}
+
+double estimateCostUsd(const ModelProfile& profile, size_t uncachedPromptTokens,
+                       size_t cachedPromptTokens, size_t outputTokens) {
+  double in = static_cast<double>(uncachedPromptTokens) * profile.inputCostPerMTok;
+  double cached = static_cast<double>(cachedPromptTokens) * profile.inputCostPerMTok *
+                  profile.cachedInputCostFactor;
+  double out = static_cast<double>(outputTokens) * profile.outputCostPerMTok;
+  return (in + cached + out) / 1e6;
+}
+
+nlohmann::json profileToJson(const ModelProfile& p) {
+  return nlohmann::json{{"name", p.name},
+                        {"ttft_base_ms", p.ttftBaseMs},
+                        {"prefill_ms_per_token", p.prefillMsPerToken},
+                        {"decode_tokens_per_sec", p.decodeTokensPerSec},
+                        {"concurrency_slowdown", p.concurrencySlowdown},
+                        {"input_cost_per_mtok", p.inputCostPerMTok},
+                        {"output_cost_per_mtok", p.outputCostPerMTok},
+                        {"cached_input_cost_factor", p.cachedInputCostFactor}};
+}
+
+std::optional<ModelProfile> profileFromJson(const nlohmann::json& j, std::string& error) {
+  if (!j.is_object()) {
+    error = "a model profile must be a JSON object";
+    return std::nullopt;
+  }
+  auto name = j.find("name");
+  if (name == j.end() || !name->is_string() || name->get<std::string>().empty()) {
+    error = "a model profile needs a non-empty string \"name\"";
+    return std::nullopt;
+  }
+  ModelProfile p;
+  if (auto cls = j.find("class"); cls != j.end()) {
+    if (!cls->is_string() || (*cls != "small" && *cls != "medium" && *cls != "large")) {
+      error =
+          "profile '" + name->get<std::string>() + "': \"class\" must be small, medium or large";
+      return std::nullopt;
+    }
+    p = defaultProfile(cls->get<std::string>());
+  } else {
+    p = profileForModelName(name->get<std::string>());
+  }
+  p.name = name->get<std::string>();
+  struct Field {
+    const char* key;
+    double* dst;
+    bool positive;
+  };
+  const Field fields[] = {{"ttft_base_ms", &p.ttftBaseMs, false},
+                          {"prefill_ms_per_token", &p.prefillMsPerToken, false},
+                          {"decode_tokens_per_sec", &p.decodeTokensPerSec, true},
+                          {"concurrency_slowdown", &p.concurrencySlowdown, false},
+                          {"input_cost_per_mtok", &p.inputCostPerMTok, false},
+                          {"output_cost_per_mtok", &p.outputCostPerMTok, false},
+                          {"cached_input_cost_factor", &p.cachedInputCostFactor, false}};
+  for (const Field& f : fields) {
+    auto it = j.find(f.key);
+    if (it == j.end()) continue;
+    if (!it->is_number() || it->get<double>() < 0 || (f.positive && it->get<double>() <= 0)) {
+      error = "profile '" + p.name + "': \"" + f.key + "\" must be a " +
+              (f.positive ? "positive" : "non-negative") + " number";
+      return std::nullopt;
+    }
+    *f.dst = it->get<double>();
+  }
+  return p;
+}
+
+std::optional<std::vector<ModelProfile>> parseProfileFile(std::string_view text,
+                                                          std::string& error) {
+  nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+  if (j.is_discarded()) {
+    error = "profile file is not valid JSON";
+    return std::nullopt;
+  }
+  if (!j.is_object() || !j.contains("models") || !j["models"].is_array()) {
+    error = "profile file must be an object with a \"models\" array";
+    return std::nullopt;
+  }
+  std::vector<ModelProfile> out;
+  for (const auto& m : j["models"]) {
+    auto p = profileFromJson(m, error);
+    if (!p) return std::nullopt;
+    out.push_back(std::move(*p));
+  }
+  return out;
+}
+
+std::optional<std::vector<ModelProfile>> loadProfileFile(const std::string& path,
+                                                         std::string& error) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    error = "cannot open profile file '" + path + "'";
+    return std::nullopt;
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  auto r = parseProfileFile(ss.str(), error);
+  if (!r) error = path + ": " + error;
+  return r;
+}
+
+bool saveProfileFile(const std::string& path, const std::vector<ModelProfile>& profiles,
+                     std::string& error) {
+  nlohmann::json models = nlohmann::json::array();
+  for (const auto& p : profiles)
+    models.push_back(profileToJson(p));
+  std::ofstream out(path, std::ios::binary);
+  if (!out) {
+    error = "cannot write profile file '" + path + "'";
+    return false;
+  }
+  out << nlohmann::json{{"models", models}}.dump(2) << "\n";
+  return static_cast<bool>(out);
+}
+
+} // namespace awc
