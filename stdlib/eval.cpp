@@ -608,9 +608,7 @@ std::string validate(const json& expr) {
       const Function* f = findFunction(c->get_ref<const std::string&>());
       if (!f) return bad(fmt::format("unknown function '{}'", c->get_ref<const std::string&>()));
       size_t n = argsOf(e).size();
-      if (n < f->minArgs() || n > f->maxArgs())
-        return bad(fmt::format("{}() takes {} to {} arguments, got {}", f->name, f->minArgs(),
-                               f->maxArgs(), n));
+      if (n < f->minArgs() || n > f->maxArgs()) return bad(arityError(*f, n));
       return true;
     }
     case Node::Lit:

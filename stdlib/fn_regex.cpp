@@ -2,6 +2,7 @@
 // libstdc++'s matcher recurses per character and would overflow the stack on huge input.
 #include "builtins.h"
 
+#include <algorithm>
 #include <memory>
 #include <regex>
 #include <unordered_map>
@@ -15,6 +16,70 @@ using Args = std::span<const json>;
 constexpr size_t kMaxRegexText = 100 * 1024;
 constexpr size_t kMaxPattern = 1024;
 constexpr size_t kCacheSize = 64;
+constexpr int kMaxGroupNesting = 8;
+constexpr size_t kInlineText = 2 * 1024;
+constexpr size_t kBigStack = 512u * 1024 * 1024;
+
+int groupNesting(std::string_view p) {
+  int depth = 0, maxDepth = 0;
+  bool inClass = false;
+  for (size_t i = 0; i < p.size(); ++i) {
+    char c = p[i];
+    if (c == '\\') {
+      ++i;
+      continue;
+    }
+    if (inClass) {
+      inClass = c != ']';
+      continue;
+    }
+    if (c == '[')
+      inClass = true;
+    else if (c == '(')
+      maxDepth = std::max(maxDepth, ++depth);
+    else if (c == ')')
+      --depth;
+  }
+  return maxDepth;
+}
+
+struct SearchJob {
+  const std::string* text;
+  const std::regex* re;
+  std::smatch* m;
+  bool found = false;
+  std::string error;
+};
+
+void runSearch(SearchJob& job) {
+  try {
+    job.found = std::regex_search(*job.text, *job.m, *job.re);
+  } catch (const std::exception& e) {
+    job.error = e.what();
+  }
+}
+
+void* searchThread(void* arg) {
+  runSearch(*static_cast<SearchJob*>(arg));
+  return nullptr;
+}
+
+/// Runs the search inline for short texts, else on a thread whose stack fits the recursion.
+bool searchWithStack(SearchJob& job) {
+  if (job.text->size() <= kInlineText) {
+    runSearch(job);
+    return true;
+  }
+  pthread_attr_t attr;
+  if (pthread_attr_init(&attr) != 0) return false;
+  pthread_t thread;
+  bool started = pthread_attr_setstacksize(&attr, kBigStack) == 0 &&
+                 pthread_create(&thread, &attr, searchThread, &job) == 0;
+  pthread_attr_destroy(&attr);
+  if (!started) return false;
+  pthread_join(thread, nullptr);
+  return true;
+}
 
 /// Compiling a std::regex costs far more than matching a short text; keep recent ones per thread.
 const std::regex* compiled(const std::string& pattern, std::string& err) {
@@ -36,14 +101,15 @@ EvalResult search(Args a, std::string_view fn, std::smatch& m, bool& found) {
   const std::string& pattern = str(a[1]);
   if (text.size() > kMaxRegexText) return fail(fmt::format("{}: text longer than 100 KB", fn));
   if (pattern.size() > kMaxPattern) return fail(fmt::format("{}: pattern longer than 1 KB", fn));
+  if (groupNesting(pattern) > kMaxGroupNesting)
+    return fail(fmt::format("{}: groups nested deeper than {} levels", fn, kMaxGroupNesting));
   std::string err;
   const std::regex* re = compiled(pattern, err);
   if (!re) return fail(fmt::format("{}: {}", fn, err));
-  try {
-    found = std::regex_search(text, m, *re);
-  } catch (const std::regex_error& e) {
-    return fail(fmt::format("{}: regex failed: {}", fn, e.what()));
-  }
+  SearchJob job{&text, re, &m};
+  if (!searchWithStack(job)) return fail(fmt::format("{}: could not start the matcher thread", fn));
+  if (!job.error.empty()) return fail(fmt::format("{}: regex failed: {}", fn, job.error));
+  found = job.found;
   return json(nullptr);
 }
 

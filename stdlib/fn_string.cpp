@@ -156,9 +156,15 @@ EvalResult parseFloatImpl(Args a) {
 
 /// Fixed-point text with ',' between thousands: 1234567.891, 2 -> "1,234,567.89".
 std::string groupedNumber(const json& x, int64_t decimals) {
-  std::string digits = isInt(x) && decimals == 0
-                           ? fmt::format("{}", asInt(x))
-                           : fmt::format("{:.{}f}", asDouble(x), static_cast<int>(decimals));
+  std::string digits;
+  if (isInt(x) && decimals == 0) {
+    digits = fmt::format("{}", asInt(x));
+  } else {
+    // Half away from zero (fmt alone rounds half to even: 0.5 -> "0").
+    double scale = std::pow(10.0, static_cast<double>(decimals));
+    double v = asDouble(x), r = std::round(v * scale) / scale;
+    digits = fmt::format("{:.{}f}", std::isfinite(r) ? r : v, static_cast<int>(decimals));
+  }
   bool neg = !digits.empty() && digits[0] == '-';
   if (neg) digits.erase(0, 1);
   if (digits.find_first_not_of("0.") == std::string::npos) neg = false; // no "-0.00"

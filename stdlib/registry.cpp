@@ -112,14 +112,17 @@ bool valueMatches(const TypeSpec& t, const json& v) {
   return true;
 }
 
+std::string arityError(const Function& f, size_t given) {
+  if (f.minArgs() == f.maxArgs())
+    return fmt::format("{}() takes {} argument{}, got {}", f.name, f.maxArgs(),
+                       f.maxArgs() == 1 ? "" : "s", given);
+  return fmt::format("{}() takes {} to {} arguments, got {}", f.name, f.minArgs(), f.maxArgs(),
+                     given);
+}
+
 EvalResult callFunction(const Function& f, std::span<const json> args) {
-  if (args.size() < f.minArgs() || args.size() > f.maxArgs()) {
-    if (f.minArgs() == f.maxArgs())
-      return fail(fmt::format("{}() takes {} argument{}, got {}", f.name, f.maxArgs(),
-                              f.maxArgs() == 1 ? "" : "s", args.size()));
-    return fail(fmt::format("{}() takes {} to {} arguments, got {}", f.name, f.minArgs(),
-                            f.maxArgs(), args.size()));
-  }
+  if (args.size() < f.minArgs() || args.size() > f.maxArgs())
+    return fail(arityError(f, args.size()));
   for (size_t i = 0; i < args.size(); ++i) {
     const Param& p = f.params[i];
     if (!valueMatches(p.type, args[i]))

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -72,6 +73,9 @@ const std::vector<Function>& allFunctions();
 std::string kindName(const TypeSpec& t);
 /// True when a runtime value is accepted by a parameter of this type (ints accepted for Float).
 bool valueMatches(const TypeSpec& t, const nlohmann::json& v);
+
+/// "round() takes 1 to 2 arguments, got 3": the message for a wrong argument count.
+std::string arityError(const Function& f, size_t given);
 
 /// Checks arity and argument kinds, then calls the implementation. Never throws.
 EvalResult callFunction(const Function& f, std::span<const nlohmann::json> args);
