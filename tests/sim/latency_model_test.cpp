@@ -1,0 +1,66 @@
+// Latency model arithmetic, the name heuristic and the profile file round trip.
+#include "awc/support/latency_model.h"
+
+#include <catch2/catch.hpp>
+#include <cstdio>
+
+using namespace awc;
+
+TEST_CASE("latency = base + prefill, then decode, stretched by concurrency", "[latency]") {
+  ModelProfile p{"m", 100.0, 0.5, 50.0, 0.1};
+  CHECK(estimateTtftMs(p, 0) == Approx(100.0));
+  CHECK(estimateTtftMs(p, 200) == Approx(200.0));
+  CHECK(estimateDecodeMsPerToken(p) == Approx(20.0));
+  // TTFT covers the first token; the other 10 come at 20 ms each.
+  CHECK(estimateLatencyMs(p, 200, 11) == Approx(200.0 + 10 * 20.0));
+  CHECK(estimateLatencyMs(p, 200, 0) == Approx(200.0));
+  CHECK(concurrencyFactor(p, 1) == Approx(1.0));
+  CHECK(concurrencyFactor(p, 11) == Approx(2.0));
+  CHECK(estimateTtftMs(p, 200, 11) == Approx(100.0 + 200 * 0.5 * 2.0));
+  CHECK(estimateLatencyMs(p, 200, 11, 11) == Approx(300.0 + 10 * 40.0));
+}
+
+TEST_CASE("size classes are ordered and model names map to them", "[latency]") {
+  const auto& s = defaultProfile("small");
+  const auto& m = defaultProfile("medium");
+  const auto& l = defaultProfile("large");
+  CHECK(s.ttftBaseMs < m.ttftBaseMs);
+  CHECK(m.ttftBaseMs < l.ttftBaseMs);
+  CHECK(s.decodeTokensPerSec > m.decodeTokensPerSec);
+  CHECK(m.decodeTokensPerSec > l.decodeTokensPerSec);
+  CHECK(profileForModelName("llama-3.1-8b-instruct").ttftBaseMs == s.ttftBaseMs);
+  CHECK(profileForModelName("gpt-4o-mini").ttftBaseMs == s.ttftBaseMs);
+  CHECK(profileForModelName("claude-3-5-haiku").ttftBaseMs == s.ttftBaseMs);
+  CHECK(profileForModelName("Llama-3.3-70B").ttftBaseMs == m.ttftBaseMs);
+  CHECK(profileForModelName("claude-sonnet-4").ttftBaseMs == m.ttftBaseMs);
+  CHECK(profileForModelName("gpt-5").ttftBaseMs == l.ttftBaseMs);
+  CHECK(profileForModelName("gpt-5").name == "gpt-5");
+  CHECK(estimateCostUsd(l, 1000000, 0, 0) == Approx(l.inputCostPerMTok));
+}
+
+TEST_CASE("profile files round-trip and reject bad fields", "[latency]") {
+  std::string error;
+  auto ok =
+      parseProfileFile(R"({"models":[{"name":"fast","class":"small","decode_tokens_per_sec":500},
+                                          {"name":"big-70b"}]})",
+                       error);
+  REQUIRE(ok);
+  REQUIRE(ok->size() == 2);
+  CHECK((*ok)[0].decodeTokensPerSec == 500);
+  CHECK((*ok)[0].ttftBaseMs == defaultProfile("small").ttftBaseMs);
+  CHECK((*ok)[1].ttftBaseMs == defaultProfile("medium").ttftBaseMs);
+
+  std::string path = std::string(AWC_BINARY_DIR) + "/sim_profiles_roundtrip.json";
+  REQUIRE(saveProfileFile(path, *ok, error));
+  auto back = loadProfileFile(path, error);
+  REQUIRE(back);
+  CHECK((*back)[0].name == "fast");
+  CHECK((*back)[0].decodeTokensPerSec == 500);
+  std::remove(path.c_str());
+
+  CHECK_FALSE(parseProfileFile("{", error));
+  CHECK_FALSE(parseProfileFile(R"({"models":[{"name":"x","decode_tokens_per_sec":0}]})", error));
+  CHECK(error.find("decode_tokens_per_sec") != std::string::npos);
+  CHECK_FALSE(parseProfileFile(R"({"models":[{"name":"x","class":"huge"}]})", error));
+  CHECK_FALSE(loadProfileFile("/nonexistent/profiles.json", error));
+}

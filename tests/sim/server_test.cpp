@@ -1,0 +1,385 @@
+// The simulator over real loopback HTTP: both APIs, streaming, usage, prefix caching,
+// latency floor, every fault kind, protocol errors and the request log.
+#include "awc/sim/server.h"
+#include "test_http.h"
+
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <thread>
+
+using namespace awc;
+using namespace awc::sim;
+using awc::sim::test::httpRequest;
+using nlohmann::json;
+
+namespace {
+
+struct Sim {
+  Server server;
+  uint16_t port = 0;
+  explicit Sim(ServerConfig config = {}) {
+    if (config.speed == 1.0) config.speed = 1000.0; // fast unless a test wants real time
+    std::string error;
+    port = server.start(config, error);
+    INFO(error);
+    REQUIRE(port != 0);
+  }
+};
+
+json chatBody(const std::string& user, bool stream = false, int maxTokens = 0) {
+  json b{{"model", "test-mini"},
+         {"messages",
+          {{{"role", "system"}, {"content", "Be brief."}}, {{"role", "user"}, {"content", user}}}}};
+  if (stream) {
+    b["stream"] = true;
+    b["stream_options"] = {{"include_usage", true}};
+  }
+  if (maxTokens) b["max_completion_tokens"] = maxTokens;
+  return b;
+}
+
+// Data payloads of an SSE body.
+std::vector<std::string> sseData(const std::string& body) {
+  std::vector<std::string> out;
+  size_t pos = 0;
+  while ((pos = body.find("data: ", pos)) != std::string::npos) {
+    size_t end = body.find("\n\n", pos);
+    out.push_back(body.substr(pos + 6, end - pos - 6));
+    pos = end;
+  }
+  return out;
+}
+
+std::string longText(int words, const char* tag) {
+  std::string s;
+  for (int i = 0; i < words; ++i)
+    s += std::string(tag) + " paragraph sentence number " + std::to_string(i) + ". ";
+  return s;
+}
+
+} // namespace
+
+TEST_CASE("health and models", "[server]") {
+  Sim sim;
+  auto h = httpRequest(sim.port, "GET", "/health");
+  CHECK(h.status == 200);
+  CHECK(json::parse(h.body)["status"] == "ok");
+  auto m = httpRequest(sim.port, "GET", "/v1/models");
+  CHECK(m.status == 200);
+  CHECK(json::parse(m.body)["data"].size() == 3);
+}
+
+TEST_CASE("chat completions: deterministic answers with usage", "[server]") {
+  Sim sim;
+  auto r1 = httpRequest(sim.port, "POST", "/v1/chat/completions", chatBody("Hello there").dump());
+  auto r2 = httpRequest(sim.port, "POST", "/v1/chat/completions", chatBody("Hello there").dump());
+  REQUIRE(r1.status == 200);
+  json a = json::parse(r1.body), b = json::parse(r2.body);
+  CHECK(a["object"] == "chat.completion");
+  CHECK(a["choices"][0]["message"]["content"] == b["choices"][0]["message"]["content"]);
+  CHECK(a["usage"]["prompt_tokens"].get<int>() > 0);
+  CHECK(a["usage"]["completion_tokens"].get<int>() > 0);
+  CHECK(a["usage"]["total_tokens"] ==
+        a["usage"]["prompt_tokens"].get<int>() + a["usage"]["completion_tokens"].get<int>());
+  CHECK(a["usage"]["prompt_tokens_details"].contains("cached_tokens"));
+  auto r3 = httpRequest(sim.port, "POST", "/v1/chat/completions",
+                        chatBody("Hello there", false, 3).dump());
+  json c = json::parse(r3.body);
+  CHECK(c["usage"]["completion_tokens"] == 3);
+  CHECK(c["choices"][0]["finish_reason"] == "length");
+}
+
+TEST_CASE("chat completions: SSE streaming matches the non-streamed answer", "[server]") {
+  Sim sim;
+  auto plain = json::parse(
+      httpRequest(sim.port, "POST", "/v1/chat/completions", chatBody("Stream me").dump()).body);
+  auto s =
+      httpRequest(sim.port, "POST", "/v1/chat/completions", chatBody("Stream me", true).dump());
+  REQUIRE(s.status == 200);
+  CHECK(s.complete);
+  CHECK(s.headers["content-type"] == "text/event-stream");
+  auto events = sseData(s.body);
+  REQUIRE(events.size() >= 4);
+  CHECK(events.back() == "[DONE]");
+  std::string text;
+  json usage;
+  std::string finish;
+  for (size_t i = 0; i + 1 < events.size(); ++i) {
+    json e = json::parse(events[i]);
+    CHECK(e["object"] == "chat.completion.chunk");
+    if (!e["usage"].is_null()) usage = e["usage"];
+    if (e["choices"].empty()) continue;
+    const json& d = e["choices"][0]["delta"];
+    if (d.contains("content")) text += d["content"].get<std::string>();
+    if (!e["choices"][0]["finish_reason"].is_null()) finish = e["choices"][0]["finish_reason"];
+  }
+  CHECK(text == plain["choices"][0]["message"]["content"]);
+  CHECK(finish == "stop");
+  CHECK(usage["completion_tokens"] == plain["usage"]["completion_tokens"]);
+  CHECK(usage["prompt_tokens"] == plain["usage"]["prompt_tokens"]);
+}
+
+TEST_CASE("json_schema response_format gives schema-shaped answers", "[server]") {
+  Sim sim;
+  json body = chatBody("classify");
+  body["response_format"] = {{"type", "json_schema"},
+                             {"json_schema",
+                              {{"name", "c"},
+                               {"schema",
+                                {{"type", "object"},
+                                 {"properties",
+                                  {{"label", {{"enum", {"spam", "ham"}}}},
+                                   {"p", {{"type", "number"}, {"minimum", 0}, {"maximum", 1}}}}},
+                                 {"required", {"label", "p"}}}}}}};
+  auto r = httpRequest(sim.port, "POST", "/v1/chat/completions", body.dump());
+  REQUIRE(r.status == 200);
+  json answer =
+      json::parse(json::parse(r.body)["choices"][0]["message"]["content"].get<std::string>());
+  CHECK((answer["label"] == "spam" || answer["label"] == "ham"));
+  CHECK(answer["p"].get<double>() >= 0);
+  CHECK(answer["p"].get<double>() <= 1);
+}
+
+TEST_CASE("the prefix cache reports cached tokens for a shared prefix", "[server]") {
+  Sim sim;
+  std::string shared = longText(80, "shared");
+  auto first = json::parse(httpRequest(sim.port, "POST", "/v1/chat/completions",
+                                       chatBody(shared + "question one").dump())
+                               .body);
+  CHECK(first["usage"]["prompt_tokens_details"]["cached_tokens"] == 0);
+  auto second = json::parse(httpRequest(sim.port, "POST", "/v1/chat/completions",
+                                        chatBody(shared + "question two").dump())
+                                .body);
+  int cached = second["usage"]["prompt_tokens_details"]["cached_tokens"];
+  CHECK(cached > 400);
+  CHECK(cached % 16 == 0);
+  CHECK(cached < second["usage"]["prompt_tokens"].get<int>());
+  std::string changed = shared;
+  changed[10] = '#';
+  auto third = json::parse(httpRequest(sim.port, "POST", "/v1/chat/completions",
+                                       chatBody(changed + "question two").dump())
+                               .body);
+  CHECK(third["usage"]["prompt_tokens_details"]["cached_tokens"].get<int>() < 32);
+}
+
+TEST_CASE("responses are never earlier than the latency model says", "[server]") {
+  ServerConfig config;
+  config.speed = 10.0;
+  config.profiles.push_back(ModelProfile{"timed", 500.0, 1.0, 100.0, 0.0});
+  std::string logPath = std::string(AWC_BINARY_DIR) + "/sim_latency_log.jsonl";
+  config.logPath = logPath;
+  Sim sim(config);
+  json body{{"model", "timed"},
+            {"messages", {{{"role", "user"}, {"content", "hi"}}}},
+            {"max_tokens", 11}};
+  auto r = httpRequest(sim.port, "POST", "/v1/chat/completions", body.dump());
+  REQUIRE(r.status == 200);
+  auto log = sim.server.log();
+  REQUIRE(log.size() == 1);
+  const LogEntry& e = log[0];
+  double expected =
+      estimateLatencyMs(config.profiles[0], e.promptTokens - e.cachedTokens, e.outputTokens) / 10.0;
+  REQUIRE(e.finishMs);
+  CHECK(*e.finishMs - e.arrivalMs >= expected * 0.999);
+  CHECK(e.outputTokens == 11);
+  // The file carries the same entry.
+  std::ifstream in(logPath);
+  std::string line;
+  REQUIRE(std::getline(in, line));
+  json j = json::parse(line);
+  CHECK(j["model"] == "timed");
+  CHECK(j["output_tokens"] == 11);
+  CHECK(j["prompt_tokens"] == e.promptTokens);
+  CHECK(j["fault"].is_null());
+  CHECK(j["first_token_ms"].get<double>() >= j["arrival_ms"].get<double>());
+  CHECK(j["finish_ms"].get<double>() >= j["first_token_ms"].get<double>());
+}
+
+TEST_CASE("concurrent requests on one model see each other in flight", "[server]") {
+  ServerConfig config;
+  config.speed = 1.0;
+  config.profiles.push_back(ModelProfile{"slow", 300.0, 0.0, 1000.0, 0.5});
+  Sim sim(config);
+  json body{
+      {"model", "slow"}, {"messages", {{{"role", "user"}, {"content", "x"}}}}, {"max_tokens", 2}};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 3; ++i)
+    threads.emplace_back([&, i] {
+      json b = body;
+      b["messages"][0]["content"] = "request " + std::to_string(i);
+      httpRequest(sim.port, "POST", "/v1/chat/completions", b.dump());
+    });
+  for (auto& t : threads)
+    t.join();
+  size_t maxInFlight = 0;
+  for (const auto& e : sim.server.log())
+    maxInFlight = std::max(maxInFlight, e.inFlight);
+  CHECK(maxInFlight >= 2);
+}
+
+TEST_CASE("anthropic messages: usage and cache_control breakpoints", "[server]") {
+  Sim sim;
+  std::string system = longText(150, "policy"); // well over 1024 tokens
+  json body{{"model", "claude-haiku"},
+            {"max_tokens", 20},
+            {"system",
+             {{{"type", "text"}, {"text", system}, {"cache_control", {{"type", "ephemeral"}}}}}},
+            {"messages", {{{"role", "user"}, {"content", "first question"}}}}};
+  auto r1 = httpRequest(sim.port, "POST", "/v1/messages", body.dump());
+  REQUIRE(r1.status == 200);
+  json a = json::parse(r1.body);
+  CHECK(a["type"] == "message");
+  CHECK(a["content"][0]["type"] == "text");
+  int created = a["usage"]["cache_creation_input_tokens"];
+  CHECK(created > 1024);
+  CHECK(a["usage"]["cache_read_input_tokens"] == 0);
+  body["messages"][0]["content"] = "second question";
+  json b = json::parse(httpRequest(sim.port, "POST", "/v1/messages", body.dump()).body);
+  CHECK(b["usage"]["cache_read_input_tokens"] == created);
+  CHECK(b["usage"]["cache_creation_input_tokens"] == 0);
+  CHECK(b["usage"]["input_tokens"].get<int>() < 20);
+
+  body["stream"] = true;
+  auto s = httpRequest(sim.port, "POST", "/v1/messages", body.dump());
+  REQUIRE(s.status == 200);
+  CHECK(s.complete);
+  CHECK(s.body.find("event: message_start") != std::string::npos);
+  CHECK(s.body.find("event: message_stop") != std::string::npos);
+  std::string text;
+  for (const auto& d : sseData(s.body)) {
+    json e = json::parse(d);
+    if (e["type"] == "content_block_delta") text += e["delta"]["text"].get<std::string>();
+  }
+  body.erase("stream");
+  CHECK(text ==
+        json::parse(
+            httpRequest(sim.port, "POST", "/v1/messages", body.dump()).body)["content"][0]["text"]);
+}
+
+TEST_CASE("errors come in each API's own shape", "[server]") {
+  Sim sim;
+  auto o = httpRequest(sim.port, "POST", "/v1/chat/completions", R"({"messages":[]})");
+  CHECK(o.status == 400);
+  CHECK(json::parse(o.body)["error"]["type"] == "invalid_request_error");
+  auto a = httpRequest(sim.port, "POST", "/v1/messages",
+                       R"({"model":"m","messages":[{"role":"user","content":"x"}]})");
+  CHECK(a.status == 400);
+  json aj = json::parse(a.body);
+  CHECK(aj["type"] == "error");
+  CHECK(aj["error"]["type"] == "invalid_request_error");
+  CHECK(httpRequest(sim.port, "GET", "/v1/chat/completions").status == 405);
+  CHECK(httpRequest(sim.port, "GET", "/nowhere").status == 404);
+  CHECK(httpRequest(sim.port, "POST", "/v1/chat/completions", "{not json").status == 400);
+}
+
+TEST_CASE("malformed HTTP and oversized bodies are refused without harm", "[server]") {
+  ServerConfig config;
+  config.maxBodyBytes = 1000;
+  Sim sim(config);
+  auto big = httpRequest(sim.port, "POST", "/v1/chat/completions", std::string(5000, 'x'));
+  CHECK(big.status == 413);
+  auto garbage = httpRequest(sim.port, "GARBAGE", "", "", 2000, "no-colon-header\r\n");
+  CHECK(garbage.status == 400);
+  CHECK(httpRequest(sim.port, "GET", "/health").status == 200);
+}
+
+TEST_CASE("faults: 429 with Retry-After, 500, 503", "[server][faults]") {
+  std::string error;
+  for (auto [spec, status] : {std::pair{"429", 429}, {"500", 500}, {"503", 503}}) {
+    ServerConfig config;
+    config.faults = *parseFaultSpec(std::string(spec) + ",retry_after=2", error);
+    Sim sim(config);
+    auto r = httpRequest(sim.port, "POST", "/v1/chat/completions", chatBody("x").dump());
+    CHECK(r.status == status);
+    CHECK(json::parse(r.body)["error"].contains("message"));
+    if (status == 429) CHECK(r.headers["retry-after"] == "2");
+    auto a =
+        httpRequest(sim.port, "POST", "/v1/messages",
+                    R"({"model":"m","max_tokens":5,"messages":[{"role":"user","content":"x"}]})");
+    CHECK(a.status == status);
+    CHECK(json::parse(a.body)["type"] == "error");
+    auto log = sim.server.log();
+    REQUIRE(log.size() == 2);
+    CHECK(log[0].fault == spec);
+    CHECK(log[0].status == status);
+  }
+}
+
+TEST_CASE("faults: a dropped connection mid-stream and mid-body", "[server][faults]") {
+  std::string error;
+  ServerConfig config;
+  config.faults = *parseFaultSpec("drop", error);
+  Sim sim(config);
+  auto s = httpRequest(sim.port, "POST", "/v1/chat/completions", chatBody("x", true).dump());
+  CHECK(s.status == 200);
+  CHECK_FALSE(s.complete);
+  CHECK(s.body.find("[DONE]") == std::string::npos);
+  CHECK(!sseData(s.body).empty()); // some chunks did arrive first
+  auto n = httpRequest(sim.port, "POST", "/v1/chat/completions", chatBody("y").dump());
+  CHECK(n.status == 200);
+  CHECK_FALSE(n.complete);
+  CHECK(sim.server.log()[0].fault == "drop");
+}
+
+TEST_CASE("faults: a hang outlives the client's timeout", "[server][faults]") {
+  std::string error;
+  ServerConfig config;
+  config.faults = *parseFaultSpec("hang,hang_ms=60000", error);
+  Sim sim(config);
+  auto r = httpRequest(sim.port, "POST", "/v1/chat/completions", chatBody("x").dump(), 300);
+  CHECK(r.timedOut);
+  CHECK(r.status == 0);
+  auto log = sim.server.log();
+  REQUIRE(log.size() == 1);
+  CHECK(log[0].fault == "hang");
+  CHECK_FALSE(log[0].finishMs);
+  CHECK(httpRequest(sim.port, "GET", "/health").status == 200); // the loop is not blocked
+}
+
+TEST_CASE("faults: malformed JSON and schema-violating answers", "[server][faults]") {
+  std::string error;
+  {
+    ServerConfig config;
+    config.faults = *parseFaultSpec("malformed", error);
+    Sim sim(config);
+    auto r = httpRequest(sim.port, "POST", "/v1/chat/completions", chatBody("x").dump());
+    CHECK(r.status == 200);
+    CHECK(json::parse(r.body, nullptr, false).is_discarded());
+    auto s = httpRequest(sim.port, "POST", "/v1/chat/completions", chatBody("x", true).dump());
+    bool sawBroken = false;
+    for (const auto& d : sseData(s.body))
+      if (d != "[DONE]" && json::parse(d, nullptr, false).is_discarded()) sawBroken = true;
+    CHECK(sawBroken);
+  }
+  {
+    ServerConfig config;
+    config.faults = *parseFaultSpec("schema", error);
+    Sim sim(config);
+    json body = chatBody("x");
+    body["response_format"] = {{"type", "json_schema"},
+                               {"json_schema",
+                                {{"name", "n"},
+                                 {"schema",
+                                  {{"type", "object"},
+                                   {"properties", {{"n", {{"type", "integer"}}}}},
+                                   {"required", {"n"}}}}}}};
+    auto r = httpRequest(sim.port, "POST", "/v1/chat/completions", body.dump());
+    REQUIRE(r.status == 200);
+    json answer =
+        json::parse(json::parse(r.body)["choices"][0]["message"]["content"].get<std::string>());
+    CHECK_FALSE(answer.contains("n")); // the required field is missing
+    CHECK(sim.server.log()[0].fault == "schema");
+  }
+}
+
+TEST_CASE("fixtures script answers over HTTP", "[server]") {
+  std::string error;
+  ServerConfig config;
+  config.fixtures =
+      *parseFixtures(R"([{"match": "capital of France", "answer": "Paris."}])", error);
+  Sim sim(config);
+  auto r = json::parse(httpRequest(sim.port, "POST", "/v1/chat/completions",
+                                   chatBody("What is the capital of France?").dump())
+                           .body);
+  CHECK(r["choices"][0]["message"]["content"] == "Paris.");
+}
