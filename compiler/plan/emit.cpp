@@ -24,6 +24,7 @@ Json emitMessages(const std::vector<ir::Message>& messages) {
       if (s.isStatic) seg["text"] = s.text;
       else seg["expr"] = s.expr;
       if (s.origin == "separator") seg.erase("origin");
+      if (s.cacheBreakpoint) seg["cache_breakpoint"] = true;
       segments.push_back(std::move(seg));
     }
     out.push_back({{"role", m.role}, {"segments", std::move(segments)}});
@@ -41,13 +42,15 @@ Json emitNode(const ir::Graph& g, const ir::Node& n, int order, const SourceMana
     if (!g.nodes[d]->removed) deps.push_back(g.nodes[d]->id);
   j["deps"] = std::move(deps);
   if (n.guard) j["guard"] = {{"branch", g.nodes[n.guard->branch]->id}, {"arm", n.guard->arm}};
-  if (n.type) j["schema"] = schemaOf(n.type);
+  if (!n.schema.is_null()) j["schema"] = n.schema;
+  else if (n.type) j["schema"] = schemaOf(n.type);
   j["est_ms"] = n.estMs;
   j["priority_ms"] = n.priority;
   j["cache"] = {{"enabled", n.cache.enabled}};
   if (n.cache.enabled) {
     j["cache"]["ttl_ms"] = n.cache.ttlMs;
     j["cache"]["reason"] = n.cache.reason;
+    j["cache"]["key"] = n.cache.key;
   }
   if (!n.hints.empty()) j["hints"] = n.hints;
   switch (n.kind) {
@@ -68,12 +71,14 @@ Json emitNode(const ir::Graph& g, const ir::Node& n, int order, const SourceMana
     if (n.options.maxTokens) opts["max_tokens"] = *n.options.maxTokens;
     if (n.options.retries) opts["retries"] = *n.options.retries;
     if (n.options.timeoutMs) opts["timeout_ms"] = *n.options.timeoutMs;
+    if (!n.options.promptCacheKey.empty()) opts["prompt_cache_key"] = n.options.promptCacheKey;
     j["options"] = std::move(opts);
     j["est_prompt_tokens"] = n.estPromptTokens;
     j["est_output_tokens"] = n.estOutputTokens;
     if (!n.fused.empty()) {
       Json parts = Json::array();
-      for (const auto& p : n.fused) parts.push_back({{"name", p.name}, {"field", p.field}});
+      for (const auto& p : n.fused)
+        parts.push_back({{"name", p.name}, {"field", p.field}, {"schema", schemaOf(p.type)}});
       j["fused"] = std::move(parts);
     }
     break;

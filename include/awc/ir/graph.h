@@ -35,6 +35,7 @@ struct Segment {
   std::string text; // static
   Json expr;        // dynamic: an expression tree
   std::string origin; // where the text came from: "const POLICY", "literal", "expr"
+  bool cacheBreakpoint = false; // the end of a cacheable static prefix (Anthropic cache_control)
 };
 
 /// A chat message built from segments, rendered by the runtime in order.
@@ -51,6 +52,7 @@ struct LlmOptions {
   std::optional<int64_t> timeoutMs;
   std::optional<int64_t> cacheTtlMs; // 0 = never expires
   bool cacheDisabled = false;
+  std::string promptCacheKey; // stable key for providers' prefix-cache routing
 };
 
 /// Flags an author sets on a step to opt out of an optimisation.
@@ -63,6 +65,7 @@ struct CachePolicy {
   bool enabled = false;
   int64_t ttlMs = 0; // 0 = no expiry
   std::string reason; // why (for explain): "pure native", "temperature 0", "tool declares cache: 5m"
+  std::string key;    // content hash of the node's static parts; the runtime adds upstream values
 };
 
 /// The node is only evaluated when `branch` (a Branch node) selects `arm` (0 = then, 1 = else).
@@ -87,6 +90,7 @@ struct Node {
   SourceRange loc;
   std::vector<NodeIndex> deps; // sorted, unique
   const sema::Type* type = nullptr; // the value's type
+  Json schema; // when set (fused nodes), the value's JSON Schema instead of type's
   std::optional<Guard> guard;
   int sourceOrder = 0; // position in the source, for -O0's sequential order
   bool removed = false; // deleted by a pass; skipped everywhere, compacted on emit

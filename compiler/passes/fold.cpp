@@ -1,0 +1,165 @@
+// Constant folding. The algorithm:
+//  1. Walk nodes in topological order; in every expression (native code, tool args,
+//     dynamic prompt segments, branch conditions, map lists), replace refs to nodes already
+//     known to be constant by their values.
+//  2. A native node whose expression then reads nothing and is deterministic is evaluated
+//     now: it becomes a constant.
+//  3. A dynamic prompt segment that reads nothing becomes static text — more of the prompt
+//     is then static, which the hoisting pass and prefix caches can use.
+//  4. A branch whose condition folds to a constant keeps only the taken arm: the other
+//     arm's nodes are removed and the taken arm's guards dropped.
+#include "pass_list.h"
+
+#include <fmt/format.h>
+
+#include "awc/stdlib/eval.h"
+#include "awc/stdlib/value.h"
+
+namespace awc::passes {
+namespace {
+
+using Json = nlohmann::json;
+
+// Replaces {"ref": id} by {"lit": value} for known constants; returns whether anything changed.
+bool substitute(Json& expr, const std::map<std::string, Json>& constants) {
+  if (constants.empty()) return false;
+  bool changed = false;
+  std::vector<Json*> stack{&expr};
+  while (!stack.empty()) {
+    Json* e = stack.back();
+    stack.pop_back();
+    if (e->is_object()) {
+      auto ref = e->find("ref");
+      if (ref != e->end() && ref->is_string()) {
+        auto it = constants.find(ref->get<std::string>());
+        if (it != constants.end()) {
+          *e = Json{{"lit", it->second}};
+          changed = true;
+        }
+        continue;
+      }
+      for (auto it = e->begin(); it != e->end(); ++it)
+        if (it.key() != "lit") stack.push_back(&it.value());
+    } else if (e->is_array()) {
+      for (Json& x : *e) stack.push_back(&x);
+    }
+  }
+  return changed;
+}
+
+bool readsNothing(const Json& expr) {
+  std::vector<std::string> refs;
+  stdlib::collectRefs(expr, refs);
+  return refs.empty();
+}
+
+void removeArm(ir::Graph& g, ir::NodeIndex branch, int arm, std::vector<std::string>& removed) {
+  // Nodes guarded by the dropped arm, and (transitively) everything they guard.
+  bool grew = true;
+  std::set<ir::NodeIndex> dead;
+  for (auto& n : g.nodes)
+    if (!n->removed && n->guard && n->guard->branch == branch && n->guard->arm == arm) dead.insert(n->index);
+  while (grew) {
+    grew = false;
+    for (auto& n : g.nodes)
+      if (!n->removed && n->guard && dead.count(n->guard->branch) && dead.insert(n->index).second) grew = true;
+  }
+  for (ir::NodeIndex i : dead) {
+    g.nodes[i]->removed = true;
+    removed.push_back(g.nodes[i]->id);
+  }
+}
+
+} // namespace
+
+PassReport runFold(PassContext& ctx) {
+  PassReport report;
+  ir::Graph& g = ctx.module.graph;
+  std::map<std::string, Json> constants;
+  for (ir::NodeIndex i : g.topoOrder()) {
+    ir::Node& n = *g.nodes[i];
+    if (n.removed) continue;
+    switch (n.kind) {
+    case ir::NodeKind::Native: {
+      substitute(n.expr, constants);
+      if (readsNothing(n.expr) && stdlib::isDeterministic(n.expr) && !n.guard) {
+        stdlib::EvalResult r = stdlib::evaluateConstant(n.expr);
+        if (r.ok()) {
+          bool wasLiteral = n.expr.contains("lit");
+          n.expr = Json{{"lit", r.value()}};
+          constants[n.id] = r.value();
+          if (!wasLiteral)
+            report.changes.push_back({n.id, fmt::format("folded to {}", stdlib::toJsonText(r.value())),
+                                      {{"value", r.value()}}});
+        }
+      }
+      break;
+    }
+    case ir::NodeKind::Llm: {
+      int madeStatic = 0;
+      for (auto& m : n.messages)
+        for (auto& s : m.segments)
+          if (!s.isStatic && substitute(s.expr, constants) && readsNothing(s.expr)) {
+            stdlib::EvalResult r = stdlib::evaluateConstant(s.expr);
+            if (!r.ok()) continue;
+            s.isStatic = true;
+            s.text = r.value().is_string() ? r.value().get<std::string>() : stdlib::toText(r.value());
+            s.expr = nullptr;
+            s.origin = "folded";
+            ++madeStatic;
+          }
+      if (madeStatic)
+        report.changes.push_back({n.id, fmt::format("{} prompt part{} became static text", madeStatic,
+                                                    madeStatic == 1 ? "" : "s"),
+                                  {{"segments", madeStatic}}});
+      break;
+    }
+    case ir::NodeKind::Tool:
+      for (auto& [name, arg] : n.args) substitute(arg, constants);
+      break;
+    case ir::NodeKind::Map:
+      substitute(n.over, constants);
+      break;
+    case ir::NodeKind::Output: substitute(n.expr, constants); break;
+    case ir::NodeKind::Branch: {
+      substitute(n.expr, constants);
+      if (n.guard || !readsNothing(n.expr)) break;
+      stdlib::EvalResult r = stdlib::evaluateConstant(n.expr);
+      if (!r.ok() || !r.value().is_boolean()) break;
+      int taken = r.value().get<bool>() ? 0 : 1;
+      std::vector<std::string> removed;
+      removeArm(g, n.index, 1 - taken, removed);
+      constants[n.id] = r.value();
+      report.changes.push_back({n.id, fmt::format("condition is always {}; removed {} node{} of the other arm",
+                                                  taken == 0 ? "true" : "false", removed.size(),
+                                                  removed.size() == 1 ? "" : "s"),
+                                {{"taken_arm", taken}, {"removed", removed}}});
+      break;
+    }
+    case ir::NodeKind::Input: break;
+    }
+  }
+  // Deps follow the rewritten expressions: a ref that became a literal is no longer an input.
+  for (auto& n : g.nodes) {
+    if (n->removed) continue;
+    std::vector<std::string> refs;
+    stdlib::collectRefs(n->expr, refs);
+    stdlib::collectRefs(n->over, refs);
+    for (auto& [name, arg] : n->args) stdlib::collectRefs(arg, refs);
+    for (auto& m : n->messages)
+      for (auto& s : m.segments)
+        if (!s.isStatic) stdlib::collectRefs(s.expr, refs);
+    std::set<ir::NodeIndex> deps;
+    for (const auto& r : refs)
+      if (auto it = g.byId.find(r); it != g.byId.end() && !g.nodes[it->second]->removed) deps.insert(it->second);
+    if (n->guard) {
+      if (g.nodes[n->guard->branch]->removed) continue;
+      if (constants.count(g.nodes[n->guard->branch]->id)) n->guard.reset(); // the taken arm of a folded branch
+      else deps.insert(n->guard->branch);
+    }
+    n->deps.assign(deps.begin(), deps.end());
+  }
+  return report;
+}
+
+} // namespace awc::passes
