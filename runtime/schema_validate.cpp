@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <fmt/format.h>
+#include <optional>
 
 namespace awc::runtime {
 namespace {
@@ -41,6 +42,14 @@ std::string describeValue(const json& v) {
   std::string text = v.dump();
   if (text.size() > 40) text = text.substr(0, 37) + "...";
   return text;
+}
+
+// A non-negative integer keyword value (minItems, maxLength, ...), if present.
+std::optional<std::size_t> sizeKeyword(const json& schema, const char* key) {
+  auto it = schema.find(key);
+  if (it == schema.end() || !it->is_number_integer() || it->get<std::int64_t>() < 0)
+    return std::nullopt;
+  return it->get<std::size_t>();
 }
 
 std::string memberPath(const std::string& base, const std::string& key) {
@@ -116,12 +125,10 @@ private:
     std::size_t length = 0;
     for (unsigned char c : v.get_ref<const std::string&>())
       length += (c & 0xC0) != 0x80;
-    if (auto it = schema.find("minLength");
-        it != schema.end() && it->is_number_unsigned() && length < it->get<std::size_t>())
-      add(path, fmt::format("expected at least {} characters", it->get<std::size_t>()));
-    if (auto it = schema.find("maxLength");
-        it != schema.end() && it->is_number_unsigned() && length > it->get<std::size_t>())
-      add(path, fmt::format("expected at most {} characters", it->get<std::size_t>()));
+    if (auto min = sizeKeyword(schema, "minLength"); min && length < *min)
+      add(path, fmt::format("expected at least {} characters", *min));
+    if (auto max = sizeKeyword(schema, "maxLength"); max && length > *max)
+      add(path, fmt::format("expected at most {} characters", *max));
   }
 
   void checkNumber(const json& v, const json& schema, const std::string& path) {
@@ -157,13 +164,10 @@ private:
   }
 
   void checkArray(const json& v, const json& schema, const std::string& path) {
-    if (auto it = schema.find("minItems");
-        it != schema.end() && it->is_number_unsigned() && v.size() < it->get<std::size_t>())
-      add(path,
-          fmt::format("expected at least {} items, got {}", it->get<std::size_t>(), v.size()));
-    if (auto it = schema.find("maxItems");
-        it != schema.end() && it->is_number_unsigned() && v.size() > it->get<std::size_t>())
-      add(path, fmt::format("expected at most {} items, got {}", it->get<std::size_t>(), v.size()));
+    if (auto min = sizeKeyword(schema, "minItems"); min && v.size() < *min)
+      add(path, fmt::format("expected at least {} items, got {}", *min, v.size()));
+    if (auto max = sizeKeyword(schema, "maxItems"); max && v.size() > *max)
+      add(path, fmt::format("expected at most {} items, got {}", *max, v.size()));
     if (auto it = schema.find("items"); it != schema.end() && it->is_object())
       for (std::size_t i = 0; i < v.size() && !full(); ++i)
         check(v[i], *it, fmt::format("{}[{}]", path, i));
