@@ -201,10 +201,12 @@ std::vector<Segment> Builder::flattenPrompt(const ast::Expr* e) {
       out.back().text += text;
       return;
     }
-    out.push_back(Segment{true, std::move(text), nullptr, std::move(origin)});
+    out.push_back(staticSegment(std::move(text), std::move(origin)));
   };
   auto addDynamic = [&](const ast::Expr* x) {
-    out.push_back(Segment{false, {}, Json{{"text", Json::array({lowerExpr(x)})}}, "expr"});
+    Segment seg{false, {}, Json{{"text", Json::array({lowerExpr(x)})}}, "expr"};
+    seg.type = x->type;
+    out.push_back(std::move(seg));
   };
   // Iterative over `+` chains; interpolation holes that name constants become static text.
   std::vector<const ast::Expr*> stack{e};
@@ -253,7 +255,7 @@ void Builder::lowerLlm(Node& n, const ast::LlmExpr& llm) {
       n.messages.push_back(Message{role, {}});
       it = n.messages.end() - 1;
     } else {
-      it->segments.push_back(Segment{true, "\n\n", nullptr, "separator"});
+      it->segments.push_back(separatorSegment());
     }
     for (auto& s : flattenPrompt(p.text.get())) it->segments.push_back(std::move(s));
   }

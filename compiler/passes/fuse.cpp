@@ -88,7 +88,7 @@ struct Fuser {
         } else {
           return false;
         }
-        s = ir::Segment{true, words, nullptr, "fusion", false};
+        s = ir::staticSegment(words, "fusion");
       }
     return true;
   }
@@ -117,7 +117,7 @@ struct Fuser {
         std::string key = render(m.segments);
         if (std::find(seenSystems.begin(), seenSystems.end(), key) != seenSystems.end()) continue;
         seenSystems.push_back(key);
-        if (!system.segments.empty()) system.segments.push_back(ir::Segment{true, "\n\n", nullptr, "separator", false});
+        if (!system.segments.empty()) system.segments.push_back(ir::separatorSegment());
         system.segments.insert(system.segments.end(), m.segments.begin(), m.segments.end());
       }
     std::string keys;
@@ -131,16 +131,12 @@ struct Fuser {
       f.fused.push_back(ir::FusedPart{ts[i].name, field, ts[i].type});
     }
     ir::Message user{"user", {}};
-    user.segments.push_back(ir::Segment{
-        true,
-        fmt::format("Complete the {} tasks below, in order. Reply with one JSON object with the keys {}: "
+    user.segments.push_back(ir::staticSegment(fmt::format("Complete the {} tasks below, in order. Reply with one JSON object with the keys {}: "
                     "each key holds the answer to its task, in the format that task asks for.",
-                    ts.size(), keys),
-        nullptr, "fusion", false});
+                    ts.size(), keys), "fusion"));
     for (size_t i = 0; i < ts.size(); ++i) {
-      user.segments.push_back(ir::Segment{true, "\n\n", nullptr, "separator", false});
-      user.segments.push_back(ir::Segment{
-          true, fmt::format("Task {} (key \"{}\"):\n", i + 1, fieldName(i, ts[i].name)), nullptr, "fusion", false});
+      user.segments.push_back(ir::separatorSegment());
+      user.segments.push_back(ir::staticSegment(fmt::format("Task {} (key \"{}\"):\n", i + 1, fieldName(i, ts[i].name)), "fusion"));
       for (const auto& m : ts[i].messages)
         if (m.role == "user") user.segments.insert(user.segments.end(), m.segments.begin(), m.segments.end());
     }

@@ -56,7 +56,7 @@ std::string trim(const std::string& s) {
 void joinParts(ir::Message& m, const std::vector<Part>& parts) {
   m.segments.clear();
   for (size_t i = 0; i < parts.size(); ++i) {
-    if (i) m.segments.push_back(ir::Segment{true, "\n\n", nullptr, "separator", false});
+    if (i) m.segments.push_back(ir::separatorSegment());
     for (const auto& s : parts[i]) m.segments.push_back(s);
   }
 }
@@ -100,7 +100,7 @@ PassReport runHoist(PassContext& ctx) {
           std::string text = trim(partText(p));
           if (text.empty()) continue;
           std::string origin = p.size() == 1 ? p.front().origin : "literal";
-          statics.push_back({ir::Segment{true, text, nullptr, origin, false}});
+          statics.push_back({ir::staticSegment(text, origin)});
         } else {
           dynamics.push_back(p);
         }

@@ -36,7 +36,18 @@ struct Segment {
   Json expr;        // dynamic: an expression tree
   std::string origin; // where the text came from: "const POLICY", "literal", "expr"
   bool cacheBreakpoint = false; // the end of a cacheable static prefix (Anthropic cache_control)
+  const sema::Type* type = nullptr; // dynamic: the interpolated value's type
 };
+
+/// A static segment of text from `origin`.
+inline Segment staticSegment(std::string text, std::string origin) {
+  Segment s;
+  s.text = std::move(text);
+  s.origin = std::move(origin);
+  return s;
+}
+/// The blank line between two prompt parts of one message (part boundaries matter to hoisting).
+inline Segment separatorSegment() { return staticSegment("\n\n", "separator"); }
 
 /// A chat message built from segments, rendered by the runtime in order.
 struct Message {

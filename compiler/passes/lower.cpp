@@ -1,0 +1,58 @@
+// Deterministic lowering. The algorithm, for every model step (map bodies included)
+// unless it is marked `nolower`:
+//  1. Ask the recogniser (deterministic.cpp) whether the prompt is a deterministic task.
+//  2. Exact and unambiguous with the same result type: replace the model call by a native
+//     node computing the rewrite — no model call, no tokens, microseconds instead of seconds.
+//  3. Otherwise only report it (AWC6005) with the suggested native rewrite and the reason it
+//     was not applied.
+#include "pass_list.h"
+
+#include <fmt/format.h>
+
+#include "awc/passes/deterministic.h"
+#include "awc/stdlib/eval.h"
+
+namespace awc::passes {
+namespace {
+
+void lowerGraph(ir::Graph& g, PassContext& ctx, PassReport& report) {
+  for (auto& np : g.nodes) {
+    ir::Node& n = *np;
+    if (n.removed) continue;
+    if (n.kind == ir::NodeKind::Map && n.body) {
+      lowerGraph(*n.body, ctx, report);
+      continue;
+    }
+    if (n.kind != ir::NodeKind::Llm) continue;
+    std::optional<DeterministicTask> task = recognizeDeterministicTask(n);
+    if (!task) continue;
+    if (task->exact && !n.flags.nolower) {
+      n.kind = ir::NodeKind::Native;
+      n.expr = task->expr;
+      n.messages.clear();
+      n.model.clear();
+      n.autoLadder.clear();
+      report.changes.push_back({n.id, fmt::format("{} task lowered to native code: {}", task->kind, task->rewrite),
+                                {{"kind", task->kind}, {"rewrite", task->rewrite}}});
+      continue;
+    }
+    Diagnostic& d = ctx.diags.report(DiagCode::DeterministicModelTask, n.loc,
+                                     fmt::format("model step '{}' is asked to do a deterministic task ({})", n.id, task->kind));
+    d.hints.push_back(fmt::format("compute it natively: `{} = {}`", n.id.substr(n.id.rfind('/') + 1), task->rewrite));
+    if (!task->why.empty()) d.notes.push_back({SourceRange{}, "not lowered automatically: " + task->why});
+    else if (n.flags.nolower) d.notes.push_back({SourceRange{}, "not lowered automatically: the step is marked nolower"});
+    report.changes.push_back({n.id, fmt::format("flagged {} task (not lowered: {}); rewrite: {}", task->kind,
+                                                task->why.empty() ? "nolower" : task->why, task->rewrite),
+                              {{"kind", task->kind}, {"rewrite", task->rewrite}, {"lowered", false}}});
+  }
+}
+
+} // namespace
+
+PassReport runLower(PassContext& ctx) {
+  PassReport report;
+  lowerGraph(ctx.module.graph, ctx, report);
+  return report;
+}
+
+} // namespace awc::passes
