@@ -419,6 +419,7 @@ const Type* Analyzer::checkCall(ast::CallExpr* e, Ctx ctx, bool top) {
     std::vector<const ast::Expr*> bound(params.size(), nullptr);
     size_t positional = 0;
     bool countReported = false;
+    bool badName = false; // a misspelt name already explains a "missing" argument
     for (auto& arg : e->args) {
       const Type* at = checkExpr(arg.value.get(), sub);
       size_t index = params.size();
@@ -438,6 +439,7 @@ const Type* Analyzer::checkCall(ast::CallExpr* e, Ctx ctx, bool top) {
           diags.report(DiagCode::BadArgumentName, arg.nameRange,
                        fmt::format("tool '{}' has no parameter '{}'{}", e->callee, arg.name,
                                    didYouMean(arg.name, paramNames)));
+          badName = true;
           continue;
         }
         index = pit - paramNames.begin();
@@ -455,7 +457,7 @@ const Type* Analyzer::checkCall(ast::CallExpr* e, Ctx ctx, bool top) {
     std::vector<std::string> missing;
     for (size_t i = 0; i < params.size(); ++i)
       if (!bound[i] && !params[i]->defaultValue) missing.push_back(params[i]->name);
-    if (!missing.empty())
+    if (!missing.empty() && !badName && !countReported)
       diags.report(DiagCode::MissingArgument, e->range(),
                    fmt::format("call to tool '{}' is missing argument{} {}", e->callee,
                                missing.size() == 1 ? "" : "s", joinNames(missing)));
