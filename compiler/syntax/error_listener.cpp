@@ -52,7 +52,33 @@ std::string describeExpected(const antlr4::misc::IntervalSet& expected) {
                                }),
                 types.end());
   };
+  static const std::vector<size_t> declStarts = [] {
+    std::vector<size_t> v;
+    for (const char* s : {"import", "host", "model", "ladder", "type", "tool", "const", "workflow"})
+      v.push_back(literalTokenType(s));
+    return v;
+  }();
+  // `name` admits identifiers and most keywords (field names, option keys).
+  static const std::vector<size_t> nameKeywords = [] {
+    std::vector<size_t> v;
+    for (const char* s : {"type", "model", "tool", "host", "http", "ladder", "const", "import",
+                          "enum", "auto", "with", "in", "map", "reduce", "return", "workflow",
+                          "llm"})
+      v.push_back(literalTokenType(s));
+    return v;
+  }();
   std::vector<std::string> items;
+  if (count(nameKeywords) == nameKeywords.size() &&
+      std::find(types.begin(), types.end(), size_t(FlowLexer::IDENT)) != types.end()) {
+    remove(nameKeywords);
+    remove({FlowLexer::IDENT});
+    items.push_back("a name");
+  }
+  if (count(declStarts) >= 4) {
+    remove(declStarts);
+    remove({antlr4::Token::EOF});
+    items.push_back("a declaration (import, host, model, ladder, type, tool, const, workflow)");
+  }
   bool expression = count(exprStarts) >= 5;
   if (expression) {
     remove(exprStarts);
@@ -102,25 +128,47 @@ void SyntaxErrorListener::syntaxError(antlr4::Recognizer* recognizer, antlr4::To
     return;
   }
 
+  // Cascade control: one error per statement or declaration, none within a few tokens of
+  // the previous one, and none at the end of the text once something was reported.
+  antlr4::ParserRuleContext* unit = nullptr;
+  for (antlr4::ParserRuleContext* ctx = parser->getContext(); ctx;
+       ctx = dynamic_cast<antlr4::ParserRuleContext*>(ctx->parent)) {
+    size_t rule = ctx->getRuleIndex();
+    if (rule == FlowParser::RuleStatement || rule == FlowParser::RuleReturnStmt ||
+        rule == FlowParser::RuleItem) {
+      unit = ctx;
+      break;
+    }
+  }
+  size_t index = tok->getTokenIndex();
+  bool cascade = reported_ && ((unit && unit == lastUnit_) || atEof ||
+                               (index != INVALID_INDEX && index <= lastIndex_ + 3));
+  if (cascade) return;
+
   uint32_t b = static_cast<uint32_t>(tok->getStartIndex() + base_);
   uint32_t end = atEof ? b : static_cast<uint32_t>(tok->getStopIndex() + 1 + base_);
-  std::string found = describeToken(tok, state_.text, 0 + base_);
+  std::string found = atEof && base_ > 0 ? "the end of the interpolation"
+                                         : describeToken(tok, state_.text, base_);
   std::string want = describeExpected(expected);
   std::string message = want.empty() ? fmt::format("unexpected {}", found)
                                      : fmt::format("expected {}, found {}", want, found);
   Diagnostic* d = state_.error(DiagCode::SyntaxError, state_.range(b, end), message);
+  reported_ = true;
+  lastUnit_ = unit;
+  lastIndex_ = index == INVALID_INDEX ? 0 : index;
   if (!d) return;
 
   size_t type = tok->getType();
   bool wantsName = expected.contains(size_t(FlowLexer::IDENT));
-  if (isKeywordToken(type) && wantsName) {
-    std::string word(state_.text.substr(b, end - b));
+  std::string word(state_.text.substr(b, end - b));
+  if (isKeywordToken(type) && wantsName && word != "return") {
     d->hints.push_back(fmt::format("'{}' is a reserved word and cannot name a step or value; "
                                    "rename it (e.g. '{}_')",
                                    word, word));
   }
   size_t tReturn = literalTokenType("return"), tArrow = literalTokenType("->");
-  if (expected.contains(tReturn) && type == literalTokenType("}"))
+  if (expected.contains(tReturn) && type == literalTokenType("}") &&
+      parser->getContext()->getRuleIndex() == FlowParser::RuleWorkflowDecl)
     d->hints.push_back("a workflow body must end with 'return <expression>'");
   if (expected.contains(tArrow) && !expected.contains(size_t(FlowLexer::IDENT))) {
     if (inRule(parser, FlowParser::RulePrimary))
@@ -130,6 +178,8 @@ void SyntaxErrorListener::syntaxError(antlr4::Recognizer* recognizer, antlr4::To
   }
   if (expected.contains(literalTokenType("=")) && inRule(parser, FlowParser::RuleStatement))
     d->hints.push_back("a step is written 'name = expression'");
+  if (type == FlowLexer::IDENT && expected.contains(literalTokenType("workflow")))
+    d->hints.push_back("steps belong inside a workflow; at top level a file holds declarations");
   if (atEof && !lex_.unclosed.empty()) {
     uint32_t open = lex_.unclosed.back();
     d->notes.push_back({state_.range(open, open + 1), fmt::format("unclosed '{}' opened here",

@@ -77,6 +77,9 @@ private:
   ParseState& state_;
   uint32_t base_;
   const LexResult& lex_;
+  bool reported_ = false;
+  const antlr4::ParserRuleContext* lastUnit_ = nullptr;
+  size_t lastIndex_ = 0;
 };
 
 /// How tokens read in messages: `'{'`, identifier 'foo', string, end of file. `text` is
