@@ -2,12 +2,12 @@
 // module loading and declarations (sema.cpp) and workflow/expression checking (check.cpp).
 #pragma once
 
+#include "awc/sema/sema.h"
+
 #include <map>
 #include <string>
 #include <unordered_map>
 #include <vector>
-
-#include "awc/sema/sema.h"
 
 namespace awc::sema::detail {
 
@@ -59,7 +59,8 @@ public:
   const Type* checkCall(ast::CallExpr* e, Ctx ctx, bool top);
   const Type* checkLlm(ast::LlmExpr* e, Ctx ctx);
   /// Reports a mismatch unless `from` fits `to` (string literals are checked against enums).
-  bool checkAssign(const ast::Expr* value, const Type* from, const Type* to, const std::string& what);
+  bool checkAssign(const ast::Expr* value, const Type* from, const Type* to,
+                   const std::string& what);
 
   SourceManager& sources;
   DiagnosticEngine& diags;

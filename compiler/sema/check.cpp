@@ -4,14 +4,13 @@
 // Steps may be written in any order, so a step is checked on demand when a name first
 // refers to it; a reference to a step that is still being checked closes a dependency
 // cycle, and the stack of steps in progress is the cycle's path.
-#include <algorithm>
-#include <optional>
-#include <set>
+#include "analyzer.h"
 
+#include <algorithm>
 #include <fmt/format.h>
 #include <llvm/Support/Casting.h>
-
-#include "analyzer.h"
+#include <optional>
+#include <set>
 
 #if AWC_SEMA_HAS_STDLIB
 #include "awc/stdlib/functions.h"
@@ -21,8 +20,8 @@ namespace awc::sema::detail {
 
 using llvm::cast;
 using llvm::dyn_cast;
-using llvm::isa;
 using llvm::dyn_cast_or_null;
+using llvm::isa;
 using llvm::isa_and_nonnull;
 
 namespace {
@@ -61,8 +60,10 @@ std::string describeExpr(const ast::Expr* e) {
 
 /// Names that people coming from other languages reach for.
 std::optional<std::string> keywordHint(std::string_view name) {
-  if (name == "True" || name == "TRUE") return std::string("booleans are spelled 'true' and 'false'");
-  if (name == "False" || name == "FALSE") return std::string("booleans are spelled 'true' and 'false'");
+  if (name == "True" || name == "TRUE")
+    return std::string("booleans are spelled 'true' and 'false'");
+  if (name == "False" || name == "FALSE")
+    return std::string("booleans are spelled 'true' and 'false'");
   if (name == "null" || name == "nil" || name == "None" || name == "none" || name == "undefined")
     return std::string("flow has no null value; use an empty string, 0, false or an empty list");
   if (name == "elif" || name == "elsif" || name == "elseif") return std::string("write `else if`");
@@ -76,15 +77,21 @@ std::optional<std::string> keywordHint(std::string_view name) {
 bool kindAccepts(stdlib::Kind k, stdlib::Kind elem, const Type* t) {
   if (t->isError()) return true;
   switch (k) {
-  case stdlib::Kind::Any: return true;
-  case stdlib::Kind::Int: return t->kind() == Type::Kind::Int;
+  case stdlib::Kind::Any:
+    return true;
+  case stdlib::Kind::Int:
+    return t->kind() == Type::Kind::Int;
   case stdlib::Kind::Float:
-  case stdlib::Kind::Number: return t->isNumeric();
-  case stdlib::Kind::String: return t->kind() == Type::Kind::String || t->kind() == Type::Kind::Enum;
-  case stdlib::Kind::Bool: return t->kind() == Type::Kind::Bool;
+  case stdlib::Kind::Number:
+    return t->isNumeric();
+  case stdlib::Kind::String:
+    return t->kind() == Type::Kind::String || t->kind() == Type::Kind::Enum;
+  case stdlib::Kind::Bool:
+    return t->kind() == Type::Kind::Bool;
   case stdlib::Kind::List:
     return t->kind() == Type::Kind::List && kindAccepts(elem, stdlib::Kind::Any, t->element());
-  case stdlib::Kind::Record: return t->kind() == Type::Kind::Record;
+  case stdlib::Kind::Record:
+    return t->kind() == Type::Kind::Record;
   }
   return false;
 }
@@ -93,13 +100,19 @@ bool kindAccepts(stdlib::Kind k, stdlib::Kind elem, const Type* t) {
 // is compatible with everything: the runtime checks those values.
 const Type* kindType(TypeContext& types, stdlib::Kind k, stdlib::Kind elem) {
   switch (k) {
-  case stdlib::Kind::Int: return types.integer();
+  case stdlib::Kind::Int:
+    return types.integer();
   case stdlib::Kind::Float:
-  case stdlib::Kind::Number: return types.floating();
-  case stdlib::Kind::String: return types.string();
-  case stdlib::Kind::Bool: return types.boolean();
-  case stdlib::Kind::List: return types.list(kindType(types, elem, stdlib::Kind::Any));
-  default: return types.error();
+  case stdlib::Kind::Number:
+    return types.floating();
+  case stdlib::Kind::String:
+    return types.string();
+  case stdlib::Kind::Bool:
+    return types.boolean();
+  case stdlib::Kind::List:
+    return types.list(kindType(types, elem, stdlib::Kind::Any));
+  default:
+    return types.error();
   }
 }
 #endif
@@ -128,7 +141,8 @@ void Analyzer::checkWorkflow(ast::WorkflowDecl& wf, bool warnings) {
     }
     if (p->defaultValue) {
       const Type* dt = checkExpr(p->defaultValue.get(), Ctx{nullptr, true, false});
-      checkAssign(p->defaultValue.get(), dt, p->type, fmt::format("default value of input '{}'", p->name));
+      checkAssign(p->defaultValue.get(), dt, p->type,
+                  fmt::format("default value of input '{}'", p->name));
     }
   }
   wf.resultTypeResolved = resolveType(wf.resultType.get());
@@ -143,7 +157,8 @@ void Analyzer::checkWorkflow(ast::WorkflowDecl& wf, bool warnings) {
   if (!warnings) return;
   for (auto& p : wf.params)
     if (p && !p->name.empty() && p->name[0] != '_' && !info[p.get()].used)
-      diags.report(DiagCode::UnusedInput, p->nameRange, fmt::format("input '{}' is never used", p->name));
+      diags.report(DiagCode::UnusedInput, p->nameRange,
+                   fmt::format("input '{}' is never used", p->name));
   for (const ast::Step* s : workflowSteps) {
     if (s->name.empty() || s->name[0] == '_' || info[s].used) continue;
     // A side-effecting tool call is run for its effect, not its value.
@@ -152,11 +167,13 @@ void Analyzer::checkWorkflow(ast::WorkflowDecl& wf, bool warnings) {
         bool sideEffect = false;
         for (auto& o : tool->options)
           if (o.name == "effect")
-            if (auto* n = dyn_cast_or_null<ast::NameExpr>(o.value.get()); n && n->name == "side_effect")
+            if (auto* n = dyn_cast_or_null<ast::NameExpr>(o.value.get());
+                n && n->name == "side_effect")
               sideEffect = true;
         if (sideEffect) continue;
       }
-    auto& d = diags.report(DiagCode::UnusedStep, s->nameRange, fmt::format("step '{}' is never used", s->name));
+    auto& d = diags.report(DiagCode::UnusedStep, s->nameRange,
+                           fmt::format("step '{}' is never used", s->name));
     d.hints.push_back(fmt::format("remove it, or name it '_{}' to keep it", s->name));
   }
 }
@@ -175,7 +192,8 @@ std::optional<Found> lookupLocal(Scope* s, std::string_view name) {
     for (auto it = s->vars.rbegin(); it != s->vars.rend(); ++it)
       if (it->name == name) {
         SourceRange r;
-        if (auto* m = dyn_cast<ast::MapExpr>(it->target)) r = m->varRange;
+        if (auto* m = dyn_cast<ast::MapExpr>(it->target))
+          r = m->varRange;
         else if (auto* rd = dyn_cast<ast::ReduceExpr>(it->target))
           r = it->binding == ast::Binding::ReduceAcc ? rd->accRange : rd->varRange;
         return Found{it->binding, it->target, it->type, r};
@@ -191,8 +209,10 @@ std::optional<Found> lookupLocal(Scope* s, std::string_view name) {
 
 void collectVisible(Scope* s, std::vector<std::string>& out) {
   for (; s; s = s->parent) {
-    for (auto& v : s->vars) out.push_back(v.name);
-    for (auto& [n, st] : s->steps) out.push_back(n);
+    for (auto& v : s->vars)
+      out.push_back(v.name);
+    for (auto& [n, st] : s->steps)
+      out.push_back(n);
     if (s->workflow)
       for (auto& p : s->workflow->params)
         if (p) out.push_back(p->name);
@@ -274,28 +294,33 @@ const Type* Analyzer::checkConst(const ast::ConstDecl* c) {
 }
 
 void Analyzer::reportCycle(const ast::Node* target, const std::string& name, SourceRange ref) {
-  auto pos = std::find_if(stack.begin(), stack.end(), [&](const Frame& f) { return f.node == target; });
+  auto pos =
+      std::find_if(stack.begin(), stack.end(), [&](const Frame& f) { return f.node == target; });
   if (pos == stack.end()) return;
   bool isConst = isa<ast::ConstDecl>(target);
   if (pos + 1 == stack.end()) {
-    auto& d = diags.report(DiagCode::SelfReference, ref,
-                           fmt::format("{} '{}' refers to itself", isConst ? "constant" : "step", name));
+    auto& d =
+        diags.report(DiagCode::SelfReference, ref,
+                     fmt::format("{} '{}' refers to itself", isConst ? "constant" : "step", name));
     d.notes.push_back({pos->nameRange, fmt::format("'{}' is defined here", name)});
     return;
   }
   std::string path;
-  for (auto it = pos; it != stack.end(); ++it) path += it->name + " → ";
+  for (auto it = pos; it != stack.end(); ++it)
+    path += it->name + " → ";
   path += name;
   auto& d = diags.report(DiagCode::DependencyCycle, pos->nameRange,
                          fmt::format("dependency cycle: {}", path));
   for (auto it = pos; it != stack.end(); ++it) {
     bool last = it + 1 == stack.end();
     SourceRange r = last ? ref : it->refToNext;
-    d.notes.push_back({r, fmt::format("'{}' uses '{}' here", it->name, last ? name : (it + 1)->name)});
+    d.notes.push_back(
+        {r, fmt::format("'{}' uses '{}' here", it->name, last ? name : (it + 1)->name)});
   }
 }
 
-bool Analyzer::checkAssign(const ast::Expr* value, const Type* from, const Type* to, const std::string& what) {
+bool Analyzer::checkAssign(const ast::Expr* value, const Type* from, const Type* to,
+                           const std::string& what) {
   if (!from || !to || from->isError() || to->isError()) return true;
   if (to->kind() == Type::Kind::Enum) {
     if (auto* s = plainString(value)) {
@@ -378,18 +403,21 @@ const Type* Analyzer::checkName(ast::NameExpr* e, Ctx ctx) {
     const char* what = program.typeAliases.count(e->name) ? "type"
                        : program.workflows.count(e->name) ? "workflow"
                                                           : "model ladder";
-    diags.report(DiagCode::UnknownName, e->range(), fmt::format("'{}' is a {}, not a value", e->name, what));
+    diags.report(DiagCode::UnknownName, e->range(),
+                 fmt::format("'{}' is a {}, not a value", e->name, what));
     return types.error();
   }
   std::vector<std::string> candidates;
   collectVisible(ctx.scope, candidates);
-  for (auto& c : program.consts) candidates.push_back(c.getKey().str());
+  for (auto& c : program.consts)
+    candidates.push_back(c.getKey().str());
   std::string best = closestName(e->name, candidates);
   std::string msg = fmt::format("unknown name '{}'", e->name);
   if (!best.empty()) msg += fmt::format("; did you mean '{}'?", best);
   auto& d = diags.report(DiagCode::UnknownName, e->range(), msg);
   if (!best.empty()) d.fixes.push_back({e->range(), best});
-  if (auto hint = keywordHint(e->name)) d.hints.push_back(*hint);
+  if (auto hint = keywordHint(e->name))
+    d.hints.push_back(*hint);
   else if (ctx.constMode && !ctx.scope)
     d.hints.push_back("constants and option values may only use literals and other constants");
   return types.error();
@@ -407,9 +435,10 @@ const Type* Analyzer::checkCall(ast::CallExpr* e, Ctx ctx, bool top) {
       diags.report(DiagCode::ConstNotConstant, e->range(),
                    fmt::format("a constant cannot call tool '{}'", e->callee));
     } else if (!top) {
-      auto& d = diags.report(DiagCode::NotAtStepLevel, e->range(),
-                             fmt::format("tool call '{}(...)' must be the whole right-hand side of a step",
-                                         e->callee));
+      auto& d = diags.report(
+          DiagCode::NotAtStepLevel, e->range(),
+          fmt::format("tool call '{}(...)' must be the whole right-hand side of a step",
+                      e->callee));
       d.hints.push_back(kBindHint);
     }
     std::vector<const ast::Param*> params;
@@ -445,7 +474,8 @@ const Type* Analyzer::checkCall(ast::CallExpr* e, Ctx ctx, bool top) {
         index = pit - paramNames.begin();
       }
       if (bound[index]) {
-        diags.report(DiagCode::BadArgumentName, arg.name.empty() ? arg.value->range() : arg.nameRange,
+        diags.report(DiagCode::BadArgumentName,
+                     arg.name.empty() ? arg.value->range() : arg.nameRange,
                      fmt::format("argument '{}' given twice", params[index]->name));
         continue;
       }
@@ -468,8 +498,9 @@ const Type* Analyzer::checkCall(ast::CallExpr* e, Ctx ctx, bool top) {
   if (const stdlib::Function* fn = stdlib::findFunction(e->callee)) {
     e->target = ast::CallExpr::Target::Function;
     if (ctx.constMode && !fn->deterministic)
-      diags.report(DiagCode::ConstNotConstant, e->range(),
-                   fmt::format("a constant cannot call '{}', which is not deterministic", e->callee));
+      diags.report(
+          DiagCode::ConstNotConstant, e->range(),
+          fmt::format("a constant cannot call '{}', which is not deterministic", e->callee));
     std::vector<const Type*> argTypes;
     for (auto& arg : e->args) {
       argTypes.push_back(checkExpr(arg.value.get(), sub));
@@ -479,7 +510,8 @@ const Type* Analyzer::checkCall(ast::CallExpr* e, Ctx ctx, bool top) {
         size_t pos = argTypes.size() - 1;
         if (pit == fn->params.end() || size_t(pit - fn->params.begin()) != pos) {
           std::vector<std::string> names;
-          for (auto& p : fn->params) names.emplace_back(p.name);
+          for (auto& p : fn->params)
+            names.emplace_back(p.name);
           diags.report(DiagCode::BadArgumentName, arg.nameRange,
                        pit == fn->params.end()
                            ? fmt::format("'{}' has no parameter '{}'{}", e->callee, arg.name,
@@ -505,7 +537,8 @@ const Type* Analyzer::checkCall(ast::CallExpr* e, Ctx ctx, bool top) {
       const stdlib::Param& p = fn->params[i];
       const Type* t = argTypes[i];
       if (!kindAccepts(p.type.kind, p.type.elem, t)) {
-        diags.report(DiagCode::TypeMismatch, e->args[i].value ? e->args[i].value->range() : e->range(),
+        diags.report(DiagCode::TypeMismatch,
+                     e->args[i].value ? e->args[i].value->range() : e->range(),
                      fmt::format("argument '{}' of '{}' must be {}, not {}", p.name, e->callee,
                                  stdlib::kindName(p.type), t->str()));
         continue;
@@ -529,28 +562,34 @@ const Type* Analyzer::checkCall(ast::CallExpr* e, Ctx ctx, bool top) {
 #endif
 
   // Unknown callee: still check the arguments.
-  for (auto& arg : e->args) checkExpr(arg.value.get(), sub);
+  for (auto& arg : e->args)
+    checkExpr(arg.value.get(), sub);
   if (e->callee.empty()) return types.error();
   if (program.models.count(e->callee)) {
-    auto& d = diags.report(DiagCode::UnknownTool, e->calleeRange,
-                           fmt::format("'{}' is a model and cannot be called like a function", e->callee));
+    auto& d = diags.report(
+        DiagCode::UnknownTool, e->calleeRange,
+        fmt::format("'{}' is a model and cannot be called like a function", e->callee));
     d.hints.push_back(fmt::format("ask it with `llm {} -> string {{ user \"...\" }}`", e->callee));
     return types.error();
   }
   if (program.workflows.count(e->callee)) {
-    diags.report(DiagCode::UnknownTool, e->calleeRange,
-                 fmt::format("'{}' is a workflow; workflows cannot be called from flows", e->callee));
+    diags.report(
+        DiagCode::UnknownTool, e->calleeRange,
+        fmt::format("'{}' is a workflow; workflows cannot be called from flows", e->callee));
     return types.error();
   }
   std::vector<std::string> candidates;
-  for (auto& t : program.tools) candidates.push_back(t.getKey().str());
+  for (auto& t : program.tools)
+    candidates.push_back(t.getKey().str());
 #if AWC_SEMA_HAS_STDLIB
-  for (auto& f : stdlib::allFunctions()) candidates.emplace_back(f.name);
+  for (auto& f : stdlib::allFunctions())
+    candidates.emplace_back(f.name);
 #endif
   std::string best = closestName(e->callee, candidates);
-  auto& d = diags.report(DiagCode::UnknownTool, e->calleeRange,
-                         fmt::format("unknown function or tool '{}'{}", e->callee,
-                                     best.empty() ? "" : fmt::format("; did you mean '{}'?", best)));
+  auto& d =
+      diags.report(DiagCode::UnknownTool, e->calleeRange,
+                   fmt::format("unknown function or tool '{}'{}", e->callee,
+                               best.empty() ? "" : fmt::format("; did you mean '{}'?", best)));
   if (!best.empty()) d.fixes.push_back({e->calleeRange, best});
   return types.error();
 }
@@ -565,12 +604,14 @@ const Type* Analyzer::checkLlm(ast::LlmExpr* e, Ctx ctx) {
       e->modelDecl = it->second;
     } else {
       std::vector<std::string> names;
-      for (auto& l : program.ladders) names.push_back(l.getKey().str());
+      for (auto& l : program.ladders)
+        names.push_back(l.getKey().str());
       std::sort(names.begin(), names.end());
-      auto& d = diags.report(DiagCode::UnknownLadder, e->modelRange.valid() ? e->modelRange : e->range(),
-                             e->model.empty()
-                                 ? std::string("`llm auto` needs a ladder named 'default'")
-                                 : fmt::format("unknown model ladder '{}'{}", ladder, didYouMean(ladder, names)));
+      auto& d =
+          diags.report(DiagCode::UnknownLadder, e->modelRange.valid() ? e->modelRange : e->range(),
+                       e->model.empty() ? std::string("`llm auto` needs a ladder named 'default'")
+                                        : fmt::format("unknown model ladder '{}'{}", ladder,
+                                                      didYouMean(ladder, names)));
       d.hints.push_back(fmt::format("declare it: `ladder {} = [small_model, big_model]`", ladder));
     }
   } else if (!e->model.empty()) {
@@ -579,12 +620,15 @@ const Type* Analyzer::checkLlm(ast::LlmExpr* e, Ctx ctx) {
       e->modelDecl = it->second;
     } else {
       std::vector<std::string> names;
-      for (auto& m : program.models) names.push_back(m.getKey().str());
+      for (auto& m : program.models)
+        names.push_back(m.getKey().str());
       std::sort(names.begin(), names.end());
-      auto& d = diags.report(DiagCode::UnknownModel, e->modelRange,
-                             fmt::format("unknown model '{}'{}", e->model, didYouMean(e->model, names)));
+      auto& d =
+          diags.report(DiagCode::UnknownModel, e->modelRange,
+                       fmt::format("unknown model '{}'{}", e->model, didYouMean(e->model, names)));
       if (program.ladders.count(e->model))
-        d.hints.push_back(fmt::format("'{}' is a ladder: write `llm auto({})`", e->model, e->model));
+        d.hints.push_back(
+            fmt::format("'{}' is a ladder: write `llm auto({})`", e->model, e->model));
     }
   }
   const Type* result = resolveType(e->resultType.get());
@@ -596,9 +640,10 @@ const Type* Analyzer::checkLlm(ast::LlmExpr* e, Ctx ctx) {
     if (p.role == ast::LlmExpr::Role::User) ++users;
     const Type* t = checkExpr(p.text.get(), sub);
     if (t->isError() || t->kind() == Type::Kind::String) continue;
-    auto& d = diags.report(DiagCode::NotAString, p.text ? p.text->range() : p.roleRange,
-                           fmt::format("{} prompt must be a string, not {}",
-                                       p.role == ast::LlmExpr::Role::User ? "user" : "system", t->str()));
+    auto& d =
+        diags.report(DiagCode::NotAString, p.text ? p.text->range() : p.roleRange,
+                     fmt::format("{} prompt must be a string, not {}",
+                                 p.role == ast::LlmExpr::Role::User ? "user" : "system", t->str()));
     d.hints.push_back(fmt::format("interpolate it into text: \"{{{}}}\"",
                                   isa_and_nonnull<ast::NameExpr>(p.text.get())
                                       ? cast<ast::NameExpr>(p.text.get())->name
@@ -608,8 +653,8 @@ const Type* Analyzer::checkLlm(ast::LlmExpr* e, Ctx ctx) {
     auto& d = diags.report(DiagCode::MissingPrompt, e->range(), "model step has no `user` prompt");
     d.hints.push_back("add one: user \"...\"");
   }
-  static const std::vector<std::string> optionNames = {"cache", "max_tokens", "retries", "temperature",
-                                                       "timeout"};
+  static const std::vector<std::string> optionNames = {"cache", "max_tokens", "retries",
+                                                       "temperature", "timeout"};
   std::set<std::string> seen;
   for (auto& opt : e->options) {
     if (std::find(optionNames.begin(), optionNames.end(), opt.name) == optionNames.end()) {
@@ -621,24 +666,28 @@ const Type* Analyzer::checkLlm(ast::LlmExpr* e, Ctx ctx) {
       continue;
     }
     if (!seen.insert(opt.name).second)
-      diags.report(DiagCode::BadOptionValue, opt.nameRange, fmt::format("option '{}' given twice", opt.name));
+      diags.report(DiagCode::BadOptionValue, opt.nameRange,
+                   fmt::format("option '{}' given twice", opt.name));
     const Type* t = checkExpr(opt.value.get(), sub);
     if (t->isError() || !opt.value) continue;
     SourceRange r = opt.value->range();
     auto lit = numericLiteral(opt.value.get());
     if (opt.name == "temperature") {
       if (!t->isNumeric())
-        diags.report(DiagCode::BadOptionValue, r, fmt::format("temperature must be a number, not {}", t->str()));
+        diags.report(DiagCode::BadOptionValue, r,
+                     fmt::format("temperature must be a number, not {}", t->str()));
       else if (lit && (*lit < 0 || *lit > 2))
         diags.report(DiagCode::BadOptionValue, r, "temperature must be between 0 and 2");
     } else if (opt.name == "max_tokens") {
       if (t->kind() != Type::Kind::Int)
-        diags.report(DiagCode::BadOptionValue, r, fmt::format("max_tokens must be an int, not {}", t->str()));
+        diags.report(DiagCode::BadOptionValue, r,
+                     fmt::format("max_tokens must be an int, not {}", t->str()));
       else if (lit && *lit <= 0)
         diags.report(DiagCode::BadOptionValue, r, "max_tokens must be positive");
     } else if (opt.name == "retries") {
       if (t->kind() != Type::Kind::Int)
-        diags.report(DiagCode::BadOptionValue, r, fmt::format("retries must be an int, not {}", t->str()));
+        diags.report(DiagCode::BadOptionValue, r,
+                     fmt::format("retries must be an int, not {}", t->str()));
       else if (lit && *lit < 0)
         diags.report(DiagCode::BadOptionValue, r, "retries cannot be negative");
     } else if (opt.name == "timeout") {
@@ -655,8 +704,9 @@ const Type* Analyzer::checkLlm(ast::LlmExpr* e, Ctx ctx) {
                                                      "nospeculate"};
   for (auto& f : e->flags)
     if (std::find(flagNames.begin(), flagNames.end(), f.name) == flagNames.end()) {
-      auto& d = diags.report(DiagCode::UnknownOption, f.range,
-                             fmt::format("unknown model step flag '{}'{}", f.name, didYouMean(f.name, flagNames)));
+      auto& d = diags.report(
+          DiagCode::UnknownOption, f.range,
+          fmt::format("unknown model step flag '{}'{}", f.name, didYouMean(f.name, flagNames)));
       d.hints.push_back(fmt::format("flags are: {}", joinNames(flagNames)));
     }
   return result;
@@ -670,7 +720,8 @@ const Type* Analyzer::checkExpr(ast::Expr* e, Ctx ctx) {
   // Model calls, tool calls, fan-outs and ifs with steps become their own DAG nodes.
   auto placement = [&](const char* what) {
     if (ctx.constMode) {
-      diags.report(DiagCode::ConstNotConstant, e->range(), fmt::format("a constant cannot contain {}", what));
+      diags.report(DiagCode::ConstNotConstant, e->range(),
+                   fmt::format("a constant cannot contain {}", what));
     } else if (!top) {
       auto& d = diags.report(DiagCode::NotAtStepLevel, e->range(),
                              fmt::format("{} must be the whole right-hand side of a step", what));
@@ -682,10 +733,18 @@ const Type* Analyzer::checkExpr(ast::Expr* e, Ctx ctx) {
   case ast::NodeKind::Literal: {
     auto* l = cast<ast::LiteralExpr>(e);
     switch (l->literalKind) {
-    case ast::LiteralExpr::Kind::Int: t = types.integer(); break;
-    case ast::LiteralExpr::Kind::Float: t = types.floating(); break;
-    case ast::LiteralExpr::Kind::Bool: t = types.boolean(); break;
-    case ast::LiteralExpr::Kind::Duration: t = types.duration(); break;
+    case ast::LiteralExpr::Kind::Int:
+      t = types.integer();
+      break;
+    case ast::LiteralExpr::Kind::Float:
+      t = types.floating();
+      break;
+    case ast::LiteralExpr::Kind::Bool:
+      t = types.boolean();
+      break;
+    case ast::LiteralExpr::Kind::Duration:
+      t = types.duration();
+      break;
     }
     break;
   }
@@ -703,18 +762,21 @@ const Type* Analyzer::checkExpr(ast::Expr* e, Ctx ctx) {
     t = types.string();
     break;
   }
-  case ast::NodeKind::Name: t = checkName(cast<ast::NameExpr>(e), ctx); break;
+  case ast::NodeKind::Name:
+    t = checkName(cast<ast::NameExpr>(e), ctx);
+    break;
   case ast::NodeKind::Field: {
     auto* f = cast<ast::FieldExpr>(e);
     const Type* bt = checkExpr(f->base.get(), sub);
     if (bt->isError() || f->field.empty()) break;
     if (bt->kind() != Type::Kind::Record) {
-      auto& d = diags.report(DiagCode::NotARecord, f->fieldRange.valid() ? f->fieldRange : f->range(),
-                             fmt::format("cannot read field '{}': {} has type {}, not a record", f->field,
-                                         describeExpr(f->base.get()), bt->str()));
+      auto& d =
+          diags.report(DiagCode::NotARecord, f->fieldRange.valid() ? f->fieldRange : f->range(),
+                       fmt::format("cannot read field '{}': {} has type {}, not a record", f->field,
+                                   describeExpr(f->base.get()), bt->str()));
       if (bt->kind() == Type::Kind::List)
-        d.hints.push_back(fmt::format("to read '{}' of every element, use `map x in list {{ x.{} }}`",
-                                      f->field, f->field));
+        d.hints.push_back(fmt::format(
+            "to read '{}' of every element, use `map x in list {{ x.{} }}`", f->field, f->field));
       break;
     }
     if (const Type::Field* field = bt->field(f->field)) {
@@ -722,11 +784,13 @@ const Type* Analyzer::checkExpr(ast::Expr* e, Ctx ctx) {
       break;
     }
     std::vector<std::string> names;
-    for (auto& fd : bt->fields()) names.push_back(fd.name);
+    for (auto& fd : bt->fields())
+      names.push_back(fd.name);
     std::string best = closestName(f->field, names);
-    auto& d = diags.report(DiagCode::UnknownField, f->fieldRange.valid() ? f->fieldRange : f->range(),
-                           fmt::format("{} has no field '{}'{}", bt->str(), f->field,
-                                       best.empty() ? "" : fmt::format("; did you mean '{}'?", best)));
+    auto& d =
+        diags.report(DiagCode::UnknownField, f->fieldRange.valid() ? f->fieldRange : f->range(),
+                     fmt::format("{} has no field '{}'{}", bt->str(), f->field,
+                                 best.empty() ? "" : fmt::format("; did you mean '{}'?", best)));
     if (!best.empty()) d.fixes.push_back({f->fieldRange, best});
     d.hints.push_back(fmt::format("fields are: {}", joinNames(names)));
     break;
@@ -741,8 +805,8 @@ const Type* Analyzer::checkExpr(ast::Expr* e, Ctx ctx) {
     if (bt->isError()) break;
     if (bt->kind() != Type::Kind::List) {
       diags.report(DiagCode::NotAList, ix->base ? ix->base->range() : e->range(),
-                   fmt::format("cannot index {}: it has type {}, not a list", describeExpr(ix->base.get()),
-                               bt->str()));
+                   fmt::format("cannot index {}: it has type {}, not a list",
+                               describeExpr(ix->base.get()), bt->str()));
       break;
     }
     t = bt->element();
@@ -756,12 +820,16 @@ const Type* Analyzer::checkExpr(ast::Expr* e, Ctx ctx) {
       break;
     }
     if (u->op == ast::UnaryOp::Neg) {
-      if (ot->isNumeric()) t = ot;
-      else diags.report(DiagCode::BadOperands, e->range(), fmt::format("cannot negate a {}", ot->str()));
+      if (ot->isNumeric())
+        t = ot;
+      else
+        diags.report(DiagCode::BadOperands, e->range(),
+                     fmt::format("cannot negate a {}", ot->str()));
     } else {
       t = types.boolean();
       if (ot->kind() != Type::Kind::Bool)
-        diags.report(DiagCode::BadOperands, e->range(), fmt::format("'not' needs a bool, not {}", ot->str()));
+        diags.report(DiagCode::BadOperands, e->range(),
+                     fmt::format("'not' needs a bool, not {}", ot->str()));
     }
     break;
   }
@@ -774,8 +842,9 @@ const Type* Analyzer::checkExpr(ast::Expr* e, Ctx ctx) {
     const char* op = ast::spelling(b->op);
     SourceRange opRange = b->opRange.valid() ? b->opRange : e->range();
     auto bad = [&](const std::string& hint = {}) {
-      auto& d = diags.report(DiagCode::BadOperands, opRange,
-                             fmt::format("operator '{}' cannot apply to {} and {}", op, lt->str(), rt->str()));
+      auto& d = diags.report(
+          DiagCode::BadOperands, opRange,
+          fmt::format("operator '{}' cannot apply to {} and {}", op, lt->str(), rt->str()));
       if (!hint.empty()) d.hints.push_back(hint);
     };
     bool isCompare = b->op == BinaryOp::Lt || b->op == BinaryOp::Le || b->op == BinaryOp::Gt ||
@@ -795,9 +864,12 @@ const Type* Analyzer::checkExpr(ast::Expr* e, Ctx ctx) {
     case BinaryOp::Add:
       if (lt->isNumeric() && rt->isNumeric())
         t = lt->kind() == K::Int && rt->kind() == K::Int ? types.integer() : types.floating();
-      else if (lt->kind() == K::String && rt->kind() == K::String) t = types.string();
-      else if (lt->kind() == K::List && rt->kind() == K::List && unify(lt, rt)) t = unify(lt, rt);
-      else if (lt->kind() == K::Duration && rt->kind() == K::Duration) t = types.duration();
+      else if (lt->kind() == K::String && rt->kind() == K::String)
+        t = types.string();
+      else if (lt->kind() == K::List && rt->kind() == K::List && unify(lt, rt))
+        t = unify(lt, rt);
+      else if (lt->kind() == K::Duration && rt->kind() == K::Duration)
+        t = types.duration();
       else if (isText(lt) || isText(rt))
         bad("to build text, interpolate: \"{a}{b}\"");
       else
@@ -835,9 +907,10 @@ const Type* Analyzer::checkExpr(ast::Expr* e, Ctx ctx) {
         const auto& ms = enumT->members();
         if (std::find(ms.begin(), ms.end(), lit->plainText()) == ms.end()) {
           std::string best = closestName(lit->plainText(), ms);
-          auto& d = diags.report(DiagCode::UnknownEnumMember, lit->range(),
-                                 fmt::format("'{}' is not a member of {}{}", lit->plainText(), enumT->str(),
-                                             best.empty() ? "" : fmt::format("; did you mean '{}'?", best)));
+          auto& d = diags.report(
+              DiagCode::UnknownEnumMember, lit->range(),
+              fmt::format("'{}' is not a member of {}{}", lit->plainText(), enumT->str(),
+                          best.empty() ? "" : fmt::format("; did you mean '{}'?", best)));
           std::vector<std::string> quoted(ms.begin(), ms.end());
           d.hints.push_back(fmt::format("members are: {}", joinNames(quoted)));
         }
@@ -854,7 +927,9 @@ const Type* Analyzer::checkExpr(ast::Expr* e, Ctx ctx) {
     }
     break;
   }
-  case ast::NodeKind::Call: t = checkCall(cast<ast::CallExpr>(e), ctx, top); break;
+  case ast::NodeKind::Call:
+    t = checkCall(cast<ast::CallExpr>(e), ctx, top);
+    break;
   case ast::NodeKind::List: {
     auto* l = cast<ast::ListExpr>(e);
     const Type* elem = nullptr;
@@ -868,9 +943,10 @@ const Type* Analyzer::checkExpr(ast::Expr* e, Ctx ctx) {
         elem = u;
         continue;
       }
-      diags.report(DiagCode::TypeMismatch, el ? el->range() : e->range(),
-                   fmt::format("list elements must all have one type: this is {}, earlier ones are {}",
-                               et->str(), elem->str()));
+      diags.report(
+          DiagCode::TypeMismatch, el ? el->range() : e->range(),
+          fmt::format("list elements must all have one type: this is {}, earlier ones are {}",
+                      et->str(), elem->str()));
     }
     t = types.list(elem ? elem : types.error());
     break;
@@ -911,10 +987,12 @@ const Type* Analyzer::checkExpr(ast::Expr* e, Ctx ctx) {
       t = u;
     } else {
       auto& d = diags.report(DiagCode::BranchTypeMismatch, e->range(),
-                             fmt::format("the arms of this `if` yield different types: {} and {}", a->str(),
-                                         bt->str()));
-      if (i->thenBlock.value) d.notes.push_back({i->thenBlock.value->range(), "this arm yields " + a->str()});
-      if (i->elseBlock.value) d.notes.push_back({i->elseBlock.value->range(), "this arm yields " + bt->str()});
+                             fmt::format("the arms of this `if` yield different types: {} and {}",
+                                         a->str(), bt->str()));
+      if (i->thenBlock.value)
+        d.notes.push_back({i->thenBlock.value->range(), "this arm yields " + a->str()});
+      if (i->elseBlock.value)
+        d.notes.push_back({i->elseBlock.value->range(), "this arm yields " + bt->str()});
     }
     break;
   }
@@ -931,7 +1009,8 @@ const Type* Analyzer::checkExpr(ast::Expr* e, Ctx ctx) {
     ast::Expr* listExpr = isMap ? m->list.get() : r->list.get();
     const Type* lt = checkExpr(listExpr, sub);
     const Type* elem = types.error();
-    if (lt->kind() == Type::Kind::List) elem = lt->element();
+    if (lt->kind() == Type::Kind::List)
+      elem = lt->element();
     else if (!lt->isError())
       diags.report(DiagCode::NotAList, listExpr->range(),
                    fmt::format("`{}` needs a list, but {} has type {}", isMap ? "map" : "reduce",
@@ -966,9 +1045,10 @@ const Type* Analyzer::checkExpr(ast::Expr* e, Ctx ctx) {
     const Type* bt = checkBlock(r->body, inner, sub);
     t = acc;
     if (!bt->isError() && !acc->isError() && !isAssignable(bt, acc)) {
-      auto& d = diags.report(DiagCode::TypeMismatch, r->body.value ? r->body.value->range() : e->range(),
-                             fmt::format("the reduce body yields {}, but the accumulator '{}' is {}",
-                                         bt->str(), r->acc, acc->str()));
+      auto& d =
+          diags.report(DiagCode::TypeMismatch, r->body.value ? r->body.value->range() : e->range(),
+                       fmt::format("the reduce body yields {}, but the accumulator '{}' is {}",
+                                   bt->str(), r->acc, acc->str()));
       if (acc->kind() == Type::Kind::Int && bt->kind() == Type::Kind::Float)
         d.hints.push_back("start from a float, e.g. `with acc = 0.0`");
     } else if (acc->kind() == Type::Kind::List && acc->element()->isError() && !bt->isError()) {
@@ -976,7 +1056,8 @@ const Type* Analyzer::checkExpr(ast::Expr* e, Ctx ctx) {
     }
     break;
   }
-  default: break;
+  default:
+    break;
   }
   e->type = t;
   return t;

@@ -1,16 +1,15 @@
 // Semantic analysis driver: loads the root file and its imports, collects global symbols,
 // checks declarations (types, models, ladders, tools, consts), picks the workflow.
 // Workflow bodies and expressions are checked in check.cpp.
+#include "analyzer.h"
+#include "awc/syntax/parser.h"
+
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
-#include <set>
-
 #include <fmt/format.h>
 #include <llvm/Support/Casting.h>
-
-#include "analyzer.h"
-#include "awc/syntax/parser.h"
+#include <set>
 
 #ifndef AWC_DEFAULT_STDLIB_DIR
 #define AWC_DEFAULT_STDLIB_DIR "stdlib/flow"
@@ -25,8 +24,10 @@ std::string closestName(std::string_view name, const std::vector<std::string>& c
   // Optimal string alignment distance: a transposition costs 1, as typos usually do.
   auto distance = [](std::string_view a, std::string_view b) {
     std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
-    for (size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
-    for (size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+    for (size_t i = 0; i <= a.size(); ++i)
+      d[i][0] = i;
+    for (size_t j = 0; j <= b.size(); ++j)
+      d[0][j] = j;
     for (size_t i = 1; i <= a.size(); ++i)
       for (size_t j = 1; j <= b.size(); ++j) {
         size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
@@ -134,12 +135,13 @@ void Analyzer::loadModules(FileId root) {
       }
       std::error_code ec;
       if (!std::filesystem::is_regular_file(target, ec)) {
-        auto& d = diags.report(DiagCode::ImportNotFound, imp->range(),
-                               imp->isStd ? fmt::format("no standard module '{}' (looked for '{}')",
-                                                        imp->path, target)
-                                          : fmt::format("cannot find imported file '{}' (looked for '{}')",
-                                                        imp->path, target));
-        if (imp->isStd) d.hints.push_back("set AWC_STDLIB_DIR or --stdlib-dir to awc's stdlib/flow folder");
+        auto& d = diags.report(
+            DiagCode::ImportNotFound, imp->range(),
+            imp->isStd ? fmt::format("no standard module '{}' (looked for '{}')", imp->path, target)
+                       : fmt::format("cannot find imported file '{}' (looked for '{}')", imp->path,
+                                     target));
+        if (imp->isStd)
+          d.hints.push_back("set AWC_STDLIB_DIR or --stdlib-dir to awc's stdlib/flow folder");
         continue;
       }
       std::string canonTarget = canonicalPath(target);
@@ -147,9 +149,11 @@ void Analyzer::loadModules(FileId root) {
       if (it != state.end()) {
         if (it->second == Load::Done) continue;
         // A cycle: the target is on the stack.
-        auto pos = std::find(canonStack.begin(), canonStack.end(), canonTarget) - canonStack.begin();
+        auto pos =
+            std::find(canonStack.begin(), canonStack.end(), canonTarget) - canonStack.begin();
         std::string path;
-        for (size_t i = pos; i < displayStack.size(); ++i) path += displayStack[i] + " → ";
+        for (size_t i = pos; i < displayStack.size(); ++i)
+          path += displayStack[i] + " → ";
         path += displayName(canonTarget);
         diags.report(DiagCode::ImportCycle, imp->range(), fmt::format("import cycle: {}", path));
         continue;
@@ -184,13 +188,20 @@ namespace {
 
 const char* declKindName(const ast::Decl* d) {
   switch (d->kind()) {
-  case ast::NodeKind::Model: return "model";
-  case ast::NodeKind::Ladder: return "ladder";
-  case ast::NodeKind::TypeAlias: return "type";
-  case ast::NodeKind::Tool: return "tool";
-  case ast::NodeKind::Const: return "constant";
-  case ast::NodeKind::Workflow: return "workflow";
-  default: return "declaration";
+  case ast::NodeKind::Model:
+    return "model";
+  case ast::NodeKind::Ladder:
+    return "ladder";
+  case ast::NodeKind::TypeAlias:
+    return "type";
+  case ast::NodeKind::Tool:
+    return "tool";
+  case ast::NodeKind::Const:
+    return "constant";
+  case ast::NodeKind::Workflow:
+    return "workflow";
+  default:
+    return "declaration";
   }
 }
 
@@ -214,20 +225,26 @@ void Analyzer::collectGlobals() {
       if (!inserted) {
         auto& d = diags.report(DiagCode::Redefinition, decl->nameRange,
                                fmt::format("'{}' is already defined", decl->name));
-        d.notes.push_back({it->second->nameRange,
-                           fmt::format("{} '{}' first defined here", declKindName(it->second),
-                                       decl->name)});
+        d.notes.push_back(
+            {it->second->nameRange,
+             fmt::format("{} '{}' first defined here", declKindName(it->second), decl->name)});
         continue;
       }
       if (isa<ast::TypeAliasDecl>(decl) && kBuiltinTypes.count(decl->name))
         diags.report(DiagCode::ReservedName, decl->nameRange,
                      fmt::format("'{}' is a built-in type and cannot be redefined", decl->name));
-      if (auto* m = dyn_cast<ast::ModelDecl>(decl)) program.models[m->name] = m;
-      else if (auto* l = dyn_cast<ast::LadderDecl>(decl)) program.ladders[l->name] = l;
-      else if (auto* t = dyn_cast<ast::TypeAliasDecl>(decl)) program.typeAliases[t->name] = t;
-      else if (auto* tool = dyn_cast<ast::ToolDecl>(decl)) program.tools[tool->name] = tool;
-      else if (auto* c = dyn_cast<ast::ConstDecl>(decl)) program.consts[c->name] = c;
-      else if (auto* w = dyn_cast<ast::WorkflowDecl>(decl)) program.workflows[w->name] = w;
+      if (auto* m = dyn_cast<ast::ModelDecl>(decl))
+        program.models[m->name] = m;
+      else if (auto* l = dyn_cast<ast::LadderDecl>(decl))
+        program.ladders[l->name] = l;
+      else if (auto* t = dyn_cast<ast::TypeAliasDecl>(decl))
+        program.typeAliases[t->name] = t;
+      else if (auto* tool = dyn_cast<ast::ToolDecl>(decl))
+        program.tools[tool->name] = tool;
+      else if (auto* c = dyn_cast<ast::ConstDecl>(decl))
+        program.consts[c->name] = c;
+      else if (auto* w = dyn_cast<ast::WorkflowDecl>(decl))
+        program.workflows[w->name] = w;
     }
   }
   program.hosts.assign(hosts.begin(), hosts.end());
@@ -242,16 +259,19 @@ const Type* Analyzer::resolveAlias(const ast::TypeAliasDecl* decl) {
   auto* mutableDecl = const_cast<ast::TypeAliasDecl*>(decl);
   if (st == State::InProgress) {
     // Report once, at the alias where the cycle was entered.
-    auto pos = std::find_if(stack.begin(), stack.end(), [&](const Frame& f) { return f.node == decl; });
+    auto pos =
+        std::find_if(stack.begin(), stack.end(), [&](const Frame& f) { return f.node == decl; });
     std::string path;
-    for (auto it = pos; it != stack.end(); ++it) path += it->name + " → ";
+    for (auto it = pos; it != stack.end(); ++it)
+      path += it->name + " → ";
     path += decl->name;
     auto& d = diags.report(DiagCode::TypeAliasCycle, decl->nameRange,
                            fmt::format("type alias '{}' refers to itself: {}", decl->name, path));
     for (auto it = pos; it != stack.end(); ++it)
       if (it->refToNext.valid())
-        d.notes.push_back({it->refToNext, fmt::format("'{}' uses '{}' here", it->name,
-                                                      it + 1 != stack.end() ? (it + 1)->name : decl->name)});
+        d.notes.push_back(
+            {it->refToNext, fmt::format("'{}' uses '{}' here", it->name,
+                                        it + 1 != stack.end() ? (it + 1)->name : decl->name)});
     mutableDecl->resolved = types.error();
     return types.error();
   }
@@ -285,24 +305,28 @@ const Type* Analyzer::resolveType(const ast::TypeExpr* te, const std::string& al
       return t;
     }
     if (n == "list") {
-      diags.report(DiagCode::UnknownType, te->range, "'list' needs an element type, as in list<string>");
+      diags.report(DiagCode::UnknownType, te->range,
+                   "'list' needs an element type, as in list<string>");
       return types.error();
     }
     std::vector<std::string> candidates(kBuiltinTypes.begin(), kBuiltinTypes.end());
-    for (auto& a : program.typeAliases) candidates.push_back(a.getKey().str());
+    for (auto& a : program.typeAliases)
+      candidates.push_back(a.getKey().str());
     diags.report(DiagCode::UnknownType, te->range,
                  fmt::format("unknown type '{}'{}", n, didYouMean(n, candidates)));
     return types.error();
   }
   case ast::TypeExpr::Kind::Generic: {
-    if (te->name == "list" && te->args.size() == 1) return types.list(resolveType(te->args[0].get()));
+    if (te->name == "list" && te->args.size() == 1)
+      return types.list(resolveType(te->args[0].get()));
     if (te->name == "list") {
       diags.report(DiagCode::UnknownType, te->range, "'list' takes exactly one element type");
       return types.error();
     }
     diags.report(DiagCode::UnknownType, te->range,
                  fmt::format("unknown generic type '{}'; only list<T> is generic", te->name));
-    for (auto& a : te->args) resolveType(a.get());
+    for (auto& a : te->args)
+      resolveType(a.get());
     return types.error();
   }
   case ast::TypeExpr::Kind::Enum: {
@@ -349,30 +373,44 @@ enum class OptKind { String, Number, Int, Bool, Duration, DurationOrBool, Size, 
 
 const char* optKindName(OptKind k) {
   switch (k) {
-  case OptKind::String: return "a string";
-  case OptKind::Number: return "a number";
-  case OptKind::Int: return "an int";
-  case OptKind::Bool: return "a bool";
-  case OptKind::Duration: return "a duration (like 30s)";
-  case OptKind::DurationOrBool: return "a duration or a bool";
-  case OptKind::Size: return "one of \"small\", \"medium\", \"large\"";
-  case OptKind::Effect: return "one of pure, idempotent, side_effect";
+  case OptKind::String:
+    return "a string";
+  case OptKind::Number:
+    return "a number";
+  case OptKind::Int:
+    return "an int";
+  case OptKind::Bool:
+    return "a bool";
+  case OptKind::Duration:
+    return "a duration (like 30s)";
+  case OptKind::DurationOrBool:
+    return "a duration or a bool";
+  case OptKind::Size:
+    return "one of \"small\", \"medium\", \"large\"";
+  case OptKind::Effect:
+    return "one of pure, idempotent, side_effect";
   }
   return "a value";
 }
 
 const std::map<std::string, OptKind, std::less<>> kModelOptions = {
-    {"endpoint", OptKind::String},     {"key_env", OptKind::String},
-    {"price_in", OptKind::Number},     {"price_out", OptKind::Number},
-    {"cached_price_in", OptKind::Number}, {"context", OptKind::Int},
-    {"max_concurrency", OptKind::Int}, {"rpm", OptKind::Int},
-    {"tpm", OptKind::Int},             {"size", OptKind::Size},
-    {"ttft_ms", OptKind::Number},      {"tokens_per_s", OptKind::Number},
+    {"endpoint", OptKind::String},
+    {"key_env", OptKind::String},
+    {"price_in", OptKind::Number},
+    {"price_out", OptKind::Number},
+    {"cached_price_in", OptKind::Number},
+    {"context", OptKind::Int},
+    {"max_concurrency", OptKind::Int},
+    {"rpm", OptKind::Int},
+    {"tpm", OptKind::Int},
+    {"size", OptKind::Size},
+    {"ttft_ms", OptKind::Number},
+    {"tokens_per_s", OptKind::Number},
 };
 
 const std::map<std::string, OptKind, std::less<>> kToolOptions = {
-    {"effect", OptKind::Effect},  {"cache", OptKind::DurationOrBool}, {"timeout", OptKind::Duration},
-    {"retries", OptKind::Int},    {"description", OptKind::String},
+    {"effect", OptKind::Effect}, {"cache", OptKind::DurationOrBool}, {"timeout", OptKind::Duration},
+    {"retries", OptKind::Int},   {"description", OptKind::String},
 };
 
 const std::vector<std::string> kProviders = {"openai", "anthropic", "sim"};
@@ -386,13 +424,14 @@ void checkOptions(Analyzer& a, std::vector<ast::Option>& opts,
                   const std::map<std::string, OptKind, std::less<>>& table, const char* what) {
   std::map<std::string, SourceRange> seen;
   std::vector<std::string> names;
-  for (auto& [n, k] : table) names.push_back(n);
+  for (auto& [n, k] : table)
+    names.push_back(n);
   for (ast::Option& opt : opts) {
     auto it = table.find(opt.name);
     if (it == table.end()) {
-      auto& d = a.diags.report(DiagCode::UnknownOption, opt.nameRange,
-                               fmt::format("unknown {} option '{}'{}", what, opt.name,
-                                           didYouMean(opt.name, names)));
+      auto& d = a.diags.report(
+          DiagCode::UnknownOption, opt.nameRange,
+          fmt::format("unknown {} option '{}'{}", what, opt.name, didYouMean(opt.name, names)));
       d.hints.push_back(fmt::format("{} options are: {}", what, joinNames(names)));
       continue;
     }
@@ -408,12 +447,13 @@ void checkOptions(Analyzer& a, std::vector<ast::Option>& opts,
       // Bare names (effect: pure) or strings (size: "small"); never resolved as values.
       std::string v;
       bool ok = false;
-      if (auto* n = dyn_cast<ast::NameExpr>(opt.value.get())) v = n->name, ok = true;
+      if (auto* n = dyn_cast<ast::NameExpr>(opt.value.get()))
+        v = n->name, ok = true;
       else if (auto* s = dyn_cast<ast::StringExpr>(opt.value.get()); s && s->isPlain())
         v = s->plainText(), ok = true;
-      std::vector<std::string> allowed = kind == OptKind::Effect
-                                             ? std::vector<std::string>{"pure", "idempotent", "side_effect"}
-                                             : std::vector<std::string>{"small", "medium", "large"};
+      std::vector<std::string> allowed =
+          kind == OptKind::Effect ? std::vector<std::string>{"pure", "idempotent", "side_effect"}
+                                  : std::vector<std::string>{"small", "medium", "large"};
       opt.value->type = a.types.string();
       if (!ok || std::find(allowed.begin(), allowed.end(), v) == allowed.end())
         a.diags.report(DiagCode::BadOptionValue, opt.value->range(),
@@ -425,19 +465,31 @@ void checkOptions(Analyzer& a, std::vector<ast::Option>& opts,
     if (t->isError()) continue;
     bool good = false;
     switch (kind) {
-    case OptKind::String: good = t->kind() == Type::Kind::String; break;
-    case OptKind::Number: good = t->isNumeric(); break;
-    case OptKind::Int: good = t->kind() == Type::Kind::Int; break;
-    case OptKind::Bool: good = t->kind() == Type::Kind::Bool; break;
-    case OptKind::Duration: good = t->kind() == Type::Kind::Duration; break;
+    case OptKind::String:
+      good = t->kind() == Type::Kind::String;
+      break;
+    case OptKind::Number:
+      good = t->isNumeric();
+      break;
+    case OptKind::Int:
+      good = t->kind() == Type::Kind::Int;
+      break;
+    case OptKind::Bool:
+      good = t->kind() == Type::Kind::Bool;
+      break;
+    case OptKind::Duration:
+      good = t->kind() == Type::Kind::Duration;
+      break;
     case OptKind::DurationOrBool:
       good = t->kind() == Type::Kind::Duration || t->kind() == Type::Kind::Bool;
       break;
-    default: break;
+    default:
+      break;
     }
     if (!good) {
-      a.diags.report(DiagCode::BadOptionValue, opt.value->range(),
-                     fmt::format("option '{}' must be {}, not {}", opt.name, optKindName(kind), t->str()));
+      a.diags.report(
+          DiagCode::BadOptionValue, opt.value->range(),
+          fmt::format("option '{}' must be {}, not {}", opt.name, optKindName(kind), t->str()));
       continue;
     }
     // Negative counts and prices make no sense.
@@ -450,13 +502,16 @@ void checkOptions(Analyzer& a, std::vector<ast::Option>& opts,
 bool allowedInSignature(const Type* t) {
   if (!t) return true;
   switch (t->kind()) {
-  case Type::Kind::Duration: return false;
-  case Type::Kind::List: return allowedInSignature(t->element());
+  case Type::Kind::Duration:
+    return false;
+  case Type::Kind::List:
+    return allowedInSignature(t->element());
   case Type::Kind::Record:
     for (auto& f : t->fields())
       if (!allowedInSignature(f.type)) return false;
     return true;
-  default: return true;
+  default:
+    return true;
   }
 }
 
@@ -467,12 +522,15 @@ void Analyzer::checkDecls() {
     for (auto& decl : mod->decls)
       if (auto* t = dyn_cast<ast::TypeAliasDecl>(decl.get())) {
         // A redefinition is checked for errors but not registered.
-        if (program.typeAliases.lookup(t->name) == t) resolveAlias(t);
-        else t->resolved = resolveType(t->type.get(), t->name);
+        if (program.typeAliases.lookup(t->name) == t)
+          resolveAlias(t);
+        else
+          t->resolved = resolveType(t->type.get(), t->name);
       }
 
   std::vector<std::string> modelNames;
-  for (auto& m : program.models) modelNames.push_back(m.getKey().str());
+  for (auto& m : program.models)
+    modelNames.push_back(m.getKey().str());
   std::sort(modelNames.begin(), modelNames.end());
 
   for (auto& mod : program.modules) {
@@ -506,7 +564,8 @@ void Analyzer::checkDecls() {
           if (!allowedInSignature(p->type))
             diags.report(DiagCode::BadToolSignature, p->typeExpr ? p->typeExpr->range : p->range(),
                          fmt::format("tool parameter '{}' cannot be a {}; pass a number of seconds "
-                                     "or a string", p->name, p->type->str()));
+                                     "or a string",
+                                     p->name, p->type->str()));
           auto [it, inserted] = seen.emplace(p->name, p->nameRange);
           if (!inserted) {
             auto& d = diags.report(DiagCode::Redefinition, p->nameRange,
@@ -517,14 +576,15 @@ void Analyzer::checkDecls() {
             const Type* dt = checkExpr(p->defaultValue.get(), Ctx{nullptr, true, false});
             if (!isAssignable(dt, p->type))
               diags.report(DiagCode::TypeMismatch, p->defaultValue->range(),
-                           fmt::format("default value of '{}' is {}, expected {}", p->name, dt->str(),
-                                       p->type->str()));
+                           fmt::format("default value of '{}' is {}, expected {}", p->name,
+                                       dt->str(), p->type->str()));
           }
         }
         tool->result = resolveType(tool->resultType.get());
         if (!allowedInSignature(tool->result))
-          diags.report(DiagCode::BadToolSignature, tool->resultType->range,
-                       fmt::format("tool result cannot contain a duration ({})", tool->result->str()));
+          diags.report(
+              DiagCode::BadToolSignature, tool->resultType->range,
+              fmt::format("tool result cannot contain a duration ({})", tool->result->str()));
         if (tool->impl == ast::ToolDecl::Impl::Http) {
           static const std::vector<std::string> methods = {"GET", "POST", "PUT", "PATCH", "DELETE"};
           if (std::find(methods.begin(), methods.end(), tool->method) == methods.end())
@@ -536,14 +596,15 @@ void Analyzer::checkDecls() {
           size_t start = url.find("://");
           start = start == std::string::npos ? 0 : start + 3;
           size_t end = url.find_first_of("/:?#", start);
-          std::string host = url.substr(start, end == std::string::npos ? std::string::npos : end - start);
+          std::string host =
+              url.substr(start, end == std::string::npos ? std::string::npos : end - start);
           if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
             diags.report(DiagCode::BadOptionValue, tool->urlRange,
                          fmt::format("HTTP tool URL must start with http:// or https://"));
           } else if (!std::binary_search(program.hosts.begin(), program.hosts.end(), host)) {
-            auto& d = diags.report(DiagCode::UndeclaredHost, tool->urlRange,
-                                   fmt::format("tool '{}' calls host '{}', which is not declared",
-                                               tool->name, host));
+            auto& d = diags.report(
+                DiagCode::UndeclaredHost, tool->urlRange,
+                fmt::format("tool '{}' calls host '{}', which is not declared", tool->name, host));
             d.hints.push_back(fmt::format("add `host \"{}\"` to allow it", host));
           }
           // {param} holes.
@@ -581,10 +642,12 @@ void Analyzer::chooseWorkflow(FileId root) {
   for (auto& mod : program.modules)
     if (mod->file == root)
       for (auto& decl : mod->decls)
-        if (auto* w = dyn_cast<ast::WorkflowDecl>(decl.get()); w && !w->name.empty()) inRoot.push_back(w);
+        if (auto* w = dyn_cast<ast::WorkflowDecl>(decl.get()); w && !w->name.empty())
+          inRoot.push_back(w);
   SourceRange where{root, 0, 0};
   std::vector<std::string> names;
-  for (auto* w : inRoot) names.push_back(w->name);
+  for (auto* w : inRoot)
+    names.push_back(w->name);
   if (!options.workflow.empty()) {
     auto it = program.workflows.find(options.workflow);
     if (it != program.workflows.end()) {
@@ -592,11 +655,13 @@ void Analyzer::chooseWorkflow(FileId root) {
       return;
     }
     std::vector<std::string> all;
-    for (auto& w : program.workflows) all.push_back(w.getKey().str());
+    for (auto& w : program.workflows)
+      all.push_back(w.getKey().str());
     std::sort(all.begin(), all.end());
     diags.report(DiagCode::NoWorkflow, where,
                  fmt::format("no workflow named '{}'{}; workflows: {}", options.workflow,
-                             didYouMean(options.workflow, all), all.empty() ? "none" : joinNames(all)));
+                             didYouMean(options.workflow, all),
+                             all.empty() ? "none" : joinNames(all)));
     return;
   }
   if (inRoot.size() == 1) {
@@ -612,8 +677,9 @@ void Analyzer::chooseWorkflow(FileId root) {
     diags.report(DiagCode::NoWorkflow, where, "no workflow in this file");
     return;
   }
-  auto& d = diags.report(DiagCode::NoWorkflow, where,
-                         fmt::format("several workflows ({}) and none is named 'main'", joinNames(names)));
+  auto& d = diags.report(
+      DiagCode::NoWorkflow, where,
+      fmt::format("several workflows ({}) and none is named 'main'", joinNames(names)));
   d.hints.push_back("choose one with --workflow NAME");
 }
 
@@ -621,7 +687,8 @@ void Analyzer::warnUnusedConsts(FileId root) {
   for (auto& mod : program.modules) {
     if (mod->file != root) continue;
     for (auto& decl : mod->decls)
-      if (auto* c = dyn_cast<ast::ConstDecl>(decl.get()); c && !c->name.empty() && c->name[0] != '_')
+      if (auto* c = dyn_cast<ast::ConstDecl>(decl.get());
+          c && !c->name.empty() && c->name[0] != '_')
         if (!info[c].used && program.consts.lookup(c->name) == c)
           diags.report(DiagCode::UnusedConst, c->nameRange,
                        fmt::format("constant '{}' is never used", c->name));

@@ -14,16 +14,24 @@ const Type::Field* Type::field(std::string_view name) const {
 std::string Type::str() const {
   if (!name_.empty()) return name_;
   switch (kind_) {
-  case Kind::Error: return "<error>";
-  case Kind::String: return "string";
-  case Kind::Int: return "int";
-  case Kind::Float: return "float";
-  case Kind::Bool: return "bool";
-  case Kind::Duration: return "duration";
-  case Kind::List: return "list<" + (element_ ? element_->str() : std::string("<error>")) + ">";
+  case Kind::Error:
+    return "<error>";
+  case Kind::String:
+    return "string";
+  case Kind::Int:
+    return "int";
+  case Kind::Float:
+    return "float";
+  case Kind::Bool:
+    return "bool";
+  case Kind::Duration:
+    return "duration";
+  case Kind::List:
+    return "list<" + (element_ ? element_->str() : std::string("<error>")) + ">";
   case Kind::Enum: {
     std::string s = "enum { ";
-    for (size_t i = 0; i < members_.size(); ++i) s += (i ? ", " : "") + members_[i];
+    for (size_t i = 0; i < members_.size(); ++i)
+      s += (i ? ", " : "") + members_[i];
     return s + " }";
   }
   case Kind::Record: {
@@ -39,14 +47,21 @@ std::string Type::str() const {
 nlohmann::json Type::jsonSchema() const {
   using nlohmann::json;
   switch (kind_) {
-  case Kind::Error: return json::object();
-  case Kind::String: return {{"type", "string"}};
-  case Kind::Int: return {{"type", "integer"}};
-  case Kind::Float: return {{"type", "number"}};
-  case Kind::Bool: return {{"type", "boolean"}};
+  case Kind::Error:
+    return json::object();
+  case Kind::String:
+    return {{"type", "string"}};
+  case Kind::Int:
+    return {{"type", "integer"}};
+  case Kind::Float:
+    return {{"type", "number"}};
+  case Kind::Bool:
+    return {{"type", "boolean"}};
   // Durations travel as milliseconds.
-  case Kind::Duration: return {{"type", "integer"}, {"description", "duration in milliseconds"}};
-  case Kind::Enum: return {{"type", "string"}, {"enum", members_}};
+  case Kind::Duration:
+    return {{"type", "integer"}, {"description", "duration in milliseconds"}};
+  case Kind::Enum:
+    return {{"type", "string"}, {"enum", members_}};
   case Kind::List:
     return {{"type", "array"}, {"items", element_ ? element_->jsonSchema() : json::object()}};
   case Kind::Record: {
@@ -88,7 +103,8 @@ namespace {
 std::string keyOf(const Type& t) {
   std::string key = fmt::format("{}|{}|{}|", static_cast<int>(t.kind()), t.name(),
                                 static_cast<const void*>(t.element()));
-  for (const std::string& m : t.members()) key += fmt::format("{}:{},", m.size(), m);
+  for (const std::string& m : t.members())
+    key += fmt::format("{}:{},", m.size(), m);
   for (const Type::Field& f : t.fields())
     key += fmt::format("{}:{}={}#{}:{};", f.name.size(), f.name, static_cast<const void*>(f.type),
                        f.description.size(), f.description);
@@ -142,8 +158,10 @@ bool compatible(const Type* from, const Type* to, bool widen) {
   if (widen && from->kind() == Type::Kind::Int && to->kind() == Type::Kind::Float) return true;
   if (from->kind() != to->kind()) return false;
   switch (from->kind()) {
-  case Type::Kind::List: return compatible(from->element(), to->element(), widen);
-  case Type::Kind::Enum: return from->members() == to->members();
+  case Type::Kind::List:
+    return compatible(from->element(), to->element(), widen);
+  case Type::Kind::Enum:
+    return from->members() == to->members();
   case Type::Kind::Record: {
     if (from->fields().size() != to->fields().size()) return false;
     for (const Type::Field& tf : to->fields()) {
@@ -152,7 +170,8 @@ bool compatible(const Type* from, const Type* to, bool widen) {
     }
     return true;
   }
-  default: return true; // same primitive kind
+  default:
+    return true; // same primitive kind
   }
 }
 

@@ -1,10 +1,9 @@
 // docs/diagnostics.md must document every code of diagnostic_codes.def.
-#include <fstream>
-#include <sstream>
+#include "awc/support/diagnostics.h"
 
 #include <catch2/catch.hpp>
-
-#include "awc/support/diagnostics.h"
+#include <fstream>
+#include <sstream>
 
 TEST_CASE("every diagnostic code has a section in docs/diagnostics.md", "[sema][docs]") {
   std::ifstream in(AWC_SOURCE_DIR "/docs/diagnostics.md");

@@ -1,14 +1,13 @@
 // Semantic analysis end to end: imports, cycles, did-you-mean, warnings, annotations on
 // the AST, recovery, and a clean run of every example flow.
+#include "sema_test_util.h"
+
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
-
-#include <catch2/catch.hpp>
 #include <llvm/Support/Casting.h>
 #include <unistd.h>
-
-#include "sema_test_util.h"
 
 using namespace awc;
 using namespace awc::sema;
@@ -64,14 +63,16 @@ TEST_CASE("unknown names come with did-you-mean and a fix", "[sema]") {
   REQUIRE(d->fixes.size() == 1);
   CHECK(d->fixes[0].replacement == "query");
 
-  auto f = checkSource(std::string("workflow w(id: string) -> string {\n  o = lookup(id)\n  return o.stauts\n}") +
-                           kDecls,
-                       quiet());
+  auto f = checkSource(
+      std::string("workflow w(id: string) -> string {\n  o = lookup(id)\n  return o.stauts\n}") +
+          kDecls,
+      quiet());
   const Diagnostic* fd = f->find(DiagCode::UnknownField);
   REQUIRE(fd);
   CHECK(fd->message.find("did you mean 'status'?") != std::string::npos);
 
-  auto m = checkSource("model fast = openai(\"x\") { prise_in: 1 }\nworkflow w() -> int { return 1 }", quiet());
+  auto m = checkSource(
+      "model fast = openai(\"x\") { prise_in: 1 }\nworkflow w() -> int { return 1 }", quiet());
   const Diagnostic* md = m->find(DiagCode::UnknownOption);
   REQUIRE(md);
   CHECK(md->message.find("did you mean 'price_in'?") != std::string::npos);
@@ -98,13 +99,15 @@ TEST_CASE("dependency cycles give the full path with a note per edge", "[sema]")
 }
 
 TEST_CASE("steps may be written in any order", "[sema]") {
-  auto c = checkSource(std::string("workflow w(id: string) -> string {\n"
-                                   "  reply = llm smart -> string { user \"{order.status} {total}\" }\n"
-                                   "  total = order.price * order.qty\n"
-                                   "  order = lookup(id)\n"
-                                   "  return reply\n"
-                                   "}") + kDecls,
-                       quiet());
+  auto c =
+      checkSource(std::string("workflow w(id: string) -> string {\n"
+                              "  reply = llm smart -> string { user \"{order.status} {total}\" }\n"
+                              "  total = order.price * order.qty\n"
+                              "  order = lookup(id)\n"
+                              "  return reply\n"
+                              "}") +
+                      kDecls,
+                  quiet());
   INFO(c->summary());
   CHECK(c->diags.diagnostics().empty());
   REQUIRE(c->program->workflow);
@@ -153,21 +156,24 @@ TEST_CASE("if, map and reduce are typed", "[sema]") {
 }
 
 TEST_CASE("every error of a file is reported in one run", "[sema]") {
-  auto c = checkSource(std::string("type T = { a: int, a: int }\n"                  // 3013
-                                   "model m = opnai(\"x\")\n"                        // 2010
+  auto c = checkSource(std::string("type T = { a: int, a: int }\n" // 3013
+                                   "model m = opnai(\"x\")\n"      // 2010
                                    "workflow w(q: string) -> string {\n"
-                                   "  a = qq\n"                                     // 2001
-                                   "  b = q + 1\n"                                  // 3002
-                                   "  o = lookup(q, q)\n"                           // 3003
-                                   "  z = llm nope -> string { user \"{b}\" }\n"    // 2003
-                                   "  d = a.x\n"                                    // poisoned: silent
+                                   "  a = qq\n"                                  // 2001
+                                   "  b = q + 1\n"                               // 3002
+                                   "  o = lookup(q, q)\n"                        // 3003
+                                   "  z = llm nope -> string { user \"{b}\" }\n" // 2003
+                                   "  d = a.x\n"                                 // poisoned: silent
                                    "  return z\n"
-                                   "}") + kDecls,
+                                   "}") +
+                           kDecls,
                        quiet());
   INFO(c->summary());
   std::vector<std::string> codes;
-  for (const Diagnostic& d : c->diags.diagnostics()) codes.push_back(diagId(d.code));
-  CHECK(codes == std::vector<std::string>{"AWC3013", "AWC2010", "AWC2001", "AWC3002", "AWC3003", "AWC2003"});
+  for (const Diagnostic& d : c->diags.diagnostics())
+    codes.push_back(diagId(d.code));
+  CHECK(codes ==
+        std::vector<std::string>{"AWC3013", "AWC2010", "AWC2001", "AWC3002", "AWC3003", "AWC2003"});
   CHECK(c->program->workflow == nullptr);
 }
 
@@ -177,7 +183,8 @@ TEST_CASE("syntax errors leave partial ASTs that sema survives", "[sema]") {
       "workflow w(q: string) -> string { a = llm -> { user } return }",
       "tool t(x: ) -> = http GET\nworkflow w() -> int { a = t( return a }",
       "const = \nmodel = (\"\") {\nladder x = [\nworkflow",
-      "workflow w(q: string) -> string { a = map in { } b = reduce x in with = { } return if { } else { } }",
+      "workflow w(q: string) -> string { a = map in { } b = reduce x in with = { } return if { } "
+      "else { } }",
       "workflow w() -> T { a = {x: , y: 1} b = [1, , 2] c = a. return c[ }",
   };
   for (const char* text : broken) {
@@ -193,18 +200,21 @@ TEST_CASE("choosing the workflow", "[sema]") {
   REQUIRE(one->program->workflow);
   CHECK(one->program->workflow->name == "only");
 
-  auto withMain = checkSource("workflow a() -> int { return 1 }\nworkflow main() -> int { return 2 }", quiet());
+  auto withMain =
+      checkSource("workflow a() -> int { return 1 }\nworkflow main() -> int { return 2 }", quiet());
   REQUIRE(withMain->program->workflow);
   CHECK(withMain->program->workflow->name == "main");
 
-  auto many = checkSource("workflow a() -> int { return 1 }\nworkflow b() -> int { return 2 }", quiet());
+  auto many =
+      checkSource("workflow a() -> int { return 1 }\nworkflow b() -> int { return 2 }", quiet());
   const Diagnostic* d = many->find(DiagCode::NoWorkflow);
   REQUIRE(d);
   CHECK(d->message.find("'a' and 'b'") != std::string::npos);
 
   AnalyzeOptions pick = quiet();
   pick.workflow = "b";
-  auto chosen = checkSource("workflow a() -> int { return 1 }\nworkflow b() -> int { return 2 }", pick);
+  auto chosen =
+      checkSource("workflow a() -> int { return 1 }\nworkflow b() -> int { return 2 }", pick);
   REQUIRE(chosen->program->workflow);
   CHECK(chosen->program->workflow->name == "b");
 }
@@ -214,11 +224,11 @@ TEST_CASE("imports: relative files, diamonds and std modules", "[sema][imports]"
   dir.write("lib/common.flow", "import \"shared.flow\"\nconst GREETING = \"Hello\"\n");
   dir.write("lib/shared.flow", "type Mood = enum { happy, sad }\nconst SIGN = \"-- ACME\"\n");
   dir.write("other.flow", "import \"lib/shared.flow\"\nmodel fast = sim(\"f\")\n");
-  std::string root = dir.write("main.flow",
-                               "import \"lib/common.flow\"\nimport \"other.flow\"\nimport std/types\n"
-                               "workflow w(m: Mood) -> string {\n"
-                               "  a = llm fast -> string { system GREETING user \"{m} {SIGN}\" }\n"
-                               "  return a\n}\n");
+  std::string root =
+      dir.write("main.flow", "import \"lib/common.flow\"\nimport \"other.flow\"\nimport std/types\n"
+                             "workflow w(m: Mood) -> string {\n"
+                             "  a = llm fast -> string { system GREETING user \"{m} {SIGN}\" }\n"
+                             "  return a\n}\n");
   auto c = checkFile(root, quiet());
   INFO(c->summary());
   CHECK(c->diags.diagnostics().empty());
@@ -246,7 +256,9 @@ TEST_CASE("an import cycle across three files names the whole path", "[sema][imp
 
 TEST_CASE("a missing import is reported at the import", "[sema][imports]") {
   TempDir dir;
-  std::string a = dir.write("a.flow", "// header\nimport \"nope.flow\"\nimport std/nope\nworkflow w() -> int { return 1 }\n");
+  std::string a = dir.write(
+      "a.flow",
+      "// header\nimport \"nope.flow\"\nimport std/nope\nworkflow w() -> int { return 1 }\n");
   auto c = checkFile(a, quiet());
   INFO(c->summary());
   CHECK(c->count(DiagCode::ImportNotFound) == 2);
@@ -256,7 +268,8 @@ TEST_CASE("a missing import is reported at the import", "[sema][imports]") {
 TEST_CASE("redefinitions across files point at the first definition", "[sema][imports]") {
   TempDir dir;
   dir.write("lib.flow", "const LIMIT = 10\n");
-  std::string a = dir.write("a.flow", "import \"lib.flow\"\nconst LIMIT = 20\nworkflow w() -> int { return LIMIT }\n");
+  std::string a = dir.write(
+      "a.flow", "import \"lib.flow\"\nconst LIMIT = 20\nworkflow w() -> int { return LIMIT }\n");
   auto c = checkFile(a, quiet());
   const Diagnostic* d = c->find(DiagCode::Redefinition);
   REQUIRE(d);
@@ -275,7 +288,8 @@ TEST_CASE("warnings: unused steps, inputs and constants", "[sema][warnings]") {
                                    "  _ignored = 1\n"
                                    "  sent = notify(q, a)\n"
                                    "  return a\n"
-                                   "}") + kDecls,
+                                   "}") +
+                           kDecls,
                        o);
   INFO(c->summary());
   CHECK(c->diags.errorCount() == 0);

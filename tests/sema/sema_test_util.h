@@ -1,12 +1,11 @@
 // Test helpers: analyse a flow given as text (or a file on disk) and inspect its diagnostics.
 #pragma once
 
-#include <memory>
-#include <string>
+#include "awc/sema/sema.h"
 
 #include <fmt/format.h>
-
-#include "awc/sema/sema.h"
+#include <memory>
+#include <string>
 
 namespace awc::sema::test {
 
@@ -37,7 +36,8 @@ struct Checked {
   }
   size_t count(DiagCode code) const {
     size_t n = 0;
-    for (const Diagnostic& d : diags.diagnostics()) n += d.code == code;
+    for (const Diagnostic& d : diags.diagnostics())
+      n += d.code == code;
     return n;
   }
 };

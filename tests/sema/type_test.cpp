@@ -1,7 +1,7 @@
 // Semantic types: printing, interning, assignability, JSON Schema, did-you-mean.
-#include <catch2/catch.hpp>
-
 #include "awc/sema/sema.h"
+
+#include <catch2/catch.hpp>
 
 using namespace awc::sema;
 
@@ -49,8 +49,8 @@ TEST_CASE("JSON Schema of result types", "[sema][types]") {
   auto e = tc.enumeration({"pos", "neg"})->jsonSchema();
   CHECK(e["type"] == "string");
   CHECK(e["enum"] == nlohmann::json::array({"pos", "neg"}));
-  auto r = tc.record({{"status", tc.string(), "order status"},
-                      {"tags", tc.list(tc.string()), ""}})->jsonSchema();
+  auto r = tc.record({{"status", tc.string(), "order status"}, {"tags", tc.list(tc.string()), ""}})
+               ->jsonSchema();
   CHECK(r["type"] == "object");
   CHECK(r["additionalProperties"] == false);
   CHECK(r["required"] == nlohmann::json::array({"status", "tags"}));
