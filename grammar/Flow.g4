@@ -157,9 +157,9 @@ STRING        : '"' ( '\\' . | ~["\\\r\n] )* '"' | '\'' ( '\\' . | ~['\\\r\n] )*
 
 IDENT : [a-zA-Z_] [a-zA-Z_0-9]* ;
 
-LINE_COMMENT  : '//' ~[\r\n]* -> channel(HIDDEN) ;
-BLOCK_COMMENT : '/*' .*? '*/' -> channel(HIDDEN) ;
-WS            : [ \t\r\n\u000C]+ -> channel(HIDDEN) ;
+LINE_COMMENT  : '//' ~[\r\n]* -> skip ;
+BLOCK_COMMENT : '/*' .*? '*/' -> skip ;
+WS            : [ \t\r\n\u000C]+ -> skip ;
 
 // Anything else becomes one token the parser rejects with a located diagnostic,
 // instead of a lexer error without context.

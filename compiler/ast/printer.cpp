@@ -15,11 +15,21 @@ std::string quote(std::string_view s) {
   std::string out = "\"";
   for (char c : s) {
     switch (c) {
-    case '"': out += "\\\""; break;
-    case '\\': out += "\\\\"; break;
-    case '\n': out += "\\n"; break;
-    case '\t': out += "\\t"; break;
-    case '\r': out += "\\r"; break;
+    case '"':
+      out += "\\\"";
+      break;
+    case '\\':
+      out += "\\\\";
+      break;
+    case '\n':
+      out += "\\n";
+      break;
+    case '\t':
+      out += "\\t";
+      break;
+    case '\r':
+      out += "\\r";
+      break;
     default:
       if (static_cast<unsigned char>(c) < 0x20)
         out += fmt::format("\\x{:02x}", static_cast<unsigned char>(c));
@@ -37,7 +47,8 @@ public:
 
   void module(const Module& m) {
     open("module", quote(sources_.name(m.file)), {});
-    for (const auto& d : m.decls) decl(*d);
+    for (const auto& d : m.decls)
+      decl(*d);
     close();
   }
 
@@ -82,15 +93,19 @@ private:
       return;
     }
     switch (t->kind) {
-    case TypeExpr::Kind::Named: leaf(label, t->name, t->range); break;
+    case TypeExpr::Kind::Named:
+      leaf(label, t->name, t->range);
+      break;
     case TypeExpr::Kind::Generic:
       open(label, t->name + "<>", t->range);
-      for (const auto& a : t->args) type(a.get());
+      for (const auto& a : t->args)
+        type(a.get());
       close();
       break;
     case TypeExpr::Kind::Enum: {
       std::string members;
-      for (const auto& m : t->members) members += (members.empty() ? "" : " ") + m.name;
+      for (const auto& m : t->members)
+        members += (members.empty() ? "" : " ") + m.name;
       leaf(label, "enum {" + members + "}", t->range);
       break;
     }
@@ -137,7 +152,8 @@ private:
 
   void block(std::string_view label, const Block& b) {
     open(label, "", b.range);
-    for (const auto& s : b.steps) step(*s);
+    for (const auto& s : b.steps)
+      step(*s);
     expr(b.value.get());
     close();
   }
@@ -148,7 +164,8 @@ private:
       leaf("import", (i->isStd ? "std " : "file ") + quote(i->path), r);
     } else if (auto* h = dyn_cast<HostDecl>(&d)) {
       std::string hosts;
-      for (const auto& e : h->hosts) hosts += (hosts.empty() ? "" : " ") + quote(e.host);
+      for (const auto& e : h->hosts)
+        hosts += (hosts.empty() ? "" : " ") + quote(e.host);
       leaf("host", hosts, r);
     } else if (auto* m = dyn_cast<ModelDecl>(&d)) {
       open("model", fmt::format("{} {} {}", m->name, m->provider, quote(m->modelName)), r);
@@ -156,7 +173,8 @@ private:
       close();
     } else if (auto* l = dyn_cast<LadderDecl>(&d)) {
       std::string rungs;
-      for (const auto& g : l->rungs) rungs += " " + g.model;
+      for (const auto& g : l->rungs)
+        rungs += " " + g.model;
       leaf("ladder", l->name + rungs, r);
     } else if (auto* t = dyn_cast<TypeAliasDecl>(&d)) {
       open("type-alias", t->name, r);
@@ -181,7 +199,8 @@ private:
       open("workflow", w->name, r);
       params(w->params);
       type(w->resultType.get(), "result");
-      for (const auto& s : w->steps) step(*s);
+      for (const auto& s : w->steps)
+        step(*s);
       open("return", "", w->returnRange);
       expr(w->result.get());
       close();
@@ -197,9 +216,15 @@ private:
     SourceRange r = e->range();
     if (auto* l = dyn_cast<LiteralExpr>(e)) {
       switch (l->literalKind) {
-      case LiteralExpr::Kind::Int: leaf("int", std::to_string(l->intValue), r); break;
-      case LiteralExpr::Kind::Float: leaf("float", fmt::format("{}", l->floatValue), r); break;
-      case LiteralExpr::Kind::Bool: leaf("bool", l->boolValue ? "true" : "false", r); break;
+      case LiteralExpr::Kind::Int:
+        leaf("int", std::to_string(l->intValue), r);
+        break;
+      case LiteralExpr::Kind::Float:
+        leaf("float", fmt::format("{}", l->floatValue), r);
+        break;
+      case LiteralExpr::Kind::Bool:
+        leaf("bool", l->boolValue ? "true" : "false", r);
+        break;
       case LiteralExpr::Kind::Duration:
         leaf("duration", std::to_string(l->intValue) + "ms", r);
         break;
@@ -254,7 +279,8 @@ private:
       close();
     } else if (auto* l = dyn_cast<ListExpr>(e)) {
       open("list", "", r);
-      for (const auto& x : l->elements) expr(x.get());
+      for (const auto& x : l->elements)
+        expr(x.get());
       close();
     } else if (auto* rec = dyn_cast<RecordExpr>(e)) {
       open("record", "", r);
@@ -271,8 +297,8 @@ private:
       block("else", i->elseBlock);
       close();
     } else if (auto* l = dyn_cast<LlmExpr>(e)) {
-      std::string model = l->isAuto ? (l->model.empty() ? "auto" : "auto(" + l->model + ")")
-                                    : l->model;
+      std::string model =
+          l->isAuto ? (l->model.empty() ? "auto" : "auto(" + l->model + ")") : l->model;
       open("llm", model, r);
       type(l->resultType.get(), "result");
       for (const auto& p : l->prompts) {
@@ -281,7 +307,8 @@ private:
         close();
       }
       options(l->options);
-      for (const auto& f : l->flags) leaf("flag", f.name, f.range);
+      for (const auto& f : l->flags)
+        leaf("flag", f.name, f.range);
       close();
     } else if (auto* m = dyn_cast<MapExpr>(e)) {
       open("map", m->var, r);

@@ -1,9 +1,9 @@
 // ANTLR syntax errors -> awc diagnostics. ANTLR's own messages ("mismatched input ...
 // expecting {...}") are replaced by "expected X, found Y" with grouped token names and
 // cheap hints (reserved words used as names, a workflow without `return`, ...).
-#include <fmt/format.h>
-
 #include "internal.h"
+
+#include <fmt/format.h>
 
 namespace awc::syntax {
 
@@ -24,9 +24,8 @@ std::string joinAlternatives(const std::vector<std::string>& items) {
 /// "an expression", "'}'", "'=' or ':'" — the expected set, grouped so it stays short.
 std::string describeExpected(const antlr4::misc::IntervalSet& expected) {
   static const std::vector<size_t> exprStarts = [] {
-    std::vector<size_t> v = {FlowLexer::INT,           FlowLexer::FLOAT,
-                             FlowLexer::DURATION,      FlowLexer::STRING,
-                             FlowLexer::TRIPLE_STRING, FlowLexer::RAW_STRING};
+    std::vector<size_t> v = {FlowLexer::INT,    FlowLexer::FLOAT,         FlowLexer::DURATION,
+                             FlowLexer::STRING, FlowLexer::TRIPLE_STRING, FlowLexer::RAW_STRING};
     for (const char* s : {"(", "[", "if", "llm", "map", "reduce", "not", "true", "false"})
       v.push_back(literalTokenType(s));
     return v;
@@ -42,7 +41,8 @@ std::string describeExpected(const antlr4::misc::IntervalSet& expected) {
     if (t >= 0 || t == -1) types.push_back(static_cast<size_t>(t == -1 ? antlr4::Token::EOF : t));
   auto count = [&](const std::vector<size_t>& group) {
     size_t n = 0;
-    for (size_t t : types) n += std::find(group.begin(), group.end(), t) != group.end();
+    for (size_t t : types)
+      n += std::find(group.begin(), group.end(), t) != group.end();
     return n;
   };
   auto remove = [&](const std::vector<size_t>& group) {
@@ -61,9 +61,9 @@ std::string describeExpected(const antlr4::misc::IntervalSet& expected) {
   // `name` admits identifiers and most keywords (field names, option keys).
   static const std::vector<size_t> nameKeywords = [] {
     std::vector<size_t> v;
-    for (const char* s : {"type", "model", "tool", "host", "http", "ladder", "const", "import",
-                          "enum", "auto", "with", "in", "map", "reduce", "return", "workflow",
-                          "llm"})
+    for (const char* s :
+         {"type", "model", "tool", "host", "http", "ladder", "const", "import", "enum", "auto",
+          "with", "in", "map", "reduce", "return", "workflow", "llm"})
       v.push_back(literalTokenType(s));
     return v;
   }();
@@ -91,7 +91,8 @@ std::string describeExpected(const antlr4::misc::IntervalSet& expected) {
     remove(operators);
     remove({literalTokenType("["), literalTokenType("-")});
   }
-  for (size_t t : types) items.push_back(describeTokenType(t));
+  for (size_t t : types)
+    items.push_back(describeTokenType(t));
   if (items.empty() && op) items.push_back("an operator");
   if (items.size() > 6) {
     items.resize(5);
@@ -147,8 +148,8 @@ void SyntaxErrorListener::syntaxError(antlr4::Recognizer* recognizer, antlr4::To
 
   uint32_t b = static_cast<uint32_t>(tok->getStartIndex() + base_);
   uint32_t end = atEof ? b : static_cast<uint32_t>(tok->getStopIndex() + 1 + base_);
-  std::string found = atEof && base_ > 0 ? "the end of the interpolation"
-                                         : describeToken(tok, state_.text, base_);
+  std::string found =
+      atEof && base_ > 0 ? "the end of the interpolation" : describeToken(tok, state_.text, base_);
   std::string want = describeExpected(expected);
   std::string message = want.empty() ? fmt::format("unexpected {}", found)
                                      : fmt::format("expected {}, found {}", want, found);
@@ -182,8 +183,8 @@ void SyntaxErrorListener::syntaxError(antlr4::Recognizer* recognizer, antlr4::To
     d->hints.push_back("steps belong inside a workflow; at top level a file holds declarations");
   if (atEof && !lex_.unclosed.empty()) {
     uint32_t open = lex_.unclosed.back();
-    d->notes.push_back({state_.range(open, open + 1), fmt::format("unclosed '{}' opened here",
-                                                                  state_.text.substr(open, 1))});
+    d->notes.push_back({state_.range(open, open + 1),
+                        fmt::format("unclosed '{}' opened here", state_.text.substr(open, 1))});
   }
 }
 

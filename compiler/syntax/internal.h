@@ -2,19 +2,19 @@
 // stream, token classification and the parse-tree-to-AST transformer. Never installed.
 #pragma once
 
-#include <cstdint>
-#include <memory>
-#include <set>
-#include <string>
-#include <string_view>
-#include <vector>
-
 #include "FlowLexer.h"
 #include "FlowParser.h"
 #include "antlr4-runtime.h"
 #include "awc/ast/ast.h"
 #include "awc/support/diagnostics.h"
 #include "awc/syntax/parser.h"
+
+#include <cstdint>
+#include <memory>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
 
 namespace awc::syntax {
 
@@ -25,7 +25,8 @@ class ByteStream : public antlr4::ANTLRInputStream {
 public:
   explicit ByteStream(std::string_view bytes) {
     _data.resize(bytes.size());
-    for (size_t i = 0; i < bytes.size(); ++i) _data[i] = static_cast<unsigned char>(bytes[i]);
+    for (size_t i = 0; i < bytes.size(); ++i)
+      _data[i] = static_cast<unsigned char>(bytes[i]);
     // A UTF-8 byte order mark reads as blanks, keeping every offset as it is.
     if (bytes.substr(0, 3) == "\xEF\xBB\xBF") _data[0] = _data[1] = _data[2] = U' ';
     p = 0;

@@ -2,16 +2,15 @@
 // (stray characters, unterminated strings and comments) into diagnostics, and bounds
 // nesting and operator runs before the parser ever sees the tokens, so hostile input
 // cannot exhaust the stack or memory.
-#include <fmt/format.h>
-
-#include <unordered_map>
-
 #include "internal.h"
+
+#include <fmt/format.h>
+#include <unordered_map>
 
 namespace awc::syntax {
 
-using awc::FlowLexer;
 using antlr4::Token;
+using awc::FlowLexer;
 
 namespace {
 
@@ -74,15 +73,24 @@ size_t literalTokenType(std::string_view spelling) {
 
 std::string describeTokenType(size_t type) {
   switch (type) {
-  case Token::EOF: return "end of file";
-  case FlowLexer::IDENT: return "identifier";
-  case FlowLexer::INT: return "integer";
-  case FlowLexer::FLOAT: return "number";
-  case FlowLexer::DURATION: return "duration";
-  case FlowLexer::STRING: return "string";
-  case FlowLexer::TRIPLE_STRING: return "triple-quoted string";
-  case FlowLexer::RAW_STRING: return "raw string";
-  default: break;
+  case Token::EOF:
+    return "end of file";
+  case FlowLexer::IDENT:
+    return "identifier";
+  case FlowLexer::INT:
+    return "integer";
+  case FlowLexer::FLOAT:
+    return "number";
+  case FlowLexer::DURATION:
+    return "duration";
+  case FlowLexer::STRING:
+    return "string";
+  case FlowLexer::TRIPLE_STRING:
+    return "triple-quoted string";
+  case FlowLexer::RAW_STRING:
+    return "raw string";
+  default:
+    break;
   }
   const auto& t = table();
   if (type < t.literal.size() && !t.literal[type].empty()) return t.literal[type];
@@ -97,11 +105,14 @@ std::string describeToken(const Token* token, std::string_view text, uint32_t ba
   if (b < e && e <= text.size()) spelling = text.substr(b, e - b);
   if (spelling.size() > 40) spelling = spelling.substr(0, 40);
   switch (type) {
-  case FlowLexer::IDENT: return fmt::format("identifier '{}'", spelling);
+  case FlowLexer::IDENT:
+    return fmt::format("identifier '{}'", spelling);
   case FlowLexer::INT:
   case FlowLexer::FLOAT:
-  case FlowLexer::DURATION: return fmt::format("number '{}'", spelling);
-  default: break;
+  case FlowLexer::DURATION:
+    return fmt::format("number '{}'", spelling);
+  default:
+    break;
   }
   if (isKeywordToken(type)) return fmt::format("keyword '{}'", spelling);
   return describeTokenType(type);
@@ -119,8 +130,8 @@ LexResult lexAndScan(ParseState& state, antlr4::CharStream& input, FlowLexer& le
   const size_t tIf = T.bySpelling.at("if"), tElse = T.bySpelling.at("else");
   const size_t tLess = T.bySpelling.at("<");
   std::vector<bool> isOperator(T.literal.size(), false), resetsRun(T.literal.size(), false);
-  for (const char* op : {".", "*", "/", "%", "+", "-", "<", "<=", ">", ">=", "==", "!=", "and",
-                         "or"})
+  for (const char* op :
+       {".", "*", "/", "%", "+", "-", "<", "<=", ">", ">=", "==", "!=", "and", "or"})
     isOperator[T.bySpelling.at(op)] = true;
   for (const char* r : {"=", ",", ":", "->", "return", "system", "user"})
     resetsRun[T.bySpelling.at(r)] = true;
@@ -137,8 +148,8 @@ LexResult lexAndScan(ParseState& state, antlr4::CharStream& input, FlowLexer& le
   std::vector<size_t> opsAtLevel(1, 0), elseIfAtLevel(1, 0);
   std::vector<uint32_t> openers;
   size_t prefixRun = 0, angleRun = 0;
-  size_t skipUntil = 0;      // drop tokens starting before this (swallowed by an error)
-  bool swallowAll = false;   // drop everything up to EOF
+  size_t skipUntil = 0;    // drop tokens starting before this (swallowed by an error)
+  bool swallowAll = false; // drop everything up to EOF
   const size_t exprRunLimit = opt.maxExprDepth * 4;
 
   auto prevTok = [&]() -> Token* {
@@ -206,15 +217,17 @@ LexResult lexAndScan(ParseState& state, antlr4::CharStream& input, FlowLexer& le
                                  ? "strings end on the line they start; use \"\"\"...\"\"\" for "
                                    "multi-line text"
                                  : "add the closing quote");
-        result.tokens.push_back(synthesize(tok.get(), type, start, end - 1 < start ? start : end - 1));
+        result.tokens.push_back(
+            synthesize(tok.get(), type, start, end - 1 < start ? start : end - 1));
         skipUntil = end;
         continue;
       }
       size_t len = 1;
       if (static_cast<unsigned char>(c) >= 0x80)
         len = std::min(utf8Length(static_cast<unsigned char>(c)), src.size() - b);
-      Diagnostic* d = state.error(DiagCode::InvalidCharacter, state.range(base + b, base + b + len),
-                                  fmt::format("unexpected character {}", quoteChar(src.substr(b, len))));
+      Diagnostic* d =
+          state.error(DiagCode::InvalidCharacter, state.range(base + b, base + b + len),
+                      fmt::format("unexpected character {}", quoteChar(src.substr(b, len))));
       if (d && c == '#') d->hints.push_back("comments start with //");
       if (d && c == ';') d->hints.push_back("statements need no separator; remove the ';'");
       skipUntil = b + len;

@@ -2,14 +2,12 @@
 // SLL with bail-out, then full LL with error recovery only when SLL fails), and the
 // transformation to the AST — all on a thread with a large stack as a second line of
 // defence against deep input.
-#include <pthread.h>
-
-#include <fmt/format.h>
+#include "internal.h"
 
 #include <exception>
+#include <fmt/format.h>
 #include <functional>
-
-#include "internal.h"
+#include <pthread.h>
 
 namespace awc::syntax {
 

@@ -9,9 +9,9 @@
 //      lines that contain something else — is removed from every line (blank lines lose
 //      up to that much). Indentation is counted in bytes: do not mix tabs and spaces.
 // Escapes are decoded after this, so `\t` written in the text is never taken for indentation.
-#include <fmt/format.h>
-
 #include "internal.h"
+
+#include <fmt/format.h>
 
 namespace awc::syntax {
 
@@ -98,7 +98,8 @@ std::vector<std::pair<uint32_t, uint32_t>> layoutDrops(std::string_view text, Co
     while (line.indentEnd < c.end && (text[line.indentEnd] == ' ' || text[line.indentEnd] == '\t'))
       ++line.indentEnd;
     line.end = line.indentEnd;
-    while (line.end < c.end && text[line.end] != '\n') ++line.end;
+    while (line.end < c.end && text[line.end] != '\n')
+      ++line.end;
     line.blank = line.indentEnd == line.end ||
                  (line.end == line.indentEnd + 1 && text[line.indentEnd] == '\r');
     lines.push_back(line);
@@ -112,9 +113,10 @@ std::vector<std::pair<uint32_t, uint32_t>> layoutDrops(std::string_view text, Co
   for (size_t i = 0; i < lines.size(); ++i) {
     const Line& l = lines[i];
     bool closingLine = i + 1 == lines.size() && lines.size() > 1 && l.blank && l.end == c.end;
-    uint32_t cut = closingLine ? l.end
-                               : l.begin + static_cast<uint32_t>(
-                                               std::min<size_t>(common, l.indentEnd - l.begin));
+    uint32_t cut =
+        closingLine
+            ? l.end
+            : l.begin + static_cast<uint32_t>(std::min<size_t>(common, l.indentEnd - l.begin));
     if (cut > l.begin) drops.push_back({l.begin, cut});
   }
   return drops;
@@ -131,7 +133,8 @@ std::optional<uint32_t> findHoleEnd(std::string_view text, uint32_t open, uint32
       if (--depth == 0) return i;
     } else if (c == '"' || c == '\'') {
       uint32_t j = i + 1;
-      while (j < end && text[j] != c) j += text[j] == '\\' ? 2 : 1;
+      while (j < end && text[j] != c)
+        j += text[j] == '\\' ? 2 : 1;
       if (j >= end) return std::nullopt;
       i = j;
     }
@@ -164,7 +167,8 @@ A::ExprPtr Transformer::transformString(antlr4::Token* token) {
   size_t di = 0;
   uint32_t pos = c.begin;
   while (pos < c.end) {
-    while (di < drops.size() && drops[di].second <= pos) ++di;
+    while (di < drops.size() && drops[di].second <= pos)
+      ++di;
     if (di < drops.size() && drops[di].first <= pos) {
       pos = drops[di].second;
       continue;
@@ -180,14 +184,22 @@ A::ExprPtr Transformer::transformString(antlr4::Token* token) {
       char n = text[pos + 1];
       uint32_t next = pos + 2;
       switch (n) {
-      case 'n': cur += '\n'; break;
-      case 't': cur += '\t'; break;
-      case 'r': cur += '\r'; break;
+      case 'n':
+        cur += '\n';
+        break;
+      case 't':
+        cur += '\t';
+        break;
+      case 'r':
+        cur += '\r';
+        break;
       case '"':
       case '\'':
       case '\\':
       case '{':
-      case '}': cur += n; break;
+      case '}':
+        cur += n;
+        break;
       case 'u': {
         uint32_t cp = 0;
         bool ok = pos + 6 <= c.end;
@@ -273,14 +285,22 @@ std::string Transformer::plainString(antlr4::tree::TerminalNode* node) {
     }
     char n = state_.text[++pos];
     switch (n) {
-    case 'n': out += '\n'; break;
-    case 't': out += '\t'; break;
-    case 'r': out += '\r'; break;
+    case 'n':
+      out += '\n';
+      break;
+    case 't':
+      out += '\t';
+      break;
+    case 'r':
+      out += '\r';
+      break;
     case '"':
     case '\'':
     case '\\':
     case '{':
-    case '}': out += n; break;
+    case '}':
+      out += n;
+      break;
     default:
       state_.error(DiagCode::BadEscape, state_.range(pos - 1, pos + 1),
                    fmt::format("unknown escape sequence '\\{}'", n));

@@ -200,7 +200,8 @@ std::vector<A::Option> Transformer::transformOptions(FlowParser::OptionBlockCont
   for (auto* o : ctx->option()) {
     if (!o->name()) continue;
     depthReported_ = false;
-    options.push_back({textOf(o->name()->getStart()), rangeOf(o->name()), transformExpr(o->expr())});
+    options.push_back(
+        {textOf(o->name()->getStart()), rangeOf(o->name()), transformExpr(o->expr())});
   }
   return options;
 }

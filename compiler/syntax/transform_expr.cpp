@@ -1,12 +1,11 @@
 // Parse tree -> AST for expressions. Recursion is bounded by ParseOptions::maxExprDepth:
 // past it the expression is reported (AWC5002) and dropped, so a 100k-term operator chain
 // neither overflows the stack here nor builds an AST too deep to destroy safely.
-#include <fmt/format.h>
+#include "internal.h"
 
 #include <cmath>
 #include <cstdlib>
-
-#include "internal.h"
+#include <fmt/format.h>
 
 namespace awc::syntax {
 
@@ -24,10 +23,10 @@ struct DepthScope {
 
 std::optional<A::BinaryOp> binaryOp(std::string_view s) {
   static const std::pair<std::string_view, A::BinaryOp> ops[] = {
-      {"*", A::BinaryOp::Mul}, {"/", A::BinaryOp::Div},   {"%", A::BinaryOp::Mod},
-      {"+", A::BinaryOp::Add}, {"-", A::BinaryOp::Sub},   {"<", A::BinaryOp::Lt},
-      {"<=", A::BinaryOp::Le}, {">", A::BinaryOp::Gt},    {">=", A::BinaryOp::Ge},
-      {"==", A::BinaryOp::Eq}, {"!=", A::BinaryOp::Ne},   {"and", A::BinaryOp::And},
+      {"*", A::BinaryOp::Mul}, {"/", A::BinaryOp::Div}, {"%", A::BinaryOp::Mod},
+      {"+", A::BinaryOp::Add}, {"-", A::BinaryOp::Sub}, {"<", A::BinaryOp::Lt},
+      {"<=", A::BinaryOp::Le}, {">", A::BinaryOp::Gt},  {">=", A::BinaryOp::Ge},
+      {"==", A::BinaryOp::Eq}, {"!=", A::BinaryOp::Ne}, {"and", A::BinaryOp::And},
       {"or", A::BinaryOp::Or}};
   for (const auto& [spelling, op] : ops)
     if (spelling == s) return op;
@@ -175,9 +174,9 @@ A::ExprPtr Transformer::transformIf(FlowParser::ExprContext* cond,
     expr->elseBlock.range = rangeOf(tail);
     if (depth_ >= state_.options.maxExprDepth) {
       if (!depthReported_)
-        state_.error(DiagCode::ExpressionTooDeep, rangeOf(tail->getStart()),
-                     fmt::format("'else if' chain deeper than {} levels",
-                                 state_.options.maxExprDepth));
+        state_.error(
+            DiagCode::ExpressionTooDeep, rangeOf(tail->getStart()),
+            fmt::format("'else if' chain deeper than {} levels", state_.options.maxExprDepth));
       depthReported_ = true;
     } else {
       DepthScope scope(depth_);
@@ -241,11 +240,14 @@ A::ExprPtr Transformer::transformLiteral(FlowParser::LiteralContext* ctx) {
   switch (tok->getType()) {
   case FlowLexer::INT:
   case FlowLexer::FLOAT:
-  case FlowLexer::DURATION: return transformNumber(tok);
+  case FlowLexer::DURATION:
+    return transformNumber(tok);
   case FlowLexer::STRING:
   case FlowLexer::TRIPLE_STRING:
-  case FlowLexer::RAW_STRING: return transformString(tok);
-  default: break;
+  case FlowLexer::RAW_STRING:
+    return transformString(tok);
+  default:
+    break;
   }
   auto lit = std::make_unique<A::LiteralExpr>(rangeOf(tok), A::LiteralExpr::Kind::Bool);
   lit->boolValue = textOf(tok) == "true";
@@ -291,15 +293,16 @@ A::ExprPtr Transformer::transformNumber(antlr4::Token* tok) {
     value = value * 10 + d;
   }
   if (!overflow && value > uint64_t(INT64_MAX) / uint64_t(multiplier)) overflow = true;
-  auto lit = std::make_unique<A::LiteralExpr>(
-      range, type == FlowLexer::DURATION ? A::LiteralExpr::Kind::Duration : A::LiteralExpr::Kind::Int);
+  auto lit = std::make_unique<A::LiteralExpr>(range, type == FlowLexer::DURATION
+                                                         ? A::LiteralExpr::Kind::Duration
+                                                         : A::LiteralExpr::Kind::Int);
   if (overflow) {
-    state_.error(DiagCode::BadNumber, range,
-                 type == FlowLexer::DURATION
-                     ? fmt::format("duration '{}' is too long (the limit is {} ms)", spelled,
-                                   INT64_MAX)
-                     : fmt::format("integer '{}' does not fit in 64 bits (the largest is {})",
-                                   spelled, INT64_MAX));
+    state_.error(
+        DiagCode::BadNumber, range,
+        type == FlowLexer::DURATION
+            ? fmt::format("duration '{}' is too long (the limit is {} ms)", spelled, INT64_MAX)
+            : fmt::format("integer '{}' does not fit in 64 bits (the largest is {})", spelled,
+                          INT64_MAX));
     return lit;
   }
   lit->intValue = static_cast<int64_t>(value) * multiplier;

@@ -1,9 +1,9 @@
 // Malformed inputs: each row is source text and the exact first diagnostic
 // ("line:col AWCnnnn"). Also recovery (several errors in one run, no cascades) and hints.
+#include "test_util.h"
+
 #include <catch2/catch.hpp>
 #include <iostream>
-
-#include "test_util.h"
 
 using namespace awc;
 

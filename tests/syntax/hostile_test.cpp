@@ -1,14 +1,13 @@
 // Hostile input never crashes and always says why: empty and binary files, 10 MB lines,
 // 10,000-deep nesting, long prefix-operator runs, invalid UTF-8, oversized files. Also
 // recovery: separate errors are all reported, cascades are not.
-#include <catch2/catch.hpp>
-#include <llvm/Support/Casting.h>
+#include "test_util.h"
 
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <iostream>
+#include <llvm/Support/Casting.h>
 #include <random>
-
-#include "test_util.h"
 
 using namespace awc;
 
@@ -17,7 +16,8 @@ namespace {
 std::string repeat(std::string_view s, size_t n) {
   std::string out;
   out.reserve(s.size() * n);
-  for (size_t i = 0; i < n; ++i) out += s;
+  for (size_t i = 0; i < n; ++i)
+    out += s;
   return out;
 }
 
@@ -39,7 +39,8 @@ TEST_CASE("an empty file is an empty module", "[syntax][hostile]") {
 TEST_CASE("random binary bytes are rejected as invalid UTF-8", "[syntax][hostile]") {
   std::mt19937 rng(12345);
   std::string bytes(64 * 1024, '\0');
-  for (char& c : bytes) c = static_cast<char>(rng() & 0xFF);
+  for (char& c : bytes)
+    c = static_cast<char>(rng() & 0xFF);
   auto p = test::parse(bytes);
   CHECK(code(*p) == "AWC1004");
   CHECK(p->diags.diagnostics().size() == 1);
@@ -50,13 +51,14 @@ TEST_CASE("random printable garbage gets syntax diagnostics, bounded", "[syntax]
   const std::string alphabet = "abc xyz{}()[]<>=+-*/%\"'.,:;!@#$^&|\\\n\t0123456789_";
   for (int round = 0; round < 20; ++round) {
     std::string text(4096, ' ');
-    for (char& c : text) c = alphabet[rng() % alphabet.size()];
+    for (char& c : text)
+      c = alphabet[rng() % alphabet.size()];
     auto p = test::parse(text);
     INFO(text.substr(0, 200));
     REQUIRE(!p->diags.diagnostics().empty());
     std::string c = code(*p);
-    CHECK((c == "AWC1001" || c == "AWC1002" || c == "AWC1003" || c == "AWC1005" ||
-           c == "AWC1006" || c == "AWC1010"));
+    CHECK((c == "AWC1001" || c == "AWC1002" || c == "AWC1003" || c == "AWC1005" || c == "AWC1006" ||
+           c == "AWC1010"));
     CHECK(p->diags.diagnostics().size() <= 1000);
   }
 }
@@ -141,7 +143,8 @@ TEST_CASE("10,000 prefix operators hit the limit", "[syntax][hostile]") {
 }
 
 TEST_CASE("deeply nested generic types hit the limit", "[syntax][hostile]") {
-  auto p = test::parse("const A: " + repeat("list<", 10000) + "int" + repeat(">", 10000) + " = 1\n");
+  auto p =
+      test::parse("const A: " + repeat("list<", 10000) + "int" + repeat(">", 10000) + " = 1\n");
   CHECK(code(*p) == "AWC1008");
 }
 
@@ -169,8 +172,8 @@ TEST_CASE("files over maxFileBytes are rejected", "[syntax][hostile]") {
 
 TEST_CASE("three separate errors are all reported", "[syntax][recovery]") {
   auto p = test::parse("workflow w(x: int) -> int {\n"
-                       "  a = x * * 2\n"          // 2:11: '*' where an operand belongs
-                       "  b = [1, 2\n"            // 4:3: list not closed (found 'c')
+                       "  a = x * * 2\n" // 2:11: '*' where an operand belongs
+                       "  b = [1, 2\n"   // 4:3: list not closed (found 'c')
                        "  c = 1\n"
                        "  d = llm m string { }\n" // 5:13: missing '->'
                        "  return a\n"
@@ -219,8 +222,9 @@ TEST_CASE("parse time of a 10k-step workflow", "[.bench]") {
   std::string src = "model fast = openai(\"m\")\nworkflow w(x: int) -> int {\n  s0 = x + 1\n";
   for (int i = 1; i < 10000; ++i) {
     if (i % 10 == 0)
-      src += "  s" + std::to_string(i) + " = llm fast -> int { system \"Be exact.\" user \"Double {s" +
-             std::to_string(i - 1) + "}\" temperature: 0 }\n";
+      src += "  s" + std::to_string(i) +
+             " = llm fast -> int { system \"Be exact.\" user \"Double {s" + std::to_string(i - 1) +
+             "}\" temperature: 0 }\n";
     else
       src += "  s" + std::to_string(i) + " = s" + std::to_string(i - 1) + " * 2 + " +
              std::to_string(i) + "\n";

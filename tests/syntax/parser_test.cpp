@@ -1,9 +1,9 @@
 // Valid input: a file using every construct of the grammar, checked node by node
 // (shape, values and exact ranges), plus string, number and triple-string rules.
+#include "test_util.h"
+
 #include <catch2/catch.hpp>
 #include <llvm/Support/Casting.h>
-
-#include "test_util.h"
 
 using namespace awc;
 using llvm::cast;
@@ -241,7 +241,8 @@ TEST_CASE("string escapes and holes", "[syntax][strings]") {
 
 TEST_CASE("byte offsets stay exact after multi-byte UTF-8", "[syntax][strings]") {
   // "é" and "→" are 2 and 3 bytes; columns count bytes.
-  auto p = test::parse("// caf\xC3\xA9 \xE2\x86\x92\nconst A = \"\xC3\xA9\xE2\x86\x92{x}\" const B = 1\n");
+  auto p = test::parse(
+      "// caf\xC3\xA9 \xE2\x86\x92\nconst A = \"\xC3\xA9\xE2\x86\x92{x}\" const B = 1\n");
   INFO(p->all());
   REQUIRE(p->diags.diagnostics().empty());
   auto* s = cast<ast::StringExpr>(cast<ast::ConstDecl>(p->module->decls[0].get())->value.get());
@@ -260,7 +261,8 @@ TEST_CASE("triple-quoted strings: leading newline and common indentation are rem
     REQUIRE(p->diags.diagnostics().empty());
     auto* s = cast<ast::StringExpr>(cast<ast::ConstDecl>(p->module->decls[0].get())->value.get());
     std::string out;
-    for (auto& part : s->parts) out += part.expr ? "<hole>" : part.text;
+    for (auto& part : s->parts)
+      out += part.expr ? "<hole>" : part.text;
     return out;
   };
   CHECK(text("\"\"\"one line\"\"\"") == "one line");
@@ -272,7 +274,8 @@ TEST_CASE("triple-quoted strings: leading newline and common indentation are rem
 }
 
 TEST_CASE("numbers: separators, floats and durations", "[syntax]") {
-  auto p = test::parse("const A = [1_000_000, 2.5e3, 1.5, 250ms, 3s, 2m, 1h, 9223372036854775807]\n");
+  auto p =
+      test::parse("const A = [1_000_000, 2.5e3, 1.5, 250ms, 3s, 2m, 1h, 9223372036854775807]\n");
   INFO(p->all());
   REQUIRE(p->diags.diagnostics().empty());
   auto* list = cast<ast::ListExpr>(cast<ast::ConstDecl>(p->module->decls[0].get())->value.get());
@@ -305,7 +308,8 @@ TEST_CASE("printAst dumps nodes with positions", "[syntax][printer]") {
 }
 
 TEST_CASE("a byte order mark is ignored", "[syntax]") {
-  auto p = test::parse("\xEF\xBB\xBF" "const A = 1\n");
+  auto p = test::parse("\xEF\xBB\xBF"
+                       "const A = 1\n");
   CHECK(p->diags.diagnostics().empty());
   REQUIRE(p->module->decls.size() == 1);
   CHECK(p->at(p->module->decls[0]->range()) == "1:4");

@@ -1,11 +1,11 @@
 // Smoke test: the example flows parse without diagnostics.
+#include "test_util.h"
+
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <sstream>
-
-#include "test_util.h"
 
 using namespace awc;
 

@@ -1,11 +1,11 @@
 // Helpers for the syntax tests: parse a string, read diagnostics as "line:col AWCnnnn".
 #pragma once
 
-#include <memory>
-#include <string>
-
 #include "awc/ast/printer.h"
 #include "awc/syntax/parser.h"
+
+#include <memory>
+#include <string>
 
 namespace awc::test {
 

@@ -1,9 +1,9 @@
 // The AST dumper behind `awc build --emit=ast` and the syntax golden tests.
 #pragma once
 
-#include <string>
-
 #include "awc/ast/ast.h"
+
+#include <string>
 
 namespace awc::ast {
 

@@ -22,7 +22,9 @@ struct ParseOptions {
 
 /// Parses one file. Always returns a module — partial when there were syntax errors,
 /// which are reported to `diags` with exact locations; parsing recovers and reports
-/// every error it can in one run.
+/// every error it can in one run. In a module parsed with errors, children that the
+/// source lacks (a step's value, a type, ...) are null; without errors none is.
+/// Never throws; runs the parse on its own thread with a 64 MB stack.
 std::unique_ptr<ast::Module> parseModule(FileId file, const SourceManager& sources,
                                          DiagnosticEngine& diags, const ParseOptions& options = {});
 
