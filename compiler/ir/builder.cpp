@@ -21,6 +21,7 @@ namespace {
 
 using llvm::cast;
 using llvm::dyn_cast;
+using llvm::dyn_cast_or_null;
 using llvm::isa;
 
 class Builder {

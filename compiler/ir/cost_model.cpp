@@ -50,10 +50,12 @@ int64_t estimateOutputTokens(const Node& node, const CostAssumptions& a) {
                        : estimateValueTokens(node.type, a);
   if (!node.fused.empty()) {
     byType = 2;
-    for (const auto& part : node.fused)
-      byType += static_cast<int64_t>(approxTokenCount(part.field)) + 3 +
-                (part.type && part.type->kind() == sema::Type::Kind::String ? a.freeTextOutputTokens
-                                                                            : estimateValueTokens(part.type, a));
+    for (const auto& part : node.fused) {
+      int64_t value = part.type && part.type->kind() == sema::Type::Kind::String ? a.freeTextOutputTokens
+                                                                                 : estimateValueTokens(part.type, a);
+      if (part.maxTokens) value = std::min(value, *part.maxTokens);
+      byType += static_cast<int64_t>(approxTokenCount(part.field)) + 3 + value;
+    }
   }
   if (node.options.maxTokens) byType = std::min(byType, *node.options.maxTokens);
   return std::max<int64_t>(byType, 1);

@@ -19,6 +19,7 @@
 #include <fmt/format.h>
 
 #include "awc/sema/type.h"
+#include "awc/passes/deterministic.h"
 #include "awc/stdlib/eval.h"
 
 namespace awc::passes {
@@ -30,6 +31,7 @@ struct Task {
   std::string name; // the original step id
   const sema::Type* type;
   std::vector<ir::Message> messages;
+  std::optional<int64_t> maxTokens;
 };
 
 struct Fuser {
@@ -41,13 +43,13 @@ struct Fuser {
   std::vector<Task> tasksOf(const ir::Node& n) {
     auto it = tasks.find(n.index);
     if (it != tasks.end()) return it->second;
-    return {Task{n.id, n.type, n.messages}};
+    return {Task{n.id, n.type, n.messages, n.options.maxTokens}};
   }
 
   static bool compatible(const ir::Node& a, const ir::Node& b) {
     auto same = [](const auto& x, const auto& y) { return x == y; };
     return a.model == b.model && !a.flags.nofuse && !b.flags.nofuse && same(a.options.temperature, b.options.temperature) &&
-           a.options.cacheDisabled == b.options.cacheDisabled && !a.options.maxTokens && !b.options.maxTokens &&
+           a.options.cacheDisabled == b.options.cacheDisabled &&
            ((!a.guard && !b.guard) ||
             (a.guard && b.guard && a.guard->branch == b.guard->branch && a.guard->arm == b.guard->arm));
   }
@@ -128,17 +130,50 @@ struct Fuser {
       keys += (i ? ", " : "") + fmt::format("\"{}\"", field);
       properties[field] = ts[i].type ? ts[i].type->jsonSchema() : Json::object();
       required.push_back(field);
-      f.fused.push_back(ir::FusedPart{ts[i].name, field, ts[i].type});
+      f.fused.push_back(ir::FusedPart{ts[i].name, field, ts[i].type, ts[i].maxTokens});
+    }
+    // Values several tasks interpolate are given once, up front, and named in the tasks.
+    std::map<std::string, int> uses;
+    std::map<std::string, const ir::Segment*> firstUse;
+    for (const auto& t : ts) {
+      std::set<std::string> inTask;
+      for (const auto& m : t.messages)
+        if (m.role == "user")
+          for (const auto& s : m.segments)
+            if (!s.isStatic && inTask.insert(s.expr.dump()).second) {
+              ++uses[s.expr.dump()];
+              firstUse.emplace(s.expr.dump(), &s);
+            }
     }
     ir::Message user{"user", {}};
-    user.segments.push_back(ir::staticSegment(fmt::format("Complete the {} tasks below, in order. Reply with one JSON object with the keys {}: "
+    user.segments.push_back(ir::staticSegment(
+        fmt::format("Complete the {} tasks below, in order. Reply with one JSON object with the keys {}: "
                     "each key holds the answer to its task, in the format that task asks for.",
-                    ts.size(), keys), "fusion"));
+                    ts.size(), keys),
+        "fusion"));
+    std::map<std::string, std::string> sharedNames;
+    for (const auto& [key, count] : uses) {
+      if (count < 2) continue;
+      const ir::Segment* seg = firstUse[key];
+      std::string name = exprToFlow(seg->expr.contains("text") && seg->expr["text"].size() == 1 ? seg->expr["text"][0] : seg->expr);
+      sharedNames[key] = name;
+      user.segments.push_back(ir::separatorSegment());
+      user.segments.push_back(ir::staticSegment(fmt::format("Input \"{}\":\n", name), "fusion"));
+      user.segments.push_back(*seg);
+    }
     for (size_t i = 0; i < ts.size(); ++i) {
       user.segments.push_back(ir::separatorSegment());
-      user.segments.push_back(ir::staticSegment(fmt::format("Task {} (key \"{}\"):\n", i + 1, fieldName(i, ts[i].name)), "fusion"));
+      user.segments.push_back(
+          ir::staticSegment(fmt::format("Task {} (key \"{}\"):\n", i + 1, fieldName(i, ts[i].name)), "fusion"));
       for (const auto& m : ts[i].messages)
-        if (m.role == "user") user.segments.insert(user.segments.end(), m.segments.begin(), m.segments.end());
+        if (m.role == "user")
+          for (const auto& s : m.segments) {
+            auto shared = s.isStatic ? sharedNames.end() : sharedNames.find(s.expr.dump());
+            if (shared != sharedNames.end())
+              user.segments.push_back(ir::staticSegment(fmt::format("(input \"{}\" above)", shared->second), "fusion"));
+            else
+              user.segments.push_back(s);
+          }
     }
     if (!system.segments.empty()) f.messages.push_back(std::move(system));
     f.messages.push_back(std::move(user));
@@ -170,6 +205,17 @@ struct Fuser {
     f.flags = first.flags;
     f.guard = first.guard;
     f.taskClass = first.taskClass == second.taskClass ? first.taskClass : "generate";
+    // Bounded when every part is: its explicit max_tokens, or the bound its type allows.
+    f.options.maxTokens.reset();
+    int64_t total = 16;
+    bool bounded = true;
+    for (const auto& t : ts) {
+      if (t.maxTokens) total += *t.maxTokens;
+      else if (t.type && t.type->kind() != sema::Type::Kind::String && t.type->kind() != sema::Type::Kind::List)
+        total += ir::estimateValueTokens(t.type, ctx.assumptions) * 2 + 16;
+      else bounded = false;
+    }
+    if (bounded) f.options.maxTokens = total;
     buildFused(f, ts);
     std::set<ir::NodeIndex> deps(first.deps.begin(), first.deps.end());
     deps.insert(second.deps.begin(), second.deps.end());

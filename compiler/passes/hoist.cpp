@@ -92,7 +92,9 @@ PassReport runHoist(PassContext& ctx) {
 
   for (ir::Node* n : steps) {
     bool reordered = false;
+    // A fused call's prompt is built by the fusion pass in task order; keep it.
     for (auto& m : n->messages) {
+      if (!n->fused.empty()) break;
       std::vector<Part> parts = splitParts(m);
       std::vector<Part> statics, dynamics;
       for (auto& p : parts) {

@@ -51,7 +51,6 @@ std::string taskClass(const ir::Node& n) {
   std::string text = lowerText(n);
   for (const char* word : {"step by step", "reason", "plan ", "analy", "prove", "think", "strategy", "trade-off"})
     if (text.find(word) != std::string::npos) return "reason";
-  if (t && t->kind() == K::Record) return "extract";
   return "generate";
 }
 
@@ -87,7 +86,8 @@ PassReport runRightsize(PassContext& ctx) {
       if (model && model->sizeClass == "large") {
         Diagnostic& d = ctx.diags.report(
             DiagCode::OversizedModel, n.loc,
-            fmt::format("step '{}' uses the large model '{}' for a {} task", n.id, n.model, n.taskClass));
+            fmt::format("step '{}' uses the large model '{}' for {} {} task", n.id, n.model,
+                        n.taskClass == "extract" ? "an" : "a", n.taskClass));
         std::string smaller;
         for (const auto& m : ctx.module.models)
           if (m.sizeClass == "small") {

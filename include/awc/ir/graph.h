@@ -90,6 +90,7 @@ struct FusedPart {
   std::string name;           // the original step's node id
   std::string field;          // the key in the fused answer object
   const sema::Type* type = nullptr;
+  std::optional<int64_t> maxTokens; // the original step's own bound, if any
 };
 
 struct Graph;
