@@ -21,10 +21,12 @@ double costUsd(std::int64_t promptTokens, std::int64_t cachedTokens,
                const ModelPrice& price) {
   double uncached = static_cast<double>(
       std::max<std::int64_t>(0, promptTokens - cachedTokens - cacheCreationTokens));
-  double input = uncached + static_cast<double>(cachedTokens) * price.cachedInputFactor +
-                 static_cast<double>(cacheCreationTokens) * price.cacheWriteFactor;
-  return (input * price.inputPerMTok + static_cast<double>(outputTokens) * price.outputPerMTok) /
-         1e6;
+  double cachedPrice = price.cachedInputPerMTok.value_or(0.1 * price.inputPerMTok);
+  double dollarsTimesMillion =
+      uncached * price.inputPerMTok + static_cast<double>(cachedTokens) * cachedPrice +
+      static_cast<double>(cacheCreationTokens) * price.inputPerMTok * price.cacheWriteFactor +
+      static_cast<double>(outputTokens) * price.outputPerMTok;
+  return dollarsTimesMillion / 1e6;
 }
 
 double measuredCriticalPathMs(const std::vector<NodeMetrics>& nodes) {

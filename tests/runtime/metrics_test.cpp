@@ -59,6 +59,8 @@ TEST_CASE("cost counts cache reads and writes at their factors", "[metrics]") {
   CHECK(costUsd(1'000'000, 0, 0, 0, price) == Approx(1.0));
   CHECK(costUsd(1'000'000, 1'000'000, 0, 0, price) == Approx(0.1));
   CHECK(costUsd(1'000'000, 0, 1'000'000, 500'000, price) == Approx(1.25 + 1.0));
+  price.cachedInputPerMTok = 0.5;
+  CHECK(costUsd(2'000'000, 1'000'000, 0, 0, price) == Approx(1.5));
 }
 
 TEST_CASE("finalizeRun computes critical path, overhead, parallelism and lanes", "[metrics]") {

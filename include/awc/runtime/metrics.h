@@ -13,12 +13,13 @@ namespace awc::runtime {
 /// Format version written as "version" in the metrics JSON.
 inline constexpr int kMetricsFormatVersion = 1;
 
-/// Prices in USD per million tokens (from the flow's model declaration).
+/// Prices in USD per million tokens (the plan's `price_in`, `price_out`, `cached_price_in`).
 struct ModelPrice {
   double inputPerMTok = 0;
   double outputPerMTok = 0;
-  /// Multipliers of the input price for cache reads and cache writes.
-  double cachedInputFactor = 0.1;
+  /// Price of cache-read prompt tokens; unset means 0.1 x inputPerMTok.
+  std::optional<double> cachedInputPerMTok;
+  /// Multiplier of the input price for cache writes (Anthropic 5-minute writes: 1.25).
   double cacheWriteFactor = 1.25;
 };
 
@@ -78,8 +79,8 @@ struct RunMetrics {
   std::vector<NodeMetrics> nodes;
 };
 
-/// Cost of one call's usage at `price`: uncached input at full price, cache reads and writes
-/// at their factors, output at the output price.
+/// Cost of one call's usage at `price`: uncached input at the input price, cache reads at the
+/// cached price, cache writes at cacheWriteFactor x input, output at the output price.
 double costUsd(std::int64_t promptTokens, std::int64_t cachedTokens,
                std::int64_t cacheCreationTokens, std::int64_t outputTokens,
                const ModelPrice& price);
