@@ -88,6 +88,8 @@ int main(int argc, char** argv) {
       return 1;
     }
     planBytes = plan.size();
+    if (std::getenv("AWC_PHASES"))
+      for (const auto& [phase, ms] : c.timings) std::fprintf(stderr, "  %-26s %8.1f ms\n", phase.c_str(), ms);
     totalMs.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
   }
   struct rusage usage {};

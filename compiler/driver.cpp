@@ -2,34 +2,57 @@
 // passes for the level → emit the plan.
 #include "awc/compiler/driver.h"
 
+#include <chrono>
+
 #include "awc/ir/builder.h"
 #include "awc/plan/emit.h"
 
 namespace awc {
 namespace {
 
+class PhaseTimer {
+public:
+  explicit PhaseTimer(std::vector<std::pair<std::string, double>>& out) : out_(out) {}
+  void lap(std::string name) {
+    auto now = std::chrono::steady_clock::now();
+    out_.emplace_back(std::move(name), std::chrono::duration<double, std::milli>(now - last_).count());
+    last_ = now;
+  }
+
+private:
+  std::vector<std::pair<std::string, double>>& out_;
+  std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
+};
+
 void runPipeline(Compilation& c, FileId root, const CompileOptions& options) {
+  PhaseTimer timer(c.timings);
   sema::AnalyzeOptions analyze;
   analyze.workflow = options.workflow;
   analyze.stdlibDir = options.stdlibDir;
   analyze.warnings = options.warnings;
   c.program = sema::analyze(root, *c.sources, *c.diags, analyze);
+  timer.lap("front end (parse + sema)");
   if (c.diags->hasErrors() || !c.program || !c.program->workflow || options.stopAfterSema) {
     c.diags->sortByLocation();
     return;
   }
   c.module = ir::buildModule(*c.program, *c.sources, *c.diags);
+  timer.lap("build IR");
   if (!c.module || c.diags->hasErrors()) {
     c.diags->sortByLocation();
     return;
   }
-  passes::PassContext ctx{*c.module, *c.diags, {}};
+  passes::PassContext ctx{*c.module, *c.diags, {}, std::nullopt};
   passes::PipelineOptions pipeline;
   pipeline.optLevel = options.optLevel;
   pipeline.disabled = options.disabledPasses;
   c.reports = passes::runPipeline(ctx, pipeline);
-  c.estimate = ir::estimate(*c.module, ctx.assumptions);
+  timer.lap("passes");
+  c.timings.pop_back();
+  for (const auto& r : c.reports) c.timings.emplace_back("pass " + r.pass, r.elapsedMs);
+  c.estimate = ctx.estimate ? *ctx.estimate : ir::estimate(*c.module, ctx.assumptions);
   c.plan = plan::emitPlan(*c.module, c.estimate, c.reports, *c.sources);
+  timer.lap("emit plan");
   c.diags->sortByLocation();
 }
 

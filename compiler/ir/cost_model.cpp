@@ -96,9 +96,12 @@ int64_t commonPrefixTokens(const std::string& x, const std::string& y, int64_t b
   return tokens / block * block;
 }
 
+// Distinct static prefixes already sent to one model (keyed by their first bytes), each
+// with the earliest time a call carrying it finished. Identical prefixes — the common
+// case — share one entry, so lookups stay cheap on plans with thousands of calls.
 struct Sent {
+  std::string prefix;
   double finishMs;
-  const std::string* prefix;
 };
 
 } // namespace
@@ -111,6 +114,7 @@ PlanEstimate estimate(Module& module, const CostAssumptions& a) {
   std::vector<PromptShape> shapes(g.nodes.size());
   // Prompts already sent, per model and first cache block of their static prefix.
   std::unordered_map<std::string, std::vector<Sent>> sent;
+  std::unordered_map<std::string, int64_t> prefixTokens; // whole-prefix token counts, memoised
   PlanEstimate total;
   double sequentialClock = 0;
   NodeIndex previous = kNoNode;
@@ -163,12 +167,20 @@ PlanEstimate estimate(Module& module, const CostAssumptions& a) {
       shapes[i] = shapeOf(n, a);
       const ModelInfo* model = module.model(n.model);
       int64_t cached = 0;
-      std::string key = n.model + '\0' + shapes[i].staticPrefix.substr(0, 64);
+      const std::string& prefix = shapes[i].staticPrefix;
+      std::string key = n.model + '\0' + prefix.substr(0, 64);
       auto it = sent.find(key);
       if (it != sent.end())
-        for (const Sent& s : it->second)
-          if (s.finishMs <= start[i])
-            cached = std::max(cached, commonPrefixTokens(*s.prefix, shapes[i].staticPrefix, a.cacheBlockTokens));
+        for (const Sent& s : it->second) {
+          if (s.finishMs > start[i]) continue;
+          if (s.prefix == prefix) {
+            auto [memo, fresh] = prefixTokens.try_emplace(prefix, 0);
+            if (fresh) memo->second = static_cast<int64_t>(approxTokenCount(prefix));
+            cached = std::max(cached, memo->second / a.cacheBlockTokens * a.cacheBlockTokens);
+          } else {
+            cached = std::max(cached, commonPrefixTokens(s.prefix, prefix, a.cacheBlockTokens));
+          }
+        }
       llmCost(model, shapes[i], estimateOutputTokens(n, a), cached, 1);
       break;
     }
@@ -201,8 +213,11 @@ PlanEstimate estimate(Module& module, const CostAssumptions& a) {
       previous = i;
     }
     if (n.kind == NodeKind::Llm) {
-      std::string key = n.model + '\0' + shapes[i].staticPrefix.substr(0, 64);
-      sent[key].push_back({finish[i], &shapes[i].staticPrefix});
+      const std::string& prefix = shapes[i].staticPrefix;
+      auto& list = sent[n.model + '\0' + prefix.substr(0, 64)];
+      auto same = std::find_if(list.begin(), list.end(), [&](const Sent& s) { return s.prefix == prefix; });
+      if (same == list.end()) list.push_back({prefix, finish[i]});
+      else same->finishMs = std::min(same->finishMs, finish[i]);
     }
   }
 

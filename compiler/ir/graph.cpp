@@ -51,27 +51,40 @@ std::vector<std::vector<NodeIndex>> Graph::users() const {
 
 std::vector<NodeIndex> Graph::topoOrder() const {
   // Kahn's algorithm with a min-heap on source order, so independent nodes keep the
-  // order the author wrote them in and the result is deterministic.
-  std::vector<uint32_t> pending(nodes.size(), 0);
-  auto usersOf = users();
+  // order the author wrote them in and the result is deterministic. Users are kept in one
+  // flat array (CSR) because this runs several times per compilation on large plans.
+  const size_t n = nodes.size();
+  std::vector<uint32_t> pending(n, 0), offset(n + 1, 0);
+  for (const auto& node : nodes) {
+    if (node->removed) continue;
+    for (NodeIndex d : node->deps)
+      if (!nodes[d]->removed) {
+        ++pending[node->index];
+        ++offset[d + 1];
+      }
+  }
+  for (size_t i = 0; i < n; ++i) offset[i + 1] += offset[i];
+  std::vector<NodeIndex> flat(offset[n]);
+  std::vector<uint32_t> fill(offset.begin(), offset.end() - 1);
+  for (const auto& node : nodes) {
+    if (node->removed) continue;
+    for (NodeIndex d : node->deps)
+      if (!nodes[d]->removed) flat[fill[d]++] = node->index;
+  }
   using Item = std::pair<int, NodeIndex>;
   std::priority_queue<Item, std::vector<Item>, std::greater<Item>> ready;
-  for (const auto& n : nodes) {
-    if (n->removed) continue;
-    uint32_t count = 0;
-    for (NodeIndex d : n->deps)
-      if (!nodes[d]->removed) ++count;
-    pending[n->index] = count;
-    if (count == 0) ready.push({n->sourceOrder, n->index});
-  }
+  for (const auto& node : nodes)
+    if (!node->removed && pending[node->index] == 0) ready.push({node->sourceOrder, node->index});
   std::vector<NodeIndex> order;
-  order.reserve(nodes.size());
+  order.reserve(n);
   while (!ready.empty()) {
     NodeIndex i = ready.top().second;
     ready.pop();
     order.push_back(i);
-    for (NodeIndex u : usersOf[i])
+    for (uint32_t k = offset[i]; k < offset[i + 1]; ++k) {
+      NodeIndex u = flat[k];
       if (--pending[u] == 0) ready.push({nodes[u]->sourceOrder, u});
+    }
   }
   return order;
 }

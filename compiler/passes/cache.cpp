@@ -58,7 +58,8 @@ void apply(ir::Graph& g, const ir::Module& m, PassReport& report) {
     default: break;
     }
     if (policy.enabled) {
-      policy.key = staticKey(n);
+      // Native results are cheaper to recompute than to look up: they need no key.
+      if (n.kind != ir::NodeKind::Native) policy.key = staticKey(n);
       n.cache = policy;
       if (n.kind != ir::NodeKind::Native)
         report.changes.push_back({n.id, "cacheable: " + policy.reason, {{"ttl_ms", policy.ttlMs}}});

@@ -76,12 +76,13 @@ PassReport runFold(PassContext& ctx) {
   PassReport report;
   ir::Graph& g = ctx.module.graph;
   std::map<std::string, Json> constants;
+  std::vector<bool> touched(g.nodes.size(), false); // nodes whose expressions or guards changed
   for (ir::NodeIndex i : g.topoOrder()) {
     ir::Node& n = *g.nodes[i];
     if (n.removed) continue;
     switch (n.kind) {
     case ir::NodeKind::Native: {
-      substitute(n.expr, constants);
+      if (substitute(n.expr, constants)) touched[i] = true;
       if (readsNothing(n.expr) && stdlib::isDeterministic(n.expr) && !n.guard) {
         stdlib::EvalResult r = stdlib::evaluateConstant(n.expr);
         if (r.ok()) {
@@ -99,7 +100,7 @@ PassReport runFold(PassContext& ctx) {
       int madeStatic = 0;
       for (auto& m : n.messages)
         for (auto& s : m.segments)
-          if (!s.isStatic && substitute(s.expr, constants) && readsNothing(s.expr)) {
+          if (!s.isStatic && substitute(s.expr, constants) && (touched[i] = true) && readsNothing(s.expr)) {
             stdlib::EvalResult r = stdlib::evaluateConstant(s.expr);
             if (!r.ok()) continue;
             s.isStatic = true;
@@ -115,14 +116,17 @@ PassReport runFold(PassContext& ctx) {
       break;
     }
     case ir::NodeKind::Tool:
-      for (auto& [name, arg] : n.args) substitute(arg, constants);
+      for (auto& [name, arg] : n.args)
+        if (substitute(arg, constants)) touched[i] = true;
       break;
     case ir::NodeKind::Map:
-      substitute(n.over, constants);
+      if (substitute(n.over, constants)) touched[i] = true;
       break;
-    case ir::NodeKind::Output: substitute(n.expr, constants); break;
+    case ir::NodeKind::Output:
+      if (substitute(n.expr, constants)) touched[i] = true;
+      break;
     case ir::NodeKind::Branch: {
-      substitute(n.expr, constants);
+      if (substitute(n.expr, constants)) touched[i] = true;
       if (n.guard || !readsNothing(n.expr)) break;
       stdlib::EvalResult r = stdlib::evaluateConstant(n.expr);
       if (!r.ok() || !r.value().is_boolean()) break;
@@ -142,6 +146,8 @@ PassReport runFold(PassContext& ctx) {
   // Deps follow the rewritten expressions: a ref that became a literal is no longer an input.
   for (auto& n : g.nodes) {
     if (n->removed) continue;
+    bool guardFolded = n->guard && constants.count(g.nodes[n->guard->branch]->id);
+    if (!touched[n->index] && !guardFolded) continue;
     std::vector<std::string> refs;
     stdlib::collectRefs(n->expr, refs);
     stdlib::collectRefs(n->over, refs);

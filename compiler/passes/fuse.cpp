@@ -54,19 +54,34 @@ struct Fuser {
             (a.guard && b.guard && a.guard->branch == b.guard->branch && a.guard->arm == b.guard->arm));
   }
 
-  bool reaches(ir::NodeIndex from, ir::NodeIndex target) const {
+  std::vector<size_t> pos; // topological position of each node, for pruning `reaches`
+
+  void computePositions() {
+    pos.assign(g.nodes.size(), 0);
+    size_t k = 0;
+    for (ir::NodeIndex i : g.topoOrder()) pos[i] = ++k;
+  }
+
+  // Whether `target` is an ancestor of `from` (or `from` itself). Nodes placed before `target`
+  // in the topological order cannot lead to it, which keeps this cheap on large plans.
+  bool reaches(ir::NodeIndex from, ir::NodeIndex target) {
+    if (pos[from] < pos[target]) return false;
+    // Visit marks are generation-stamped, so a query costs what it explores, not the plan's size.
+    if (visited.size() != g.nodes.size()) visited.assign(g.nodes.size(), 0);
+    ++generation;
     std::vector<ir::NodeIndex> stack{from};
-    std::vector<bool> seen(g.nodes.size(), false);
     while (!stack.empty()) {
       ir::NodeIndex i = stack.back();
       stack.pop_back();
       if (i == target) return true;
-      if (seen[i] || g.nodes[i]->removed) continue;
-      seen[i] = true;
+      if (visited[i] == generation || g.nodes[i]->removed || pos[i] < pos[target]) continue;
+      visited[i] = generation;
       for (ir::NodeIndex d : g.nodes[i]->deps) stack.push_back(d);
     }
     return false;
   }
+  std::vector<uint32_t> visited;
+  uint32_t generation = 0;
 
   // Rewrites references to earlier tasks in `messages` into words; false if a reference is
   // more than the whole value or one field of it.
@@ -266,6 +281,8 @@ struct Fuser {
   }
 
   bool vertical() {
+    computePositions();
+    visited.assign(g.nodes.size(), 0);
     auto users = g.users();
     for (ir::NodeIndex bi : g.topoOrder()) {
       ir::Node& b = *g.nodes[bi];
@@ -284,6 +301,8 @@ struct Fuser {
   }
 
   bool horizontal() {
+    computePositions();
+    visited.assign(g.nodes.size(), 0);
     // Candidates share a model and exactly the same inputs: group by those first.
     std::map<std::pair<std::string, std::vector<ir::NodeIndex>>, std::vector<ir::NodeIndex>> groups;
     for (ir::NodeIndex i : g.topoOrder()) {
@@ -307,7 +326,7 @@ struct Fuser {
 
 PassReport runFuse(PassContext& ctx) {
   PassReport report;
-  Fuser fuser{ctx, ctx.module.graph, report, {}};
+  Fuser fuser{ctx, ctx.module.graph, report, {}, {}, {}, 0};
   // Each successful fusion changes the graph; start over until nothing more fuses.
   for (int rounds = 0; rounds < 64; ++rounds)
     if (!fuser.vertical() && !fuser.horizontal()) break;

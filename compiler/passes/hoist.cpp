@@ -144,7 +144,7 @@ PassReport runHoist(PassContext& ctx) {
   std::map<std::string, std::vector<ir::Node*>> groups;
   for (ir::Node* n : steps)
     if (!n->options.promptCacheKey.empty()) groups[n->options.promptCacheKey].push_back(n);
-  ir::estimate(ctx.module, ctx.assumptions); // fills priorities for the warm-first choice
+  bool estimated = false; // priorities are needed only when a warm-first choice comes up
   for (auto& [key, members] : groups) {
     if (members.size() < 2) continue;
     std::string group = "pg-" + key.substr(4, 8);
@@ -162,6 +162,10 @@ PassReport runHoist(PassContext& ctx) {
     for (ir::Node* n : members) together[n->deps].push_back(n);
     for (auto& [deps, same] : together) {
       if (same.size() < 2 || tokens < 256) continue;
+      if (!estimated) {
+        ir::estimate(ctx.module, ctx.assumptions);
+        estimated = true;
+      }
       ir::Node* leader = *std::max_element(same.begin(), same.end(), [](ir::Node* a, ir::Node* b) {
         return a->priority < b->priority || (a->priority == b->priority && a->sourceOrder > b->sourceOrder);
       });

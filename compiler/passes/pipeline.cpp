@@ -2,6 +2,8 @@
 // function, one line in the table below, one section in docs/optimizations.md.
 #include "awc/passes/pass.h"
 
+#include <chrono>
+
 #include "pass_list.h"
 
 namespace awc::passes {
@@ -33,8 +35,11 @@ std::vector<PassReport> runPipeline(PassContext& ctx, const PipelineOptions& opt
   std::vector<PassReport> reports;
   for (const PassInfo& p : allPasses()) {
     if (options.optLevel < p.minLevel || options.disabled.count(p.name)) continue;
+    auto start = std::chrono::steady_clock::now();
     reports.push_back(p.run(ctx));
     reports.back().pass = p.name;
+    reports.back().elapsedMs =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   }
   return reports;
 }

@@ -10,6 +10,7 @@ namespace awc::passes {
 PassReport runSchedule(PassContext& ctx) {
   PassReport report;
   ir::PlanEstimate e = ir::estimate(ctx.module, ctx.assumptions);
+  ctx.estimate = e;
   std::string path;
   for (const auto& id : e.criticalPath) path += (path.empty() ? "" : " → ") + id;
   report.changes.push_back(

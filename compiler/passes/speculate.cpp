@@ -42,7 +42,7 @@ bool reaches(const ir::Graph& g, ir::NodeIndex from, ir::NodeIndex target, ir::N
 PassReport runSpeculate(PassContext& ctx) {
   PassReport report;
   ir::Graph& g = ctx.module.graph;
-  ir::estimate(ctx.module, ctx.assumptions); // per-node latency and cost
+  bool estimated = false; // per-node latency and cost, computed once a candidate appears
   for (auto& bp : g.nodes) {
     ir::Node& branch = *bp;
     if (branch.removed || branch.kind != ir::NodeKind::Branch) continue;
@@ -61,6 +61,10 @@ PassReport runSpeculate(PassContext& ctx) {
         stack.insert(stack.end(), d.deps.begin(), d.deps.end());
     }
     if (!classifier) continue;
+    if (!estimated) {
+      ir::estimate(ctx.module, ctx.assumptions);
+      estimated = true;
+    }
     for (auto& np : g.nodes) {
       ir::Node& n = *np;
       if (n.removed || !n.guard || n.guard->branch != branch.index || n.flags.nospeculate) continue;

@@ -2,6 +2,8 @@
 // documented format (docs/plan-format.md), so changes here are format changes.
 #include "awc/plan/emit.h"
 
+#include <cmath>
+
 #include "awc/sema/type.h"
 
 #ifndef AWC_VERSION_STRING
@@ -13,7 +15,20 @@ namespace {
 
 using Json = nlohmann::json;
 
+// Estimates are approximate: three decimals keep plans short and stable across platforms.
+double roundMs(double ms) { return std::round(ms * 1000.0) / 1000.0; }
+
 Json schemaOf(const sema::Type* type) { return type ? type->jsonSchema() : Json::object(); }
+
+// Schemas repeat across the nodes of one plan; each is built once per emission.
+struct SchemaCache {
+  std::map<const sema::Type*, Json> schemas;
+  const Json& get(const sema::Type* type) {
+    auto it = schemas.find(type);
+    if (it == schemas.end()) it = schemas.emplace(type, schemaOf(type)).first;
+    return it->second;
+  }
+};
 
 Json emitMessages(const std::vector<ir::Message>& messages) {
   Json out = Json::array();
@@ -32,9 +47,9 @@ Json emitMessages(const std::vector<ir::Message>& messages) {
   return out;
 }
 
-Json emitNodes(const ir::Graph& g, const SourceManager& sources);
+Json emitNodes(const ir::Graph& g, const SourceManager& sources, SchemaCache& schemas);
 
-Json emitNode(const ir::Graph& g, const ir::Node& n, int order, const SourceManager& sources) {
+Json emitNode(const ir::Graph& g, const ir::Node& n, int order, const SourceManager& sources, SchemaCache& schemas) {
   Json j = {{"id", n.id}, {"kind", ir::kindName(n.kind)}, {"order", order}};
   if (n.loc.valid()) j["loc"] = sources.describe(n.loc);
   Json deps = Json::array();
@@ -43,14 +58,16 @@ Json emitNode(const ir::Graph& g, const ir::Node& n, int order, const SourceMana
   j["deps"] = std::move(deps);
   if (n.guard) j["guard"] = {{"branch", g.nodes[n.guard->branch]->id}, {"arm", n.guard->arm}};
   if (!n.schema.is_null()) j["schema"] = n.schema;
-  else if (n.type) j["schema"] = schemaOf(n.type);
-  j["est_ms"] = n.estMs;
-  j["priority_ms"] = n.priority;
+  else if (n.type) j["schema"] = schemas.get(n.type);
+  j["est_ms"] = roundMs(n.estMs);
+  j["priority_ms"] = roundMs(n.priority);
   j["cache"] = {{"enabled", n.cache.enabled}};
   if (n.cache.enabled) {
-    j["cache"]["ttl_ms"] = n.cache.ttlMs;
     j["cache"]["reason"] = n.cache.reason;
-    j["cache"]["key"] = n.cache.key;
+    if (!n.cache.key.empty()) {
+      j["cache"]["ttl_ms"] = n.cache.ttlMs;
+      j["cache"]["key"] = n.cache.key;
+    }
   }
   if (!n.hints.empty()) j["hints"] = n.hints;
   switch (n.kind) {
@@ -97,7 +114,7 @@ Json emitNode(const ir::Graph& g, const ir::Node& n, int order, const SourceMana
     if (n.expr.is_array())
       for (const auto& r : n.expr) captures.push_back(r.at("ref"));
     j["captures"] = std::move(captures);
-    if (n.body) j["body"] = {{"nodes", emitNodes(*n.body, sources)}, {"result", n.bodyResult}};
+    if (n.body) j["body"] = {{"nodes", emitNodes(*n.body, sources, schemas)}, {"result", n.bodyResult}};
     if (!n.accName.empty()) j["reduce"] = {{"acc", n.accName}, {"init", n.accInit}};
     break;
   }
@@ -105,10 +122,10 @@ Json emitNode(const ir::Graph& g, const ir::Node& n, int order, const SourceMana
   return j;
 }
 
-Json emitNodes(const ir::Graph& g, const SourceManager& sources) {
+Json emitNodes(const ir::Graph& g, const SourceManager& sources, SchemaCache& schemas) {
   Json nodes = Json::array();
   int order = 0;
-  for (ir::NodeIndex i : g.topoOrder()) nodes.push_back(emitNode(g, *g.nodes[i], order++, sources));
+  for (ir::NodeIndex i : g.topoOrder()) nodes.push_back(emitNode(g, *g.nodes[i], order++, sources, schemas));
   return nodes;
 }
 
@@ -173,9 +190,10 @@ Json emitPlan(const ir::Module& m, const ir::PlanEstimate& estimate,
   }
   plan["tools"] = std::move(tools);
   plan["hosts"] = m.hosts;
-  plan["nodes"] = emitNodes(m.graph, sources);
-  plan["estimate"] = {{"latency_ms", estimate.latencyMs},
-                      {"cost_usd", estimate.costUsd},
+  SchemaCache schemas;
+  plan["nodes"] = emitNodes(m.graph, sources, schemas);
+  plan["estimate"] = {{"latency_ms", roundMs(estimate.latencyMs)},
+                      {"cost_usd", std::round(estimate.costUsd * 1e9) / 1e9},
                       {"model_calls", estimate.modelCalls},
                       {"prompt_tokens", estimate.promptTokens},
                       {"cached_tokens", estimate.cachedTokens},
@@ -188,8 +206,34 @@ Json emitPlan(const ir::Module& m, const ir::PlanEstimate& estimate,
 }
 
 std::string serialize(const Json& plan) {
-  // Replace invalid UTF-8 instead of throwing: prompts come from user files.
-  return plan.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
+  // One top-level field per line and one array element (node, model, tool...) per line:
+  // diffs of two plans show exactly the nodes that changed, and compact elements keep
+  // 100k-node plans fast to write and read. Invalid UTF-8 is replaced, never thrown on:
+  // prompts come from user files.
+  auto compact = [](const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); };
+  if (!plan.is_object()) return compact(plan) + "\n";
+  std::string out = "{\n";
+  size_t i = 0;
+  for (auto it = plan.begin(); it != plan.end(); ++it, ++i) {
+    out += "  ";
+    out += compact(Json(it.key()));
+    out += ": ";
+    const Json& v = it.value();
+    if (v.is_array() && !v.empty() && (v.front().is_object() || v.front().is_array())) {
+      out += "[\n";
+      for (size_t k = 0; k < v.size(); ++k) {
+        out += "    ";
+        out += compact(v[k]);
+        out += k + 1 < v.size() ? ",\n" : "\n";
+      }
+      out += "  ]";
+    } else {
+      out += compact(v);
+    }
+    out += i + 1 < plan.size() ? ",\n" : "\n";
+  }
+  out += "}\n";
+  return out;
 }
 
 } // namespace awc::plan

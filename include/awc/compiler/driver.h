@@ -36,6 +36,8 @@ struct Compilation {
   std::vector<passes::PassReport> reports;
   ir::PlanEstimate estimate;
   nlohmann::json plan;
+  /// Wall time of each phase in ms, in order ("front end", "build IR", "pass fold", ..., "emit").
+  std::vector<std::pair<std::string, double>> timings;
 
   bool ok() const { return !diags->hasErrors() && (module != nullptr); }
 };

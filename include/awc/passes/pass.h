@@ -2,6 +2,7 @@
 // (the report is what `awc explain` prints), selected like compiler flags.
 #pragma once
 
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -24,6 +25,7 @@ struct Change {
 struct PassReport {
   std::string pass;
   std::vector<Change> changes;
+  double elapsedMs = 0; // wall time of the pass (never part of a plan: not deterministic)
   nlohmann::json toJson() const;
 };
 
@@ -31,6 +33,8 @@ struct PassContext {
   ir::Module& module;
   DiagnosticEngine& diags;
   ir::CostAssumptions assumptions;
+  /// The final plan's estimate, set by the `schedule` pass (it runs last).
+  std::optional<ir::PlanEstimate> estimate;
 };
 
 using PassFn = PassReport (*)(PassContext& ctx);
