@@ -24,6 +24,35 @@ using llvm::dyn_cast;
 using llvm::dyn_cast_or_null;
 using llvm::isa;
 
+
+// JSON object builders that move their children in: brace-initialised nlohmann::json copies
+// every subtree (initializer lists are const), which made lowering quadratic in depth.
+Json obj(const char* k, Json v) {
+  Json j(Json::value_t::object);
+  j.get_ref<Json::object_t&>().emplace(k, std::move(v));
+  return j;
+}
+Json obj(const char* k1, Json v1, const char* k2, Json v2) {
+  Json j = obj(k1, std::move(v1));
+  j.get_ref<Json::object_t&>().emplace(k2, std::move(v2));
+  return j;
+}
+Json obj(const char* k1, Json v1, const char* k2, Json v2, const char* k3, Json v3) {
+  Json j = obj(k1, std::move(v1), k2, std::move(v2));
+  j.get_ref<Json::object_t&>().emplace(k3, std::move(v3));
+  return j;
+}
+Json arr(Json a) {
+  Json j(Json::value_t::array);
+  j.push_back(std::move(a));
+  return j;
+}
+Json arr(Json a, Json b) {
+  Json j = arr(std::move(a));
+  j.push_back(std::move(b));
+  return j;
+}
+
 class Builder {
 public:
   Builder(const sema::Program& program, const SourceManager& sources, DiagnosticEngine& diags)
@@ -95,55 +124,54 @@ Json Builder::constValue(const ast::ConstDecl* c) {
 }
 
 Json Builder::lowerExpr(const ast::Expr* e) {
-  if (!e) return Json{{"lit", nullptr}};
+  if (!e) return obj("lit", nullptr);
   switch (e->kind()) {
   case ast::NodeKind::Literal: {
     auto* lit = cast<ast::LiteralExpr>(e);
     switch (lit->literalKind) {
     case ast::LiteralExpr::Kind::Int:
-    case ast::LiteralExpr::Kind::Duration: return Json{{"lit", lit->intValue}};
-    case ast::LiteralExpr::Kind::Float: return Json{{"lit", lit->floatValue}};
-    case ast::LiteralExpr::Kind::Bool: return Json{{"lit", lit->boolValue}};
+    case ast::LiteralExpr::Kind::Duration: return obj("lit", lit->intValue);
+    case ast::LiteralExpr::Kind::Float: return obj("lit", lit->floatValue);
+    case ast::LiteralExpr::Kind::Bool: return obj("lit", lit->boolValue);
     }
     break;
   }
   case ast::NodeKind::String: {
     auto* s = cast<ast::StringExpr>(e);
-    if (s->isPlain()) return Json{{"lit", s->plainText()}};
+    if (s->isPlain()) return obj("lit", s->plainText());
     Json parts = Json::array();
     for (const auto& p : s->parts)
-      parts.push_back(p.expr ? lowerExpr(p.expr.get()) : Json{{"lit", p.text}});
-    return Json{{"text", std::move(parts)}};
+      parts.push_back(p.expr ? lowerExpr(p.expr.get()) : obj("lit", p.text));
+    return obj("text", std::move(parts));
   }
   case ast::NodeKind::Name: {
     auto* n = cast<ast::NameExpr>(e);
     switch (n->binding) {
-    case ast::Binding::Input: return Json{{"ref", "input." + n->name}};
+    case ast::Binding::Input: return obj("ref", "input." + n->name);
     case ast::Binding::Step: {
       auto it = stepIds_.find(n->target);
-      return Json{{"ref", it != stepIds_.end() ? it->second : n->name}};
+      return obj("ref", it != stepIds_.end() ? it->second : n->name);
     }
     case ast::Binding::Const:
-      return Json{{"lit", constValue(static_cast<const ast::ConstDecl*>(n->target))}};
+      return obj("lit", constValue(static_cast<const ast::ConstDecl*>(n->target)));
     case ast::Binding::MapVar:
     case ast::Binding::ReduceVar:
     case ast::Binding::ReduceAcc:
-    case ast::Binding::Unresolved: return Json{{"ref", n->name}};
+    case ast::Binding::Unresolved: return obj("ref", n->name);
     }
     break;
   }
   case ast::NodeKind::Field: {
     auto* f = cast<ast::FieldExpr>(e);
-    return Json{{"field", f->field}, {"of", lowerExpr(f->base.get())}};
+    return obj("field", f->field, "of", lowerExpr(f->base.get()));
   }
   case ast::NodeKind::Index: {
     auto* ix = cast<ast::IndexExpr>(e);
-    return Json{{"index", lowerExpr(ix->index.get())}, {"of", lowerExpr(ix->base.get())}};
+    return obj("index", lowerExpr(ix->index.get()), "of", lowerExpr(ix->base.get()));
   }
   case ast::NodeKind::Unary: {
     auto* u = cast<ast::UnaryExpr>(e);
-    return Json{{"op", u->op == ast::UnaryOp::Neg ? "neg" : "not"},
-                {"args", Json::array({lowerExpr(u->operand.get())})}};
+    return obj("op", u->op == ast::UnaryOp::Neg ? "neg" : "not", "args", arr(lowerExpr(u->operand.get())));
   }
   case ast::NodeKind::Binary: {
     auto* b = cast<ast::BinaryExpr>(e);
@@ -152,36 +180,34 @@ Json Builder::lowerExpr(const ast::Expr* e) {
     while (auto* l = dyn_cast<ast::BinaryExpr>(spine.back()->lhs.get())) spine.push_back(l);
     Json acc = lowerExpr(spine.back()->lhs.get());
     for (auto it = spine.rbegin(); it != spine.rend(); ++it)
-      acc = Json{{"op", ast::spelling((*it)->op)},
-                 {"args", Json::array({std::move(acc), lowerExpr((*it)->rhs.get())})}};
+      acc = obj("op", ast::spelling((*it)->op), "args", arr(std::move(acc), lowerExpr((*it)->rhs.get())));
     return acc;
   }
   case ast::NodeKind::Call: {
     auto* c = cast<ast::CallExpr>(e);
     Json args = Json::array();
     for (const auto& a : c->args) args.push_back(lowerExpr(a.value.get()));
-    return Json{{"call", c->callee}, {"args", std::move(args)}};
+    return obj("call", c->callee, "args", std::move(args));
   }
   case ast::NodeKind::List: {
     Json items = Json::array();
     for (const auto& x : cast<ast::ListExpr>(e)->elements) items.push_back(lowerExpr(x.get()));
-    return Json{{"list", std::move(items)}};
+    return obj("list", std::move(items));
   }
   case ast::NodeKind::Record: {
     Json fields = Json::object();
     for (const auto& f : cast<ast::RecordExpr>(e)->fields) fields[f.name] = lowerExpr(f.value.get());
-    return Json{{"record", std::move(fields)}};
+    return obj("record", std::move(fields));
   }
   case ast::NodeKind::If: {
     auto* i = cast<ast::IfExpr>(e);
-    return Json{{"if", lowerExpr(i->cond.get())},
-                {"then", lowerExpr(i->thenBlock.value.get())},
-                {"else", lowerExpr(i->elseBlock.value.get())}};
+    return obj("if", lowerExpr(i->cond.get()), "then", lowerExpr(i->thenBlock.value.get()), "else",
+               lowerExpr(i->elseBlock.value.get()));
   }
   default: break;
   }
   // llm / map / reduce inside an expression: sema rejects these (AWC4003).
-  return Json{{"lit", nullptr}};
+  return obj("lit", nullptr);
 }
 
 std::optional<Json> Builder::evalOption(const ast::Expr* e) {
@@ -205,7 +231,7 @@ std::vector<Segment> Builder::flattenPrompt(const ast::Expr* e) {
     out.push_back(staticSegment(std::move(text), std::move(origin)));
   };
   auto addDynamic = [&](const ast::Expr* x) {
-    Segment seg{false, {}, Json{{"text", Json::array({lowerExpr(x)})}}, "expr"};
+    Segment seg{false, {}, obj("text", arr(lowerExpr(x))), "expr"};
     seg.type = x->type;
     out.push_back(std::move(seg));
   };
@@ -312,7 +338,7 @@ void Builder::lowerMap(Graph& g, Node& n, const ast::Expr& e) {
   if (!n.accName.empty()) outer.erase(n.accName);
   // Outer refs become the map node's own inputs, recorded in `expr` so deps see them.
   n.expr = Json::array();
-  for (const auto& r : outer) n.expr.push_back(Json{{"ref", r}});
+  for (const auto& r : outer) n.expr.push_back(obj("ref", r));
 }
 
 Json Builder::lowerBlockValue(Graph& g, const ast::Block& block, const std::string& prefix,
@@ -333,8 +359,7 @@ Json Builder::lowerIf(Graph& g, const ast::IfExpr& ifExpr, const std::string& pr
   NodeIndex branch = cond.index;
   Json thenValue = lowerBlockValue(g, ifExpr.thenBlock, prefix + "then/", Guard{branch, 0});
   Json elseValue = lowerBlockValue(g, ifExpr.elseBlock, prefix + "else/", Guard{branch, 1});
-  return Json{{"if", Json{{"ref", g.nodes[branch]->id}}}, {"then", std::move(thenValue)},
-              {"else", std::move(elseValue)}};
+  return obj("if", obj("ref", g.nodes[branch]->id), "then", std::move(thenValue), "else", std::move(elseValue));
 }
 
 void Builder::lowerSteps(Graph& g, const std::vector<std::unique_ptr<ast::Step>>& steps,
