@@ -17,6 +17,8 @@ using Json = nlohmann::json;
 
 // Estimates are approximate: three decimals keep plans short and stable across platforms.
 double roundMs(double ms) { return std::round(ms * 1000.0) / 1000.0; }
+// Prices are USD per million tokens; nine decimals hide binary-fraction noise (0.1 × 0.05).
+double roundPrice(double usd) { return std::round(usd * 1e9) / 1e9; }
 
 Json schemaOf(const sema::Type* type) { return type ? type->jsonSchema() : Json::object(); }
 
@@ -156,9 +158,9 @@ Json emitPlan(const ir::Module& m, const ir::PlanEstimate& estimate,
     Json j = {{"id", md.id},
               {"provider", md.provider},
               {"name", md.name},
-              {"price_in", md.priceIn},
-              {"price_out", md.priceOut},
-              {"cached_price_in", md.cachedPriceIn},
+              {"price_in", roundPrice(md.priceIn)},
+              {"price_out", roundPrice(md.priceOut)},
+              {"cached_price_in", roundPrice(md.cachedPriceIn)},
               {"size", md.sizeClass},
               {"profile",
                {{"ttft_base_ms", md.ttftBaseMs},
