@@ -79,10 +79,36 @@ Palette palette(bool color) {
   return {"\x1b[1m", "\x1b[1;31m", "\x1b[1;35m", "\x1b[1;36m", "\x1b[1;32m", "\x1b[0m"};
 }
 
-// Tabs would shift the caret; show them as single spaces in both lines.
-std::string untab(std::string_view s) {
-  std::string out(s);
-  std::replace(out.begin(), out.end(), '\t', ' ');
+// The quoted source line must not garble a terminal: tabs become spaces (so the caret
+// lines up), control characters and bytes of invalid UTF-8 become '?'. Every input byte
+// stays one output column.
+std::string printable(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size();) {
+    unsigned char c = s[i];
+    if (c == '\t') {
+      out += ' ';
+      ++i;
+    } else if (c < 0x20 || c == 0x7f) {
+      out += '?';
+      ++i;
+    } else if (c < 0x80) {
+      out += static_cast<char>(c);
+      ++i;
+    } else {
+      size_t len = c >= 0xf0 && c < 0xf5 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c < 0xe0 ? 2 : 0;
+      bool valid = len > 0 && i + len <= s.size();
+      for (size_t k = 1; valid && k < len; ++k) valid = (static_cast<unsigned char>(s[i + k]) & 0xc0) == 0x80;
+      if (valid) {
+        out.append(s.substr(i, len));
+        i += len;
+      } else {
+        out += '?';
+        ++i;
+      }
+    }
+  }
   return out;
 }
 
@@ -101,7 +127,7 @@ void appendSnippet(std::string& out, SourceRange range, const SourceManager& sou
   width = std::max<size_t>(1, std::min(width, shown.size() > caretCol ? shown.size() - caretCol : 1));
   std::string gutter = fmt::format("{:>5} | ", lc.line);
   out += gutter;
-  out += untab(shown);
+  out += printable(shown);
   out += '\n';
   out += std::string(gutter.size() - 2, ' ');
   out += "| ";

@@ -674,7 +674,8 @@ void Analyzer::chooseWorkflow(FileId root) {
       return;
     }
   if (inRoot.empty()) {
-    diags.report(DiagCode::NoWorkflow, where, "no workflow in this file");
+    // After a syntax error the workflow may simply not have parsed: don't pile on.
+    if (!diags.hasErrors()) diags.report(DiagCode::NoWorkflow, where, "no workflow in this file");
     return;
   }
   auto& d = diags.report(
