@@ -8,6 +8,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "awc/ast/printer.h"
 #include "awc/compiler/driver.h"
 #include "awc/plan/emit.h"
 #include "commands.h"
@@ -92,7 +93,9 @@ int runBuild(const std::vector<std::string>& files, const std::string& out, cons
       continue;
     }
     std::string text;
-    if (emit == "plan") text = plan::serialize(c.plan);
+    if (emit == "ast") {
+      for (const auto& mod : c.program->modules) text += ast::printAst(*mod, *c.sources);
+    } else if (emit == "plan") text = plan::serialize(c.plan);
     else if (emit == "dot") text = plan::toDot(*c.module);
     else if (emit == "mermaid") text = plan::toMermaid(*c.module);
     std::string target = out;
@@ -157,8 +160,8 @@ void addCompilerCommands(CLI::App& app, CommandResult& result) {
     auto flags = std::make_shared<CommonFlags>();
     cmd->add_option("files", *files, "the .flow files")->required();
     cmd->add_option("-o,--output", *out, "output file (a directory with several inputs); default stdout");
-    cmd->add_option("--emit", *emit, "what to write: plan, dot, mermaid")
-        ->check(CLI::IsMember({"plan", "dot", "mermaid"}));
+    cmd->add_option("--emit", *emit, "what to write: plan, ast, dot, mermaid")
+        ->check(CLI::IsMember({"plan", "ast", "dot", "mermaid"}));
     addCommonFlags(cmd, *flags);
     cmd->callback([=, &result] { result.exitCode = runBuild(*files, *out, *emit, *flags); });
   }
