@@ -81,13 +81,16 @@ struct RuntimeOptions {
   /// Testing aid (`awc run --tool-stub`): tool id -> the value every call of it returns,
   /// instead of calling the host callback or the HTTP endpoint.
   std::map<std::string, nlohmann::json> toolStubs;
+  /// How long a stubbed tool takes to answer (simulated on the transport's timer).
+  std::chrono::milliseconds toolStubLatency{0};
 };
 
 /// A node-level event for progress displays. Called on runtime threads: must not block.
 struct NodeEvent {
   enum Kind { Started, Finished } kind = Started;
+  /// Node id; instances of map bodies carry their element index ("scored/r[2]").
   std::string nodeId;
-  std::string kind_;
+  std::string nodeKind;
   bool ok = true;
   bool cacheHit = false;
   bool skipped = false;

@@ -1,0 +1,253 @@
+// `awc run`: compile a .flow (or load a plan) and execute it with the runtime; results JSON on
+// stdout, a live progress line and a per-node summary on stderr, metrics and traces on request.
+#include "awc/compiler/driver.h"
+#include "awc/runtime/runtime.h"
+#include "awc/runtime/trace.h"
+#include "commands.h"
+
+#include <CLI/CLI.hpp>
+#include <atomic>
+#include <cstdio>
+#include <fmt/format.h>
+#include <fstream>
+#include <mutex>
+#include <set>
+#include <sstream>
+#include <unistd.h>
+
+namespace awc::cli {
+namespace {
+
+using nlohmann::json;
+
+struct RunFlags {
+  std::string file;
+  std::string optLevel = "2";
+  std::string workflow;
+  std::vector<std::string> inputs;
+  std::string inputsFile;
+  std::string backend;
+  std::string endpoint;
+  bool noCache = false;
+  std::string cacheFile = ".awc/cache.sqlite";
+  std::string metricsFile;
+  std::string traceFile;
+  std::vector<std::string> toolStubs;
+  int toolStubLatencyMs = 0;
+  bool quiet = false;
+};
+
+bool readFile(const std::string& path, std::string& out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  out = buffer.str();
+  return true;
+}
+
+bool endsWith(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// Live "[done/total] running: a, b" line, redrawn in place on a terminal.
+class Progress {
+public:
+  explicit Progress(std::size_t total) : total_(total), enabled_(isatty(STDERR_FILENO) != 0) {}
+  void onEvent(const runtime::NodeEvent& e) {
+    if (!enabled_) return;
+    std::lock_guard lock(mutex_);
+    if (e.kind == runtime::NodeEvent::Started) {
+      running_.insert(e.nodeId);
+    } else {
+      running_.erase(e.nodeId);
+      ++done_;
+    }
+    std::string names;
+    for (const auto& n : running_)
+      names += (names.empty() ? "" : ", ") + n;
+    if (names.size() > 60) names = names.substr(0, 57) + "...";
+    std::fprintf(stderr, "\r\033[K[%zu/%zu] running: %s", done_, total_, names.c_str());
+    std::fflush(stderr);
+  }
+  void clear() {
+    if (enabled_) {
+      std::fprintf(stderr, "\r\033[K");
+      std::fflush(stderr);
+    }
+  }
+
+private:
+  std::mutex mutex_;
+  std::set<std::string> running_;
+  std::size_t done_ = 0;
+  std::size_t total_;
+  bool enabled_;
+};
+
+std::string ms(double v) {
+  return v < 0 ? "-" : fmt::format("{:.0f}", v);
+}
+
+void printSummary(const runtime::RunMetrics& m) {
+  std::string out = fmt::format(
+      "{:<28} {:<7} {:<16} {:>7} {:>7} {:>7} {:>7} {:>7} {:>5} {:>6} {:<5} {}\n", "node", "kind",
+      "model", "start", "ms", "ttft", "in", "cached", "out", "tok/s", "cache", "retries/error");
+  for (const auto& n : m.nodes) {
+    if (n.kind == "input") continue;
+    std::string status = n.startMs < 0 ? (n.error.empty() ? "(not run)" : n.error)
+                                       : (n.error.empty() ? std::to_string(n.retries) : n.error);
+    std::string id = n.id.size() > 28 ? n.id.substr(0, 25) + "..." : n.id;
+    out += fmt::format(
+        "{:<28} {:<7} {:<16} {:>7} {:>7} {:>7} {:>7} {:>7} {:>5} {:>6.0f} {:<5} {}\n", id, n.kind,
+        n.model.substr(0, 16), ms(n.startMs), n.startMs < 0 ? "-" : ms(n.durationMs()),
+        n.firstTokenMs < 0 ? "-" : ms(n.firstTokenMs - n.startMs), n.promptTokens, n.cachedTokens,
+        n.outputTokens, n.tokensPerSecond(), n.cacheHit ? "hit" : "", status);
+  }
+  out += fmt::format("wall {:.0f} ms · critical path {:.0f} ms · overhead {:.1f} ms · peak "
+                     "parallelism {} · model calls {} · tool calls {} · tokens {} in ({} cached) "
+                     "/ {} out · cache hits {} · cost ${:.6f}\n",
+                     m.wallMs, m.criticalPathMs, m.overheadMs, m.peakParallelism, m.modelCalls,
+                     m.toolCalls, m.promptTokens, m.cachedTokens, m.outputTokens, m.cacheHits,
+                     m.costUsd);
+  std::fputs(out.c_str(), stderr);
+}
+
+int runCommand(const RunFlags& f) {
+  // 1. The plan: compile a .flow in process, or load a plan file.
+  std::shared_ptr<const runtime::Plan> plan;
+  std::string error;
+  if (endsWith(f.file, ".flow")) {
+    CompileOptions options;
+    options.optLevel = std::stoi(f.optLevel);
+    options.workflow = f.workflow;
+    Compilation c = compileFile(f.file, options);
+    std::fputs(renderAll(*c.diags).c_str(), stderr);
+    if (!c.ok()) {
+      std::fprintf(stderr, "awc run: %s did not compile\n", f.file.c_str());
+      return kExitInputErrors;
+    }
+    plan = runtime::loadPlan(c.plan, error);
+  } else {
+    plan = runtime::loadPlanFile(f.file, error);
+  }
+  if (!plan) {
+    std::fprintf(stderr, "awc run: error: %s\n", error.c_str());
+    return kExitInputErrors;
+  }
+  runtime::PlanInfo info = runtime::planInfo(*plan);
+
+  // 2. Inputs: --inputs FILE, then --input NAME=VALUE (JSON if it parses, else a string; a
+  //    string-typed input keeps the raw text even if it looks like a number).
+  json inputs = json::object();
+  if (!f.inputsFile.empty()) {
+    std::string text;
+    if (!readFile(f.inputsFile, text)) {
+      std::fprintf(stderr, "awc run: cannot read '%s'\n", f.inputsFile.c_str());
+      return kExitUsage;
+    }
+    inputs = json::parse(text, nullptr, false);
+    if (!inputs.is_object()) {
+      std::fprintf(stderr, "awc run: '%s' is not a JSON object\n", f.inputsFile.c_str());
+      return kExitUsage;
+    }
+  }
+  for (const std::string& item : f.inputs) {
+    auto eq = item.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      std::fprintf(stderr, "awc run: --input expects NAME=VALUE, got '%s'\n", item.c_str());
+      return kExitUsage;
+    }
+    std::string name = item.substr(0, eq), raw = item.substr(eq + 1);
+    json value = json::parse(raw, nullptr, false);
+    auto schema = info.inputSchemas.find(name);
+    bool wantsString =
+        schema != info.inputSchemas.end() && schema->second.value("type", json()) == json("string");
+    if (value.is_discarded() || (wantsString && !value.is_string())) value = raw;
+    inputs[name] = value;
+  }
+
+  // 3. The runtime.
+  runtime::RuntimeOptions options;
+  if (!f.backend.empty()) options.backend = runtime::parseProvider(f.backend);
+  options.endpoint = f.endpoint;
+  if (options.backend == runtime::Provider::Sim && options.endpoint.empty()) {
+    std::fprintf(stderr, "awc run: --backend sim needs --endpoint URL (awc sim prints it)\n");
+    return kExitUsage;
+  }
+  if (!f.noCache) {
+    runtime::ResultCacheOptions cacheOptions;
+    cacheOptions.sqlitePath = f.cacheFile;
+    options.cache = runtime::ResultCache::open(cacheOptions, error);
+    if (!options.cache)
+      std::fprintf(stderr, "awc run: warning: result cache disabled: %s\n", error.c_str());
+  }
+  for (const std::string& stub : f.toolStubs) {
+    auto eq = stub.find('=');
+    std::string text;
+    if (eq == std::string::npos || !readFile(stub.substr(eq + 1), text)) {
+      std::fprintf(stderr, "awc run: --tool-stub expects NAME=FILE.json (readable), got '%s'\n",
+                   stub.c_str());
+      return kExitUsage;
+    }
+    json value = json::parse(text, nullptr, false);
+    if (value.is_discarded()) {
+      std::fprintf(stderr, "awc run: '%s' is not JSON\n", stub.substr(eq + 1).c_str());
+      return kExitUsage;
+    }
+    options.toolStubs[stub.substr(0, eq)] = std::move(value);
+  }
+  options.toolStubLatency = std::chrono::milliseconds(f.toolStubLatencyMs);
+  runtime::Runtime rt(std::move(options));
+  Progress progress(info.nodeCount);
+  runtime::RunOptions runOptions;
+  runOptions.onEvent = [&progress](const runtime::NodeEvent& e) { progress.onEvent(e); };
+  runtime::RunResult result = rt.run(plan, inputs, runOptions);
+  progress.clear();
+
+  // 4. Report.
+  json out = {{"workflow", info.workflow}, {"ok", result.ok}};
+  if (result.ok)
+    out["output"] = result.output;
+  else
+    out["error"] = result.error;
+  std::printf("%s\n", out.dump(2).c_str());
+  if (!f.quiet) printSummary(result.metrics);
+  if (!result.ok) std::fprintf(stderr, "awc run: error: %s\n", result.error.c_str());
+  if (!f.metricsFile.empty() &&
+      !runtime::writeJsonFile(f.metricsFile, runtime::metricsToJson(result.metrics), error))
+    std::fprintf(stderr, "awc run: %s\n", error.c_str());
+  if (!f.traceFile.empty() &&
+      !runtime::writeJsonFile(f.traceFile, runtime::chromeTrace({result.metrics}), error))
+    std::fprintf(stderr, "awc run: %s\n", error.c_str());
+  return result.ok ? kExitOk : kExitInputErrors;
+}
+
+} // namespace
+
+void addRunCommand(CLI::App& app, CommandResult& result) {
+  auto f = std::make_shared<RunFlags>();
+  CLI::App* cmd = app.add_subcommand("run", "compile and run a workflow (or run a plan)");
+  cmd->add_option("file", f->file, "FILE.flow or PLAN.json")->required();
+  cmd->add_option("-O", f->optLevel, "optimisation level for .flow files: 0, 1, 2")
+      ->check(CLI::IsMember({"0", "1", "2"}));
+  cmd->add_option("--workflow", f->workflow, "which workflow, when the file has several");
+  cmd->add_option("--input", f->inputs, "NAME=VALUE (JSON if it parses, else a string)");
+  cmd->add_option("--inputs", f->inputsFile, "JSON object of inputs");
+  cmd->add_option("--backend", f->backend, "override every model's provider")
+      ->check(CLI::IsMember({"openai", "anthropic", "sim"}));
+  cmd->add_option("--endpoint", f->endpoint, "override every model's endpoint (base URL)");
+  cmd->add_flag("--no-cache", f->noCache, "do not use the result cache");
+  cmd->add_option("--cache", f->cacheFile, "SQLite result cache file")->capture_default_str();
+  cmd->add_option("--metrics", f->metricsFile, "write run metrics JSON (docs/metrics.md)");
+  cmd->add_option("--trace", f->traceFile, "write a Chrome trace (ui.perfetto.dev)");
+  cmd->add_option("--tool-stub", f->toolStubs,
+                  "NAME=FILE.json: tool NAME returns the file's value (testing aid)");
+  cmd->add_option("--tool-stub-latency", f->toolStubLatencyMs,
+                  "milliseconds a stubbed tool takes to answer (testing aid)");
+  cmd->add_flag("-q,--quiet", f->quiet, "no summary table");
+  cmd->callback([f, &result] { result.exitCode = runCommand(*f); });
+}
+
+} // namespace awc::cli
