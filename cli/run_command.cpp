@@ -33,6 +33,7 @@ struct RunFlags {
   std::string metricsFile;
   std::string traceFile;
   std::vector<std::string> toolStubs;
+  std::string toolStubsFile;
   int toolStubLatencyMs = 0;
   bool quiet = false;
 };
@@ -183,6 +184,17 @@ int runCommand(const RunFlags& f) {
     if (!options.cache)
       std::fprintf(stderr, "awc run: warning: result cache disabled: %s\n", error.c_str());
   }
+  if (!f.toolStubsFile.empty()) {
+    std::string text;
+    json stubs = readFile(f.toolStubsFile, text) ? json::parse(text, nullptr, false) : json();
+    if (!stubs.is_object()) {
+      std::fprintf(stderr, "awc run: '%s' must be a JSON object {tool: value}\n",
+                   f.toolStubsFile.c_str());
+      return kExitUsage;
+    }
+    for (auto& [name, value] : stubs.items())
+      options.toolStubs[name] = value;
+  }
   for (const std::string& stub : f.toolStubs) {
     auto eq = stub.find('=');
     std::string text;
@@ -244,6 +256,8 @@ void addRunCommand(CLI::App& app, CommandResult& result) {
   cmd->add_option("--trace", f->traceFile, "write a Chrome trace (ui.perfetto.dev)");
   cmd->add_option("--tool-stub", f->toolStubs,
                   "NAME=FILE.json: tool NAME returns the file's value (testing aid)");
+  cmd->add_option("--tool-stubs", f->toolStubsFile,
+                  "FILE.json {tool: value}: stub several tools at once (testing aid)");
   cmd->add_option("--tool-stub-latency", f->toolStubLatencyMs,
                   "milliseconds a stubbed tool takes to answer (testing aid)");
   cmd->add_flag("-q,--quiet", f->quiet, "no summary table");

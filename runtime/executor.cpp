@@ -327,16 +327,19 @@ struct Runtime::Impl {
     finalizeRun(metrics);
     metrics.cacheMisses = run.cacheMisses.load();
     metrics.error = result.error;
+    // onDone runs before waiters are released, so wait() returning implies it has run.
     std::function<void(const RunResult&)> onDone;
     {
       std::lock_guard lock(run.mutex);
       run.result = std::move(result);
-      run.finished = true;
       onDone = std::move(run.onDone);
-      // Values of finished scopes are no longer needed; free them early.
+    }
+    if (onDone) onDone(run.result);
+    {
+      std::lock_guard lock(run.mutex);
+      run.finished = true;
     }
     run.finishedCv.notify_all();
-    if (onDone) onDone(run.result);
     std::lock_guard lock(runsMutex);
     active.erase(&run);
     runsCv.notify_all();

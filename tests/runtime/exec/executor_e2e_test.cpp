@@ -1,0 +1,328 @@
+// End-to-end tests of the executor: plans (hand-written and compiled from examples/) run
+// against the in-process simulator over real HTTP; assertions read the simulator's request log.
+#include "awc/runtime/trace.h"
+#include "exec_test_util.h"
+
+#include <atomic>
+#include <set>
+#include <thread>
+
+using namespace awc::runtime;
+using namespace awc::test;
+using nlohmann::json;
+
+namespace {
+
+bool overlaps(const awc::sim::LogEntry& a, const awc::sim::LogEntry& b) {
+  return a.arrivalMs < b.finishMs.value_or(1e18) && b.arrivalMs < a.finishMs.value_or(1e18);
+}
+
+} // namespace
+
+TEST_CASE("independent steps run at once: their request intervals intersect", "[exec][e2e]") {
+  SimFixture sim;
+  auto plan = mustLoad(twoIndependentLlmPlan());
+  Runtime rt(sim.runtimeOptions());
+  RunResult r = rt.run(plan, {{"q", "hello"}});
+  REQUIRE(r.ok);
+  auto log = sim.server.log();
+  REQUIRE(log.size() == 2);
+  CHECK(overlaps(log[0], log[1]));
+  CHECK(r.metrics.peakParallelism >= 2);
+}
+
+TEST_CASE("a sequential (-O0) plan runs one model call at a time", "[exec][e2e]") {
+  SimFixture sim;
+  json doc = twoIndependentLlmPlan();
+  doc["mode"] = "sequential";
+  auto plan = mustLoad(doc);
+  Runtime rt(sim.runtimeOptions());
+  RunResult r = rt.run(plan, {{"q", "hello"}});
+  REQUIRE(r.ok);
+  auto log = sim.server.log();
+  REQUIRE(log.size() == 2);
+  CHECK_FALSE(overlaps(log[0], log[1]));
+}
+
+TEST_CASE("customer_support runs at -O0 and -O2 with the same answer", "[exec][e2e]") {
+  SimFixture sim(fixturesFile());
+  Runtime rt(sim.runtimeOptions(stubsFor("customer_support")));
+  RunResult r0 = rt.run(compileExample("customer_support", 0), inputsFor("customer_support"));
+  RunResult r2 = rt.run(compileExample("customer_support", 2), inputsFor("customer_support"));
+  REQUIRE(r0.ok);
+  REQUIRE(r2.ok);
+  CHECK(r0.output == r2.output);
+  CHECK(r2.output.get<std::string>().find("Ava, ACME Home Goods") != std::string::npos);
+  CHECK(r2.values["total"] == json(75.75));
+  CHECK(r2.metrics.modelCalls == 2);
+  CHECK(sim.server.log().size() == 4);
+}
+
+TEST_CASE("a fused step is one request whose answer is split into the original steps",
+          "[exec][e2e]") {
+  SimFixture sim;
+  auto plan = compileExample("ticket_triage", 2);
+  Runtime rt(sim.runtimeOptions(stubsFor("ticket_triage")));
+  RunResult r = rt.run(plan, inputsFor("ticket_triage"));
+  REQUIRE(r.ok);
+  CHECK(r.values.contains("facts"));
+  CHECK(r.values.contains("summary"));
+  CHECK(r.values.contains("category"));
+  // One request for the fused node and one per remaining model step.
+  CHECK(std::int64_t(sim.server.log().size()) == r.metrics.modelCalls);
+  int fusedNodes = 0;
+  for (const auto& n : r.metrics.nodes)
+    if (n.id.find('+') != std::string::npos) {
+      ++fusedNodes;
+      CHECK(n.modelCalls == 1);
+    }
+  CHECK(fusedNodes == 1);
+}
+
+TEST_CASE("a shared static prefix is sent byte-identical: the later request hits the prefix cache",
+          "[exec][e2e]") {
+  SimFixture sim;
+  Runtime rt(sim.runtimeOptions());
+  RunResult r = rt.run(mustLoad(sharedPrefixChainPlan()), {{"q", "hello"}});
+  REQUIRE(r.ok);
+  auto log = sim.server.log();
+  REQUIRE(log.size() == 2);
+  CHECK(log[0].cachedTokens == 0);
+  CHECK(log[1].cachedTokens >= 256); // the whole shared system prefix, in 16-token blocks
+  auto second = std::find_if(r.metrics.nodes.begin(), r.metrics.nodes.end(),
+                             [](const NodeMetrics& n) { return n.id == "b"; });
+  REQUIRE(second != r.metrics.nodes.end());
+  CHECK(second->cachedTokens == std::int64_t(log[1].cachedTokens));
+}
+
+TEST_CASE("a warm rerun sends no request; an edited step re-runs only itself and dependants",
+          "[exec][e2e]") {
+  SimFixture sim;
+  std::string error;
+  ResultCacheOptions cacheOptions;
+  cacheOptions.sqlitePath =
+      std::string(AWC_BINARY_DIR) + "/tests/exec_cache_" + std::to_string(::getpid()) + ".sqlite";
+  std::remove(cacheOptions.sqlitePath.c_str());
+  auto cache = std::shared_ptr<ResultCache>(ResultCache::open(cacheOptions, error));
+  REQUIRE(cache);
+  RuntimeOptions options = sim.runtimeOptions();
+  options.cache = cache;
+  Runtime rt(options);
+  json doc = cacheablePlan();
+  RunResult cold = rt.run(mustLoad(doc), {{"q", "hello"}});
+  REQUIRE(cold.ok);
+  CHECK(sim.server.log().size() == 2);
+  RunResult warm = rt.run(mustLoad(doc), {{"q", "hello"}});
+  REQUIRE(warm.ok);
+  CHECK(sim.server.log().size() == 2); // nothing sent
+  CHECK(warm.metrics.cacheHits == 2);
+  CHECK(warm.metrics.modelCalls == 0);
+  CHECK(warm.output == cold.output);
+
+  // Edit b's prompt: a is still served from the cache, b runs again.
+  doc["nodes"][2]["messages"][0]["segments"][0]["text"] = "Summarise differently: ";
+  RunResult edited = rt.run(mustLoad(doc), {{"q", "hello"}});
+  REQUIRE(edited.ok);
+  CHECK(sim.server.log().size() == 3);
+  CHECK(edited.metrics.cacheHits == 1);
+  std::remove(cacheOptions.sqlitePath.c_str());
+}
+
+TEST_CASE("injected 429s, 500s and dropped streams are retried and the run succeeds",
+          "[exec][e2e]") {
+  std::string error;
+  auto faults = awc::sim::parseFaultSpec("429=0.3,500=0.2,drop=0.2,retry_after=0", error);
+  REQUIRE(faults);
+  SimFixture sim("", *faults);
+  RuntimeOptions options = sim.runtimeOptions(stubsFor("doc_review"));
+  Runtime rt(options);
+  RunResult r = rt.run(compileExample("doc_review", 2), inputsFor("doc_review"));
+  INFO(r.error);
+  REQUIRE(r.ok);
+  CHECK(r.metrics.retries > 0);
+  std::set<std::string> seen;
+  for (const auto& e : sim.server.log())
+    if (!e.fault.empty()) seen.insert(e.fault);
+  CHECK(seen.size() >= 2);
+}
+
+TEST_CASE("answers that never match the schema fail the node clearly after one repair",
+          "[exec][e2e]") {
+  std::string error;
+  auto faults = awc::sim::parseFaultSpec("schema=1", error);
+  REQUIRE(faults);
+  SimFixture sim("", *faults);
+  Runtime rt(sim.runtimeOptions(stubsFor("customer_support")));
+  RunResult r = rt.run(compileExample("customer_support", 2), inputsFor("customer_support"));
+  REQUIRE_FALSE(r.ok);
+  CHECK(r.errorNode == "mood");
+  CHECK(r.error.rfind("node 'mood' (", 0) == 0);
+  CHECK(r.error.find("customer_support.flow:") != std::string::npos);
+  CHECK(r.error.find("does not match the schema") != std::string::npos);
+  CHECK(r.error.find("after one repair attempt") != std::string::npos);
+  // The tool finished before the failure: its value and metrics are kept.
+  CHECK(r.values.contains("order"));
+  CHECK(sim.server.log().size() == 2); // the call and its one repair
+}
+
+TEST_CASE("a throwing host tool fails its node by name; finished results are kept", "[exec][e2e]") {
+  SimFixture sim;
+  Runtime rt(sim.runtimeOptions());
+  rt.registerTool("lookup", [](const json&) -> ToolResult {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50)); // let the model call finish
+    throw std::runtime_error("database unreachable");
+  });
+  RunResult r = rt.run(mustLoad(hostToolPlan()), {{"q", "hello"}});
+  REQUIRE_FALSE(r.ok);
+  CHECK(r.errorNode == "look");
+  CHECK(r.error == "node 'look' (t.flow:3:1): tool 'lookup': the host tool threw: database "
+                   "unreachable");
+  CHECK(r.values.contains("a"));
+  bool keptMetrics = false;
+  for (const auto& n : r.metrics.nodes)
+    if (n.id == "a") keptMetrics = n.endMs >= 0 && n.error.empty() && n.outputTokens > 0;
+  CHECK(keptMetrics);
+  CHECK(r.metrics.error == r.error);
+}
+
+TEST_CASE("cancelling a run stops its in-flight model calls", "[exec][e2e]") {
+  SimFixture sim("", {}, 0.01); // every answer would take tens of seconds
+  Runtime rt(sim.runtimeOptions());
+  auto handle = rt.start(mustLoad(twoIndependentLlmPlan()), {{"q", "hello"}});
+  for (int i = 0; i < 1000 && sim.server.stats().openStreams < 2; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  REQUIRE(sim.server.stats().openStreams == 2);
+  handle->cancel();
+  REQUIRE(handle->waitFor(std::chrono::seconds(10)));
+  const RunResult& r = handle->wait();
+  CHECK(r.cancelled);
+  CHECK_FALSE(r.ok);
+  // The simulator sees both clients leave.
+  bool closed = false;
+  for (int i = 0; i < 2500 && !closed; ++i) {
+    int n = 0;
+    for (const auto& e : sim.server.log())
+      n += e.finishReason == "client_closed";
+    closed = n == 2;
+    if (!closed) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  INFO("open streams " << sim.server.stats().openStreams << ", open connections "
+                       << sim.server.stats().openConnections << ", log "
+                       << sim.server.log().size());
+  CHECK(closed);
+}
+
+TEST_CASE("API keys never appear in results, errors, metrics or traces", "[exec][e2e]") {
+  const std::string secret = "sk-test-SECRET-0123456789";
+  std::string error;
+  auto faults = awc::sim::parseFaultSpec("500=1", error);
+  REQUIRE(faults);
+  SimFixture sim("", *faults);
+  RuntimeOptions options = sim.runtimeOptions();
+  options.backend = Provider::OpenAI; // sends the key (the simulator ignores it)
+  options.env = [secret](const std::string& name) -> std::optional<std::string> {
+    if (name == "TEST_KEY") return secret;
+    return std::nullopt;
+  };
+  Runtime rt(options);
+  json doc = twoIndependentLlmPlan();
+  doc["models"][0]["key_env"] = "TEST_KEY";
+  RunResult r = rt.run(mustLoad(doc), {{"q", "hello " + secret}});
+  REQUIRE_FALSE(r.ok);
+  CHECK(r.error.find("HTTP 500") != std::string::npos);
+  // The input itself carries the secret text on purpose: nothing but inputs may echo it.
+  CHECK(r.error.find(secret) == std::string::npos);
+  CHECK(metricsToJson(r.metrics).dump().find(secret) == std::string::npos);
+  CHECK(chromeTrace({r.metrics}).dump().find(secret) == std::string::npos);
+
+  // A missing key is a clear error naming the variable, not the value.
+  options.env = [](const std::string&) { return std::nullopt; };
+  Runtime noKey(options);
+  RunResult missing = noKey.run(mustLoad(doc), {{"q", "hello"}});
+  REQUIRE_FALSE(missing.ok);
+  CHECK(missing.error.find("TEST_KEY") != std::string::npos);
+}
+
+TEST_CASE("branches run only the taken arm; the rest is skipped", "[exec][e2e]") {
+  SimFixture sim;
+  auto plan = compileExample("intent_router", 2);
+  Runtime rt(sim.runtimeOptions(stubsFor("intent_router")));
+  RunResult r = rt.run(plan, inputsFor("intent_router"));
+  INFO(r.error);
+  REQUIRE(r.ok);
+  REQUIRE(r.values.contains("intent"));
+  int arms = 0;
+  for (const char* reply : {"reply/then/billing_reply", "reply/else/then/tech_reply",
+                            "reply/else/else/then/sales_reply"})
+    arms += r.values.contains(reply);
+  CHECK(arms <= 1);
+  for (const auto& n : r.metrics.nodes)
+    if (n.id.rfind("reply/", 0) == 0 && n.kind == "llm" && n.startMs >= 0)
+      CHECK(r.values.contains(n.id));
+}
+
+TEST_CASE("map fans out in parallel; reduce folds", "[exec][e2e]") {
+  SimFixture sim;
+  Runtime rt(sim.runtimeOptions());
+  RunResult r = rt.run(compileExample("doc_review", 2), inputsFor("doc_review"));
+  INFO(r.error);
+  REQUIRE(r.ok);
+  REQUIRE(r.values["scored"].is_array());
+  CHECK(r.values["scored"].size() == 4);
+  CHECK(r.values["lines"].size() == 4);
+  CHECK(r.values["high_risk"].is_number_integer());
+  auto log = sim.server.log();
+  REQUIRE(log.size() == 5); // one review per document, one summary
+  int overlapping = 0;
+  for (std::size_t i = 1; i < 4; ++i)
+    overlapping += overlaps(log[0], log[i]);
+  CHECK(overlapping >= 1);
+  // Instances are in the metrics by element.
+  int instances = 0;
+  for (const auto& n : r.metrics.nodes)
+    instances += n.id.rfind("scored/r[", 0) == 0;
+  CHECK(instances == 4);
+}
+
+TEST_CASE("max_concurrency binds: one call at a time, highest priority first", "[exec][e2e]") {
+  SimFixture sim;
+  json doc = threeIndependentLlmPlan();
+  doc["models"][0]["limits"]["max_concurrency"] = 1;
+  Runtime rt(sim.runtimeOptions());
+  RunResult r = rt.run(mustLoad(doc), {{"q", "hello"}});
+  REQUIRE(r.ok);
+  auto log = sim.server.log();
+  REQUIRE(log.size() == 3);
+  for (const auto& e : log)
+    CHECK(e.inFlight == 1);
+  // Priorities: c (300) > a (200) > b (100); the first admitted may be whichever became ready
+  // first, after that the queue is in priority order.
+  std::vector<std::pair<double, std::string>> starts;
+  for (const auto& n : r.metrics.nodes)
+    if (n.kind == "llm") starts.emplace_back(n.startMs, n.id);
+  std::sort(starts.begin(), starts.end());
+  CHECK(starts.back().second == "b");
+}
+
+TEST_CASE("many concurrent runs share one Runtime", "[exec][e2e]") {
+  SimFixture sim(fixturesFile());
+  Runtime rt(sim.runtimeOptions(stubsFor("customer_support")));
+  auto plan = compileExample("customer_support", 2);
+  std::vector<std::shared_ptr<RunHandle>> handles;
+  std::atomic<int> callbacks{0};
+  for (int i = 0; i < 40; ++i) {
+    json inputs = inputsFor("customer_support");
+    inputs["order_id"] = "A-" + std::to_string(i);
+    handles.push_back(rt.start(plan, inputs, {}, [&](const RunResult&) { callbacks++; }));
+  }
+  handles[7]->cancel();
+  int ok = 0, cancelled = 0;
+  for (auto& h : handles) {
+    const RunResult& r = h->wait();
+    ok += r.ok;
+    cancelled += r.cancelled;
+  }
+  CHECK(ok + cancelled == 40);
+  CHECK(ok >= 39);
+  CHECK(callbacks == 40);
+}

@@ -1,0 +1,301 @@
+// Executor tests without a server: plan validation errors, input checks, repair of a malformed
+// answer through FakeTransport, host tools (sync, async), skipped branches, limiter ordering.
+#include "../../../runtime/executor_internal.h"
+#include "exec_test_util.h"
+
+#include <thread>
+
+using namespace awc::runtime;
+using namespace awc::test;
+using nlohmann::json;
+
+namespace {
+
+std::string loadError(const json& doc) {
+  std::string error;
+  auto plan = loadPlan(doc, error);
+  CHECK(plan == nullptr);
+  return error;
+}
+
+// A streamed Chat Completions answer (the runtime streams, for TTFT).
+FakeReply completion(const std::string& content) {
+  FakeReply reply;
+  reply.response.status = 200;
+  json delta = {{"choices", json::array({{{"index", 0}, {"delta", {{"content", content}}}}})}};
+  json last = {
+      {"choices",
+       json::array({{{"index", 0}, {"delta", json::object()}, {"finish_reason", "stop"}}})}};
+  json usage = {{"choices", json::array()},
+                {"usage", {{"prompt_tokens", 10}, {"completion_tokens", 3}}}};
+  reply.chunks = {"data: " + delta.dump() + "\n\n", "data: " + last.dump() + "\n\n",
+                  "data: " + usage.dump() + "\n\ndata: [DONE]\n\n"};
+  return reply;
+}
+
+// Runs FakeTransport's handler on a thread of its own, as a real I/O thread would.
+struct FakeLoop {
+  FakeTransport transport;
+  std::atomic<bool> stop{false};
+  std::thread thread;
+  explicit FakeLoop(FakeTransport::Handler handler) {
+    transport.setHandler(std::move(handler));
+    thread = std::thread([this] {
+      while (!stop) {
+        if (transport.drain() == 0) std::this_thread::sleep_for(std::chrono::microseconds(200));
+        transport.advance(std::chrono::milliseconds(1));
+      }
+    });
+  }
+  ~FakeLoop() {
+    stop = true;
+    thread.join();
+  }
+};
+
+RuntimeOptions fakeOptions(Transport& t) {
+  RuntimeOptions o;
+  o.transport = &t;
+  o.backend = Provider::Sim;
+  o.endpoint = "http://fake/v1";
+  o.retry.baseDelay = std::chrono::milliseconds(1);
+  return o;
+}
+
+json enumPlan() {
+  json p = basePlan();
+  json a = llmNode("a", {"input.q"}, userMsg({staticSeg("Mood of: "), refSeg("input.q")}), 1, 1);
+  a["schema"] = {{"type", "string"}, {"enum", {"positive", "neutral", "negative"}}};
+  p["nodes"].push_back(a);
+  p["nodes"].push_back(outputNode({"a"}, 2));
+  return p;
+}
+
+} // namespace
+
+TEST_CASE("malformed plans get one clear error, never a crash", "[exec][plan]") {
+  CHECK(loadError(json::array()) == "plan: not a JSON object");
+  CHECK(loadError(json::object()) == "plan: missing 'awc_plan' (is this an awc plan?)");
+  json p = basePlan();
+  p["awc_plan"] = 2;
+  CHECK(loadError(p) == "plan: unsupported plan version 2 (this runtime reads version 1)");
+  p = basePlan();
+  p.erase("nodes");
+  CHECK(loadError(p) == "plan: missing field 'nodes'");
+  p = twoIndependentLlmPlan();
+  p["nodes"][1]["deps"] = {"nope"};
+  CHECK(loadError(p) == "node 'a': depends on unknown node 'nope'");
+  p = twoIndependentLlmPlan();
+  p["nodes"][1]["deps"] = {"b"};
+  p["nodes"][2]["deps"] = {"a"};
+  CHECK(loadError(p).find("dependency cycle through node") != std::string::npos);
+  p = twoIndependentLlmPlan();
+  p["nodes"][1]["kind"] = "teleport";
+  CHECK(loadError(p) == "node 'a': unknown node kind 'teleport'");
+  p = twoIndependentLlmPlan();
+  p["nodes"][1]["model"] = "gpt-9";
+  CHECK(loadError(p) == "node 'a' (t.flow:2:1): unknown model 'gpt-9'");
+  p = twoIndependentLlmPlan();
+  p["nodes"][3]["expr"] = {{"op", "**"}, {"args", json::array()}};
+  CHECK(loadError(p).rfind("node 'output': malformed expression: ", 0) == 0);
+  p = twoIndependentLlmPlan();
+  p["nodes"].erase(3);
+  CHECK(loadError(p) == "plan: no output node");
+  p = twoIndependentLlmPlan();
+  p["nodes"][1]["messages"] = "hi";
+  CHECK(loadError(p) == "node 'a' (t.flow:2:1): 'messages' must be a non-empty array");
+  std::string error;
+  CHECK(loadPlanText("{not json", error) == nullptr);
+  CHECK(error == "plan: not valid JSON");
+  CHECK(loadPlanFile("/nonexistent/plan.json", error) == nullptr);
+  CHECK(error == "cannot open plan file '/nonexistent/plan.json'");
+  // Random type confusion anywhere: an error, not an exception.
+  p = twoIndependentLlmPlan();
+  p["nodes"][1]["options"]["max_tokens"] = "many";
+  p["models"][0]["limits"] = 5;
+  p["nodes"][2]["deps"] = {1, 2};
+  CHECK(loadError(p) == "node 'b' (t.flow:3:1): 'deps' must hold node ids");
+}
+
+TEST_CASE("inputs: defaults applied, types checked, unknown names refused", "[exec][inputs]") {
+  FakeLoop loop([](const HttpRequest&) { return completion("fine"); });
+  Runtime rt(fakeOptions(loop.transport));
+  json doc = twoIndependentLlmPlan();
+  auto plan = mustLoad(doc);
+  CHECK(rt.run(plan, json::object()).error == "missing input 'q'");
+  CHECK(rt.run(plan, {{"q", 5}}).error == "input 'q': $: expected string");
+  CHECK(rt.run(plan, {{"q", "x"}, {"z", 1}}).error == "unknown input 'z' (the workflow takes: q)");
+  CHECK(rt.run(plan, json::array()).error == "inputs must be a JSON object");
+  doc["nodes"][0]["default"] = "dflt";
+  RunResult r = rt.run(mustLoad(doc), json::object());
+  REQUIRE(r.ok);
+  CHECK(r.values["input.q"] == "dflt");
+  CHECK(r.output == json({{"a", "fine"}, {"b", "fine"}}));
+}
+
+TEST_CASE("a malformed answer is repaired once; the repair request carries the error",
+          "[exec][repair]") {
+  std::atomic<int> calls{0};
+  FakeLoop loop([&](const HttpRequest&) {
+    return completion(calls++ == 0 ? "{\"value\": \"ecstatic\"}" : "{\"value\": \"positive\"}");
+  });
+  Runtime rt(fakeOptions(loop.transport));
+  RunResult r = rt.run(mustLoad(enumPlan()), {{"q", "great"}});
+  REQUIRE(r.ok);
+  CHECK(r.values["a"] == "positive");
+  CHECK(calls == 2);
+  auto requests = loop.transport.requests();
+  REQUIRE(requests.size() == 2);
+  CHECK(requests[1].body.find("ecstatic") != std::string::npos);
+  // The non-object enum schema went out wrapped in {"value": ...} for strict structured output.
+  json body = json::parse(requests[0].body);
+  CHECK(body["response_format"]["json_schema"]["schema"]["required"] == json({"value"}));
+}
+
+TEST_CASE("host tools: sync and async callbacks, missing ones named", "[exec][tools]") {
+  FakeLoop loop([](const HttpRequest&) { return completion("ok"); });
+  {
+    Runtime rt(fakeOptions(loop.transport));
+    rt.registerTool("lookup", [](const json& args) {
+      return ToolResult::success("found " + args["q"].get<std::string>());
+    });
+    RunResult r = rt.run(mustLoad(hostToolPlan()), {{"q", "x"}});
+    REQUIRE(r.ok);
+    CHECK(r.values["look"] == "found x");
+  }
+  {
+    Runtime rt(fakeOptions(loop.transport));
+    rt.registerAsyncTool("lookup", [](const json&, std::function<void(ToolResult)> done) {
+      std::thread([done] { done(ToolResult::success("later")); }).detach();
+    });
+    RunResult r = rt.run(mustLoad(hostToolPlan()), {{"q", "x"}});
+    REQUIRE(r.ok);
+    CHECK(r.values["look"] == "later");
+  }
+  {
+    Runtime rt(fakeOptions(loop.transport));
+    rt.registerTool("lookup", [](const json&) { return ToolResult::success(42); });
+    RunResult r = rt.run(mustLoad(hostToolPlan()), {{"q", "x"}});
+    CHECK(r.error == "node 'look' (t.flow:3:1): tool 'lookup' returned a value that does not "
+                     "match its type: $: expected string");
+  }
+  {
+    Runtime rt(fakeOptions(loop.transport));
+    RunResult r = rt.run(mustLoad(hostToolPlan()), {{"q", "x"}});
+    CHECK(r.error == "node 'look' (t.flow:3:1): tool 'lookup': no host callback is registered "
+                     "for tool 'lookup' (Runtime::registerTool)");
+  }
+}
+
+TEST_CASE("HTTP tools may only call the plan's hosts", "[exec][tools]") {
+  FakeLoop loop([](const HttpRequest& req) {
+    FakeReply reply;
+    reply.response.status = 200;
+    reply.response.body = json(req.url).dump();
+    return reply;
+  });
+  json p = basePlan();
+  p["hosts"] = {"api.example"};
+  p["tools"].push_back({{"id", "get"},
+                        {"impl", "http"},
+                        {"method", "GET"},
+                        {"url", "https://api.example/items/{id}"},
+                        {"params", json::array({{{"name", "id"}}, {{"name", "lang"}}})},
+                        {"result_schema", {{"type", "string"}}}});
+  p["tools"].push_back({{"id", "evil"},
+                        {"impl", "http"},
+                        {"method", "GET"},
+                        {"url", "https://evil.example/{id}"},
+                        {"params", json::array({{{"name", "id"}}})}});
+  p["nodes"].push_back({{"id", "t"},
+                        {"kind", "tool"},
+                        {"tool", "get"},
+                        {"deps", {"input.q"}},
+                        {"args", {{"id", {{"ref", "input.q"}}}, {"lang", {{"lit", "en"}}}}}});
+  p["nodes"].push_back(outputNode({"t"}, 2));
+  Runtime rt(fakeOptions(loop.transport));
+  RunResult r = rt.run(mustLoad(p), {{"q", "a b/c"}});
+  REQUIRE(r.ok);
+  CHECK(r.values["t"] == "https://api.example/items/a%20b%2Fc?lang=en");
+  p["nodes"][1]["tool"] = "evil";
+  p["nodes"][1]["args"] = {{"id", {{"ref", "input.q"}}}};
+  r = rt.run(mustLoad(p), {{"q", "x"}});
+  CHECK(r.error == "node 't': tool 'evil': host 'evil.example' is not among the plan's hosts");
+}
+
+TEST_CASE("guarded nodes of the arm not taken are skipped, transitively", "[exec][branch]") {
+  json p = basePlan();
+  p["nodes"].push_back(
+      {{"id", "c/if"},
+       {"kind", "branch"},
+       {"deps", {"input.q"}},
+       {"expr", {{"op", "=="}, {"args", json::array({{{"ref", "input.q"}}, {{"lit", "yes"}}})}}}});
+  p["nodes"].push_back({{"id", "c/then/x"},
+                        {"kind", "native"},
+                        {"deps", {"c/if"}},
+                        {"guard", {{"branch", "c/if"}, {"arm", 0}}},
+                        {"expr", {{"lit", "then"}}}});
+  p["nodes"].push_back({{"id", "c/then/inner"},
+                        {"kind", "branch"},
+                        {"deps", {"c/if"}},
+                        {"guard", {{"branch", "c/if"}, {"arm", 0}}},
+                        {"expr", {{"lit", true}}}});
+  p["nodes"].push_back({{"id", "c/then/deep"},
+                        {"kind", "native"},
+                        {"deps", {"c/then/inner"}},
+                        {"guard", {{"branch", "c/then/inner"}, {"arm", 0}}},
+                        {"expr", {{"lit", "deep"}}}});
+  p["nodes"].push_back({{"id", "c/else/y"},
+                        {"kind", "native"},
+                        {"deps", {"c/if"}},
+                        {"guard", {{"branch", "c/if"}, {"arm", 1}}},
+                        {"expr", {{"lit", "else"}}}});
+  p["nodes"].push_back({{"id", "c"},
+                        {"kind", "native"},
+                        {"deps", {"c/if", "c/then/x", "c/else/y"}},
+                        {"expr",
+                         {{"if", {{"ref", "c/if"}}},
+                          {"then", {{"ref", "c/then/x"}}},
+                          {"else", {{"ref", "c/else/y"}}}}}});
+  p["nodes"].push_back(outputNode({"c"}, 9));
+  FakeLoop loop([](const HttpRequest&) { return completion("unused"); });
+  Runtime rt(fakeOptions(loop.transport));
+  RunResult no = rt.run(mustLoad(p), {{"q", "no"}});
+  REQUIRE(no.ok);
+  CHECK(no.output == json({{"c", "else"}}));
+  CHECK_FALSE(no.values.contains("c/then/x"));
+  CHECK_FALSE(no.values.contains("c/then/deep")); // guarded by a skipped branch
+  RunResult yes = rt.run(mustLoad(p), {{"q", "yes"}});
+  REQUIRE(yes.ok);
+  CHECK(yes.output == json({{"c", "then"}}));
+  CHECK(yes.values["c/then/deep"] == "deep");
+  CHECK_FALSE(yes.values.contains("c/else/y"));
+}
+
+TEST_CASE("the limiter admits the highest priority first and purges a run's waiters",
+          "[exec][limits]") {
+  FakeTransport transport;
+  auto limiter = std::make_shared<detail::ModelLimiter>(1, 0, 0, transport);
+  std::vector<int> order;
+  int owner = 0;
+  limiter->acquire(&owner, 5, 0, [&](bool go) { order.push_back(go ? 5 : -5); });
+  limiter->acquire(&owner, 1, 0, [&](bool go) { order.push_back(go ? 1 : -1); });
+  limiter->acquire(&owner, 9, 0, [&](bool go) { order.push_back(go ? 9 : -9); });
+  int other = 0;
+  limiter->acquire(&other, 7, 0, [&](bool go) { order.push_back(go ? 7 : -7); });
+  CHECK(order == std::vector<int>{5});
+  limiter->release();
+  CHECK(order == std::vector<int>{5, 9});
+  limiter->purge(&other);
+  CHECK(order == std::vector<int>{5, 9, -7});
+  limiter->release();
+  CHECK(order == std::vector<int>{5, 9, -7, 1});
+  CHECK(limiter->inFlight() == 1);
+
+  // rpm: the second request waits for the window (a timer on the transport).
+  auto rpm = std::make_shared<detail::ModelLimiter>(0, 1, 0, transport);
+  int admitted = 0;
+  rpm->acquire(&owner, 1, 0, [&](bool) { admitted++; });
+  rpm->acquire(&owner, 1, 0, [&](bool) { admitted++; });
+  CHECK(admitted == 1);
+}
