@@ -2,12 +2,12 @@
 // level with passes disabled, and find nodes of the result by id.
 #pragma once
 
-#include <set>
-#include <string>
-
 #include "awc/compiler/driver.h"
 #include "awc/ir/graph.h"
 #include "awc/support/diagnostics.h"
+
+#include <set>
+#include <string>
 
 namespace awc::testing {
 
@@ -19,14 +19,17 @@ tool lookup(q: string) -> int = host { effect: pure }
 tool notify(msg: string) -> bool = host { effect: side_effect }
 )";
 
-inline Compilation compileFlow(const std::string& body, int level = 2, std::set<std::string> disabled = {}) {
+inline Compilation compileFlow(const std::string& body, int level = 2,
+                               std::set<std::string> disabled = {}) {
   CompileOptions o;
   o.optLevel = level;
   o.disabledPasses = std::move(disabled);
   return compileSource("test.flow", std::string(kPrelude) + body, o);
 }
 
-inline std::string diagnostics(const Compilation& c) { return renderAll(*c.diags); }
+inline std::string diagnostics(const Compilation& c) {
+  return renderAll(*c.diags);
+}
 
 inline const ir::Node* node(const Compilation& c, const std::string& id) {
   return c.module ? c.module->graph.find(id) : nullptr;

@@ -4,8 +4,13 @@
 // every original step that reaches the output still produced, -O2's estimate never
 // worse, and the same output when run by a small reference interpreter over the plan
 // JSON with deterministic fakes for tools and models.
-#include <catch2/catch.hpp>
+#include "awc/compiler/driver.h"
+#include "awc/plan/emit.h"
+#include "awc/stdlib/eval.h"
+#include "awc/support/diagnostics.h"
+#include "json_schema.h"
 
+#include <catch2/catch.hpp>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -16,12 +21,6 @@
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include "awc/compiler/driver.h"
-#include "awc/plan/emit.h"
-#include "awc/stdlib/eval.h"
-#include "awc/support/diagnostics.h"
-#include "json_schema.h"
 
 namespace {
 
@@ -52,20 +51,23 @@ public:
 
   Generated generate() {
     std::ostringstream out;
-    out << "model small = openai(\"llama-3.1-8b\") { price_in: 0.05, price_out: 0.08, size: \"small\" }\n"
+    out << "model small = openai(\"llama-3.1-8b\") { price_in: 0.05, price_out: 0.08, size: "
+           "\"small\" }\n"
         << "model big = openai(\"big-model\") { price_in: 2.0, price_out: 8.0, size: \"large\" }\n"
         << "tool lookup(q: string) -> int = host { effect: pure }\n"
         << "tool fetch(q: string) -> string = host { effect: idempotent }\n"
         << "tool notify(msg: string) -> bool = host { effect: side_effect }\n"
         << "type Color = enum { red, green, blue }\n"
         << "type Rec = { score: int, label: string }\n"
-        << "const SYS = \"You are a careful assistant for the ACME company. Answer exactly in the format "
+        << "const SYS = \"You are a careful assistant for the ACME company. Answer exactly in the "
+           "format "
            "requested, with no commentary, no preamble and no apology of any kind. \"\n"
         // A long shared instruction: what makes fusing two steps pay (it is sent once).
         << "const LONG = \"" << longInstruction() << "\"\n"
         << "workflow main(a: int, b: int, s: string) -> Out {\n";
-    std::vector<Value> scope = {
-        {"a", VType::Int, false, "input.a"}, {"b", VType::Int, false, "input.b"}, {"s", VType::Str, false, "input.s"}};
+    std::vector<Value> scope = {{"a", VType::Int, false, "input.a"},
+                                {"b", VType::Int, false, "input.b"},
+                                {"s", VType::Str, false, "input.s"}};
     std::string body;
     int steps = pick(3, 9);
     for (int i = 0; i < steps; ++i) {
@@ -99,22 +101,30 @@ private:
   static std::string longInstruction() {
     std::string text;
     for (int i = 0; i < 12; ++i)
-      text += "Rule " + std::to_string(i + 1) + ": read the whole input, keep to the facts it states, and answer in "
+      text += "Rule " + std::to_string(i + 1) +
+              ": read the whole input, keep to the facts it states, and answer in "
               "the requested format only. ";
     return text;
   }
 
   int pick(int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng_); }
   bool chance(int percent) { return pick(1, 100) <= percent; }
-  template <typename T> const T& any(const std::vector<T>& xs) { return xs[pick(0, int(xs.size()) - 1)]; }
+  template <typename T> const T& any(const std::vector<T>& xs) {
+    return xs[pick(0, int(xs.size()) - 1)];
+  }
 
   static std::string typeName(VType t) {
     switch (t) {
-    case VType::Int: return "int";
-    case VType::Str: return "string";
-    case VType::Bool: return "bool";
-    case VType::Color: return "Color";
-    case VType::Rec: return "Rec";
+    case VType::Int:
+      return "int";
+    case VType::Str:
+      return "string";
+    case VType::Bool:
+      return "bool";
+    case VType::Color:
+      return "Color";
+    case VType::Rec:
+      return "Rec";
     }
     return "int";
   }
@@ -183,7 +193,8 @@ private:
     for (int i = 0; i < holes; ++i) {
       const Value& v = any(scope);
       constant = constant && v.constant;
-      text += "p" + std::to_string(i) + "={" + (v.type == VType::Rec ? v.name + ".label" : v.name) + "} ";
+      text += "p" + std::to_string(i) + "={" + (v.type == VType::Rec ? v.name + ".label" : v.name) +
+              "} ";
     }
     return text + "\"";
   }
@@ -249,19 +260,22 @@ private:
       if (chance(10)) options += " nohoist";
       if (chance(5)) options += " nocache";
       std::string bound = v.type == VType::Str && chance(50) ? " max_tokens: 40" : "";
-      text = name + " = llm " + model + " -> " + typeName(v.type) + " { " + system + "user " + user + options + bound + " }";
+      text = name + " = llm " + model + " -> " + typeName(v.type) + " { " + system + "user " +
+             user + options + bound + " }";
       if (chance(35)) {
         // A twin on the same model and inputs with another task, both under the long shared
         // instruction (sent once when fused): horizontal fusion's target.
         system = "system LONG ";
-        text = name + " = llm " + model + " -> " + typeName(v.type) + " { " + system + "user " + user + options + bound + " }";
+        text = name + " = llm " + model + " -> " + typeName(v.type) + " { " + system + "user " +
+               user + options + bound + " }";
         scope.push_back(v);
-        v = Value{"v" + std::to_string(++counter_), chance(50) ? VType::Color : VType::Bool, false, ""};
+        v = Value{"v" + std::to_string(++counter_), chance(50) ? VType::Color : VType::Bool, false,
+                  ""};
         v.id = prefix + v.name;
         std::string twin = user;
         twin.replace(twin.find("describe"), 8, "classify");
-        text += "\n  " + v.name + " = llm " + model + " -> " + typeName(v.type) + " { " + system + "user " + twin +
-                options + " }";
+        text += "\n  " + v.name + " = llm " + model + " -> " + typeName(v.type) + " { " + system +
+                "user " + twin + options + " }";
       }
       break;
     }
@@ -272,8 +286,7 @@ private:
       const Value& y = any(ints);
       text = name + " = llm small -> int { user \"What is {" + x.name + "} plus {" + y.name +
              "}? Reply with the number only.\"" + (chance(30) ? " nolower" : "") + " }";
-      oracle_[prefix + name] = {{"op", "+"},
-                                {"args", {{{"ref", x.id}}, {{"ref", y.id}}}}};
+      oracle_[prefix + name] = {{"op", "+"}, {"args", {{{"ref", x.id}}, {{"ref", y.id}}}}};
       break;
     }
     case 7:
@@ -288,14 +301,17 @@ private:
       std::vector<Value> ints = ofType(scope, VType::Int);
       std::string list = "[";
       int n = pick(1, 3);
-      for (int i = 0; i < n; ++i) list += (i ? ", " : "") + (ints.empty() || chance(30) ? std::to_string(pick(0, 5)) : any(ints).name);
+      for (int i = 0; i < n; ++i)
+        list += (i ? ", " : "") +
+                (ints.empty() || chance(30) ? std::to_string(pick(0, 5)) : any(ints).name);
       list += "]";
       std::vector<Value> inner = scope;
       std::string var = "e" + std::to_string(counter_);
       inner.push_back({var, VType::Int, false, var});
       std::string bodyText;
       int k = pick(1, 2);
-      for (int i = 0; i < k; ++i) bodyText += step(inner, prefix + name + "/", depth + 1) + "\n    ";
+      for (int i = 0; i < k; ++i)
+        bodyText += step(inner, prefix + name + "/", depth + 1) + "\n    ";
       bool c = true;
       std::string value = intExpr(inner, c);
       if (chance(40)) { // a reduce: a left fold from an initial value that may read a step
@@ -306,10 +322,11 @@ private:
         inner = scope;
         inner.push_back({var, VType::Int, false, var});
         inner.push_back({acc, VType::Int, false, acc});
-        for (int i = 0; i < k; ++i) bodyText += step(inner, prefix + name + "/", depth + 1) + "\n    ";
+        for (int i = 0; i < k; ++i)
+          bodyText += step(inner, prefix + name + "/", depth + 1) + "\n    ";
         bool cv = true;
-        text = name + " = reduce " + var + " in " + list + " with " + acc + " = " + init + " {\n    " + bodyText +
-               "(" + acc + " + " + intExpr(inner, cv) + ") % 1000\n  }";
+        text = name + " = reduce " + var + " in " + list + " with " + acc + " = " + init +
+               " {\n    " + bodyText + "(" + acc + " + " + intExpr(inner, cv) + ") % 1000\n  }";
         scope.push_back({name, VType::Int, false, prefix + name});
         return text;
       }
@@ -326,8 +343,8 @@ private:
   }
 
   // `if cond { steps v } else if ... { } else { }`, all arms of one type.
-  std::string ifChain(const std::vector<Value>& scope, const std::string& prefix, const std::string& cond, int depth,
-                      VType& type) {
+  std::string ifChain(const std::vector<Value>& scope, const std::string& prefix,
+                      const std::string& cond, int depth, VType& type) {
     static const VType types[] = {VType::Int, VType::Str, VType::Bool};
     type = types[pick(0, 2)];
     std::string text = "if " + cond + " " + arm(scope, prefix + "then/", depth, type) + " else ";
@@ -342,13 +359,17 @@ private:
     return text;
   }
 
-  std::string arm(const std::vector<Value>& outer, const std::string& prefix, int depth, VType type) {
+  std::string arm(const std::vector<Value>& outer, const std::string& prefix, int depth,
+                  VType type) {
     std::vector<Value> scope = outer;
     std::string text = "{\n";
     int k = chance(25) ? 0 : pick(1, 2);
-    for (int i = 0; i < k; ++i) text += "    " + step(scope, prefix, depth + 1) + "\n";
+    for (int i = 0; i < k; ++i)
+      text += "    " + step(scope, prefix, depth + 1) + "\n";
     bool c = true;
-    std::string value = type == VType::Int ? intExpr(scope, c) : type == VType::Str ? strExpr(scope, c) : boolExpr(scope, c);
+    std::string value = type == VType::Int   ? intExpr(scope, c)
+                        : type == VType::Str ? strExpr(scope, c)
+                                             : boolExpr(scope, c);
     return text + "    " + value + "\n  }";
   }
 };
@@ -358,7 +379,8 @@ private:
 
 uint64_t fnv(const std::string& s) {
   uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
+  for (unsigned char c : s)
+    h = (h ^ c) * 1099511628211ull;
   return h;
 }
 
@@ -372,13 +394,16 @@ Json fakeValue(const Json& schema, const std::string& seed) {
   if (type == "boolean") return (h & 1) != 0;
   if (type == "array") {
     Json out = Json::array();
-    for (int i = 0; i < 2; ++i) out.push_back(fakeValue(schema.value("items", Json::object()), seed + "#" + std::to_string(i)));
+    for (int i = 0; i < 2; ++i)
+      out.push_back(
+          fakeValue(schema.value("items", Json::object()), seed + "#" + std::to_string(i)));
     return out;
   }
   if (type == "object") {
     Json out = Json::object();
     Json properties = schema.value("properties", Json::object());
-    for (auto& [k, sub] : properties.items()) out[k] = fakeValue(sub, seed + "." + k);
+    for (auto& [k, sub] : properties.items())
+      out[k] = fakeValue(sub, seed + "." + k);
     return out;
   }
   return "ans-" + std::to_string(h % 100000);
@@ -394,23 +419,27 @@ struct Interpreter {
   std::map<std::string, Json> toolSchemas;
   std::string error;
 
-  Interpreter(const Json& p, const std::map<std::string, Json>& o, std::map<std::string, Json>& a, bool r)
+  Interpreter(const Json& p, const std::map<std::string, Json>& o, std::map<std::string, Json>& a,
+              bool r)
       : plan(p), oracle(o), answers(a), replay(r) {
-    for (const auto& t : plan["tools"]) toolSchemas[t["id"]] = t["result_schema"];
+    for (const auto& t : plan["tools"])
+      toolSchemas[t["id"]] = t["result_schema"];
   }
 
   using Env = std::map<std::string, Json, std::less<>>;
 
   // The value of one model step, by its original name: the oracle's answer for a
   // deterministic task, otherwise a fake keyed by name and map instance.
-  Json modelAnswer(const std::string& name, const Json& schema, const Env& env, const std::string& instance) {
+  Json modelAnswer(const std::string& name, const Json& schema, const Env& env,
+                   const std::string& instance) {
     if (replay) {
       if (auto it = answers.find(name + instance); it != answers.end()) return it->second;
     }
     return answers[name + instance] = freshAnswer(name, schema, env, instance);
   }
 
-  Json freshAnswer(const std::string& name, const Json& schema, const Env& env, const std::string& instance) {
+  Json freshAnswer(const std::string& name, const Json& schema, const Env& env,
+                   const std::string& instance) {
     if (auto it = oracle.find(name); it != oracle.end()) {
       auto r = awc::stdlib::evaluate(it->second, [&](std::string_view n) -> const Json* {
         auto found = env.find(n);
@@ -439,20 +468,24 @@ struct Interpreter {
                     b->second.get<bool>() == (node["guard"]["arm"].get<int>() == 0);
         if (!take) {
           skipped.insert(id);
-          for (const auto& f : node.value("fused", Json::array())) skipped.insert(f["name"].get<std::string>());
+          for (const auto& f : node.value("fused", Json::array()))
+            skipped.insert(f["name"].get<std::string>());
           continue;
         }
       }
       if (kind == "input") {
-        if (!env.count(node["name"].get<std::string>())) env[id] = node.value("default", Json());
-        else env[id] = env[node["name"].get<std::string>()];
+        if (!env.count(node["name"].get<std::string>()))
+          env[id] = node.value("default", Json());
+        else
+          env[id] = env[node["name"].get<std::string>()];
       } else if (kind == "native" || kind == "output" || kind == "branch") {
         auto r = awc::stdlib::evaluate(node["expr"], resolver);
         if (!r.ok()) return fail(id + ": " + r.error());
         env[id] = r.value();
       } else if (kind == "llm") {
         if (node.contains("fused"))
-          for (const auto& f : node["fused"]) env[f["name"]] = modelAnswer(f["name"], f["schema"], env, instance);
+          for (const auto& f : node["fused"])
+            env[f["name"]] = modelAnswer(f["name"], f["schema"], env, instance);
         else
           env[id] = modelAnswer(id, node["schema"], env, instance);
       } else if (kind == "tool") {
@@ -480,11 +513,13 @@ struct Interpreter {
           Env inner = env;
           inner[node["var"].get<std::string>()] = element;
           if (reduce) inner[node["reduce"]["acc"].get<std::string>()] = acc;
-          if (!run(node["body"]["nodes"], inner, instance + "[" + std::to_string(k++) + "]")) return false;
-          auto r = awc::stdlib::evaluate(node["body"]["result"], [&](std::string_view n) -> const Json* {
-            auto found = inner.find(n);
-            return found == inner.end() ? nullptr : &found->second;
-          });
+          if (!run(node["body"]["nodes"], inner, instance + "[" + std::to_string(k++) + "]"))
+            return false;
+          auto r =
+              awc::stdlib::evaluate(node["body"]["result"], [&](std::string_view n) -> const Json* {
+                auto found = inner.find(n);
+                return found == inner.end() ? nullptr : &found->second;
+              });
           if (!r.ok()) return fail(id + " result: " + r.error());
           results.push_back(r.value());
           acc = r.value();
@@ -503,7 +538,8 @@ struct Interpreter {
   // The output value, or {"error": ...} when evaluation failed.
   Json output(const Json& inputs) {
     Env env;
-    for (auto& [k, v] : inputs.items()) env[k] = v;
+    for (auto& [k, v] : inputs.items())
+      env[k] = v;
     if (!run(plan["nodes"], env, "")) return {{"error", error}};
     auto it = env.find("output");
     return it == env.end() ? Json{{"error", "no output"}} : it->second;
@@ -516,7 +552,8 @@ bool acyclic(const Json& nodes, std::string& why) {
   for (const Json& n : nodes) {
     for (const auto& d : n["deps"])
       if (!seen.count(d.get<std::string>())) {
-        why = n["id"].get<std::string>() + " depends on " + d.get<std::string>() + ", not before it";
+        why =
+            n["id"].get<std::string>() + " depends on " + d.get<std::string>() + ", not before it";
         return false;
       }
     seen.insert(n["id"].get<std::string>());
@@ -533,14 +570,16 @@ void collectAllRefs(const Json& j, std::set<std::string>& out) {
     for (const auto& [k, v] : j.items())
       if (k != "lit") collectAllRefs(v, out);
   } else if (j.is_array()) {
-    for (const auto& x : j) collectAllRefs(x, out);
+    for (const auto& x : j)
+      collectAllRefs(x, out);
   }
 }
 
 void boundNames(const Json& nodes, std::set<std::string>& out) {
   for (const Json& n : nodes) {
     out.insert(n["id"].get<std::string>());
-    for (const auto& f : n.value("fused", Json::array())) out.insert(f["name"].get<std::string>());
+    for (const auto& f : n.value("fused", Json::array()))
+      out.insert(f["name"].get<std::string>());
     if (n.contains("var")) out.insert(n["var"].get<std::string>());
     if (n.contains("reduce")) out.insert(n["reduce"]["acc"].get<std::string>());
     if (n.contains("body")) boundNames(n["body"]["nodes"], out);
@@ -561,7 +600,8 @@ std::string danglingRefs(const Json& plan) {
 void producedNames(const Json& nodes, std::set<std::string>& out) {
   for (const Json& n : nodes) {
     out.insert(n["id"].get<std::string>());
-    for (const auto& f : n.value("fused", Json::array())) out.insert(f["name"].get<std::string>());
+    for (const auto& f : n.value("fused", Json::array()))
+      out.insert(f["name"].get<std::string>());
     if (n.contains("body")) producedNames(n["body"]["nodes"], out);
   }
 }
@@ -569,11 +609,14 @@ void producedNames(const Json& nodes, std::set<std::string>& out) {
 // Top-level step ids the output reaches at -O0 (transitively through deps), not looking
 // through `opaque` nodes (folded to constants: what they read is no longer needed). A step
 // whose `if` had its condition folded reads only the taken arm: its -O2 deps are followed.
-std::set<std::string> reachingOutput(const Json& plan, const Json& optimised, const std::set<std::string>& opaque,
+std::set<std::string> reachingOutput(const Json& plan, const Json& optimised,
+                                     const std::set<std::string>& opaque,
                                      const std::set<std::string>& foldedBranches) {
   std::map<std::string, const Json*> byId, optimisedById;
-  for (const Json& n : plan["nodes"]) byId[n["id"]] = &n;
-  for (const Json& n : optimised["nodes"]) optimisedById[n["id"]] = &n;
+  for (const Json& n : plan["nodes"])
+    byId[n["id"]] = &n;
+  for (const Json& n : optimised["nodes"])
+    optimisedById[n["id"]] = &n;
   auto armsFolded = [&](const std::string& id) {
     for (const auto& b : foldedBranches)
       if (b.rfind(id + "/", 0) == 0) return true;
@@ -587,7 +630,8 @@ std::set<std::string> reachingOutput(const Json& plan, const Json& optimised, co
     if (!seen.insert(id).second || !byId.count(id) || opaque.count(id)) continue;
     const Json* n = byId[id];
     if (armsFolded(id) && optimisedById.count(id)) n = optimisedById[id];
-    for (const auto& d : (*n)["deps"]) stack.push_back(d);
+    for (const auto& d : (*n)["deps"])
+      stack.push_back(d);
   }
   return seen;
 }
@@ -597,7 +641,8 @@ std::set<std::string> foldedBranches(const Json& plan) {
   for (const auto& p : plan["passes"])
     if (p["pass"] == "fold")
       for (const auto& c : p["changes"])
-        if (c["detail"].is_object() && c["detail"].contains("taken_arm")) out.insert(c["node"].get<std::string>());
+        if (c["detail"].is_object() && c["detail"].contains("taken_arm"))
+          out.insert(c["node"].get<std::string>());
   return out;
 }
 
@@ -610,7 +655,8 @@ std::set<std::string> foldedAway(const Json& plan) {
     for (const auto& c : p["changes"]) {
       if (!c["detail"].is_object()) continue;
       if (c["detail"].contains("value")) out.insert(c["node"].get<std::string>());
-      for (const auto& r : c["detail"].value("removed", Json::array())) out.insert(r.get<std::string>());
+      for (const auto& r : c["detail"].value("removed", Json::array()))
+        out.insert(r.get<std::string>());
       if (c["detail"].contains("taken_arm")) out.insert(c["node"].get<std::string>());
     }
   }
@@ -619,7 +665,8 @@ std::set<std::string> foldedAway(const Json& plan) {
 
 } // namespace
 
-TEST_CASE("random flows: -O2 plans keep -O0's meaning, names, acyclicity and never estimate worse", "[property]") {
+TEST_CASE("random flows: -O2 plans keep -O0's meaning, names, acyclicity and never estimate worse",
+          "[property]") {
   const std::string schema = std::string(AWC_SOURCE_DIR) + "/docs/plan.schema.json";
   int fusedSeen = 0, loweredSeen = 0, foldedSeen = 0, compiled = 0;
   std::vector<uint32_t> costWorse;
@@ -631,7 +678,9 @@ TEST_CASE("random flows: -O2 plans keep -O0's meaning, names, acyclicity and nev
     o0.warnings = o2.warnings = false;
     awc::Compilation c0 = awc::compileSource("prop.flow", g.source, o0);
     awc::Compilation c2 = awc::compileSource("prop.flow", g.source, o2);
-    INFO("seed " << seed << "\n--- source:\n" << g.source << "--- diagnostics:\n" << awc::renderAll(*c0.diags));
+    INFO("seed " << seed << "\n--- source:\n"
+                 << g.source << "--- diagnostics:\n"
+                 << awc::renderAll(*c0.diags));
     REQUIRE(c0.ok());
     REQUIRE(c2.ok());
     ++compiled;
@@ -655,20 +704,24 @@ TEST_CASE("random flows: -O2 plans keep -O0's meaning, names, acyclicity and nev
     producedNames(p2["nodes"], produced);
     std::set<std::string> exempt = foldedAway(p2);
     for (const Json& n : p0["nodes"]) // steps written as a literal are inlined without a report
-      if (n["kind"] == "native" && n["expr"].contains("lit")) exempt.insert(n["id"].get<std::string>());
+      if (n["kind"] == "native" && n["expr"].contains("lit"))
+        exempt.insert(n["id"].get<std::string>());
     std::string missing;
     for (const std::string& id : reachingOutput(p0, p2, exempt, foldedBranches(p2)))
       if (!exempt.count(id) && !produced.count(id)) missing += id + " ";
     CHECK(missing == "");
 
     // (c) the estimate is never worse
-    CHECK(p2["estimate"]["latency_ms"].get<double>() <= p0["estimate"]["latency_ms"].get<double>() + 1e-9);
+    CHECK(p2["estimate"]["latency_ms"].get<double>() <=
+          p0["estimate"]["latency_ms"].get<double>() + 1e-9);
     if (p2["estimate"]["cost_usd"].get<double>() > p0["estimate"]["cost_usd"].get<double>() + 1e-9)
       costWorse.push_back(seed);
 
     // (d) same outputs on the same inputs
     for (int run = 0; run < 3; ++run) {
-      Json inputs = {{"a", int64_t(seed % 7) + run - 1}, {"b", int64_t(run * 3)}, {"s", "in" + std::to_string(run)}};
+      Json inputs = {{"a", int64_t(seed % 7) + run - 1},
+                     {"b", int64_t(run * 3)},
+                     {"s", "in" + std::to_string(run)}};
       std::map<std::string, Json> answers;
       Json out0 = Interpreter(p0, g.oracle, answers, false).output(inputs);
       Json out2 = Interpreter(p2, g.oracle, answers, true).output(inputs);
@@ -691,10 +744,12 @@ TEST_CASE("random flows: -O2 plans keep -O0's meaning, names, acyclicity and nev
   // model ignores it. The seeds are listed here; the check is in the [!mayfail] case below.
   if (!costWorse.empty()) {
     std::string seeds;
-    for (uint32_t s : costWorse) seeds += std::to_string(s) + " ";
+    for (uint32_t s : costWorse)
+      seeds += std::to_string(s) + " ";
     WARN("-O2 estimated cost above -O0 for seeds: " << seeds);
   }
-  INFO("fused in " << fusedSeen << ", lowered in " << loweredSeen << ", folded in " << foldedSeen << " flows");
+  INFO("fused in " << fusedSeen << ", lowered in " << loweredSeen << ", folded in " << foldedSeen
+                   << " flows");
   // Fusion's cost gate (latency +1 %, cost +0) rejects most merges of small steps: the
   // fused answer's keys cost output tokens. The twins under LONG are the ones that pass.
   CHECK(fusedSeen >= 3);
@@ -713,13 +768,16 @@ TEST_CASE("random flows: -O2's estimated cost is never above -O0's", "[property]
     REQUIRE(c0.ok());
     REQUIRE(c2.ok());
     INFO("seed " << seed << "\n--- source:\n" << g.source);
-    CHECK(c2.plan["estimate"]["cost_usd"].get<double>() <= c0.plan["estimate"]["cost_usd"].get<double>() + 1e-9);
+    CHECK(c2.plan["estimate"]["cost_usd"].get<double>() <=
+          c0.plan["estimate"]["cost_usd"].get<double>() + 1e-9);
   }
 }
 
-// Not run by default: `passes_property_test "[.dump]"` with AWC_PROPERTY_SEED=N prints seed N's flow.
+// Not run by default: `passes_property_test "[.dump]"` with AWC_PROPERTY_SEED=N prints seed N's
+// flow.
 TEST_CASE("print the flow of one seed", "[.dump]") {
   const char* seed = std::getenv("AWC_PROPERTY_SEED");
   REQUIRE(seed != nullptr);
-  std::printf("%s", FlowGenerator(static_cast<uint32_t>(std::atoi(seed))).generate().source.c_str());
+  std::printf("%s",
+              FlowGenerator(static_cast<uint32_t>(std::atoi(seed))).generate().source.c_str());
 }

@@ -1,0 +1,240 @@
+// Each pass acting, and each opt-out (-fno-<pass> and the per-step flags) stopping it.
+#include "ir_test_util.h"
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+
+using namespace awc::testing;
+
+namespace {
+
+bool reported(const awc::Compilation& c, const std::string& pass, const std::string& node) {
+  for (const auto& r : c.reports)
+    if (r.pass == pass)
+      for (const auto& ch : r.changes)
+        if (ch.node == node) return true;
+  return false;
+}
+
+} // namespace
+
+TEST_CASE("fold: constants, static prompt text and dead branches") {
+  auto c = compileFlow(R"F(
+workflow main(q: string) -> string {
+  n = 2 + 3
+  r = if n > 4 { x = llm small -> string { user "A {q}" max_tokens: 5 } x } else { y = llm small -> string { user "B {q}" max_tokens: 5 } y }
+  t = llm small -> string { user "n is {n}: {q}" max_tokens: 5 }
+  return r + t
+})F");
+  REQUIRE(c.ok());
+  CHECK(reported(c, "fold", "n"));
+  CHECK(node(c, "r/else/y") == nullptr);
+  REQUIRE(node(c, "r/then/x") != nullptr);
+  CHECK(!node(c, "r/then/x")->guard);
+  CHECK(reported(c, "fold", "t")); // "n is 5" became static text
+  auto off = compileFlow(R"F(
+workflow main(q: string) -> string {
+  n = 2 + 3
+  t = llm small -> string { user "n is {n}: {q}" max_tokens: 5 }
+  return t
+})F",
+                         2, {"fold"});
+  REQUIRE(off.ok());
+  CHECK(node(off, "n") != nullptr);
+  CHECK(!reported(off, "fold", "t"));
+}
+
+TEST_CASE("fold: a reduce whose list folds keeps its initial value's input") {
+  auto c = compileFlow(R"F(
+workflow main(q: string) -> int {
+  base = llm small -> int { user "Guess for {q}" }
+  xs = [1, 2, 3]
+  total = reduce x in xs with acc = base { acc + x }
+  return total
+})F");
+  REQUIRE(c.ok());
+  REQUIRE(node(c, "base") != nullptr);
+  CHECK(depIds(c, *node(c, "total")).find("base") != std::string::npos);
+}
+
+TEST_CASE("builder and dce: a map depends on the outer steps its body reads") {
+  auto c = compileFlow(R"F(
+workflow main(q: string, xs: list<int>) -> list<string> {
+  ctx = llm small -> string { user "Context for {q}" max_tokens: 20 }
+  out = map x in xs { r = llm small -> string { user "Use {ctx} on {x}" max_tokens: 20 } r }
+  return out
+})F");
+  REQUIRE(c.ok());
+  REQUIRE(node(c, "ctx") != nullptr); // not removed as dead
+  CHECK(depIds(c, *node(c, "out")) == "input.xs,ctx");
+}
+
+TEST_CASE("dce: unused steps go, side effects stay; -fno-dce keeps them") {
+  const char* flow = R"F(
+workflow main(q: string) -> string {
+  unused = llm small -> string { user "Nobody reads {q}" max_tokens: 5 }
+  sent = notify(q)
+  return q
+})F";
+  auto c = compileFlow(flow);
+  REQUIRE(c.ok());
+  CHECK(node(c, "unused") == nullptr);
+  CHECK(node(c, "sent") != nullptr);
+  auto off = compileFlow(flow, 2, {"dce"});
+  CHECK(node(off, "unused") != nullptr);
+}
+
+TEST_CASE("lower: deterministic arithmetic becomes native; nolower and -fno-lower stop it") {
+  const char* flow = R"F(
+workflow main(a: int, b: int) -> int {
+  x = llm small -> int { user "What is {a} plus {b}? Reply with the number only." FLAG }
+  return x
+})F";
+  std::string text = flow;
+  std::string plain = text, flagged = text;
+  plain.replace(plain.find("FLAG"), 4, "");
+  flagged.replace(flagged.find("FLAG"), 4, "nolower");
+  auto c = compileFlow(plain);
+  REQUIRE(c.ok());
+  CHECK(node(c, "x")->kind == awc::ir::NodeKind::Native);
+  CHECK(node(compileFlow(flagged), "x")->kind == awc::ir::NodeKind::Llm);
+  CHECK(node(compileFlow(plain, 2, {"lower"}), "x")->kind == awc::ir::NodeKind::Llm);
+  CHECK(node(compileFlow(plain, 0), "x")->kind == awc::ir::NodeKind::Llm);
+}
+
+TEST_CASE("rightsize: llm auto classification takes the smallest rung") {
+  const char* flow = R"F(
+ladder default = [small, big]
+workflow main(q: string) -> bool {
+  k = llm auto -> bool { user "Is this a question? {q}" }
+  return k
+})F";
+  auto c = compileFlow(flow);
+  REQUIRE(c.ok());
+  CHECK(node(c, "k")->model == "small");
+  CHECK(node(c, "k")->taskClass == "classify");
+  auto off = compileFlow(flow, 2, {"rightsize"});
+  CHECK(node(off, "k")->model == "big"); // until right-sizing chooses, auto is the largest
+}
+
+TEST_CASE("fuse: vertical fusion of a chain on one model; nofuse and -fno-fuse stop it") {
+  const char* flow = R"F(
+type Mood = enum { positive, neutral, negative }
+workflow main(q: string) -> string {
+  m = llm small -> Mood { user "Mood of {q}" }
+  r = llm small -> string { user "Reply to {q} ({m})" FLAG }
+  return r
+})F";
+  std::string plain = flow, flagged = flow;
+  plain.replace(plain.find("FLAG"), 4, "");
+  flagged.replace(flagged.find("FLAG"), 4, "nofuse");
+  auto c = compileFlow(plain);
+  REQUIRE(c.ok());
+  const awc::ir::Node* fused = node(c, "m+r");
+  REQUIRE(fused != nullptr);
+  REQUIRE(fused->fused.size() == 2);
+  CHECK(fused->fused[0].name == "m");
+  CHECK(fused->fused[1].name == "r");
+  CHECK(c.estimate.modelCalls == 1);
+  // r's reference to m's answer became words in the fused prompt.
+  std::string prompt;
+  for (const auto& seg : fused->messages.back().segments)
+    prompt += seg.isStatic ? seg.text : "<expr>";
+  CHECK(prompt.find("(your answer to task 1)") != std::string::npos);
+  CHECK(node(compileFlow(flagged), "m+r") == nullptr);
+  CHECK(node(compileFlow(plain, 2, {"fuse"}), "m+r") == nullptr);
+  CHECK(node(compileFlow(plain, 1), "m+r") == nullptr);
+}
+
+TEST_CASE("hoist: static parts first, trimmed; nohoist keeps source order") {
+  const char* flow = R"F(
+const RULES = "  Answer in one short sentence, politely, without any preamble or apology or commentary.  "
+workflow main(q: string) -> string {
+  r = llm small -> string { user "Question: {q}" user RULES max_tokens: 30 FLAG }
+  return r
+})F";
+  std::string plain = flow, flagged = flow;
+  plain.replace(plain.find("FLAG"), 4, "");
+  flagged.replace(flagged.find("FLAG"), 4, "nohoist");
+  auto c = compileFlow(plain);
+  REQUIRE(c.ok());
+  const auto& segs = node(c, "r")->messages.at(0).segments;
+  REQUIRE(segs.front().isStatic);
+  CHECK(segs.front().text ==
+        "Answer in one short sentence, politely, without any preamble or apology or commentary.");
+  CHECK(std::any_of(segs.begin(), segs.end(),
+                    [](const awc::ir::Segment& x) { return x.cacheBreakpoint; }));
+  CHECK(!node(c, "r")->options.promptCacheKey.empty());
+  auto kept = compileFlow(flagged);
+  CHECK(kept.module->graph.find("r")->messages.at(0).segments.front().text == "Question: ");
+}
+
+TEST_CASE("bound: max_tokens from the result type; free text is warned about, not bounded") {
+  auto c = compileFlow(R"F(
+type Mood = enum { positive, neutral, negative }
+workflow main(q: string) -> string {
+  m = llm small -> Mood { user "Mood of {q}" }
+  r = llm small -> string { user "Reply to {q} ({m})" nofuse }
+  return r
+})F");
+  REQUIRE(c.ok());
+  REQUIRE(node(c, "m") != nullptr);
+  REQUIRE(node(c, "m")->options.maxTokens);
+  CHECK(*node(c, "m")->options.maxTokens < 64);
+  CHECK(!node(c, "r")->options.maxTokens);
+  CHECK(diagnostics(c).find("AWC6004") != std::string::npos);
+  auto off = compileFlow(R"F(
+type Mood = enum { positive, neutral, negative }
+workflow main(q: string) -> Mood {
+  m = llm small -> Mood { user "Mood of {q}" }
+  return m
+})F",
+                         2, {"bound"});
+  CHECK(!node(off, "m")->options.maxTokens);
+}
+
+TEST_CASE("cache: temperature 0 and pure natives are cacheable; nocache and side effects are not") {
+  auto c = compileFlow(R"F(
+workflow main(q: string) -> string {
+  a = llm small -> string { user "A {q}" temperature: 0 max_tokens: 5 }
+  b = llm small -> string { user "B {q}" temperature: 0 max_tokens: 5 nocache nofuse }
+  n = notify(a + b)
+  return a + b
+})F");
+  REQUIRE(c.ok());
+  CHECK(node(c, "a")->cache.enabled);
+  CHECK(!node(c, "a")->cache.key.empty());
+  CHECK(!node(c, "b")->cache.enabled);
+  CHECK(!node(c, "n")->cache.enabled);
+}
+
+TEST_CASE("speculate: an arm's model step may start before the classification") {
+  const char* flow = R"F(
+workflow main(q: string) -> string {
+  urgent = llm small -> bool { user "Urgent? {q}" }
+  r = if urgent { x = llm big -> string { user "Escalate: {q}" max_tokens: 50 } x } else { "ok" }
+  return r
+})F";
+  auto c = compileFlow(flow);
+  REQUIRE(c.ok());
+  CHECK(node(c, "r/then/x")->hints.contains("speculate"));
+  CHECK(!node(compileFlow(flow, 2, {"speculate"}), "r/then/x")->hints.contains("speculate"));
+}
+
+TEST_CASE("schedule: -O0 is sequential, -O1 parallel, and only schedule runs below -O2") {
+  const char* flow = R"F(
+workflow main(q: string) -> string {
+  a = llm small -> string { user "A {q}" max_tokens: 20 }
+  b = llm small -> string { user "B {q}" max_tokens: 20 }
+  return a + b
+})F";
+  auto o0 = compileFlow(flow, 0), o1 = compileFlow(flow, 1);
+  REQUIRE(o0.ok());
+  REQUIRE(o1.ok());
+  CHECK(o0.module->mode == awc::ir::ExecMode::Sequential);
+  CHECK(o1.module->mode == awc::ir::ExecMode::Parallel);
+  REQUIRE(o0.reports.size() == 1);
+  CHECK(o0.reports[0].pass == "schedule");
+  CHECK(o1.estimate.latencyMs < o0.estimate.latencyMs);
+  CHECK(o1.estimate.costUsd == Approx(o0.estimate.costUsd));
+}
