@@ -1,0 +1,288 @@
+// ladder.mjs — the measured ladder: every example at -O0/-O1/-O2 (cold and warm result cache),
+// -O2 with one pass off at a time, and the LangGraph.js peer, against one `awc sim`, with the
+// variants interleaved; then a zero-latency simulator for orchestration overhead alone.
+// Writes bench/results/ladder.json; bench/ladder/report.mjs turns it into docs/benchmarks.md.
+//
+//   node bench/ladder/ladder.mjs --build DIR [--reps 5] [--speed 10] [--examples a,b] [--no-peer]
+//        [--no-passes] [--zero-reps N] [--out FILE] [--awc BINARY]
+import { spawn, spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { setMaxListeners } from "node:events";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+setMaxListeners(1000); // LangChain adds one abort listener per in-flight call
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, "../..");
+const ALL = ["customer_support", "doc_review", "intent_router", "invoice", "rag_answer", "research", "ticket_triage"];
+
+function parseArgs(argv) {
+  const a = { build: "build", reps: 5, speed: 10, examples: ALL, peer: true, passes: true, zeroReps: null, out: path.join(root, "bench/results/ladder.json") };
+  for (let i = 0; i < argv.length; ++i) {
+    const k = argv[i];
+    const v = () => argv[++i];
+    if (k === "--build") a.build = v();
+    else if (k === "--awc") a.awc = path.resolve(v());
+    else if (k === "--reps") a.reps = Number(v());
+    else if (k === "--speed") a.speed = Number(v());
+    else if (k === "--examples") a.examples = v().split(",");
+    else if (k === "--no-peer") a.peer = false;
+    else if (k === "--no-passes") a.passes = false;
+    else if (k === "--zero-reps") a.zeroReps = Number(v());
+    else if (k === "--out") a.out = path.resolve(v());
+    else throw new Error(`unknown argument ${k}`);
+  }
+  a.build = path.resolve(root, a.build);
+  if (a.zeroReps === null) a.zeroReps = a.reps;
+  return a;
+}
+
+const args = parseArgs(process.argv.slice(2));
+const awc = args.awc ?? path.join(args.build, "awc");
+const work = fs.mkdtempSync(path.join(os.tmpdir(), "awc-ladder-"));
+const toolLatencyMs = Math.round(150 / args.speed); // the compiler's 150 ms per tool call, scaled like the sim
+const log = (...m) => process.stderr.write(m.join(" ") + "\n");
+
+// ---------------------------------------------------------------------------------------------
+// Plans.
+
+function build(example, flags) {
+  const out = path.join(work, `${example}${flags.join("")}.plan.json`);
+  const r = spawnSync(awc, ["build", path.join(root, "examples", example + ".flow"), ...flags, "-w", "-o", out], { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`awc build ${example} ${flags.join(" ")}: ${r.stderr}`);
+  return out;
+}
+
+function passNames() {
+  const r = spawnSync(awc, ["build", path.join(root, "examples/invoice.flow"), "-fno-?", "-o", "/dev/null"], { encoding: "utf8" });
+  return [...r.stderr.matchAll(/-fno-([a-z_]+)/g)].map((m) => m[1]).filter((p) => p !== "?");
+}
+
+const nodesOf = (file) => JSON.stringify(JSON.parse(fs.readFileSync(file, "utf8")).nodes);
+
+// ---------------------------------------------------------------------------------------------
+// The simulator.
+
+function startSim(extra) {
+  return new Promise((resolve, reject) => {
+    const p = spawn(awc, ["sim", "--port", "0", ...extra], { stdio: ["ignore", "pipe", "inherit"] });
+    let buf = "";
+    p.stdout.on("data", (d) => {
+      buf += d;
+      const m = buf.match(/listening on (http:\/\/\S+)/);
+      if (m && !p.url) {
+        p.url = m[1];
+        resolve(p);
+      }
+    });
+    p.on("exit", (c) => reject(new Error(`awc sim exited with ${c}`)));
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Runs.
+
+function setPath(obj, dotted, fn) {
+  const keys = dotted.split(".");
+  let o = obj;
+  for (const k of keys.slice(0, -1)) o = o[k];
+  o[keys.at(-1)] = fn(o[keys.at(-1)]);
+}
+
+// Every run gets its own inputs (a reference appended to one text input), as every production
+// run has its own customer text: static prompt prefixes still match across runs, dynamic text does
+// not, so no variant rides on the simulator prefix cache another variant warmed with the same text.
+let nonce = 0;
+function inputsFor(example) {
+  const spec = JSON.parse(fs.readFileSync(path.join(here, "inputs", example + ".json"), "utf8"));
+  const inputs = structuredClone(spec.inputs);
+  setPath(inputs, spec.vary, (s) => `${s} (ref R${++nonce})`);
+  const file = path.join(work, `inputs-${nonce}.json`);
+  fs.writeFileSync(file, JSON.stringify(inputs));
+  return { inputs, file, stubsFile: path.join(root, spec.stubs) };
+}
+
+const METRICS = ["wall_ms", "critical_path_ms", "model_calls", "tool_calls", "prompt_tokens", "cached_tokens", "output_tokens", "cost_usd"];
+const pick = (m) => Object.fromEntries(METRICS.map((k) => [k, m["run." + k] ?? null]));
+
+function runAwc(plan, inp, { url, cache, toolMs }) {
+  const metrics = path.join(work, "metrics.json");
+  fs.rmSync(metrics, { force: true });
+  const cacheArgs = cache ? ["--cache", cache] : ["--no-cache"];
+  const r = spawnSync(awc, ["run", plan, "--backend", "sim", "--endpoint", url + "/v1", "--inputs", inp.file, "--tool-stubs", inp.stubsFile,
+    "--tool-stub-latency", String(toolMs), ...cacheArgs, "--metrics", metrics, "-q"], { encoding: "utf8" });
+  if (r.status !== 0 || !fs.existsSync(metrics)) return { error: (r.stdout + r.stderr).slice(0, 300) };
+  const m = JSON.parse(fs.readFileSync(metrics, "utf8"));
+  if (m["run.error"]) return { error: m["run.error"] };
+  return pick(m);
+}
+
+async function runPeer(graph, inp) {
+  try {
+    const r = await graph.run(inp.inputs);
+    return pick(r.metrics);
+  } catch (e) {
+    return { error: String(e.message || e).slice(0, 300) };
+  }
+}
+
+const median = (xs) => {
+  const s = xs.filter((x) => typeof x === "number").sort((a, b) => a - b);
+  if (!s.length) return null;
+  const h = s.length >> 1;
+  return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
+};
+
+function summarise(runs) {
+  const ok = runs.filter((r) => !r.error);
+  const med = Object.fromEntries(METRICS.map((k) => [k, median(ok.map((r) => r[k]))]));
+  med.wall_over_critical = median(ok.filter((r) => r.critical_path_ms).map((r) => r.wall_ms / r.critical_path_ms));
+  return { n: ok.length, errors: runs.filter((r) => r.error).map((r) => r.error), median: med, wall_ms: ok.map((r) => +r.wall_ms.toFixed(2)) };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function loadPeer() {
+  const dir = path.join(args.build, "peer");
+  fs.mkdirSync(dir, { recursive: true });
+  const lock = fs.readFileSync(path.join(root, "bench/peer/package-lock.json"));
+  const stamp = path.join(dir, ".lock-stamp");
+  if (!fs.existsSync(stamp) || !fs.readFileSync(stamp).equals(lock)) {
+    for (const f of ["package.json", "package-lock.json"]) fs.copyFileSync(path.join(root, "bench/peer", f), path.join(dir, f));
+    log("npm ci (bench/peer) into", dir);
+    const r = spawnSync("npm", ["ci", "--ignore-scripts", "--no-audit", "--no-fund"], { cwd: dir, stdio: "inherit" });
+    if (r.status !== 0) throw new Error("npm ci failed for bench/peer");
+    fs.writeFileSync(stamp, lock);
+  }
+  fs.copyFileSync(path.join(root, "bench/peer/peer.mjs"), path.join(dir, "peer.mjs"));
+  return import(pathToFileURL(path.join(dir, "peer.mjs")).href);
+}
+
+function machine() {
+  const cpus = os.cpus();
+  return {
+    cpu: cpus[0]?.model ?? "unknown",
+    cores: cpus.length,
+    mem_gib: +(os.totalmem() / 2 ** 30).toFixed(1),
+    os: `${os.type()} ${os.release()}`,
+    node: process.version,
+    loadavg_start: os.loadavg().map((x) => +x.toFixed(2)),
+  };
+}
+
+async function main() {
+  const started = new Date().toISOString();
+  const info = machine();
+  const peerMod = args.peer ? await loadPeer() : null;
+  const passes = args.passes ? passNames() : [];
+  log(`ladder: ${args.examples.length} examples, ${args.reps} reps, speed ${args.speed}, tool stub ${toolLatencyMs} ms, passes: ${passes.join(" ")}`);
+
+  // Plans, and which -fno-<pass> variants change anything (the others are -O2 byte for byte).
+  const plans = {};
+  const noEffect = {};
+  for (const ex of args.examples) {
+    plans[ex] = { O0: build(ex, ["-O0"]), O1: build(ex, ["-O1"]), O2: build(ex, ["-O2"]) };
+    noEffect[ex] = [];
+    const o2 = nodesOf(plans[ex].O2);
+    for (const p of passes) {
+      const f = build(ex, ["-O2", `-fno-${p}`]);
+      if (nodesOf(f) === o2) noEffect[ex].push(p);
+      else plans[ex][`O2 -fno-${p}`] = f;
+    }
+  }
+
+  const sim = await startSim(["--speed", String(args.speed), "--fixtures", path.join(here, "sim_fixtures.json")]);
+  log("sim at", sim.url);
+  const graphs = {};
+  if (peerMod) for (const ex of args.examples) {
+    const spec = JSON.parse(fs.readFileSync(path.join(here, "inputs", ex + ".json"), "utf8"));
+    const stubs = JSON.parse(fs.readFileSync(path.join(root, spec.stubs), "utf8"));
+    graphs[ex] = peerMod.buildGraph(JSON.parse(fs.readFileSync(plans[ex].O0, "utf8")), { endpoint: sim.url + "/v1", stubs, toolLatencyMs });
+  }
+
+  // One repetition of every variant of one example, in a rotated order (interleaving).
+  let cacheN = 0;
+  async function round(ex, rep, sink) {
+    const variants = Object.keys(plans[ex]);
+    if (peerMod) variants.push("LangGraph.js");
+    const rot = rep % variants.length;
+    for (const v of [...variants.slice(rot), ...variants.slice(0, rot)]) {
+      const inp = inputsFor(ex);
+      if (v === "LangGraph.js") {
+        (sink[v] ??= []).push(await runPeer(graphs[ex], inp));
+        continue;
+      }
+      const warmable = v === "O0" || v === "O1" || v === "O2";
+      const cache = path.join(work, `cache-${++cacheN}.sqlite`);
+      (sink[v] ??= []).push(runAwc(plans[ex][v], inp, { url: sim.url, cache, toolMs: toolLatencyMs }));
+      if (warmable) (sink[v + " warm"] ??= []).push(runAwc(plans[ex][v], inp, { url: sim.url, cache, toolMs: toolLatencyMs }));
+      fs.rmSync(cache, { force: true });
+    }
+  }
+
+  // Warm-up (discarded): every static prefix reaches the simulator's prefix cache once, and
+  // node's JIT warms up, so repetition 1 is not special.
+  for (const ex of args.examples) await round(ex, 0, {});
+  const raw = Object.fromEntries(args.examples.map((ex) => [ex, {}]));
+  for (let rep = 0; rep < args.reps; ++rep) {
+    for (const ex of args.examples) await round(ex, rep, raw[ex]);
+    log(`rep ${rep + 1}/${args.reps} done`);
+  }
+  sim.kill("SIGTERM");
+
+  // Orchestration overhead alone: a zero-latency profile for every model, instant tool stubs.
+  const zero = {};
+  if (args.zeroReps > 0) {
+    const names = new Set();
+    for (const ex of args.examples) for (const m of JSON.parse(fs.readFileSync(plans[ex].O0, "utf8")).models) names.add(m.name);
+    const profiles = path.join(work, "zero_profiles.json");
+    fs.writeFileSync(profiles, JSON.stringify({ models: [...names].map((name) => ({ name, ttft_base_ms: 0, prefill_ms_per_token: 0, decode_tokens_per_sec: 1e9, concurrency_slowdown: 0 })) }));
+    const zsim = await startSim(["--profiles", profiles, "--fixtures", path.join(here, "sim_fixtures.json")]);
+    const zgraphs = {};
+    if (peerMod) for (const ex of args.examples) {
+      const spec = JSON.parse(fs.readFileSync(path.join(here, "inputs", ex + ".json"), "utf8"));
+      zgraphs[ex] = peerMod.buildGraph(JSON.parse(fs.readFileSync(plans[ex].O0, "utf8")), { endpoint: zsim.url + "/v1", stubs: JSON.parse(fs.readFileSync(path.join(root, spec.stubs), "utf8")), toolLatencyMs: 0 });
+    }
+    for (let rep = -1; rep < args.zeroReps; ++rep) {
+      for (const ex of args.examples) {
+        const variants = ["O0", "O1", "O2", ...(peerMod ? ["LangGraph.js"] : [])];
+        const rot = (rep + 1) % variants.length;
+        for (const v of [...variants.slice(rot), ...variants.slice(0, rot)]) {
+          const inp = inputsFor(ex);
+          const r = v === "LangGraph.js" ? await runPeer(zgraphs[ex], inp) : runAwc(plans[ex][v], inp, { url: zsim.url, cache: null, toolMs: 0 });
+          if (rep >= 0) ((zero[ex] ??= {})[v] ??= []).push(r);
+        }
+      }
+    }
+    zsim.kill("SIGTERM");
+  }
+
+  const result = {
+    version: 1,
+    started,
+    finished: new Date().toISOString(),
+    machine: { ...info, loadavg_end: os.loadavg().map((x) => +x.toFixed(2)) },
+    config: { speed: args.speed, reps: args.reps, zero_reps: args.zeroReps, tool_stub_latency_ms: toolLatencyMs, examples: args.examples,
+      profiles: "awc sim defaults (docs/simulator.md)", fixtures: "bench/ladder/sim_fixtures.json", peer: peerMod ? peerVersions() : null },
+    no_effect: noEffect,
+    cases: Object.fromEntries(Object.entries(raw).map(([ex, vs]) => [ex, Object.fromEntries(Object.entries(vs).map(([v, runs]) => [v, summarise(runs)]))])),
+    zero: Object.fromEntries(Object.entries(zero).map(([ex, vs]) => [ex, Object.fromEntries(Object.entries(vs).map(([v, runs]) => [v, summarise(runs)]))])),
+  };
+  fs.mkdirSync(path.dirname(args.out), { recursive: true });
+  fs.writeFileSync(args.out, JSON.stringify(result, null, 1) + "\n");
+  fs.rmSync(work, { recursive: true, force: true });
+  log("wrote", args.out);
+}
+
+function peerVersions() {
+  const lock = JSON.parse(fs.readFileSync(path.join(root, "bench/peer/package-lock.json"), "utf8"));
+  const v = (n) => lock.packages[`node_modules/${n}`]?.version;
+  return { "@langchain/langgraph": v("@langchain/langgraph"), "@langchain/openai": v("@langchain/openai"), "@langchain/core": v("@langchain/core"), openai: v("openai") };
+}
+
+main().catch((e) => {
+  log("ladder:", e.stack || e);
+  process.exit(1);
+});
