@@ -11,4 +11,11 @@ run() { echo; echo "== $*"; "$@"; }
 for script in bench/estimates.sh bench/lint_bench.sh bench/runtime_bench.sh; do
   [ -f "$script" ] && run bash "$script" "$build"
 done
+# The ladder (-O0/-O1/-O2, cold/warm, one pass off at a time) and the LangGraph.js peer against one
+# `awc sim`; writes bench/results/ladder.json and regenerates docs/benchmarks.md's sections from it
+# (bench/ladder/README.md). Needs node + npm (the peer installs its pinned lockfile into $build/peer).
+if [ -x "$build/awc" ] && [ "${AWC_SKIP_LADDER:-0}" != 1 ] && command -v node >/dev/null; then
+  run node bench/ladder/ladder.mjs --build "$build" --reps "${AWC_LADDER_REPS:-5}" --speed "${AWC_LADDER_SPEED:-5}"
+  run node bench/ladder/report.mjs
+fi
 exit 0
