@@ -28,6 +28,11 @@ out="$dir/models/$key"
 exec 9>"$dir/.tools.lock"
 flock -w 600 9 || { log "timed out waiting for $dir/.tools.lock"; exit 1; }
 
+# Models of other generator versions are stale: remove them (under the lock).
+for stale in "$dir"/models/*/; do
+  [ -d "$stale" ] && [ "${stale%/}" != "$out" ] && rm -rf "$stale"
+done
+
 gen="$out/gguf_gen"
 if [ ! -x "$gen" ]; then
   mkdir -p "$out"

@@ -4,9 +4,9 @@
 // The weights are random, but the model is shaped so that greedy decoding gives short, well-formed
 // answers: every token embedding has a constant component in dimension 0, and a few "chain" tokens
 // (common English words) each own one extra dimension. The output matrix maps dimension 0 to the
-// first chain word, "\"", "}"/"]" and end-of-generation (in that order of preference) and chain
-// word i to chain word i+1, the last to end-of-generation or a closing quote. So free text is a
-// sentence of --chain words and JSON-schema constrained answers (llama-server's grammar) close
+// first chain word, "\"", "}"/"]", "," and end-of-generation (in that order of preference) and
+// chain word i to chain word i+1, the last to end-of-generation or a closing quote. So free text is
+// a sentence of --chain words and JSON-schema constrained answers (llama-server's grammar) close
 // every string after that sentence, take one list item, and end. The random part of the weights
 // is small; prefill and decode still do the full amount of arithmetic for the model's shape.
 //
@@ -27,7 +27,7 @@
 
 namespace {
 
-constexpr const char* kGeneratorVersion = "gguf_gen 1";
+constexpr const char* kGeneratorVersion = "gguf_gen 2";
 
 struct Options {
   std::string vocab;
@@ -53,7 +53,7 @@ struct Rng {
     return z ^ (z >> 31);
   }
   /// Uniform in [-a, a].
-  float uniform(float a) { return a * (float(next() >> 40) / float(1 << 23) * 2.0f - 1.0f); }
+  float uniform(float a) { return a * (float(next() >> 40) / float(1 << 24) * 2.0f - 1.0f); }
 };
 
 int usage() {
@@ -217,13 +217,17 @@ int main(int argc, char** argv) {
   boost[quote][0] = 3.0f;
   for (int64_t id : closers)
     boost[id][0] = 2.0f;
+  // "," ends a number in the middle of an object (closers are not allowed there yet).
+  if (int64_t comma = idOf(","); comma >= 0) boost[comma][0] = 1.5f;
   for (int64_t id : eog)
     boost[id][0] = 1.0f;
   for (size_t i = 0; i + 1 < chain.size(); ++i)
     boost[chain[i + 1]][1 + (int64_t)i] = 12.0f;
+  // At the chain's end dimension 0 still adds its own preferences (quote 3, end 1), so the
+  // end-of-generation boost must exceed the quote's by more than that difference.
   for (int64_t id : eog)
-    boost[id][(int64_t)chain.size()] = 14.0f;
-  boost[quote][(int64_t)chain.size()] = 13.0f;
+    boost[id][(int64_t)chain.size()] = 20.0f;
+  boost[quote][(int64_t)chain.size()] = 16.0f;
   std::vector<int> chainIndex(nVocab, -1);
   for (size_t i = 0; i < chain.size(); ++i)
     chainIndex[chain[i]] = (int)i;
