@@ -3,7 +3,7 @@
 // variants interleaved; then a zero-latency simulator for orchestration overhead alone.
 // Writes bench/results/ladder.json; bench/ladder/report.mjs turns it into docs/benchmarks.md.
 //
-//   node bench/ladder/ladder.mjs --build DIR [--reps 5] [--speed 10] [--examples a,b] [--no-peer]
+//   node bench/ladder/ladder.mjs --build DIR [--reps 7] [--speed 5] [--examples a,b] [--no-peer]
 //        [--no-passes] [--zero-reps N] [--out FILE] [--awc BINARY]
 import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
@@ -19,7 +19,7 @@ const root = path.resolve(here, "../..");
 const ALL = ["customer_support", "doc_review", "intent_router", "invoice", "rag_answer", "research", "ticket_triage"];
 
 function parseArgs(argv) {
-  const a = { build: "build", reps: 5, speed: 10, examples: ALL, peer: true, passes: true, zeroReps: null, out: path.join(root, "bench/results/ladder.json") };
+  const a = { build: "build", reps: 7, speed: 5, examples: ALL, peer: true, passes: true, zeroReps: null, out: path.join(root, "bench/results/ladder.json") };
   for (let i = 0; i < argv.length; ++i) {
     const k = argv[i];
     const v = () => argv[++i];
@@ -35,7 +35,7 @@ function parseArgs(argv) {
     else throw new Error(`unknown argument ${k}`);
   }
   a.build = path.resolve(root, a.build);
-  if (a.zeroReps === null) a.zeroReps = a.reps;
+  if (a.zeroReps === null) a.zeroReps = 3 * a.reps; // runs of a few ms: cheap, and noisier
   return a;
 }
 
@@ -60,7 +60,10 @@ function passNames() {
   return [...r.stderr.matchAll(/-fno-([a-z_]+)/g)].map((m) => m[1]).filter((p) => p !== "?");
 }
 
-const nodesOf = (file) => JSON.stringify(JSON.parse(fs.readFileSync(file, "utf8")).nodes);
+// A plan's behaviour: its nodes without the annotations the runtime does not read (`task`, the
+// estimates), so a pass that only annotates counts as "no effect".
+const nodesOf = (file) => JSON.stringify(JSON.parse(fs.readFileSync(file, "utf8")).nodes, (k, v) =>
+  k === "task" || k === "est_ms" || k === "est_prompt_tokens" || k === "est_output_tokens" ? undefined : v);
 
 // ---------------------------------------------------------------------------------------------
 // The simulator.
@@ -139,7 +142,9 @@ function summarise(runs) {
   const ok = runs.filter((r) => !r.error);
   const med = Object.fromEntries(METRICS.map((k) => [k, median(ok.map((r) => r[k]))]));
   med.wall_over_critical = median(ok.filter((r) => r.critical_path_ms).map((r) => r.wall_ms / r.critical_path_ms));
-  return { n: ok.length, errors: runs.filter((r) => r.error).map((r) => r.error), median: med, wall_ms: ok.map((r) => +r.wall_ms.toFixed(2)) };
+  for (const k of Object.keys(med)) if (typeof med[k] === "number") med[k] = +med[k].toPrecision(5);
+  return { n: ok.length, errors: runs.filter((r) => r.error).map((r) => r.error), median: med,
+    wall_ms: ok.map((r) => +r.wall_ms.toPrecision(4)), cost_usd: ok.map((r) => +r.cost_usd.toPrecision(3)) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -183,7 +188,9 @@ async function main() {
   const plans = {};
   const noEffect = {};
   for (const ex of args.examples) {
+    // "O2 A/A" runs the -O2 plan again as its own variant: the noise floor of a comparison.
     plans[ex] = { O0: build(ex, ["-O0"]), O1: build(ex, ["-O1"]), O2: build(ex, ["-O2"]) };
+    plans[ex]["O2 A/A"] = plans[ex].O2;
     noEffect[ex] = [];
     const o2 = nodesOf(plans[ex].O2);
     for (const p of passes) {
@@ -264,7 +271,7 @@ async function main() {
     started,
     finished: new Date().toISOString(),
     machine: { ...info, loadavg_end: os.loadavg().map((x) => +x.toFixed(2)) },
-    config: { speed: args.speed, reps: args.reps, zero_reps: args.zeroReps, tool_stub_latency_ms: toolLatencyMs, examples: args.examples,
+    config: { passes, speed: args.speed, reps: args.reps, zero_reps: args.zeroReps, tool_stub_latency_ms: toolLatencyMs, examples: args.examples,
       profiles: "awc sim defaults (docs/simulator.md)", fixtures: "bench/ladder/sim_fixtures.json", peer: peerMod ? peerVersions() : null },
     no_effect: noEffect,
     cases: Object.fromEntries(Object.entries(raw).map(([ex, vs]) => [ex, Object.fromEntries(Object.entries(vs).map(([v, runs]) => [v, summarise(runs)]))])),

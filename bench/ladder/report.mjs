@@ -1,0 +1,282 @@
+// report.mjs — turns bench/results/ladder.json into the "The ladder", "A peer" and "Targets"
+// sections of docs/benchmarks.md (between generated markers) and one SVG per headline comparison
+// in docs/img/. Plain JS, no plotting dependency.
+//
+//   node bench/ladder/report.mjs [--in bench/results/ladder.json] [--doc docs/benchmarks.md]
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, "../..");
+const argv = process.argv.slice(2);
+const opt = (k, d) => (argv.includes(k) ? path.resolve(argv[argv.indexOf(k) + 1]) : d);
+const inFile = opt("--in", path.join(root, "bench/results/ladder.json"));
+const docFile = opt("--doc", path.join(root, "docs/benchmarks.md"));
+const imgDir = path.join(path.dirname(docFile), "img");
+const R = JSON.parse(fs.readFileSync(inFile, "utf8"));
+const exs = R.config.examples;
+const PEER = "LangGraph.js";
+
+// ---------------------------------------------------------------------------------------------
+// Numbers.
+
+const med = (xs) => {
+  const s = xs.filter((x) => x !== null && x !== undefined && !Number.isNaN(x)).sort((a, b) => a - b);
+  if (!s.length) return null;
+  const h = s.length >> 1;
+  return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
+};
+const m = (ex, v, k = "wall_ms") => R.cases[ex]?.[v]?.median?.[k] ?? null;
+const z = (ex, v) => R.zero?.[ex]?.[v]?.median?.wall_ms ?? null;
+const ratio = (a, b) => (a !== null && b !== null && b > 0 ? a / b : null);
+const ms = (x) => (x === null ? "—" : x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
+const x2 = (x) => (x === null ? "—" : `${x.toFixed(2)}×`);
+const pct = (x) => (x === null ? "—" : `${(x * 100).toFixed(0)} %`);
+const usd = (x) => (x === null ? "—" : `$${x < 0.001 ? x.toPrecision(2) : x.toFixed(4)}`);
+const int = (x) => (x === null ? "—" : Math.round(x).toLocaleString("en-US"));
+const row = (cells) => `| ${cells.join(" | ")} |`;
+const table = (head, rows) => [row(head), row(head.map(() => "---")), ...rows.map(row)].join("\n");
+
+// ---------------------------------------------------------------------------------------------
+// SVG bar charts (grouped bars, one colour per series, value labels, optional log axis).
+
+const COLORS = ["#9e9e9e", "#64b5f6", "#1565c0", "#2e7d32", "#ef6c00", "#8e24aa"];
+const esc = (s) => String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;");
+
+function barChart({ file, title, unit, series, groups, log = false }) {
+  const W = 900, H = 380, L = 70, B = 70, T = 50, Rm = 20;
+  const vals = groups.flatMap((g) => g.values).filter((v) => v !== null && v > 0);
+  const max = Math.max(...vals) * 1.1;
+  const min = log ? Math.max(Math.min(...vals) / 2, 1e-3) : 0;
+  const y = (v) => {
+    const f = log ? (Math.log10(v) - Math.log10(min)) / (Math.log10(max) - Math.log10(min)) : v / max;
+    return T + (H - T - B) * (1 - Math.max(0, f));
+  };
+  const gw = (W - L - Rm) / groups.length;
+  const bw = Math.min(28, (gw * 0.8) / series.length);
+  const out = [`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="11">`,
+    `<rect width="${W}" height="${H}" fill="white"/>`, `<text x="${W / 2}" y="18" text-anchor="middle" font-size="14" font-weight="bold">${esc(title)}</text>`];
+  // Axis ticks.
+  const ticks = log ? [] : [0, 0.25, 0.5, 0.75, 1].map((f) => f * max);
+  if (log) for (let p = Math.floor(Math.log10(min)); p <= Math.ceil(Math.log10(max)); ++p) for (const k of [1, 2, 5]) { const v = k * 10 ** p; if (v >= min && v <= max) ticks.push(v); }
+  for (const t of ticks) {
+    out.push(`<line x1="${L}" x2="${W - Rm}" y1="${y(t)}" y2="${y(t)}" stroke="#e0e0e0"/>`);
+    out.push(`<text x="${L - 6}" y="${y(t) + 4}" text-anchor="end">${esc(+t.toPrecision(3))}</text>`);
+  }
+  out.push(`<text x="14" y="${(T + H - B) / 2}" transform="rotate(-90 14 ${(T + H - B) / 2})" text-anchor="middle">${esc(unit)}</text>`);
+  groups.forEach((g, gi) => {
+    const x0 = L + gi * gw + (gw - bw * series.length) / 2;
+    g.values.forEach((v, si) => {
+      if (v === null || v <= 0) return;
+      const x = x0 + si * bw;
+      out.push(`<rect x="${x.toFixed(1)}" y="${y(v).toFixed(1)}" width="${(bw - 2).toFixed(1)}" height="${(H - B - y(v)).toFixed(1)}" fill="${COLORS[si % COLORS.length]}"><title>${esc(`${g.label} ${series[si]}: ${+v.toPrecision(4)} ${unit}`)}</title></rect>`);
+    });
+    out.push(`<text x="${L + gi * gw + gw / 2}" y="${H - B + 16}" text-anchor="middle">${esc(g.label)}</text>`);
+  });
+  out.push(`<line x1="${L}" x2="${W - Rm}" y1="${H - B}" y2="${H - B}" stroke="black"/>`);
+  series.forEach((s, si) => {
+    const x = L + si * 150;
+    out.push(`<rect x="${x}" y="${H - 28}" width="12" height="12" fill="${COLORS[si % COLORS.length]}"/><text x="${x + 16}" y="${H - 18}">${esc(s)}</text>`);
+  });
+  out.push("</svg>");
+  fs.mkdirSync(imgDir, { recursive: true });
+  fs.writeFileSync(path.join(imgDir, file), out.join("\n") + "\n");
+  return `![${title}](img/${file})`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Figures.
+
+const short = (ex) => ex.replace("customer_support", "support").replace("ticket_triage", "triage").replace("intent_router", "router");
+// The A/A control: the same -O2 plan measured as a separate variant. Its distance from 1× is the
+// noise floor of any ratio in the same row.
+const aa = Object.fromEntries(exs.map((ex) => [ex, ratio(m(ex, "O2 A/A"), m(ex, "O2"))]));
+const aaCost = Object.fromEntries(exs.map((ex) => [ex, ratio(m(ex, "O2 A/A", "cost_usd"), m(ex, "O2", "cost_usd"))]));
+const noise = (r) => (r === null ? 0 : Math.abs(r - 1));
+const speedup = Object.fromEntries(exs.map((ex) => [ex, ratio(m(ex, "O0"), m(ex, "O2"))]));
+const medSpeedup = med(Object.values(speedup));
+const costRatio = Object.fromEntries(exs.map((ex) => [ex, ratio(m(ex, "O2", "cost_usd"), m(ex, "O0", "cost_usd"))]));
+const costUp = exs.filter((ex) => costRatio[ex] !== null && costRatio[ex] > 1 + noise(aaCost[ex]));
+const costUpNoise = exs.filter((ex) => costRatio[ex] !== null && costRatio[ex] > 1 && !costUp.includes(ex));
+const warmGain = Object.fromEntries(exs.map((ex) => [ex, m(ex, "O2") && m(ex, "O2 warm") !== null ? 1 - m(ex, "O2 warm") / m(ex, "O2") : null]));
+const medWarm = med(Object.values(warmGain));
+const wallCrit = Object.fromEntries(exs.map((ex) => [ex, m(ex, "O2", "wall_over_critical")]));
+const medWallCrit = med(Object.values(wallCrit));
+const hasPeer = exs.some((ex) => R.cases[ex]?.[PEER]);
+const peerRatio = Object.fromEntries(exs.map((ex) => [ex, ratio(m(ex, PEER), m(ex, "O2"))]));
+const peerLoses = exs.filter((ex) => peerRatio[ex] !== null && peerRatio[ex] <= 1);
+const zeroRatio = Object.fromEntries(exs.map((ex) => [ex, ratio(z(ex, PEER), z(ex, "O2"))]));
+const zeroLoses = exs.filter((ex) => zeroRatio[ex] !== null && zeroRatio[ex] <= 1);
+const passes = (R.config.passes || []).filter((p) => exs.some((ex) => R.cases[ex]?.[`O2 -fno-${p}`]));
+const errs = exs.flatMap((ex) => Object.entries(R.cases[ex] || {}).flatMap(([v, s]) => s.errors.map((e) => `${ex} ${v}: ${e}`)));
+
+const M = R.machine;
+const setup = `Measured ${R.started.slice(0, 16).replace("T", " ")} UTC by \`node bench/ladder/ladder.mjs\` (part of \`make bench\`) on
+${M.cores} × ${M.cpu}, ${M.mem_gib} GiB, ${M.os}, Node ${M.node}. Load average (1/5/15 min) ${M.loadavg_start.join(" / ")} at the start and
+${M.loadavg_end.join(" / ")} at the end: **the machine was shared with other builds**, so absolute times carry scheduling noise; the
+variants were interleaved so that noise falls on all of them alike.
+
+- One \`awc sim\` for every case, with the documented default latency profiles (docs/simulator.md; the examples' model
+  names map to the small/medium/large classes) at \`--speed ${R.config.speed}\`: every simulated delay is divided by ${R.config.speed}, so
+  the times below are ${R.config.speed}× shorter than the modelled ones and their ratios are unchanged. Fixtures
+  (\`bench/ladder/sim_fixtures.json\`) pin only the two answers that decide the shape of a run: intent_router's intent
+  (\`technical\`) and research's four sub-questions. Every other answer is the simulator's deterministic generated one.
+- Tools are stubbed (\`--tool-stubs examples/fixtures/<example>.stubs.json\`) with ${R.config.tool_stub_latency_ms} ms latency (the compiler's 150 ms per tool
+  call, scaled like the simulator). Inputs: \`bench/ladder/inputs/<example>.json\`.
+- Each run gets its own inputs (a reference \`(ref R<n>)\` appended to one text input), as production runs each have their own
+  customer text: static prompt prefixes hit the simulator's prefix cache across runs, dynamic text never does, and no
+  variant rides on text another variant just sent. One discarded warm-up round precedes ${R.config.reps} measured repetitions;
+  within a repetition the variants of an example run one after another in a rotated order.
+- *cold*: a fresh, empty result cache (\`--cache\` on a new file); *warm*: the same run again with the same inputs and cache file.
+- Figures are medians over the repetitions; ratios are ratios of medians from this one session. Wall time is the
+  runtime's \`run.wall_ms\` (docs/metrics.md), which excludes process start and compilation (the LangGraph.js figure
+  likewise excludes module loading).${errs.length ? `\n- Failed runs (excluded from medians): ${errs.length}; first: \`${errs[0].slice(0, 160)}\`.` : ""}`;
+
+const wallPic = barChart({
+  file: "ladder-wall.svg", title: `Wall time per example (median of ${R.config.reps}, sim --speed ${R.config.speed})`, unit: "ms",
+  series: ["-O0", "-O1", "-O2", "-O2 warm", ...(hasPeer ? [PEER] : [])],
+  groups: exs.map((ex) => ({ label: short(ex), values: [m(ex, "O0"), m(ex, "O1"), m(ex, "O2"), m(ex, "O2 warm"), ...(hasPeer ? [m(ex, PEER)] : [])] })),
+});
+const cachePic = barChart({
+  file: "ladder-cache.svg", title: "Cold vs warm result cache at -O2 (median wall)", unit: "ms", series: ["-O2 cold", "-O2 warm"],
+  groups: exs.map((ex) => ({ label: short(ex), values: [m(ex, "O2"), m(ex, "O2 warm")] })),
+});
+const passPic = passes.length ? barChart({
+  file: "ladder-passes.svg", title: "-O2 with one pass off: wall relative to -O2 (> 1: the pass helps)", unit: "× -O2 wall",
+  series: passes.map((p) => `-fno-${p}`),
+  groups: exs.map((ex) => ({ label: short(ex), values: passes.map((p) => ratio(m(ex, `O2 -fno-${p}`), m(ex, "O2"))) })),
+}) : "";
+const zeroPic = R.zero && Object.keys(R.zero).length ? barChart({
+  file: "peer-overhead.svg", title: "Orchestration overhead: wall time with a zero-latency simulator (log scale)", unit: "ms", log: true,
+  series: ["awc -O0", "awc -O1", "awc -O2", ...(hasPeer ? [PEER] : [])],
+  groups: exs.map((ex) => ({ label: short(ex), values: [z(ex, "O0"), z(ex, "O1"), z(ex, "O2"), ...(hasPeer ? [z(ex, PEER)] : [])] })),
+}) : "";
+
+const ladderTable = table(
+  ["example", "-O0 ms", "-O1 ms", "-O2 ms", "-O0/-O2", "A/A", "calls -O0→-O2", "prompt tok (cached) -O0", "prompt tok (cached) -O2", "out tok -O0→-O2", "cost -O0", "cost -O2", "cost -O2/-O0 (A/A)", "wall/crit -O2"],
+  exs.map((ex) => [ex, ms(m(ex, "O0")), ms(m(ex, "O1")), ms(m(ex, "O2")), `**${x2(speedup[ex])}**`, x2(aa[ex]),
+    `${int(m(ex, "O0", "model_calls"))}→${int(m(ex, "O2", "model_calls"))}`,
+    `${int(m(ex, "O0", "prompt_tokens"))} (${int(m(ex, "O0", "cached_tokens"))})`, `${int(m(ex, "O2", "prompt_tokens"))} (${int(m(ex, "O2", "cached_tokens"))})`,
+    `${int(m(ex, "O0", "output_tokens"))}→${int(m(ex, "O2", "output_tokens"))}`, usd(m(ex, "O0", "cost_usd")), usd(m(ex, "O2", "cost_usd")),
+    `${x2(costRatio[ex])} (${x2(aaCost[ex])})`, x2(wallCrit[ex])]));
+
+const warmTable = table(
+  ["example", "-O0 cold → warm ms", "-O1 cold → warm ms", "-O2 cold → warm ms", "-O2 warm: faster by", "-O2 warm calls", "-O2 warm cost"],
+  exs.map((ex) => [ex, ...["O0", "O1", "O2"].map((v) => `${ms(m(ex, v))} → ${ms(m(ex, v + " warm"))}`), `**${pct(warmGain[ex])}**`,
+    int(m(ex, "O2 warm", "model_calls")), usd(m(ex, "O2 warm", "cost_usd"))]));
+
+const passTable = passes.length ? table(["example", "A/A (noise)", ...passes.map((p) => `-fno-${p}`)],
+  exs.map((ex) => [ex, x2(aa[ex]), ...passes.map((p) => {
+    const v = `O2 -fno-${p}`;
+    if (!R.cases[ex]?.[v]) return "·";
+    return `${x2(ratio(m(ex, v), m(ex, "O2")))} (${int(m(ex, v, "model_calls"))} calls, cost ${x2(ratio(m(ex, v, "cost_usd"), m(ex, "O2", "cost_usd")))})`;
+  })])) : "";
+const passMedian = passes.map((p) => `\`-fno-${p}\` ${x2(med(exs.map((ex) => ratio(m(ex, `O2 -fno-${p}`), m(ex, "O2")))))}`).join(", ");
+const noEffect = R.no_effect ? Object.entries(R.no_effect).map(([ex, ps]) => `${ex}: ${ps.join(", ") || "none"}`).join("; ") : "";
+
+const peerTable = hasPeer ? table(
+  ["example", `${PEER} ms`, "awc -O0 ms", "awc -O2 ms", `${PEER} / -O2`, `calls ${PEER} / -O2`, `prompt tok ${PEER} / -O0`, `out tok ${PEER} / -O2`, `cost ${PEER}`, "cost -O2"],
+  exs.map((ex) => [ex, ms(m(ex, PEER)), ms(m(ex, "O0")), ms(m(ex, "O2")), `**${x2(peerRatio[ex])}**`,
+    `${int(m(ex, PEER, "model_calls"))} / ${int(m(ex, "O2", "model_calls"))}`, `${int(m(ex, PEER, "prompt_tokens"))} / ${int(m(ex, "O0", "prompt_tokens"))}`,
+    `${int(m(ex, PEER, "output_tokens"))} / ${int(m(ex, "O2", "output_tokens"))}`, usd(m(ex, PEER, "cost_usd")), usd(m(ex, "O2", "cost_usd"))])) : "";
+const zeroTable = R.zero && Object.keys(R.zero).length ? table(
+  ["example", "awc -O0 ms", "awc -O1 ms", "awc -O2 ms", `${PEER} ms`, `${PEER} / awc -O2`],
+  exs.map((ex) => [ex, ms(z(ex, "O0")), ms(z(ex, "O1")), ms(z(ex, "O2")), ms(z(ex, PEER)), `**${x2(zeroRatio[ex])}**`])) : "";
+
+const verdict = (ok) => (ok === null ? "not measured" : ok ? "**met**" : "**missed**");
+const targets = [
+  ["Median -O2 / -O0 speed-up across the examples ≥ 4×", `${x2(medSpeedup)} (per example: ${exs.map((ex) => `${short(ex)} ${x2(speedup[ex])}`).join(", ")})`, medSpeedup === null ? null : medSpeedup >= 4],
+  ["No example with higher cost at -O2 than at -O0", (costUp.length ? `higher beyond the A/A noise on ${costUp.map((ex) => `${ex} (${x2(costRatio[ex])})`).join(", ")}` : "not higher beyond the A/A noise on any example") +
+    (costUpNoise.length ? `; higher within the noise on ${costUpNoise.map((ex) => `${ex} (${x2(costRatio[ex])}, A/A ${x2(aaCost[ex])})`).join(", ")}` : ""), costUp.length === 0],
+  ["Warm-cache rerun ≥ 70 % faster than cold (-O2)", `median ${pct(medWarm)} (per example: ${exs.map((ex) => `${short(ex)} ${pct(warmGain[ex])}`).join(", ")})`, medWarm === null ? null : exs.every((ex) => warmGain[ex] === null || warmGain[ex] >= 0.7)],
+  ["Wall ≤ 1.05 × critical path at -O2", `median ${x2(medWallCrit)}; worst ${x2(Math.max(...Object.values(wallCrit).filter((x) => x !== null)))}`, exs.every((ex) => wallCrit[ex] === null || wallCrit[ex] <= 1.05)],
+  ["awc -O2 faster than LangGraph.js on every example", hasPeer ? `${PEER} / -O2 median ${x2(med(Object.values(peerRatio)))}${peerLoses.length ? `; not faster on ${peerLoses.join(", ")}` : ""}` : "—", hasPeer ? peerLoses.length === 0 : null],
+  ["Lower orchestration overhead than LangGraph.js (zero-latency sim)", hasPeer && zeroTable ? `${PEER} / -O2 median ${x2(med(Object.values(zeroRatio)))}${zeroLoses.length ? `; not lower on ${zeroLoses.join(", ")}` : ""}` : "—", hasPeer && zeroTable ? zeroLoses.length === 0 : null],
+];
+const targetTable = table(["target", "measured", "verdict"], targets.map(([t, v, ok]) => [t, v, verdict(ok)]));
+
+// Hand-written analysis lives in bench/ladder/notes.md (kept with the code so it is reviewed with
+// the figures it explains); it is appended after the generated target table.
+const notesFile = path.join(here, "notes.md");
+const notes = fs.existsSync(notesFile) ? fs.readFileSync(notesFile, "utf8").trim() : "";
+
+const block = `<!-- BEGIN ladder: generated by bench/ladder/report.mjs from bench/results/ladder.json; edit those, not this -->
+## The ladder
+
+Every example at -O0 (as written, one call per step, sequential), -O1 (same calls, parallel DAG) and -O2 (all passes),
+with a cold and a warm result cache, and -O2 with one pass turned off at a time. Harness: \`bench/ladder/\` (how to run one
+case by hand: \`bench/ladder/README.md\`). Raw medians: \`bench/results/ladder.json\`.
+
+${setup}
+
+${wallPic}
+
+${ladderTable}
+
+*A/A*: the -O2 plan measured again as a separate, interleaved variant, relative to -O2 — how far apart two measurements
+of the same thing land in this session (mostly the simulator's answer lengths, which follow each run's own input text,
+plus scheduling noise on a shared machine); read every other ratio against it. *calls*: HTTP model calls (\`run.model_calls\`); *prompt tok (cached)*: prompt tokens, of which served from the simulator's
+prefix cache; *cost*: \`run.cost_usd\` from the plan's model prices; *wall/crit*: \`run.wall_ms / run.critical_path_ms\`.
+
+### Cold and warm result cache
+
+${cachePic}
+
+${warmTable}
+
+### Contribution of each pass
+
+Median wall time of -O2 with one \`-fno-<pass>\`, relative to -O2 in the same session (the A/A column: -O2 against itself) (above 1×: turning the pass off
+makes the run slower, i.e. the pass helps), with the model calls and the cost relative to -O2. "·": the pass changes
+nothing in that example's plan (the plan's nodes are identical to -O2's), so it was not run. Median over examples:
+${passMedian}.
+
+${passPic}
+
+${passTable}
+
+Passes with no effect per example: ${noEffect}.
+
+## A peer
+
+The same seven workflows in LangGraph.js (${hasPeer ? Object.entries(R.config.peer).map(([k, v]) => `\`${k}\` ${v}`).join(", ") : "not run"}; pinned by
+\`bench/peer/package-lock.json\`), calling the same simulator instance in the same session, interleaved with the awc
+variants. \`bench/peer/peer.mjs\` builds each graph from the flow's -O0 plan the way a LangGraph user ports a .flow by
+hand: one graph node per model or tool step, plain computation as JS inside the node that needs it, independent steps
+wired from START or joined with waiting edges (\`addEdge([a, b], c)\`) so they run in parallel, and \`map\` as a parallel
+fan-out (\`Promise.all\`). It sends the same prompt texts (rendered in JS from the plan's segments), models, options and
+JSON schemas (\`withStructuredOutput\`, method \`jsonSchema\`, strict) as awc -O0 — the prompt-token column checks that
+(small differences: JS prints a whole float such as \`22.0\` as \`22\`). It uses nothing from awc's optimiser.
+
+${peerTable}
+
+### Orchestration overhead alone
+
+A second simulator with a zero-latency profile for every model (\`ttft_base_ms\` 0, \`prefill_ms_per_token\` 0,
+\`decode_tokens_per_sec\` 10⁹) and instant tool stubs: what is left of the wall time is orchestration — scheduling,
+prompt rendering, JSON (de)serialisation, HTTP on loopback. awc without a result cache (\`--no-cache\`). Median of
+${R.config.zero_reps} interleaved runs after one warm-up round.
+
+${zeroPic}
+
+${zeroTable}
+
+## Targets
+
+Reported, never asserted. Figures from the session above.
+
+${targetTable}
+
+${notes}
+<!-- END ladder -->`;
+
+// Splice into docs/benchmarks.md: replace the previous block, else put it before "## Lint" (the
+// index order), else append. Everything outside the markers is other people's and stays as is.
+let doc = fs.existsSync(docFile) ? fs.readFileSync(docFile, "utf8") : "# Benchmarks\n";
+const re = /<!-- BEGIN ladder:[\s\S]*?<!-- END ladder -->/;
+if (re.test(doc)) doc = doc.replace(re, () => block);
+else if (/^## Lint$/m.test(doc)) doc = doc.replace(/^## Lint$/m, () => block + "\n\n## Lint");
+else doc = doc.replace(/\n*$/, "\n\n") + block + "\n";
+fs.writeFileSync(docFile, doc);
+process.stderr.write(`report: updated ${path.relative(root, docFile)} and ${path.relative(root, imgDir)}/{ladder-*,peer-overhead}.svg\n`);
