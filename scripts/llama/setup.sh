@@ -18,8 +18,8 @@ vocab="$src/models/ggml-vocab-qwen2.gguf"
 
 # Model shapes. Tiny: fast enough for tests. Bench: hundreds of dims, several layers, so prefill
 # time is a visible part of a call.
-tiny_opts="--embd 64 --layers 2 --heads 4 --ff 192 --chain 12"
-bench_opts="--embd 512 --layers 8 --heads 8 --ff 1536 --chain 24"
+tiny_opts="--embd 64 --layers 2 --heads 4 --ff 192 --chain 6"
+bench_opts="--embd 512 --layers 8 --heads 8 --ff 1536 --chain 16"
 
 gen_src="$repo/tools/gguf_gen/gguf_gen.cpp"
 key=$( (cat "$gen_src"; echo "$tiny_opts"; echo "$bench_opts") | sha256sum | cut -c1-12)
