@@ -412,7 +412,10 @@ void Builder::wireDeps(Graph& g, std::set<std::string>* outerRefs) {
   for (auto& np : g.nodes) {
     Node& n = *np;
     std::vector<std::string> refs;
-    stdlib::collectRefs(n.expr, refs);
+    if (n.kind == NodeKind::Map) // a map's `expr` is the list of its captures, each a ref
+      for (const Json& capture : n.expr) stdlib::collectRefs(capture, refs);
+    else
+      stdlib::collectRefs(n.expr, refs);
     stdlib::collectRefs(n.over, refs);
     stdlib::collectRefs(n.accInit, refs);
     for (const auto& [name, arg] : n.args) stdlib::collectRefs(arg, refs);

@@ -30,7 +30,7 @@ void sweep(ir::Graph& g, const std::vector<ir::NodeIndex>& roots, const ir::Modu
   for (auto& n : g.nodes) {
     if (n->removed || live[n->index] || n->kind == ir::NodeKind::Input) continue;
     n->removed = true;
-    report.changes.push_back({n->id, fmt::format("removed: its value never reaches the {}", scope), {}});
+    report.changes.push_back({n->id, fmt::format("removed: its value never reaches the {}", scope), nlohmann::json::object()});
   }
 }
 

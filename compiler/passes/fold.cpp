@@ -20,7 +20,10 @@ namespace {
 
 using Json = nlohmann::json;
 
-// Replaces {"ref": id} by {"lit": value} for known constants; returns whether anything changed.
+bool simplifyIfs(Json& expr);
+
+// Replaces {"ref": id} by {"lit": value} for known constants (then drops the untaken arms of
+// `if`s whose condition became a literal); returns whether anything changed.
 bool substitute(Json& expr, const std::map<std::string, Json>& constants) {
   if (constants.empty()) return false;
   bool changed = false;
@@ -36,6 +39,34 @@ bool substitute(Json& expr, const std::map<std::string, Json>& constants) {
           *e = Json{{"lit", it->second}};
           changed = true;
         }
+        continue;
+      }
+      for (auto it = e->begin(); it != e->end(); ++it)
+        if (it.key() != "lit") stack.push_back(&it.value());
+    } else if (e->is_array()) {
+      for (Json& x : *e) stack.push_back(&x);
+    }
+  }
+  if (changed) simplifyIfs(expr);
+  return changed;
+}
+
+// Replaces {"if": {"lit": b}, "then": T, "else": E} by the taken arm, so a plan never
+// keeps a reference to the nodes of an arm that was removed; returns whether it changed.
+bool simplifyIfs(Json& expr) {
+  bool changed = false;
+  std::vector<Json*> stack{&expr};
+  while (!stack.empty()) {
+    Json* e = stack.back();
+    stack.pop_back();
+    if (e->is_object()) {
+      auto cond = e->find("if");
+      if (cond != e->end() && cond->is_object() && cond->contains("lit") && (*cond)["lit"].is_boolean() &&
+          e->contains("then") && e->contains("else")) {
+        Json taken = std::move((*e)[(*cond)["lit"].get<bool>() ? "then" : "else"]);
+        *e = std::move(taken);
+        changed = true;
+        stack.push_back(e);
         continue;
       }
       for (auto it = e->begin(); it != e->end(); ++it)
@@ -82,11 +113,11 @@ PassReport runFold(PassContext& ctx) {
     if (n.removed) continue;
     switch (n.kind) {
     case ir::NodeKind::Native: {
+      bool wasLiteral = n.expr.contains("lit"); // as written: a literal step is not worth reporting
       if (substitute(n.expr, constants)) touched[i] = true;
       if (readsNothing(n.expr) && stdlib::isDeterministic(n.expr) && !n.guard) {
         stdlib::EvalResult r = stdlib::evaluateConstant(n.expr);
         if (r.ok()) {
-          bool wasLiteral = n.expr.contains("lit");
           n.expr = Json{{"lit", r.value()}};
           constants[n.id] = r.value();
           if (!wasLiteral)
@@ -121,6 +152,7 @@ PassReport runFold(PassContext& ctx) {
       break;
     case ir::NodeKind::Map:
       if (substitute(n.over, constants)) touched[i] = true;
+      if (substitute(n.accInit, constants)) touched[i] = true;
       break;
     case ir::NodeKind::Output:
       if (substitute(n.expr, constants)) touched[i] = true;
@@ -149,8 +181,12 @@ PassReport runFold(PassContext& ctx) {
     bool guardFolded = n->guard && constants.count(g.nodes[n->guard->branch]->id);
     if (!touched[n->index] && !guardFolded) continue;
     std::vector<std::string> refs;
-    stdlib::collectRefs(n->expr, refs);
+    if (n->kind == ir::NodeKind::Map) // a map's `expr` is the list of its captures, each a ref
+      for (const Json& capture : n->expr) stdlib::collectRefs(capture, refs);
+    else
+      stdlib::collectRefs(n->expr, refs);
     stdlib::collectRefs(n->over, refs);
+    stdlib::collectRefs(n->accInit, refs); // a reduce's initial value is an input too
     for (auto& [name, arg] : n->args) stdlib::collectRefs(arg, refs);
     for (auto& m : n->messages)
       for (auto& s : m.segments)
