@@ -15,6 +15,7 @@
 #include "ggml.h"
 #include "gguf.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -286,21 +287,27 @@ int main(int argc, char** argv) {
          if (it != boost[t].end()) return it->second;
          return d <= (int64_t)chain.size() ? 0.0f : outRandom(t, d);
        }});
+  // Layer weights shrink with the width: a block's contribution to the residual stream grows
+  // about as embd × scale², and it must stay small beside the structured dimensions.
+  const float layerScale = 0.02f * std::min(1.0f, 64.0f / float(o.embd));
   for (int l = 0; l < o.layers; ++l) {
     auto name = [&](const char* part) { return "blk." + std::to_string(l) + "." + part; };
     specs.push_back({name("attn_norm.weight"), GGML_TYPE_F32, nEmbd, 1, one});
-    specs.push_back({name("attn_q.weight"), GGML_TYPE_F16, nEmbd, nQ, randomOf(++streams, 0.02f)});
-    specs.push_back({name("attn_k.weight"), GGML_TYPE_F16, nEmbd, nKv, randomOf(++streams, 0.02f)});
-    specs.push_back({name("attn_v.weight"), GGML_TYPE_F16, nEmbd, nKv, randomOf(++streams, 0.02f)});
     specs.push_back(
-        {name("attn_output.weight"), GGML_TYPE_F16, nQ, nEmbd, randomOf(++streams, 0.02f)});
+        {name("attn_q.weight"), GGML_TYPE_F16, nEmbd, nQ, randomOf(++streams, layerScale)});
+    specs.push_back(
+        {name("attn_k.weight"), GGML_TYPE_F16, nEmbd, nKv, randomOf(++streams, layerScale)});
+    specs.push_back(
+        {name("attn_v.weight"), GGML_TYPE_F16, nEmbd, nKv, randomOf(++streams, layerScale)});
+    specs.push_back(
+        {name("attn_output.weight"), GGML_TYPE_F16, nQ, nEmbd, randomOf(++streams, layerScale)});
     specs.push_back({name("ffn_norm.weight"), GGML_TYPE_F32, nEmbd, 1, one});
     specs.push_back(
-        {name("ffn_gate.weight"), GGML_TYPE_F16, nEmbd, o.ff, randomOf(++streams, 0.02f)});
+        {name("ffn_gate.weight"), GGML_TYPE_F16, nEmbd, o.ff, randomOf(++streams, layerScale)});
     specs.push_back(
-        {name("ffn_down.weight"), GGML_TYPE_F16, o.ff, nEmbd, randomOf(++streams, 0.02f)});
+        {name("ffn_down.weight"), GGML_TYPE_F16, o.ff, nEmbd, randomOf(++streams, layerScale)});
     specs.push_back(
-        {name("ffn_up.weight"), GGML_TYPE_F16, nEmbd, o.ff, randomOf(++streams, 0.02f)});
+        {name("ffn_up.weight"), GGML_TYPE_F16, nEmbd, o.ff, randomOf(++streams, layerScale)});
   }
 
   // Tensor descriptions go into the header through ggml tensors that own no data; the data is
