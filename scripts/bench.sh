@@ -15,7 +15,7 @@ done
 # `awc sim`; writes bench/results/ladder.json and regenerates docs/benchmarks.md's sections from it
 # (bench/ladder/README.md). Needs node + npm (the peer installs its pinned lockfile into $build/peer).
 if [ -x "$build/awc" ] && [ "${AWC_SKIP_LADDER:-0}" != 1 ] && command -v node >/dev/null; then
-  run node bench/ladder/ladder.mjs --build "$build" --reps "${AWC_LADDER_REPS:-5}" --speed "${AWC_LADDER_SPEED:-5}"
+  run node bench/ladder/ladder.mjs --build "$build" --reps "${AWC_LADDER_REPS:-7}" --speed "${AWC_LADDER_SPEED:-5}"
   run node bench/ladder/report.mjs
 fi
 exit 0

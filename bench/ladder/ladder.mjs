@@ -32,6 +32,7 @@ function parseArgs(argv) {
     else if (k === "--no-passes") a.passes = false;
     else if (k === "--zero-reps") a.zeroReps = Number(v());
     else if (k === "--out") a.out = path.resolve(v());
+    else if (k === "--estimates-only") a.estimatesOnly = true;
     else throw new Error(`unknown argument ${k}`);
   }
   a.build = path.resolve(root, a.build);
@@ -62,6 +63,18 @@ function passNames() {
 
 // A plan's behaviour: its nodes without the annotations the runtime does not read (`task`, the
 // estimates), so a pass that only annotates counts as "no effect".
+// The compiler's own estimate (same latency model as the simulator, docs/plan-format.md) per level.
+function estimates(examples) {
+  const out = {};
+  for (const ex of examples) {
+    const r = spawnSync(awc, ["explain", "--json", path.join(root, "examples", ex + ".flow")], { encoding: "utf8" });
+    if (r.status !== 0) continue;
+    const L = JSON.parse(r.stdout).levels;
+    out[ex] = Object.fromEntries(["O0", "O1", "O2"].map((k) => [k, { latency_ms: +L[k].latency_ms.toFixed(1), model_calls: L[k].model_calls, cost_usd: +L[k].cost_usd.toPrecision(4) }]));
+  }
+  return out;
+}
+
 const nodesOf = (file) => JSON.stringify(JSON.parse(fs.readFileSync(file, "utf8")).nodes, (k, v) =>
   k === "task" || k === "est_ms" || k === "est_prompt_tokens" || k === "est_output_tokens" ? undefined : v);
 
@@ -274,6 +287,7 @@ async function main() {
     config: { passes, speed: args.speed, reps: args.reps, zero_reps: args.zeroReps, tool_stub_latency_ms: toolLatencyMs, examples: args.examples,
       profiles: "awc sim defaults (docs/simulator.md)", fixtures: "bench/ladder/sim_fixtures.json", peer: peerMod ? peerVersions() : null },
     no_effect: noEffect,
+    estimates: estimates(args.examples),
     cases: Object.fromEntries(Object.entries(raw).map(([ex, vs]) => [ex, Object.fromEntries(Object.entries(vs).map(([v, runs]) => [v, summarise(runs)]))])),
     zero: Object.fromEntries(Object.entries(zero).map(([ex, vs]) => [ex, Object.fromEntries(Object.entries(vs).map(([v, runs]) => [v, summarise(runs)]))])),
   };
@@ -287,6 +301,15 @@ function peerVersions() {
   const lock = JSON.parse(fs.readFileSync(path.join(root, "bench/peer/package-lock.json"), "utf8"));
   const v = (n) => lock.packages[`node_modules/${n}`]?.version;
   return { "@langchain/langgraph": v("@langchain/langgraph"), "@langchain/openai": v("@langchain/openai"), "@langchain/core": v("@langchain/core"), openai: v("openai") };
+}
+
+// --estimates-only: add the compiler's estimates to an existing results file (no runs).
+if (args.estimatesOnly) {
+  const r = JSON.parse(fs.readFileSync(args.out, "utf8"));
+  r.estimates = estimates(r.config.examples);
+  fs.writeFileSync(args.out, JSON.stringify(r, null, 1) + "\n");
+  fs.rmSync(work, { recursive: true, force: true });
+  process.exit(0);
 }
 
 main().catch((e) => {

@@ -27,6 +27,18 @@ const med = (xs) => {
   const h = s.length >> 1;
   return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
 };
+// Mann–Whitney U (normal approximation, two-sided 5 %): is sample a reliably below sample b?
+// Returns -1 (a below b), 1 (a above b) or 0 (not distinguishable in this session).
+function mw(a, b) {
+  if (!a?.length || !b?.length) return 0;
+  let u = 0;
+  for (const x of a) for (const y of b) u += x < y ? 1 : x === y ? 0.5 : 0;
+  const n = a.length * b.length;
+  const z = (u - n / 2) / Math.sqrt((n * (a.length + b.length + 1)) / 12);
+  return z > 1.96 ? -1 : z < -1.96 ? 1 : 0;
+}
+const runs = (ex, v, k = "wall_ms") => R.cases[ex]?.[v]?.[k];
+const zruns = (ex, v) => R.zero?.[ex]?.[v]?.wall_ms;
 const m = (ex, v, k = "wall_ms") => R.cases[ex]?.[v]?.median?.[k] ?? null;
 const z = (ex, v) => R.zero?.[ex]?.[v]?.median?.wall_ms ?? null;
 const ratio = (a, b) => (a !== null && b !== null && b > 0 ? a / b : null);
@@ -44,14 +56,14 @@ const table = (head, rows) => [row(head), row(head.map(() => "---")), ...rows.ma
 const COLORS = ["#9e9e9e", "#64b5f6", "#1565c0", "#2e7d32", "#ef6c00", "#8e24aa"];
 const esc = (s) => String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;");
 
-function barChart({ file, title, unit, series, groups, log = false }) {
+function barChart({ file, title, unit, series, groups, log = false, refLine = null }) {
   const W = 900, H = 380, L = 70, B = 70, T = 50, Rm = 20;
   const vals = groups.flatMap((g) => g.values).filter((v) => v !== null && v > 0);
   const max = Math.max(...vals) * 1.1;
   const min = log ? Math.max(Math.min(...vals) / 2, 1e-3) : 0;
   const y = (v) => {
     const f = log ? (Math.log10(v) - Math.log10(min)) / (Math.log10(max) - Math.log10(min)) : v / max;
-    return T + (H - T - B) * (1 - Math.max(0, f));
+    return +(T + (H - T - B) * (1 - Math.max(0, f))).toFixed(1);
   };
   const gw = (W - L - Rm) / groups.length;
   const bw = Math.min(28, (gw * 0.8) / series.length);
@@ -75,8 +87,9 @@ function barChart({ file, title, unit, series, groups, log = false }) {
     out.push(`<text x="${L + gi * gw + gw / 2}" y="${H - B + 16}" text-anchor="middle">${esc(g.label)}</text>`);
   });
   out.push(`<line x1="${L}" x2="${W - Rm}" y1="${H - B}" y2="${H - B}" stroke="black"/>`);
+  if (refLine !== null) out.push(`<line x1="${L}" x2="${W - Rm}" y1="${y(refLine)}" y2="${y(refLine)}" stroke="#c62828" stroke-dasharray="6 4"/>`);
   series.forEach((s, si) => {
-    const x = L + si * 150;
+    const x = L + si * Math.min(150, (W - L) / series.length);
     out.push(`<rect x="${x}" y="${H - 28}" width="12" height="12" fill="${COLORS[si % COLORS.length]}"/><text x="${x + 16}" y="${H - 18}">${esc(s)}</text>`);
   });
   out.push("</svg>");
@@ -94,10 +107,11 @@ const short = (ex) => ex.replace("customer_support", "support").replace("ticket_
 const aa = Object.fromEntries(exs.map((ex) => [ex, ratio(m(ex, "O2 A/A"), m(ex, "O2"))]));
 const aaCost = Object.fromEntries(exs.map((ex) => [ex, ratio(m(ex, "O2 A/A", "cost_usd"), m(ex, "O2", "cost_usd"))]));
 const noise = (r) => (r === null ? 0 : Math.abs(r - 1));
+const est = (ex) => ratio(R.estimates?.[ex]?.O0?.latency_ms ?? null, R.estimates?.[ex]?.O2?.latency_ms ?? null);
 const speedup = Object.fromEntries(exs.map((ex) => [ex, ratio(m(ex, "O0"), m(ex, "O2"))]));
 const medSpeedup = med(Object.values(speedup));
 const costRatio = Object.fromEntries(exs.map((ex) => [ex, ratio(m(ex, "O2", "cost_usd"), m(ex, "O0", "cost_usd"))]));
-const costUp = exs.filter((ex) => costRatio[ex] !== null && costRatio[ex] > 1 + noise(aaCost[ex]));
+const costUp = exs.filter((ex) => mw(runs(ex, "O2", "cost_usd"), runs(ex, "O0", "cost_usd")) === 1);
 const costUpNoise = exs.filter((ex) => costRatio[ex] !== null && costRatio[ex] > 1 && !costUp.includes(ex));
 const warmGain = Object.fromEntries(exs.map((ex) => [ex, m(ex, "O2") && m(ex, "O2 warm") !== null ? 1 - m(ex, "O2 warm") / m(ex, "O2") : null]));
 const medWarm = med(Object.values(warmGain));
@@ -105,9 +119,12 @@ const wallCrit = Object.fromEntries(exs.map((ex) => [ex, m(ex, "O2", "wall_over_
 const medWallCrit = med(Object.values(wallCrit));
 const hasPeer = exs.some((ex) => R.cases[ex]?.[PEER]);
 const peerRatio = Object.fromEntries(exs.map((ex) => [ex, ratio(m(ex, PEER), m(ex, "O2"))]));
-const peerLoses = exs.filter((ex) => peerRatio[ex] !== null && peerRatio[ex] <= 1);
+const peerSig = Object.fromEntries(exs.map((ex) => [ex, mw(runs(ex, "O2"), runs(ex, PEER))]));
+const peerLoses = exs.filter((ex) => peerSig[ex] !== -1);
 const zeroRatio = Object.fromEntries(exs.map((ex) => [ex, ratio(z(ex, PEER), z(ex, "O2"))]));
-const zeroLoses = exs.filter((ex) => zeroRatio[ex] !== null && zeroRatio[ex] <= 1);
+const zeroSig = Object.fromEntries(exs.map((ex) => [ex, mw(zruns(ex, "O2"), zruns(ex, PEER))]));
+const zeroLoses = exs.filter((ex) => zeroSig[ex] !== -1);
+const sig = (d) => (d === -1 ? " ✓" : d === 1 ? " ✗" : " ≈");
 const passes = (R.config.passes || []).filter((p) => exs.some((ex) => R.cases[ex]?.[`O2 -fno-${p}`]));
 const errs = exs.flatMap((ex) => Object.entries(R.cases[ex] || {}).flatMap(([v, s]) => s.errors.map((e) => `${ex} ${v}: ${e}`)));
 
@@ -144,7 +161,7 @@ const cachePic = barChart({
 });
 const passPic = passes.length ? barChart({
   file: "ladder-passes.svg", title: "-O2 with one pass off: wall relative to -O2 (> 1: the pass helps)", unit: "× -O2 wall",
-  series: passes.map((p) => `-fno-${p}`),
+  series: passes.map((p) => `-fno-${p}`), refLine: 1,
   groups: exs.map((ex) => ({ label: short(ex), values: passes.map((p) => ratio(m(ex, `O2 -fno-${p}`), m(ex, "O2"))) })),
 }) : "";
 const zeroPic = R.zero && Object.keys(R.zero).length ? barChart({
@@ -154,12 +171,12 @@ const zeroPic = R.zero && Object.keys(R.zero).length ? barChart({
 }) : "";
 
 const ladderTable = table(
-  ["example", "-O0 ms", "-O1 ms", "-O2 ms", "-O0/-O2", "A/A", "calls -O0→-O2", "prompt tok (cached) -O0", "prompt tok (cached) -O2", "out tok -O0→-O2", "cost -O0", "cost -O2", "cost -O2/-O0 (A/A)", "wall/crit -O2"],
-  exs.map((ex) => [ex, ms(m(ex, "O0")), ms(m(ex, "O1")), ms(m(ex, "O2")), `**${x2(speedup[ex])}**`, x2(aa[ex]),
+  ["example", "-O0 ms", "-O1 ms", "-O2 ms", "-O0/-O2", "A/A", "est. -O0/-O2", "calls -O0→-O2", "prompt tok (cached) -O0", "prompt tok (cached) -O2", "out tok -O0→-O2", "cost -O0", "cost -O2", "cost -O2/-O0 (A/A)", "wall/crit -O2"],
+  exs.map((ex) => [ex, ms(m(ex, "O0")), ms(m(ex, "O1")), ms(m(ex, "O2")), `**${x2(speedup[ex])}**`, x2(aa[ex]), x2(est(ex)),
     `${int(m(ex, "O0", "model_calls"))}→${int(m(ex, "O2", "model_calls"))}`,
     `${int(m(ex, "O0", "prompt_tokens"))} (${int(m(ex, "O0", "cached_tokens"))})`, `${int(m(ex, "O2", "prompt_tokens"))} (${int(m(ex, "O2", "cached_tokens"))})`,
     `${int(m(ex, "O0", "output_tokens"))}→${int(m(ex, "O2", "output_tokens"))}`, usd(m(ex, "O0", "cost_usd")), usd(m(ex, "O2", "cost_usd")),
-    `${x2(costRatio[ex])} (${x2(aaCost[ex])})`, x2(wallCrit[ex])]));
+    `${x2(costRatio[ex])}${costUp.includes(ex) ? " ✗" : ""} (${x2(aaCost[ex])})`, x2(wallCrit[ex])]));
 
 const warmTable = table(
   ["example", "-O0 cold → warm ms", "-O1 cold → warm ms", "-O2 cold → warm ms", "-O2 warm: faster by", "-O2 warm calls", "-O2 warm cost"],
@@ -177,22 +194,22 @@ const noEffect = R.no_effect ? Object.entries(R.no_effect).map(([ex, ps]) => `${
 
 const peerTable = hasPeer ? table(
   ["example", `${PEER} ms`, "awc -O0 ms", "awc -O2 ms", `${PEER} / -O2`, `calls ${PEER} / -O2`, `prompt tok ${PEER} / -O0`, `out tok ${PEER} / -O2`, `cost ${PEER}`, "cost -O2"],
-  exs.map((ex) => [ex, ms(m(ex, PEER)), ms(m(ex, "O0")), ms(m(ex, "O2")), `**${x2(peerRatio[ex])}**`,
+  exs.map((ex) => [ex, ms(m(ex, PEER)), ms(m(ex, "O0")), ms(m(ex, "O2")), `**${x2(peerRatio[ex])}**${sig(peerSig[ex])}`,
     `${int(m(ex, PEER, "model_calls"))} / ${int(m(ex, "O2", "model_calls"))}`, `${int(m(ex, PEER, "prompt_tokens"))} / ${int(m(ex, "O0", "prompt_tokens"))}`,
     `${int(m(ex, PEER, "output_tokens"))} / ${int(m(ex, "O2", "output_tokens"))}`, usd(m(ex, PEER, "cost_usd")), usd(m(ex, "O2", "cost_usd"))])) : "";
 const zeroTable = R.zero && Object.keys(R.zero).length ? table(
   ["example", "awc -O0 ms", "awc -O1 ms", "awc -O2 ms", `${PEER} ms`, `${PEER} / awc -O2`],
-  exs.map((ex) => [ex, ms(z(ex, "O0")), ms(z(ex, "O1")), ms(z(ex, "O2")), ms(z(ex, PEER)), `**${x2(zeroRatio[ex])}**`])) : "";
+  exs.map((ex) => [ex, ms(z(ex, "O0")), ms(z(ex, "O1")), ms(z(ex, "O2")), ms(z(ex, PEER)), `**${x2(zeroRatio[ex])}**${sig(zeroSig[ex])}`])) : "";
 
 const verdict = (ok) => (ok === null ? "not measured" : ok ? "**met**" : "**missed**");
 const targets = [
   ["Median -O2 / -O0 speed-up across the examples ≥ 4×", `${x2(medSpeedup)} (per example: ${exs.map((ex) => `${short(ex)} ${x2(speedup[ex])}`).join(", ")})`, medSpeedup === null ? null : medSpeedup >= 4],
-  ["No example with higher cost at -O2 than at -O0", (costUp.length ? `higher beyond the A/A noise on ${costUp.map((ex) => `${ex} (${x2(costRatio[ex])})`).join(", ")}` : "not higher beyond the A/A noise on any example") +
-    (costUpNoise.length ? `; higher within the noise on ${costUpNoise.map((ex) => `${ex} (${x2(costRatio[ex])}, A/A ${x2(aaCost[ex])})`).join(", ")}` : ""), costUp.length === 0],
+  ["No example with higher cost at -O2 than at -O0", (costUp.length ? `reliably higher (U test) on ${costUp.map((ex) => `${ex} (${x2(costRatio[ex])})`).join(", ")}` : "not reliably higher on any example") +
+    (costUpNoise.length ? `; higher median but not distinguishable from noise on ${costUpNoise.map((ex) => `${ex} (${x2(costRatio[ex])})`).join(", ")}` : ""), costUp.length === 0],
   ["Warm-cache rerun ≥ 70 % faster than cold (-O2)", `median ${pct(medWarm)} (per example: ${exs.map((ex) => `${short(ex)} ${pct(warmGain[ex])}`).join(", ")})`, medWarm === null ? null : exs.every((ex) => warmGain[ex] === null || warmGain[ex] >= 0.7)],
   ["Wall ≤ 1.05 × critical path at -O2", `median ${x2(medWallCrit)}; worst ${x2(Math.max(...Object.values(wallCrit).filter((x) => x !== null)))}`, exs.every((ex) => wallCrit[ex] === null || wallCrit[ex] <= 1.05)],
-  ["awc -O2 faster than LangGraph.js on every example", hasPeer ? `${PEER} / -O2 median ${x2(med(Object.values(peerRatio)))}${peerLoses.length ? `; not faster on ${peerLoses.join(", ")}` : ""}` : "—", hasPeer ? peerLoses.length === 0 : null],
-  ["Lower orchestration overhead than LangGraph.js (zero-latency sim)", hasPeer && zeroTable ? `${PEER} / -O2 median ${x2(med(Object.values(zeroRatio)))}${zeroLoses.length ? `; not lower on ${zeroLoses.join(", ")}` : ""}` : "—", hasPeer && zeroTable ? zeroLoses.length === 0 : null],
+  ["awc -O2 faster than LangGraph.js on every example", hasPeer ? `${PEER} / -O2 median ${x2(med(Object.values(peerRatio)))}; reliably faster (U test) on ${exs.filter((ex) => peerSig[ex] === -1).length} of ${exs.length}${peerLoses.length ? `; not distinguishable on ${peerLoses.filter((ex) => peerSig[ex] === 0).map((ex) => `${ex} (${x2(peerRatio[ex])})`).join(", ") || "none"}${peerLoses.some((ex) => peerSig[ex] === 1) ? `; slower on ${peerLoses.filter((ex) => peerSig[ex] === 1).join(", ")}` : ""}` : ""}` : "—", hasPeer ? peerLoses.length === 0 : null],
+  ["Lower orchestration overhead than LangGraph.js (zero-latency sim)", hasPeer && zeroTable ? `${PEER} / -O2 median ${x2(med(Object.values(zeroRatio)))}; reliably lower (U test) on ${exs.filter((ex) => zeroSig[ex] === -1).length} of ${exs.length}${zeroLoses.length ? `; not on ${zeroLoses.join(", ")}` : ""}` : "—", hasPeer && zeroTable ? zeroLoses.length === 0 : null],
 ];
 const targetTable = table(["target", "measured", "verdict"], targets.map(([t, v, ok]) => [t, v, verdict(ok)]));
 
@@ -216,7 +233,8 @@ ${ladderTable}
 
 *A/A*: the -O2 plan measured again as a separate, interleaved variant, relative to -O2 — how far apart two measurements
 of the same thing land in this session (mostly the simulator's answer lengths, which follow each run's own input text,
-plus scheduling noise on a shared machine); read every other ratio against it. *calls*: HTTP model calls (\`run.model_calls\`); *prompt tok (cached)*: prompt tokens, of which served from the simulator's
+plus scheduling noise on a shared machine); read every other ratio against it. *est.*: the compiler's own estimate (\`awc explain --json\`, the same latency model
+as the simulator, free-text answers assumed 250 tokens, a map counted as 4 elements). *calls*: HTTP model calls (\`run.model_calls\`); *prompt tok (cached)*: prompt tokens, of which served from the simulator's
 prefix cache; *cost*: \`run.cost_usd\` from the plan's model prices; *wall/crit*: \`run.wall_ms / run.critical_path_ms\`.
 
 ### Cold and warm result cache
@@ -264,11 +282,14 @@ ${zeroTable}
 
 ## Targets
 
-Reported, never asserted. Figures from the session above.
+Reported, never asserted. Figures from the session above. Where two variants are compared, "reliably" means a
+Mann–Whitney U test over the repetitions rejects "same distribution" at 5 % (two-sided, normal approximation); in the
+tables ✓ marks a reliable win for awc, ✗ a reliable loss, ≈ no distinguishable difference.
 
 ${targetTable}
 
 ${notes}
+
 <!-- END ladder -->`;
 
 // Splice into docs/benchmarks.md: replace the previous block, else put it before "## Lint" (the
