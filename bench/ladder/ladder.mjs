@@ -292,7 +292,7 @@ async function main() {
     zero: Object.fromEntries(Object.entries(zero).map(([ex, vs]) => [ex, Object.fromEntries(Object.entries(vs).map(([v, runs]) => [v, summarise(runs)]))])),
   };
   fs.mkdirSync(path.dirname(args.out), { recursive: true });
-  fs.writeFileSync(args.out, JSON.stringify(result, null, 1) + "\n");
+  fs.writeFileSync(args.out, compactJson(result));
   fs.rmSync(work, { recursive: true, force: true });
   log("wrote", args.out);
 }
@@ -303,11 +303,34 @@ function peerVersions() {
   return { "@langchain/langgraph": v("@langchain/langgraph"), "@langchain/openai": v("@langchain/openai"), "@langchain/core": v("@langchain/core"), openai: v("openai") };
 }
 
+// One line per (example, variant): small diffs, small file.
+export function compactJson(r) {
+  const keys = Object.keys(r);
+  const lines = ["{"];
+  keys.forEach((k, i) => {
+    const v = r[k];
+    const end = i < keys.length - 1 ? "," : "";
+    if ((k === "cases" || k === "zero") && v && typeof v === "object" && Object.keys(v).length) {
+      lines.push(` ${JSON.stringify(k)}: {`);
+      const exs = Object.keys(v);
+      exs.forEach((ex, j) => {
+        lines.push(`  ${JSON.stringify(ex)}: {`);
+        const vs = Object.keys(v[ex]);
+        vs.forEach((vn, l) => lines.push(`   ${JSON.stringify(vn)}: ${JSON.stringify(v[ex][vn])}${l < vs.length - 1 ? "," : ""}`));
+        lines.push(`  }${j < exs.length - 1 ? "," : ""}`);
+      });
+      lines.push(` }${end}`);
+    } else lines.push(` ${JSON.stringify(k)}: ${JSON.stringify(v)}${end}`);
+  });
+  lines.push("}");
+  return lines.join("\n") + "\n";
+}
+
 // --estimates-only: add the compiler's estimates to an existing results file (no runs).
 if (args.estimatesOnly) {
   const r = JSON.parse(fs.readFileSync(args.out, "utf8"));
   r.estimates = estimates(r.config.examples);
-  fs.writeFileSync(args.out, JSON.stringify(r, null, 1) + "\n");
+  fs.writeFileSync(args.out, compactJson(r));
   fs.rmSync(work, { recursive: true, force: true });
   process.exit(0);
 }
