@@ -11,6 +11,7 @@ import os from "node:os";
 import path from "node:path";
 import { setMaxListeners } from "node:events";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { compactJson } from "./json.mjs";
 
 setMaxListeners(1000); // LangChain adds one abort listener per in-flight call
 
@@ -40,6 +41,8 @@ function parseArgs(argv) {
   return a;
 }
 
+// Importing this file must not start a benchmark.
+if (process.argv[1] !== fileURLToPath(import.meta.url)) throw new Error("ladder.mjs is a program: run it with node, do not import it");
 const args = parseArgs(process.argv.slice(2));
 const awc = args.awc ?? path.join(args.build, "awc");
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "awc-ladder-"));
@@ -284,7 +287,7 @@ async function main() {
     started,
     finished: new Date().toISOString(),
     machine: { ...info, loadavg_end: os.loadavg().map((x) => +x.toFixed(2)) },
-    config: { passes, speed: args.speed, reps: args.reps, zero_reps: args.zeroReps, tool_stub_latency_ms: toolLatencyMs, examples: args.examples,
+    config: { awc: awcVersion(), passes, speed: args.speed, reps: args.reps, zero_reps: args.zeroReps, tool_stub_latency_ms: toolLatencyMs, examples: args.examples,
       profiles: "awc sim defaults (docs/simulator.md)", fixtures: "bench/ladder/sim_fixtures.json", peer: peerMod ? peerVersions() : null },
     no_effect: noEffect,
     estimates: estimates(args.examples),
@@ -297,33 +300,17 @@ async function main() {
   log("wrote", args.out);
 }
 
+// Which awc was measured: its version and the source tree's commit (+ "dirty" with local edits).
+function awcVersion() {
+  const v = spawnSync(awc, ["--version"], { encoding: "utf8" }).stdout.trim();
+  const git = (a) => spawnSync("git", ["-C", root, ...a], { encoding: "utf8" }).stdout.trim();
+  return `${v} (tree ${git(["rev-parse", "--short", "HEAD"])}${git(["status", "--porcelain", "--untracked-files=no"]) ? ", dirty" : ""})`;
+}
+
 function peerVersions() {
   const lock = JSON.parse(fs.readFileSync(path.join(root, "bench/peer/package-lock.json"), "utf8"));
   const v = (n) => lock.packages[`node_modules/${n}`]?.version;
   return { "@langchain/langgraph": v("@langchain/langgraph"), "@langchain/openai": v("@langchain/openai"), "@langchain/core": v("@langchain/core"), openai: v("openai") };
-}
-
-// One line per (example, variant): small diffs, small file.
-export function compactJson(r) {
-  const keys = Object.keys(r);
-  const lines = ["{"];
-  keys.forEach((k, i) => {
-    const v = r[k];
-    const end = i < keys.length - 1 ? "," : "";
-    if ((k === "cases" || k === "zero") && v && typeof v === "object" && Object.keys(v).length) {
-      lines.push(` ${JSON.stringify(k)}: {`);
-      const exs = Object.keys(v);
-      exs.forEach((ex, j) => {
-        lines.push(`  ${JSON.stringify(ex)}: {`);
-        const vs = Object.keys(v[ex]);
-        vs.forEach((vn, l) => lines.push(`   ${JSON.stringify(vn)}: ${JSON.stringify(v[ex][vn])}${l < vs.length - 1 ? "," : ""}`));
-        lines.push(`  }${j < exs.length - 1 ? "," : ""}`);
-      });
-      lines.push(` }${end}`);
-    } else lines.push(` ${JSON.stringify(k)}: ${JSON.stringify(v)}${end}`);
-  });
-  lines.push("}");
-  return lines.join("\n") + "\n";
 }
 
 // --estimates-only: add the compiler's estimates to an existing results file (no runs).

@@ -129,7 +129,7 @@ const passes = (R.config.passes || []).filter((p) => exs.some((ex) => R.cases[ex
 const errs = exs.flatMap((ex) => Object.entries(R.cases[ex] || {}).flatMap(([v, s]) => s.errors.map((e) => `${ex} ${v}: ${e}`)));
 
 const M = R.machine;
-const setup = `Measured ${R.started.slice(0, 16).replace("T", " ")} UTC by \`node bench/ladder/ladder.mjs\` (part of \`make bench\`) on
+const setup = `Measured ${R.started.slice(0, 16).replace("T", " ")} UTC by \`node bench/ladder/ladder.mjs\` (part of \`make bench\`)${R.config.awc ? `, ${R.config.awc},` : ""} on
 ${M.cores} × ${M.cpu}, ${M.mem_gib} GiB, ${M.os}, Node ${M.node}. Load average (1/5/15 min) ${M.loadavg_start.join(" / ")} at the start and
 ${M.loadavg_end.join(" / ")} at the end: **the machine was shared with other builds**, so absolute times carry scheduling noise; the
 variants were interleaved so that noise falls on all of them alike.
