@@ -11,6 +11,8 @@ run() { echo; echo "== $*"; "$@"; }
 for script in bench/estimates.sh bench/lint_bench.sh bench/runtime_bench.sh; do
   [ -f "$script" ] && run bash "$script" "$build"
 done
+# The real-server ladder and simulator calibration (builds llama-server once; docs/real-server.md).
+[ -f bench/real_server.py ] && [ "${AWC_SKIP_REAL_SERVER:-0}" != 1 ] && run python3 bench/real_server.py "$build"
 # The ladder (-O0/-O1/-O2, cold/warm, one pass off at a time) and the LangGraph.js peer against one
 # `awc sim`; writes bench/results/ladder.json and regenerates docs/benchmarks.md's sections from it
 # (bench/ladder/README.md). Needs node + npm (the peer installs its pinned lockfile into $build/peer).

@@ -73,7 +73,7 @@ rs_start_server() {
   for attempt in 1 2 3; do
     RS_PORT=$(rs_free_port)
     "$LLAMA_SERVER" -m "$model" --host 127.0.0.1 --port "$RS_PORT" -c "${RS_CTX:-16384}" \
-      -np "${RS_SLOTS:-2}" -t "${RS_THREADS:-2}" --metrics --no-webui "$@" \
+      -np "${RS_SLOTS:-2}" -t "${RS_THREADS:-1}" --metrics --no-webui "$@" \
       >"$RS_WORK/$name.server.log" 2>&1 &
     RS_PID=$!
     RS_PIDS+=("$RS_PID")

@@ -1,0 +1,398 @@
+#!/usr/bin/env python3
+"""Real-server benchmark: the -O0/-O1/-O2 ladder on llama.cpp's llama-server, beside the simulator.
+
+  bench/real_server.py BUILD [--examples a,b] [--out DIR] [--repeats N]
+
+1. Calibration: on a fresh llama-server with the larger generated model (scripts/llama/setup.sh),
+   measure client-side time to first token against uncached prompt tokens (streaming,
+   cache_prompt off, several prompt sizes), decode speed (tokens after the first), and the
+   slowdown of two concurrent requests; fit the simulator's latency profile (docs/simulator.md)
+   by least squares and write it as a profile file.
+2. The ladder: every example at -O0, -O1 and -O2, cold (a fresh server: empty prefix cache) and
+   warm (the same run again on that server), result cache off, tools stubbed from
+   examples/fixtures with the latency the compiler assumes. Calls, prompt/cached/output tokens
+   and wall time from `awc run --metrics`.
+3. The same ladder on `awc sim` with the calibrated profile; the error of the simulator's wall
+   time against the real one per example and level.
+
+Writes DIR/real_server.json (every figure) and prints Markdown tables (docs/benchmarks.md).
+Only 127.0.0.1 is bound; every server started here is stopped on exit.
+"""
+import argparse
+import http.client
+import json
+import os
+import random
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+EXAMPLES = ["customer_support", "intent_router", "doc_review", "research", "ticket_triage",
+            "invoice", "rag_answer"]
+TOOL_STUB_MS = 150  # the compiler's estimate for a tool call (scripts/demo_run.sh uses it too)
+CHILDREN = []
+
+
+def log(*args):
+    print("[real_server]", *args, file=sys.stderr, flush=True)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def stop(proc):
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
+
+
+class LlamaServer:
+    """llama-server on 127.0.0.1 and a free port; stopped on exit from the `with` block."""
+
+    def __init__(self, binary, model, log_path, ctx=32768, slots=4, threads=1):
+        self.args = [binary, "-m", model, "--host", "127.0.0.1", "-c", str(ctx), "-np", str(slots),
+                     "-t", str(threads), "--metrics", "--no-webui"]
+        self.log_path = log_path
+
+    def __enter__(self):
+        for _ in range(3):
+            self.port = free_port()
+            self.logf = open(self.log_path, "a")
+            self.proc = subprocess.Popen(self.args + ["--port", str(self.port)], stdout=self.logf,
+                                         stderr=subprocess.STDOUT)
+            CHILDREN.append(self.proc)
+            deadline = time.time() + 60
+            while time.time() < deadline and self.proc.poll() is None:
+                try:
+                    conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
+                    conn.request("GET", "/health")
+                    if conn.getresponse().status == 200:
+                        self.base = f"http://127.0.0.1:{self.port}"
+                        return self
+                except OSError:
+                    pass
+                time.sleep(0.1)
+            stop(self.proc)
+        raise RuntimeError("llama-server did not start; see " + self.log_path)
+
+    def __exit__(self, *exc):
+        stop(self.proc)
+        self.logf.close()
+
+
+class Sim:
+    """`awc sim` with a profile file, on a free port."""
+
+    def __init__(self, awc, profiles, log_path):
+        self.args = [awc, "sim", "--port", "0", "--profiles", profiles]
+        self.log_path = log_path
+
+    def __enter__(self):
+        self.proc = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=open(self.log_path, "a"),
+                                     text=True)
+        CHILDREN.append(self.proc)
+        line = self.proc.stdout.readline()
+        if not line.startswith("listening on "):
+            stop(self.proc)
+            raise RuntimeError("awc sim did not start: " + line)
+        self.base = line.split()[-1]
+        return self
+
+    def __exit__(self, *exc):
+        stop(self.proc)
+
+
+def chat_stream(port, body, timeout=600):
+    """One streamed chat completion; client-side TTFT (first content delta) and end, in ms."""
+    body = dict(body, stream=True, stream_options={"include_usage": True})
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    start = time.perf_counter()
+    conn.request("POST", "/v1/chat/completions", json.dumps(body), {"Content-Type": "application/json"})
+    resp = conn.getresponse()
+    if resp.status != 200:
+        raise RuntimeError(f"HTTP {resp.status}: {resp.read()[:300]!r}")
+    first, stamps, usage, timings = None, [], None, None
+    for raw in resp:
+        line = raw.decode().strip()
+        if not line.startswith("data: ") or line == "data: [DONE]":
+            continue
+        chunk = json.loads(line[6:])
+        for choice in chunk.get("choices", []):
+            if choice.get("delta", {}).get("content"):
+                now = (time.perf_counter() - start) * 1000
+                first = first if first is not None else now
+                stamps.append(now)
+        usage = chunk.get("usage") or usage
+        timings = chunk.get("timings") or timings
+    end = (time.perf_counter() - start) * 1000
+    return {"ttft_ms": first, "end_ms": end, "stamps": stamps, "usage": usage, "timings": timings}
+
+
+WORDS = ("order parcel customer refund invoice carrier arrive delay policy answer support ticket "
+         "product review document summary research source account billing shipping question "
+         "status update priority team engineer feature request report window market price").split()
+
+
+def prompt_of(words, rng):
+    return " ".join(rng.choice(WORDS) for _ in range(words))
+
+
+def fit_line(xs, ys):
+    mx, my = statistics.fmean(xs), statistics.fmean(ys)
+    sxx = sum((x - mx) ** 2 for x in xs)
+    slope = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sxx
+    return my - slope * mx, slope
+
+
+def calibrate(port, repeats):
+    rng = random.Random(7)
+    # Warm-up: the first requests after a start page the model in and size the buffers.
+    for words in (50, 1000, 50):
+        chat_stream(port, {"messages": [{"role": "user", "content": prompt_of(words, rng)}],
+                           "max_tokens": 4, "temperature": 0, "cache_prompt": False})
+    points = []
+    for words in (50, 400, 1000, 2000, 3000):
+        samples = []
+        for _ in range(repeats):
+            # A fresh random prompt and cache_prompt off: every prompt token is prefilled.
+            r = chat_stream(port, {"messages": [{"role": "user", "content": prompt_of(words, rng)}],
+                                   "max_tokens": 1, "temperature": 0, "cache_prompt": False})
+            samples.append((r["usage"]["prompt_tokens"], r["ttft_ms"]))
+        tokens = statistics.median(s[0] for s in samples)
+        ttft = statistics.median(s[1] for s in samples)
+        points.append({"prompt_tokens": tokens, "ttft_ms": round(ttft, 2)})
+        log(f"calibrate: {tokens:.0f} uncached prompt tokens -> TTFT {ttft:.1f} ms")
+    base, per_token = fit_line([p["prompt_tokens"] for p in points], [p["ttft_ms"] for p in points])
+
+    def decode_ms(concurrent):
+        results = [None] * concurrent
+
+        def one(i):
+            results[i] = chat_stream(port, {"messages": [{"role": "user", "content": f"Story {i}."}],
+                                            "max_tokens": 128, "temperature": 0, "ignore_eos": True})
+        threads = [threading.Thread(target=one, args=(i,)) for i in range(concurrent)]
+        [t.start() for t in threads]
+        [t.join() for t in threads]
+        per = [(r["stamps"][-1] - r["stamps"][0]) / max(1, len(r["stamps"]) - 1) for r in results]
+        return statistics.fmean(per)
+
+    single = statistics.median(decode_ms(1) for _ in range(repeats))
+    double = statistics.median(decode_ms(2) for _ in range(repeats))
+    profile = {"ttft_base_ms": round(max(base, 1.0), 2), "prefill_ms_per_token": round(per_token, 4),
+               "decode_tokens_per_sec": round(1000 / single, 1),
+               "concurrency_slowdown": round(max(0.0, double / single - 1), 3)}
+    log(f"calibrate: decode {1000 / single:.0f} tok/s alone, {1000 / double:.0f} tok/s with 2 at once")
+    return {"points": points, "decode_ms_per_token": round(single, 3),
+            "decode_ms_per_token_2": round(double, 3), "profile": profile}
+
+
+def run_flow(awc, flow, level, endpoint, backend, work, tag):
+    name = os.path.basename(flow)[:-5]
+    metrics = os.path.join(work, f"{tag}.metrics.json")
+    args = [awc, "run", flow, f"-O{level}", "--backend", backend, "--endpoint", endpoint, "--no-cache",
+            "-q", "--metrics", metrics, "--tool-stub-latency", str(TOOL_STUB_MS)]
+    fixtures = os.path.join(REPO, "examples", "fixtures")
+    if os.path.exists(os.path.join(fixtures, name + ".inputs.json")):
+        args += ["--inputs", os.path.join(fixtures, name + ".inputs.json")]
+    if os.path.exists(os.path.join(fixtures, name + ".stubs.json")):
+        args += ["--tool-stubs", os.path.join(fixtures, name + ".stubs.json")]
+    env = dict(os.environ, OPENAI_API_KEY=os.environ.get("OPENAI_API_KEY", "unused"))
+    proc = subprocess.run(args, capture_output=True, text=True, timeout=900, env=env)
+    if not os.path.exists(metrics):
+        return {"ok": False, "error": proc.stderr.strip()[-300:]}
+    m = json.load(open(metrics))
+    return {"ok": proc.returncode == 0 and m.get("run.error") is None, "error": m.get("run.error"),
+            "calls": m["run.model_calls"], "prompt": m["run.prompt_tokens"],
+            "cached": m["run.cached_tokens"], "output": m["run.output_tokens"],
+            "wall_ms": round(m["run.wall_ms"], 1)}
+
+
+def peer_dir(build):
+    """The LangGraph.js peer (bench/peer, another part of the benchmarks) installed in BUILD/peer;
+    None when it is absent or cannot be installed."""
+    src = os.path.join(REPO, "bench", "peer")
+    if not os.path.exists(os.path.join(src, "peer.mjs")) or not shutil.which("node"):
+        return None
+    dst = os.path.join(build, "peer")
+    os.makedirs(dst, exist_ok=True)
+    if not os.path.isdir(os.path.join(dst, "node_modules")):
+        for f in ("package.json", "package-lock.json"):
+            shutil.copy(os.path.join(src, f), dst)
+        if subprocess.run(["npm", "ci", "--silent"], cwd=dst, timeout=600).returncode != 0:
+            return None
+    shutil.copy(os.path.join(src, "peer.mjs"), dst)
+    shutil.copy(os.path.join(REPO, "bench", "real_server_peer.mjs"), dst)
+    return dst
+
+
+def run_peer(awc, peer, flow, endpoint, work, tag):
+    """The LangGraph.js graph built from the -O0 plan, run once (bench/real_server_peer.mjs)."""
+    name = os.path.basename(flow)[:-5]
+    plan = os.path.join(work, f"{name}.O0.peer.plan.json")
+    if not os.path.exists(plan):
+        subprocess.run([awc, "build", flow, "-O0", "-o", plan], check=True, capture_output=True, timeout=120)
+    fixtures = os.path.join(REPO, "examples", "fixtures")
+    stubs = os.path.join(fixtures, name + ".stubs.json")
+    proc = subprocess.run(["node", os.path.join(peer, "real_server_peer.mjs"), plan, endpoint,
+                           os.path.join(fixtures, name + ".inputs.json"),
+                           stubs if os.path.exists(stubs) else "-", str(TOOL_STUB_MS)],
+                          capture_output=True, text=True, timeout=900)
+    try:
+        m = json.loads(proc.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        return {"ok": False, "error": proc.stderr.strip()[-300:]}
+    if not m.get("ok"):
+        return {"ok": False, "error": m.get("error")}
+    return {"ok": True, "calls": m["run.model_calls"], "prompt": m["run.prompt_tokens"],
+            "cached": m["run.cached_tokens"], "output": m["run.output_tokens"],
+            "wall_ms": round(m["run.wall_ms"], 1)}
+
+
+def model_names(awc, flows, work):
+    names = set()
+    for flow in flows:
+        plan = os.path.join(work, "names.plan.json")
+        subprocess.run([awc, "build", flow, "-o", plan], check=True, capture_output=True, timeout=120)
+        models = json.load(open(plan)).get("models", {})
+        for m in (models.values() if isinstance(models, dict) else models):
+            names.add(m.get("name") or m.get("model"))
+    return sorted(n for n in names if n)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("build")
+    ap.add_argument("--examples", default=",".join(EXAMPLES))
+    ap.add_argument("--out", default=None)
+    ap.add_argument("--repeats", type=int, default=2)
+    ap.add_argument("--levels", default="0,1,2")
+    ap.add_argument("--no-peer", action="store_true")
+    opts = ap.parse_args()
+    awc = os.path.abspath(os.path.join(opts.build, "awc"))
+    out = opts.out or os.path.join(opts.build, "real_server_bench")
+    os.makedirs(out, exist_ok=True)
+    work = tempfile.mkdtemp(prefix="awc-real-bench.")
+    env = dict(line.split("=", 1) for line in subprocess.run(
+        ["bash", os.path.join(REPO, "scripts", "llama", "setup.sh")], check=True, capture_output=True,
+        text=True, timeout=3600).stdout.split())
+    flows = [os.path.join(REPO, "examples", n + ".flow") for n in opts.examples.split(",")]
+    levels = [int(x) for x in opts.levels.split(",")]
+    result = {"model": os.path.basename(env["MODEL_BENCH"]), "server_args": "-c 32768 -np 4 -t 1",
+              "tool_stub_ms": TOOL_STUB_MS}
+    server_log = os.path.join(out, "llama-server.log")
+    open(server_log, "w").close()
+
+    with LlamaServer(env["LLAMA_SERVER"], env["MODEL_BENCH"], server_log) as server:
+        result["calibration"] = calibrate(server.port, opts.repeats)
+    profile = result["calibration"]["profile"]
+    profiles = os.path.join(out, "sim_profile.json")
+    json.dump({"models": [dict(profile, name=n) for n in model_names(awc, flows, work)]},
+              open(profiles, "w"), indent=1)
+
+    rows = []
+    for flow in flows:
+        name = os.path.basename(flow)[:-5]
+        for level in levels:
+            row = {"example": name, "level": level}
+            with LlamaServer(env["LLAMA_SERVER"], env["MODEL_BENCH"], server_log) as server:
+                for phase in ("cold", "warm"):
+                    row["real_" + phase] = run_flow(awc, flow, level, server.base + "/v1", "openai", work,
+                                                    f"{name}.O{level}.real.{phase}")
+            with Sim(awc, profiles, os.path.join(out, "sim.log")) as sim:
+                for phase in ("cold", "warm"):
+                    row["sim_" + phase] = run_flow(awc, flow, level, sim.base + "/v1", "sim", work,
+                                                   f"{name}.O{level}.sim.{phase}")
+            for phase in ("cold", "warm"):
+                real, simr = row["real_" + phase], row["sim_" + phase]
+                if real.get("ok") and simr.get("ok"):
+                    row["sim_error_" + phase] = round((simr["wall_ms"] - real["wall_ms"]) / real["wall_ms"], 3)
+            log(f"{name} -O{level}: real {row['real_cold'].get('wall_ms')} / {row['real_warm'].get('wall_ms')} ms,"
+                f" sim {row['sim_cold'].get('wall_ms')} / {row['sim_warm'].get('wall_ms')} ms")
+            rows.append(row)
+    # The LangGraph.js peer (-O0 plan's prompts) against the same real server: cold and warm.
+    peer = None if opts.no_peer else peer_dir(os.path.abspath(opts.build))
+    result["peer"] = [] if peer else None
+    if peer is None:
+        log("LangGraph.js peer: skipped (bench/peer absent, node/npm missing, or --no-peer)")
+    for flow in flows if peer else []:
+        name = os.path.basename(flow)[:-5]
+        row = {"example": name}
+        with LlamaServer(env["LLAMA_SERVER"], env["MODEL_BENCH"], server_log) as server:
+            for phase in ("cold", "warm"):
+                row["real_" + phase] = run_peer(awc, peer, flow, server.base + "/v1", work, name)
+        log(f"{name} peer: real {row['real_cold'].get('wall_ms')} / {row['real_warm'].get('wall_ms')} ms")
+        result["peer"].append(row)
+    result["ladder"] = rows
+    json.dump(result, open(os.path.join(out, "real_server.json"), "w"), indent=1)
+    shutil.rmtree(work, ignore_errors=True)
+    print_tables(result)
+
+
+def cell(r, key):
+    return "fail" if not r.get("ok") else str(r[key])
+
+
+def print_tables(result):
+    c = result["calibration"]
+    p = c["profile"]
+    print("Calibration (client-side TTFT, streaming, uncached prompt):\n")
+    print("| uncached prompt tokens | " + " | ".join(str(int(x["prompt_tokens"])) for x in c["points"]) + " |")
+    print("|---|" + "---|" * len(c["points"]))
+    print("| TTFT ms | " + " | ".join(f"{x['ttft_ms']:.0f}" for x in c["points"]) + " |")
+    print(f"\nFitted profile: ttft_base_ms {p['ttft_base_ms']}, prefill_ms_per_token "
+          f"{p['prefill_ms_per_token']}, decode_tokens_per_sec {p['decode_tokens_per_sec']}, "
+          f"concurrency_slowdown {p['concurrency_slowdown']}\n")
+    print("| example | -O | phase | real calls | real prompt / cached / output | real wall ms "
+          "| sim calls | sim prompt / cached / output | sim wall ms | sim error |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    errors = []
+    for row in result["ladder"]:
+        for phase in ("cold", "warm"):
+            real, simr = row["real_" + phase], row["sim_" + phase]
+            err = row.get("sim_error_" + phase)
+            if err is not None:
+                errors.append(abs(err))
+            toks = lambda r: "fail" if not r.get("ok") else f"{r['prompt']} / {r['cached']} / {r['output']}"
+            print(f"| {row['example']} | {row['level']} | {phase} | {cell(real, 'calls')} | {toks(real)} | "
+                  f"{cell(real, 'wall_ms')} | {cell(simr, 'calls')} | {toks(simr)} | {cell(simr, 'wall_ms')} | "
+                  f"{'' if err is None else f'{err * 100:+.0f} %'} |")
+    if result.get("peer"):
+        print("\nLangGraph.js peer (graphs from the -O0 plans, bench/peer) on the same server:\n")
+        print("| example | phase | calls | prompt / cached / output | wall ms | awc -O0 wall ms | awc -O2 wall ms |")
+        print("|---|---|---|---|---|---|---|")
+        awc_wall = {(r["example"], r["level"], ph): r["real_" + ph].get("wall_ms")
+                    for r in result["ladder"] for ph in ("cold", "warm")}
+        for row in result["peer"]:
+            for phase in ("cold", "warm"):
+                r = row["real_" + phase]
+                toks = "fail" if not r.get("ok") else f"{r['prompt']} / {r['cached']} / {r['output']}"
+                print(f"| {row['example']} | {phase} | {cell(r, 'calls')} | {toks} | {cell(r, 'wall_ms')} | "
+                      f"{awc_wall.get((row['example'], 0, phase))} | {awc_wall.get((row['example'], 2, phase))} |")
+    if errors:
+        within = sum(e <= 0.15 for e in errors)
+        print(f"\nSimulator wall time vs real: median |error| {statistics.median(errors) * 100:.0f} %, "
+              f"max {max(errors) * 100:.0f} %, {within} of {len(errors)} runs within 15 %.")
+
+
+if __name__ == "__main__":
+    # SIGTERM (e.g. a timeout) unwinds like Ctrl-C, so the servers started here are stopped.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    try:
+        main()
+    finally:
+        for child in CHILDREN:
+            stop(child)
