@@ -10,7 +10,7 @@ packages=(
   libcurl4-openssl-dev libsqlite3-dev libcpp-httplib-dev libcli11-dev
   libxxhash-dev libtomlplusplus-dev libvalijson-dev
   nodejs npm
-  jq curl
+  jq curl python3
 )
 
 missing=()

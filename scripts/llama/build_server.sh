@@ -19,6 +19,9 @@ if ! flock -w 3600 9; then
   log "timed out waiting for the lock on $dir"; exit 1
 fi
 
+# Leftovers of a fetch that was killed (SIGKILL skips the trap below).
+rm -rf "$dir"/.fetch.*
+
 if [ -x "$dir/bin/llama-server" ]; then
   log "cached: $dir/bin/llama-server"
   echo "$dir"; exit 0

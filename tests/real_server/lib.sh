@@ -60,8 +60,10 @@ rs_init() {
   [ -x "$LLAMA_SERVER" ] || rs_fail "no llama-server at $LLAMA_SERVER"
 }
 
+# A port the kernel just handed out on 127.0.0.1 (node is a build dependency; python may be absent).
 rs_free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+  node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => {
+    console.log(s.address().port); s.close(); });'
 }
 
 # rs_start_server NAME MODEL [llama-server args...]: sets RS_PID, RS_PORT, RS_ENDPOINT (…/v1),
