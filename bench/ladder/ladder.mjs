@@ -64,8 +64,6 @@ function passNames() {
   return [...r.stderr.matchAll(/-fno-([a-z_]+)/g)].map((m) => m[1]).filter((p) => p !== "?");
 }
 
-// A plan's behaviour: its nodes without the annotations the runtime does not read (`task`, the
-// estimates), so a pass that only annotates counts as "no effect".
 // The compiler's own estimate (same latency model as the simulator, docs/plan-format.md) per level.
 function estimates(examples) {
   const out = {};
@@ -78,8 +76,11 @@ function estimates(examples) {
   return out;
 }
 
+// A plan's behaviour: its nodes without the annotations the runtime does not read (`task`, the
+// estimates, `hints` — the runtime ignores hints so far), so a pass that only annotates counts as
+// "no effect".
 const nodesOf = (file) => JSON.stringify(JSON.parse(fs.readFileSync(file, "utf8")).nodes, (k, v) =>
-  k === "task" || k === "est_ms" || k === "est_prompt_tokens" || k === "est_output_tokens" ? undefined : v);
+  k === "task" || k === "hints" || k === "est_ms" || k === "est_prompt_tokens" || k === "est_output_tokens" ? undefined : v);
 
 // ---------------------------------------------------------------------------------------------
 // The simulator.

@@ -187,7 +187,8 @@ const passTable = passes.length ? table(["example", "A/A (noise)", ...passes.map
   exs.map((ex) => [ex, x2(aa[ex]), ...passes.map((p) => {
     const v = `O2 -fno-${p}`;
     if (!R.cases[ex]?.[v]) return "·";
-    return `${x2(ratio(m(ex, v), m(ex, "O2")))} (${int(m(ex, v, "model_calls"))} calls, cost ${x2(ratio(m(ex, v, "cost_usd"), m(ex, "O2", "cost_usd")))})`;
+    const d = mw(runs(ex, v), runs(ex, "O2")); // the pass helps when the run without it is reliably slower
+    return `${x2(ratio(m(ex, v), m(ex, "O2")))}${d === 1 ? " ✓" : d === -1 ? " ✗" : " ≈"} (${int(m(ex, v, "model_calls"))} calls, cost ${x2(ratio(m(ex, v, "cost_usd"), m(ex, "O2", "cost_usd")))})`;
   })])) : "";
 const passMedian = passes.map((p) => `\`-fno-${p}\` ${x2(med(exs.map((ex) => ratio(m(ex, `O2 -fno-${p}`), m(ex, "O2")))))}`).join(", ");
 const noEffect = R.no_effect ? Object.entries(R.no_effect).map(([ex, ps]) => `${ex}: ${ps.join(", ") || "none"}`).join("; ") : "";
@@ -247,7 +248,9 @@ ${warmTable}
 
 Median wall time of -O2 with one \`-fno-<pass>\`, relative to -O2 in the same session (the A/A column: -O2 against itself) (above 1×: turning the pass off
 makes the run slower, i.e. the pass helps), with the model calls and the cost relative to -O2. "·": the pass changes
-nothing in that example's plan (the plan's nodes are identical to -O2's), so it was not run. Median over examples:
+nothing in that example's plan that the runtime reads (the nodes are identical to -O2's apart from annotations:
+\`task\`, estimates, \`hints\`), so it was not run. ✓: the run without the pass is reliably slower (U test, 5 %), i.e. the pass
+reliably helps; ✗: reliably faster; ≈: not distinguishable in this session. Median over examples:
 ${passMedian}.
 
 ${passPic}
