@@ -327,7 +327,7 @@ nlohmann::json planOf(const std::string& name, const std::string& text) {
 }
 } // namespace
 
-TEST_CASE("--fix reorders prompts static-first without changing the plan", "[lint][fix]") {
+TEST_CASE("fix mode reorders prompts static-first without changing the plan", "[lint][fix]") {
   std::string path = kCases + "/cache-hostile-prompt/bad.flow";
   size_t applied = 0;
   std::string fixed = fixText(path, applied);
@@ -341,7 +341,7 @@ TEST_CASE("--fix reorders prompts static-first without changing the plan", "[lin
   CHECK(planOf(path, original) == planOf(path, fixed));
 }
 
-TEST_CASE("--fix writes inferred max_tokens without changing the plan", "[lint][fix]") {
+TEST_CASE("fix mode writes inferred max_tokens without changing the plan", "[lint][fix]") {
   std::string path = kCases + "/inferred-output-bound/bad.flow";
   size_t applied = 0;
   std::string fixed = fixText(path, applied);
@@ -353,7 +353,7 @@ TEST_CASE("--fix writes inferred max_tokens without changing the plan", "[lint][
   CHECK(planOf(path, readText(path)) == planOf(path, fixed));
 }
 
-TEST_CASE("--fix leaves unsafe rewrites and broken files alone", "[lint][fix]") {
+TEST_CASE("fix mode leaves unsafe rewrites and broken files alone", "[lint][fix]") {
   size_t applied = 0;
   std::string path = kCases + "/deterministic-model-task/bad.flow";
   CHECK(fixText(path, applied) == readText(path));
