@@ -136,6 +136,7 @@ struct Scope {
   std::vector<json> values;
   std::unique_ptr<std::atomic<std::uint8_t>[]> slotReady;
   std::unique_ptr<std::atomic<int>[]> pending;
+  std::unique_ptr<std::atomic<bool>[]> warmReleased; ///< per node: its warm followers were released
   std::vector<Outcome> outcome;
   std::vector<NodeMetrics*> metrics;
   std::atomic<int> remaining{0};
@@ -249,6 +250,7 @@ struct Runtime::Impl {
     scope->values.resize(graph.slotCount);
     scope->slotReady = std::make_unique<std::atomic<std::uint8_t>[]>(graph.slotCount);
     scope->pending = std::make_unique<std::atomic<int>[]>(n);
+    scope->warmReleased = std::make_unique<std::atomic<bool>[]>(n);
     for (std::size_t i = 0; i < n; ++i)
       scope->pending[i].store(graph.initialPending[i], std::memory_order_relaxed);
     scope->outcome.assign(n, Outcome::Pending);
@@ -491,9 +493,19 @@ struct Runtime::Impl {
     if (outcome == Outcome::Failed)
       run.fail(scope.graph->nodes[i].id + scope.suffix, nodeLabel(scope, i) + ": " + error);
     if (m.startMs >= 0) emit(scope, i, NodeEvent::Finished, outcome == Outcome::Ok);
+    releaseWarm(scope, i);
     for (int d : scope.graph->dependants[i])
       if (scope.pending[d].fetch_sub(1, std::memory_order_acq_rel) == 1) ready(scope, d);
     if (scope.remaining.fetch_sub(1, std::memory_order_acq_rel) == 1) scopeDone(scope);
+  }
+
+  /// Lets the nodes waiting for node `i` to warm the prefix cache start — at its first
+  /// token, or when it ends in any way (cache hit, skip, failure), whichever comes first.
+  void releaseWarm(Scope& scope, int i) {
+    const auto& followers = scope.graph->nodes[i].warmFollowers;
+    if (followers.empty() || scope.warmReleased[i].exchange(true, std::memory_order_acq_rel)) return;
+    for (int f : followers)
+      if (scope.pending[f].fetch_sub(1, std::memory_order_acq_rel) == 1) ready(scope, f);
   }
 
   bool cacheOn(const Scope& scope, const PlanNode& node) const {
@@ -534,6 +546,10 @@ struct Runtime::Impl {
     ctx->scope = &scope;
     ctx->node = i;
     ModelCall& call = ctx->call;
+    if (!node.warmFollowers.empty()) {
+      Scope* s = &scope;
+      call.onFirstToken = [this, s, i] { releaseWarm(*s, i); };
+    }
     call.provider = options.backend.value_or(model.provider);
     call.endpoint = options.endpoint.empty() ? model.endpoint : options.endpoint;
     call.model = model.name;

@@ -409,6 +409,10 @@ void ModelStreamParser::feed(std::string_view chunk, Clock::time_point now) {
   state_->sse.feed(chunk, [this](const SseEvent& event) { state_->onEvent(event); });
 }
 
+bool ModelStreamParser::hasFirstToken() const {
+  return state_->response.firstTokenTime != Clock::time_point{};
+}
+
 ModelResponse ModelStreamParser::finish(const HttpResponse& response) {
   State& s = *state_;
   s.now = Clock::now();
@@ -502,7 +506,14 @@ struct CallState : ModelCallHandle, std::enable_shared_from_this<CallState> {
     std::shared_ptr<ModelStreamParser> parser;
     if (call.stream) {
       parser = std::make_shared<ModelStreamParser>(call.provider);
-      req.onBodyChunk = [parser](std::string_view chunk) { parser->feed(chunk); };
+      req.onBodyChunk = [parser, notify = call.onFirstToken,
+                         fired = false](std::string_view chunk) mutable {
+        parser->feed(chunk);
+        if (notify && !fired && parser->hasFirstToken()) {
+          fired = true;
+          notify();
+        }
+      };
       req.keepStreamedBody = true; // error statuses arrive as a plain JSON body
     }
     auto self = shared_from_this();

@@ -314,7 +314,17 @@ public:
       for (int d : node.deps)
         graph.dependants[d].push_back(int(i));
       graph.initialPending[i] = int(node.deps.size());
+      // A hint: honoured only between sibling model steps that do not depend on each other.
+      if (auto h = nodes[i].find("hints"); h != nodes[i].end() && h->is_object())
+        if (auto w = h->find("wait_for_warm"); w != h->end() && w->is_string())
+          if (auto it = index.find(w->get<std::string>()); it != index.end() && it->second != int(i) &&
+                                                        seen.count(it->second) == 0) {
+            node.warmLeader = it->second;
+            ++graph.initialPending[i];
+          }
     }
+    for (std::size_t i = 0; i < graph.nodes.size(); ++i)
+      if (graph.nodes[i].warmLeader >= 0) graph.nodes[graph.nodes[i].warmLeader].warmFollowers.push_back(int(i));
     checkAcyclic(graph, where);
   }
 
@@ -329,6 +339,8 @@ public:
       ready.pop_back();
       ++visited;
       for (int d : graph.dependants[n])
+        if (--pending[d] == 0) ready.push_back(d);
+      for (int d : graph.nodes[n].warmFollowers)
         if (--pending[d] == 0) ready.push_back(d);
     }
     if (visited != graph.nodes.size()) {

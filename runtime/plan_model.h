@@ -81,6 +81,10 @@ struct PlanNode {
   std::vector<std::string> depIds;
   int guardBranch = -1; ///< graph index of the guarding branch, or -1
   int guardArm = 0;
+  /// "warm first": the sibling this node waits for until that call's first token (or end),
+  /// so the shared prompt prefix is in the server's cache; -1 when none.
+  int warmLeader = -1;
+  std::vector<int> warmFollowers; ///< nodes waiting for this one's first token
   nlohmann::json schema;
   bool hasSchema = false;
   double priorityMs = 0;

@@ -73,6 +73,10 @@ struct ModelCall {
   std::chrono::milliseconds totalTimeout{300'000};
   /// Extra request headers (never put keys here: use apiKeyEnv).
   std::vector<std::pair<std::string, std::string>> extraHeaders;
+  /// Called on the I/O thread when the first content token of a streamed answer arrives
+  /// (at most once per attempt). The executor uses it to release "warm first" followers:
+  /// by then the server has the prompt's prefix in its cache.
+  std::function<void()> onFirstToken;
 };
 
 /// Token counts. promptTokens is the whole prompt including cached tokens (for Anthropic the
@@ -150,6 +154,8 @@ public:
 
   /// Feeds one body chunk received at `now` (the first content delta sets the TTFT time).
   void feed(std::string_view chunk, Clock::time_point now = Clock::now());
+  /// Whether a content token has arrived yet.
+  bool hasFirstToken() const;
   /// Completes the response from the transfer's outcome; error statuses are parsed from
   /// the body when the HttpRequest kept it (keepStreamedBody).
   ModelResponse finish(const HttpResponse& response);

@@ -191,6 +191,24 @@ inline json sharedPrefixChainPlan() {
   return p;
 }
 
+/// Two independent steps sharing a long system prefix; b waits for a's first token.
+inline json warmFirstPlan() {
+  json p = basePlan();
+  json system = {{"role", "system"}, {"segments", json::array({staticSeg(longPolicy(), true)})}};
+  p["nodes"].push_back(llmNode(
+      "a", {"input.q"},
+      json::array({system, {{"role", "user"}, {"segments", {staticSeg("Q: "), refSeg("input.q")}}}}),
+      200, 1));
+  json b = llmNode(
+      "b", {"input.q"},
+      json::array({system, {{"role", "user"}, {"segments", {staticSeg("Also: "), refSeg("input.q")}}}}),
+      100, 2);
+  b["hints"] = {{"wait_for_warm", "a"}};
+  p["nodes"].push_back(b);
+  p["nodes"].push_back(outputNode({"a", "b"}, 3));
+  return p;
+}
+
 inline json cacheablePlan() {
   json p = basePlan();
   json a = llmNode("a", {"input.q"}, userMsg({staticSeg("Answer: "), refSeg("input.q")}), 200, 1);

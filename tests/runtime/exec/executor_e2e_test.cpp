@@ -96,6 +96,33 @@ TEST_CASE("a shared static prefix is sent byte-identical: the later request hits
   CHECK(second->cachedTokens == std::int64_t(log[1].cachedTokens));
 }
 
+TEST_CASE("wait_for_warm: a follower starts at its leader's first token and reads the prefix "
+          "from the cache",
+          "[exec][e2e]") {
+  SimFixture sim(/*fixtures=*/"", {}, /*speed=*/5);
+  Runtime rt(sim.runtimeOptions());
+  RunResult r = rt.run(mustLoad(warmFirstPlan()), {{"q", "hello"}});
+  REQUIRE(r.ok);
+  auto log = sim.server.log();
+  REQUIRE(log.size() == 2);
+  const auto& leader = log[0].cachedTokens == 0 ? log[0] : log[1];
+  const auto& follower = log[0].cachedTokens == 0 ? log[1] : log[0];
+  REQUIRE(leader.firstTokenMs);
+  CHECK(follower.arrivalMs >= *leader.firstTokenMs);
+  CHECK(follower.arrivalMs < leader.finishMs.value_or(0)); // not held until the end
+  CHECK(follower.cachedTokens >= 256);
+  // Without the hint both start at once and both pay for the prefix.
+  SimFixture cold(/*fixtures=*/"", {}, /*speed=*/5);
+  Runtime rt2(cold.runtimeOptions());
+  json doc = warmFirstPlan();
+  doc["nodes"][2].erase("hints"); // b
+  REQUIRE(rt2.run(mustLoad(doc), {{"q", "hello"}}).ok);
+  auto coldLog = cold.server.log();
+  REQUIRE(coldLog.size() == 2);
+  INFO(coldLog[0].toJson().dump() << "\n" << coldLog[1].toJson().dump());
+  CHECK(coldLog[0].cachedTokens + coldLog[1].cachedTokens == 0);
+}
+
 TEST_CASE("a warm rerun sends no request; an edited step re-runs only itself and dependants",
           "[exec][e2e]") {
   SimFixture sim;

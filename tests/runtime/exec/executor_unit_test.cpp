@@ -272,6 +272,35 @@ TEST_CASE("guarded nodes of the arm not taken are skipped, transitively", "[exec
   CHECK_FALSE(yes.values.contains("c/else/y"));
 }
 
+TEST_CASE("wait_for_warm: a skipped leader releases its follower; bad hints are ignored",
+          "[exec][branch]") {
+  json p = warmFirstPlan(); // nodes: input.q, a, b, output
+  REQUIRE(p["nodes"][1]["id"] == "a");
+  REQUIRE(p["nodes"][2]["id"] == "b");
+  p["nodes"][1]["guard"] = {{"branch", "if"}, {"arm", 0}};
+  p["nodes"][1]["deps"].push_back("if");
+  p["nodes"][3] = outputNode({"b"}, 3);
+  p["nodes"].push_back(
+      {{"id", "if"},
+       {"kind", "branch"},
+       {"deps", {"input.q"}},
+       {"expr", {{"op", "=="}, {"args", json::array({{{"ref", "input.q"}}, {{"lit", "yes"}}})}}}});
+  FakeLoop loop([](const HttpRequest&) { return completion("fine"); });
+  Runtime rt(fakeOptions(loop.transport));
+  RunResult skipped = rt.run(mustLoad(p), {{"q", "no"}});
+  REQUIRE(skipped.ok); // the leader never ran, and the follower did not wait for it forever
+  CHECK(skipped.output == json({{"b", "fine"}}));
+  CHECK_FALSE(skipped.values.contains("a"));
+  RunResult taken = rt.run(mustLoad(p), {{"q", "yes"}});
+  REQUIRE(taken.ok);
+  CHECK(taken.values["a"] == "fine");
+  // A hint naming an unknown node or the node itself is ignored, not an error.
+  p["nodes"][2]["hints"]["wait_for_warm"] = "nobody";
+  CHECK(rt.run(mustLoad(p), {{"q", "no"}}).ok);
+  p["nodes"][2]["hints"]["wait_for_warm"] = "b"; // itself
+  CHECK(rt.run(mustLoad(p), {{"q", "no"}}).ok);
+}
+
 TEST_CASE("the limiter admits the highest priority first and purges a run's waiters",
           "[exec][limits]") {
   FakeTransport transport;
