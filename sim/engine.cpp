@@ -120,9 +120,14 @@ struct Timing {
 } // namespace
 
 Engine::Engine(const ServerConfig& config)
-    : config_(config), cache_(config.cacheBlockTokens, config.cacheTokens) {
+    : config_(config), cache_(config.cacheBlockTokens, config.cacheTokens),
+      started_(std::chrono::steady_clock::now()) {
   for (const auto& p : config.profiles)
     profiles_[p.name] = p;
+}
+
+double Engine::clockMs() const {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started_).count();
 }
 
 const ModelProfile& Engine::profileFor(const std::string& model) {
@@ -276,9 +281,11 @@ ResponsePlan Engine::openai(const http::Request& req, bool keepAlive) {
   }
 
   size_t cached = 0;
+  double nowMs = clockMs();
+  std::vector<uint64_t> blocks;
   if (config_.cacheTokens > 0) {
-    auto blocks = blockHashes(prompt, tokens, cache_.blockTokens(), hashOf(modelName, 0x5eed));
-    cached = cache_.lookupAndInsert(blocks);
+    blocks = blockHashes(prompt, tokens, cache_.blockTokens(), hashOf(modelName, 0x5eed));
+    cached = cache_.lookup(blocks, nowMs);
     // vLLM always recomputes the last prompt token, so a full hit gives one block back.
     if (cached >= promptTokens && cached > 0) cached -= cache_.blockTokens();
   }
@@ -294,6 +301,8 @@ ResponsePlan Engine::openai(const http::Request& req, bool keepAlive) {
   double speed = config_.speed > 0 ? config_.speed : 1.0;
   Timing t{estimateTtftMs(profile, promptTokens - cached, n) / speed,
            estimateDecodeMsPerToken(profile, n) / speed};
+  // This prompt's blocks are reusable once its prefill is done.
+  if (!blocks.empty()) cache_.insertBlocks(blocks, nowMs + t.ttftMs);
 
   ResponsePlan plan;
   tag(plan);
@@ -513,20 +522,18 @@ ResponsePlan Engine::anthropic(const http::Request& req, bool keepAlive) {
   }
   std::sort(breakpoints.begin(), breakpoints.end());
   size_t cacheRead = 0, cacheWrite = 0;
+  double nowMs = clockMs();
+  uint64_t modelSeed = hashOf(modelName, 0xa17);
   if (config_.cacheTokens > 0 && !breakpoints.empty()) {
-    uint64_t modelSeed = hashOf(modelName, 0xa17);
     for (auto it = breakpoints.rbegin(); it != breakpoints.rend(); ++it) {
       if (*it < config_.anthropicMinCacheTokens) break;
-      if (cache_.touchEntry(prefixHash(prompt, tokens, *it, modelSeed))) {
+      if (cache_.touchEntry(prefixHash(prompt, tokens, *it, modelSeed), nowMs)) {
         cacheRead = *it;
         break;
       }
     }
     size_t last = breakpoints.back();
     if (last >= config_.anthropicMinCacheTokens && last > cacheRead) cacheWrite = last - cacheRead;
-    for (size_t bp : breakpoints)
-      if (bp >= config_.anthropicMinCacheTokens && bp > cacheRead)
-        cache_.insertEntry(prefixHash(prompt, tokens, bp, modelSeed), bp);
   }
   size_t inputTokens = promptTokens - cacheRead - cacheWrite;
 
@@ -541,6 +548,11 @@ ResponsePlan Engine::anthropic(const http::Request& req, bool keepAlive) {
   double speed = config_.speed > 0 ? config_.speed : 1.0;
   Timing t{estimateTtftMs(profile, promptTokens - cacheRead, n) / speed,
            estimateDecodeMsPerToken(profile, n) / speed};
+  // Written entries are readable once this request's prefill is done.
+  if (cacheWrite > 0)
+    for (size_t bp : breakpoints)
+      if (bp >= config_.anthropicMinCacheTokens && bp > cacheRead)
+        cache_.insertEntry(prefixHash(prompt, tokens, bp, modelSeed), bp, nowMs + t.ttftMs);
 
   ResponsePlan plan;
   tag(plan);

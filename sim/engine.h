@@ -6,6 +6,7 @@
 #include "awc/sim/server.h"
 #include "http.h"
 
+#include <chrono>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -42,6 +43,8 @@ private:
   ResponsePlan anthropic(const http::Request& request, bool keepAlive);
   ResponsePlan models(bool keepAlive);
   const ModelProfile& profileFor(const std::string& model);
+  double clockMs() const; ///< since the engine started: the prefix cache's clock
+
 
   const ServerConfig& config_;
   PrefixCache cache_;
@@ -49,6 +52,7 @@ private:
   std::unordered_map<std::string, size_t> inFlight_;
   std::unordered_map<uint64_t, uint64_t> attempts_;
   uint64_t nextId_ = 1;
+  std::chrono::steady_clock::time_point started_;
 };
 
 } // namespace awc::sim

@@ -1,6 +1,8 @@
 // Block-hashed LRU prefix cache (see prefix_cache.h).
 #include "awc/sim/prefix_cache.h"
 
+#include <algorithm>
+
 #include <xxhash.h>
 
 namespace awc::sim {
@@ -32,11 +34,12 @@ uint64_t prefixHash(std::string_view text, const std::vector<TokenSpan>& tokens,
 PrefixCache::PrefixCache(size_t blockTokens, size_t capacityTokens)
     : blockTokens_(blockTokens ? blockTokens : 16), capacityTokens_(capacityTokens) {}
 
-void PrefixCache::touch(std::list<Entry>::iterator it) {
+void PrefixCache::touch(std::list<Entry>::iterator it, double readyAtMs) {
   lru_.splice(lru_.begin(), lru_, it);
+  it->readyAtMs = std::min(it->readyAtMs, readyAtMs);
 }
 
-void PrefixCache::insert(uint64_t key, size_t tokens) {
+void PrefixCache::insert(uint64_t key, size_t tokens, double readyAtMs) {
   if (tokens > capacityTokens_) return;
   while (usedTokens_ + tokens > capacityTokens_ && !lru_.empty()) {
     const Entry& victim = lru_.back();
@@ -45,50 +48,55 @@ void PrefixCache::insert(uint64_t key, size_t tokens) {
     lru_.pop_back();
     ++evictions_;
   }
-  lru_.push_front(Entry{key, tokens});
+  lru_.push_front(Entry{key, tokens, readyAtMs});
   index_[key] = lru_.begin();
   usedTokens_ += tokens;
 }
 
-size_t PrefixCache::peek(const std::vector<uint64_t>& blocks) const {
+size_t PrefixCache::lookup(const std::vector<uint64_t>& blocks, double nowMs) const {
   size_t hit = 0;
   for (uint64_t h : blocks) {
-    if (!index_.count(h)) break;
+    auto it = index_.find(h);
+    if (it == index_.end() || it->second->readyAtMs > nowMs) break;
     ++hit;
   }
   return hit * blockTokens_;
 }
 
-size_t PrefixCache::lookupAndInsert(const std::vector<uint64_t>& blocks) {
-  size_t hitBlocks = 0;
-  while (hitBlocks < blocks.size() && index_.count(blocks[hitBlocks]))
-    ++hitBlocks;
+size_t PrefixCache::peek(const std::vector<uint64_t>& blocks) const { return lookup(blocks, kAlways); }
+
+void PrefixCache::insertBlocks(const std::vector<uint64_t>& blocks, double readyAtMs) {
   // Walk from the last block to the first so the first block ends up most recent: like
   // vLLM, the tail of a sequence is evicted before the prefix it shares with others.
   for (size_t i = blocks.size(); i-- > 0;) {
     auto it = index_.find(blocks[i]);
     if (it != index_.end())
-      touch(it->second);
+      touch(it->second, readyAtMs);
     else
-      insert(blocks[i], blockTokens_);
+      insert(blocks[i], blockTokens_, readyAtMs);
   }
-  return hitBlocks * blockTokens_;
 }
 
-bool PrefixCache::touchEntry(uint64_t key) {
+size_t PrefixCache::lookupAndInsert(const std::vector<uint64_t>& blocks) {
+  size_t hit = lookup(blocks, kAlways);
+  insertBlocks(blocks, 0);
+  return hit;
+}
+
+bool PrefixCache::touchEntry(uint64_t key, double nowMs) {
   auto it = index_.find(key);
-  if (it == index_.end()) return false;
-  touch(it->second);
+  if (it == index_.end() || it->second->readyAtMs > nowMs) return false;
+  touch(it->second, it->second->readyAtMs);
   return true;
 }
 
-void PrefixCache::insertEntry(uint64_t key, size_t tokens) {
+void PrefixCache::insertEntry(uint64_t key, size_t tokens, double readyAtMs) {
   auto it = index_.find(key);
   if (it != index_.end()) {
-    touch(it->second);
+    touch(it->second, readyAtMs);
     return;
   }
-  insert(key, tokens);
+  insert(key, tokens, readyAtMs);
 }
 
 } // namespace awc::sim

@@ -91,3 +91,21 @@ TEST_CASE("breakpoint entries are exact-prefix keys", "[cache]") {
   CHECK(cache.touchEntry(k));
   CHECK(prefixHash(a, spans, 51, 7) != k);
 }
+
+TEST_CASE("blocks are reusable only once the prefill that computes them is done", "[cache]") {
+  PrefixCache cache(16, 1 << 20);
+  auto a = blocksOf(words(100, "sys") + "one");
+  auto b = blocksOf(words(100, "sys") + "two");
+  CHECK(cache.lookup(a, 0) == 0);
+  cache.insertBlocks(a, 50); // a's prefill ends at 50 ms
+  CHECK(cache.lookup(b, 49) == 0);
+  CHECK(cache.lookup(b, 50) > 0);
+  // A request that computes the same blocks sooner makes them ready sooner.
+  cache.insertBlocks(b, 20);
+  CHECK(cache.lookup(a, 20) > 0);
+  CHECK(cache.peek(a) == cache.lookup(a, PrefixCache::kAlways));
+  uint64_t k = 77;
+  cache.insertEntry(k, 50, 30);
+  CHECK_FALSE(cache.touchEntry(k, 29));
+  CHECK(cache.touchEntry(k, 30));
+}

@@ -162,6 +162,34 @@ TEST_CASE("the prefix cache reports cached tokens for a shared prefix", "[server
   CHECK(third["usage"]["prompt_tokens_details"]["cached_tokens"].get<int>() < 32);
 }
 
+TEST_CASE("requests that start together both compute a shared prefix", "[server]") {
+  ServerConfig config;
+  config.speed = 1.0;
+  config.profiles.push_back(ModelProfile{"prefill", 200.0, 0.5, 1000.0, 0.0});
+  Sim sim(config);
+  std::string shared = longText(80, "shared");
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 2; ++i)
+    threads.emplace_back([&, i] {
+      json b = chatBody(shared + "question " + std::to_string(i));
+      b["model"] = "prefill";
+      httpRequest(sim.port, "POST", "/v1/chat/completions", b.dump());
+    });
+  for (auto& t : threads)
+    t.join();
+  auto log = sim.server.log();
+  REQUIRE(log.size() == 2);
+  // The second arrived within the first's 200 ms prefill: nothing was reusable yet.
+  REQUIRE(std::abs(log[0].arrivalMs - log[1].arrivalMs) < 100);
+  CHECK(log[0].cachedTokens == 0);
+  CHECK(log[1].cachedTokens == 0);
+  // Once a prefill is done, the prefix is there.
+  json later = chatBody(shared + "question 2");
+  later["model"] = "prefill";
+  auto third = json::parse(httpRequest(sim.port, "POST", "/v1/chat/completions", later.dump()).body);
+  CHECK(third["usage"]["prompt_tokens_details"]["cached_tokens"].get<int>() > 400);
+}
+
 TEST_CASE("responses are never earlier than the latency model says", "[server]") {
   ServerConfig config;
   config.speed = 10.0;
