@@ -88,20 +88,27 @@ PromptShape shapeOf(const Node& n, const CostAssumptions& a) {
   return shape;
 }
 
-int64_t commonPrefixTokens(const std::string& x, const std::string& y, int64_t block) {
+} // namespace
+
+int64_t sharedPrefixTokens(const std::string& x, const std::string& y, int64_t blockTokens) {
   size_t n = std::min(x.size(), y.size());
   size_t i = 0;
   while (i < n && x[i] == y[i]) ++i;
   int64_t tokens = static_cast<int64_t>(approxTokenCount(std::string_view(x).substr(0, i)));
-  return tokens / block * block;
+  return tokens / blockTokens * blockTokens;
 }
 
+std::string staticPromptPrefix(const Node& n) { return shapeOf(n, CostAssumptions{}).staticPrefix; }
+
+namespace {
+
 // Distinct static prefixes already sent to one model (keyed by their first bytes), each
-// with the earliest time a call carrying it finished. Identical prefixes — the common
-// case — share one entry, so lookups stay cheap on plans with thousands of calls.
+// with the earliest time a call carrying it had finished its prefill — from then on the
+// server's prefix cache holds it. Identical prefixes — the common case — share one entry,
+// so lookups stay cheap on plans with thousands of calls.
 struct Sent {
   std::string prefix;
-  double finishMs;
+  double cachedAtMs;
 };
 
 } // namespace
@@ -110,6 +117,7 @@ PlanEstimate estimate(Module& module, const CostAssumptions& a) {
   Graph& g = module.graph;
   std::vector<NodeIndex> order = g.topoOrder();
   std::vector<double> start(g.nodes.size(), 0), finish(g.nodes.size(), 0);
+  std::vector<double> prefilled(g.nodes.size(), 0); // when an llm node's prompt is in the cache
   std::vector<NodeIndex> criticalDep(g.nodes.size(), kNoNode);
   std::vector<PromptShape> shapes(g.nodes.size());
   // Prompts already sent, per model and first cache block of their static prefix.
@@ -131,7 +139,16 @@ PlanEstimate estimate(Module& module, const CostAssumptions& a) {
       if (sequentialClock > ready) criticalDep[i] = previous;
       ready = std::max(ready, sequentialClock);
     }
+    // "Wait for warm": start once the leader's prefill has put the shared prefix in the cache.
+    if (auto warm = n.hints.find("wait_for_warm"); warm != n.hints.end() && warm->is_string()) {
+      auto leader = g.byId.find(warm->get<std::string>());
+      if (leader != g.byId.end() && prefilled[leader->second] > ready) {
+        ready = prefilled[leader->second];
+        criticalDep[i] = leader->second;
+      }
+    }
     start[i] = ready;
+    double ttftMs = 0;
     n.estMs = 0;
     n.estCostUsd = 0;
     n.estPromptTokens = 0;
@@ -149,6 +166,7 @@ PlanEstimate estimate(Module& module, const CostAssumptions& a) {
       }
       int64_t uncached = std::max<int64_t>(0, shape.totalTokens - cached);
       n.estMs = estimateLatencyMs(p, static_cast<size_t>(uncached), static_cast<size_t>(outTokens));
+      ttftMs = estimateTtftMs(p, static_cast<size_t>(uncached));
       double price = 0;
       if (model)
         price = (uncached * model->priceIn + cached * model->cachedPriceIn + outTokens * model->priceOut) / 1e6;
@@ -172,13 +190,13 @@ PlanEstimate estimate(Module& module, const CostAssumptions& a) {
       auto it = sent.find(key);
       if (it != sent.end())
         for (const Sent& s : it->second) {
-          if (s.finishMs > start[i]) continue;
+          if (s.cachedAtMs > start[i]) continue;
           if (s.prefix == prefix) {
             auto [memo, fresh] = prefixTokens.try_emplace(prefix, 0);
             if (fresh) memo->second = static_cast<int64_t>(approxTokenCount(prefix));
             cached = std::max(cached, memo->second / a.cacheBlockTokens * a.cacheBlockTokens);
           } else {
-            cached = std::max(cached, commonPrefixTokens(s.prefix, prefix, a.cacheBlockTokens));
+            cached = std::max(cached, sharedPrefixTokens(s.prefix, prefix, a.cacheBlockTokens));
           }
         }
       llmCost(model, shapes[i], estimateOutputTokens(n, a), cached, 1);
@@ -213,11 +231,12 @@ PlanEstimate estimate(Module& module, const CostAssumptions& a) {
       previous = i;
     }
     if (n.kind == NodeKind::Llm) {
+      prefilled[i] = start[i] + ttftMs;
       const std::string& prefix = shapes[i].staticPrefix;
       auto& list = sent[n.model + '\0' + prefix.substr(0, 64)];
       auto same = std::find_if(list.begin(), list.end(), [&](const Sent& s) { return s.prefix == prefix; });
-      if (same == list.end()) list.push_back({prefix, finish[i]});
-      else same->finishMs = std::min(same->finishMs, finish[i]);
+      if (same == list.end()) list.push_back({prefix, prefilled[i]});
+      else same->cachedAtMs = std::min(same->cachedAtMs, prefilled[i]);
     }
   }
 

@@ -8,9 +8,8 @@
 //  3. The end of the leading static text of each message gets a cache breakpoint (at most
 //     4 per call, for providers with explicit cache control), and the step gets a stable
 //     prompt_cache_key derived from its model and static prefix.
-//  4. Steps on one model with the same static prefix form a prefix group; when several of
-//     them would start at the same moment with a long, cold prefix, the one on the longest
-//     path is marked to warm the cache first.
+//  4. Steps on one model with the same static prefix form a prefix group (the schedule pass
+//     may then let one of them warm the cache first, see schedule.cpp).
 #include "pass_list.h"
 
 #include <algorithm>
@@ -140,11 +139,10 @@ PassReport runHoist(PassContext& ctx) {
                                 {{"static_prefix_tokens", prefixTokens}}});
   }
 
-  // Prefix groups and warm-first hints.
+  // Prefix groups.
   std::map<std::string, std::vector<ir::Node*>> groups;
   for (ir::Node* n : steps)
     if (!n->options.promptCacheKey.empty()) groups[n->options.promptCacheKey].push_back(n);
-  bool estimated = false; // priorities are needed only when a warm-first choice comes up
   for (auto& [key, members] : groups) {
     if (members.size() < 2) continue;
     std::string group = "pg-" + key.substr(4, 8);
@@ -157,25 +155,6 @@ PassReport runHoist(PassContext& ctx) {
     report.changes.push_back({"", fmt::format("prefix group {}: {} steps share a {}-token static prefix on {}", group,
                                               members.size(), tokens, members.front()->model),
                               {{"group", group}, {"steps", ids}, {"prefix_tokens", tokens}}});
-    // Members with identical deps would start together and all miss a cold cache.
-    std::map<std::vector<ir::NodeIndex>, std::vector<ir::Node*>> together;
-    for (ir::Node* n : members) together[n->deps].push_back(n);
-    for (auto& [deps, same] : together) {
-      if (same.size() < 2 || tokens < 256) continue;
-      if (!estimated) {
-        ir::estimate(ctx.module, ctx.assumptions);
-        estimated = true;
-      }
-      ir::Node* leader = *std::max_element(same.begin(), same.end(), [](ir::Node* a, ir::Node* b) {
-        return a->priority < b->priority || (a->priority == b->priority && a->sourceOrder > b->sourceOrder);
-      });
-      leader->hints["warm_first"] = true;
-      for (ir::Node* n : same)
-        if (n != leader) n->hints["wait_for_warm"] = leader->id;
-      report.changes.push_back({leader->id, fmt::format("warm first: {} parallel steps share a cold {}-token prefix",
-                                                        same.size(), tokens),
-                                {{"followers", same.size() - 1}}});
-    }
   }
   return report;
 }

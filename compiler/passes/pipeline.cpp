@@ -30,6 +30,10 @@ bool isKnownPass(const std::string& name) {
 }
 
 std::vector<PassReport> runPipeline(PassContext& ctx, const PipelineOptions& options) {
+  if (options.optLevel > 0) {
+    ctx.module.mode = ir::ExecMode::Sequential;
+    ctx.baselineCostUsd = ir::estimate(ctx.module, ctx.assumptions).costUsd;
+  }
   ctx.module.optLevel = options.optLevel;
   ctx.module.mode = options.optLevel == 0 ? ir::ExecMode::Sequential : ir::ExecMode::Parallel;
   std::vector<PassReport> reports;

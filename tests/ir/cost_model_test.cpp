@@ -21,25 +21,60 @@ std::string two(const std::string& dep) {
 }
 } // namespace
 
+// The estimate of the -O1 plan with the scheduler's warm-first waits taken out: what the
+// model says of two calls started together.
+awc::ir::PlanEstimate withoutWarmWaits(awc::Compilation& c) {
+  for (auto& n : c.module->graph.nodes) {
+    n->hints.erase("wait_for_warm");
+    n->hints.erase("warm_first");
+  }
+  return awc::ir::estimate(*c.module);
+}
+
 TEST_CASE("cost model: parallel independent calls overlap, sequential ones add up") {
   auto o0 = compileFlow(two("q"), 0), o1 = compileFlow(two("q"), 1);
   REQUIRE(o0.ok());
   REQUIRE(o1.ok());
+  awc::ir::PlanEstimate together = withoutWarmWaits(o1);
   double a = node(o1, "a")->estMs, b = node(o1, "b")->estMs;
-  CHECK(o1.estimate.latencyMs == Approx(std::max(a, b)));
-  CHECK(o0.estimate.latencyMs > o1.estimate.latencyMs);
+  CHECK(together.latencyMs == Approx(std::max(a, b)));
+  CHECK(o0.estimate.latencyMs > together.latencyMs);
   CHECK(o0.estimate.modelCalls == 2);
 }
 
-TEST_CASE("cost model: a shared prefix is cached only when the earlier call finished first") {
+TEST_CASE("cost model: a shared prefix is cached only once the earlier call's prefill is done") {
   auto parallel = compileFlow(two("q"), 1);
-  CHECK(parallel.estimate.cachedTokens == 0); // both start at once: nothing to reuse
+  REQUIRE(parallel.ok());
+  awc::ir::PlanEstimate together = withoutWarmWaits(parallel);
+  CHECK(together.cachedTokens == 0); // both start at once: nothing to reuse
   auto sequential = compileFlow(two("q"), 0);
   CHECK(sequential.estimate.cachedTokens > 0);
   CHECK(sequential.estimate.cachedTokens % 16 == 0); // whole cache blocks
   auto dependent = compileFlow(two("a"), 1);         // b waits for a
   CHECK(dependent.estimate.cachedTokens > 0);
-  CHECK(dependent.estimate.costUsd < parallel.estimate.costUsd);
+  CHECK(dependent.estimate.costUsd < together.costUsd);
+}
+
+TEST_CASE("schedule: parallel steps sharing a prefix wait for the first one's prefill when "
+          "running them together would cost more than the flow as written") {
+  auto o0 = compileFlow(two("q"), 0), o1 = compileFlow(two("q"), 1);
+  REQUIRE(o0.ok());
+  REQUIRE(o1.ok());
+  const awc::ir::Node* b = node(o1, "b");
+  REQUIRE(b->hints.contains("wait_for_warm"));
+  CHECK(b->hints["wait_for_warm"] == "a");
+  CHECK(node(o1, "a")->hints.value("warm_first", false));
+  CHECK(o1.estimate.costUsd <= o0.estimate.costUsd + 1e-12);
+  CHECK(o1.estimate.cachedTokens == o0.estimate.cachedTokens);
+  // b starts at a's first token, not at its end: still faster than one after the other.
+  CHECK(o1.estimate.latencyMs < o0.estimate.latencyMs);
+  CHECK(o1.estimate.latencyMs > std::max(node(o1, "a")->estMs, b->estMs));
+  // Different prefixes share nothing: no wait.
+  std::string distinct = two("q");
+  distinct.replace(distinct.find("system LONG user \"B"), 19, "system \"Other.\" user \"B");
+  auto apart = compileFlow(distinct, 1);
+  REQUIRE(apart.ok());
+  CHECK_FALSE(node(apart, "b")->hints.contains("wait_for_warm"));
 }
 
 TEST_CASE("cost model: the critical path runs from an input to the output") {

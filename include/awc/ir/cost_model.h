@@ -36,6 +36,11 @@ int64_t estimateValueTokens(const sema::Type* type, const CostAssumptions& a);
 /// Output tokens a model step is expected to produce (bounded by max_tokens).
 int64_t estimateOutputTokens(const Node& node, const CostAssumptions& a);
 
+/// The static text a model step's prompt starts with: what a server's prefix cache can reuse.
+std::string staticPromptPrefix(const Node& node);
+/// Tokens, in whole cache blocks, that two prompt prefixes share.
+int64_t sharedPrefixTokens(const std::string& x, const std::string& y, int64_t blockTokens);
+
 /// Fills estMs, estCostUsd, estPromptTokens, estOutputTokens and priority on every node of
 /// the module's graph and returns the whole-plan figures. Deterministic.
 PlanEstimate estimate(Module& module, const CostAssumptions& a = {});

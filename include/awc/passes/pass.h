@@ -35,6 +35,9 @@ struct PassContext {
   ir::CostAssumptions assumptions;
   /// The final plan's estimate, set by the `schedule` pass (it runs last).
   std::optional<ir::PlanEstimate> estimate;
+  /// The estimated cost of the flow as written (-O0), set by runPipeline for -O1 and -O2:
+  /// the optimised plan must not cost more.
+  std::optional<double> baselineCostUsd;
 };
 
 using PassFn = PassReport (*)(PassContext& ctx);
