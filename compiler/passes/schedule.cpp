@@ -2,21 +2,26 @@
 // and cost. Runs at every level (also -O0, whose plan is sequential) and last, so its
 // figures describe the final plan. The algorithm:
 //  1. Estimate the plan (cost_model.cpp): priorities, latency, cost.
-//  2. Cost guard (-O1/-O2): running steps in parallel can forfeit prefix-cache hits the
-//     as-written order got — two steps sharing a static prefix both pay for it when they start
-//     together. When the plan would cost more than the flow as written, let the first step of
-//     each prefix group warm the cache: the others wait for its first token (`wait_for_warm`),
-//     group by group, until the cost is back under the as-written cost. Latency stays below
-//     the as-written order's, which waits for the whole call.
+//  2. Warm first (-O1/-O2): steps that share a static prompt prefix and start together each
+//     pay for its prefill; the first of such a prefix group can warm the server's cache while
+//     the others wait for its first token (`wait_for_warm`). Applied where the shared prefix is
+//     long (≥ 256 tokens: the wait costs little latency and saves the most), and as a cost
+//     guard group by group while the plan would cost more than the flow as written — running
+//     in parallel must not cost more than the sequential order, which reused the prefix.
+//     Latency stays below the as-written order's, which waits for whole calls.
 #include "pass_list.h"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <limits>
 
 namespace awc::passes {
 namespace {
 
 // True when `from` reaches `to` through deps: then `from` starts after `to` finished anyway.
+// A shared prefix this long is worth warming whatever the cost budget.
+constexpr int64_t kLongPrefixTokens = 256;
+
 bool dependsOn(const ir::Graph& g, ir::NodeIndex from, ir::NodeIndex to) {
   std::vector<bool> visited(g.nodes.size(), false);
   std::vector<ir::NodeIndex> stack{from};
@@ -34,52 +39,70 @@ bool dependsOn(const ir::Graph& g, ir::NodeIndex from, ir::NodeIndex to) {
   return false;
 }
 
-// Prefix groups: each model step whose static prompt prefix shares at least one cache block
-// with an earlier step's on the same model joins the group of the earliest such step (the
-// leader) — the one whose prefill the as-written order would have reused.
-std::vector<std::pair<ir::Node*, std::vector<ir::Node*>>> prefixGroups(PassContext& ctx) {
+// Steps on one model whose static prompt prefixes share at least one cache block: each joins
+// the group of the earliest such step (the leader), whose prefill the as-written order would
+// have reused.
+struct PrefixGroup {
+  ir::Node* leader;
+  std::vector<ir::Node*> followers; // not already after the leader through deps
+  int64_t sharedTokens;             // the fewest any follower shares with the leader
+};
+
+std::vector<PrefixGroup> prefixGroups(PassContext& ctx) {
   ir::Graph& g = ctx.module.graph;
   int64_t block = ctx.assumptions.cacheBlockTokens;
-  std::vector<std::pair<ir::Node*, std::vector<ir::Node*>>> groups;
+  std::vector<PrefixGroup> groups;
   std::vector<std::string> leaderPrefix;
   for (ir::NodeIndex i : g.topoOrder()) {
     ir::Node& n = *g.nodes[i];
     if (n.removed || n.kind != ir::NodeKind::Llm) continue;
     std::string prefix = ir::staticPromptPrefix(n);
+    int64_t shared = 0;
     size_t k = 0;
-    while (k < groups.size() &&
-           (groups[k].first->model != n.model || ir::sharedPrefixTokens(leaderPrefix[k], prefix, block) == 0))
-      ++k;
+    for (; k < groups.size(); ++k)
+      if (groups[k].leader->model == n.model &&
+          (shared = ir::sharedPrefixTokens(leaderPrefix[k], prefix, block)) > 0)
+        break;
     if (k == groups.size()) {
-      groups.push_back({&n, {}});
+      groups.push_back({&n, {}, std::numeric_limits<int64_t>::max()});
       leaderPrefix.push_back(std::move(prefix));
-    } else if (!n.hints.contains("wait_for_warm") && !dependsOn(g, i, groups[k].first->index)) {
-      groups[k].second.push_back(&n);
+    } else if (!n.hints.contains("wait_for_warm") && !dependsOn(g, i, groups[k].leader->index)) {
+      groups[k].followers.push_back(&n);
+      groups[k].sharedTokens = std::min(groups[k].sharedTokens, shared);
     }
   }
   return groups;
 }
 
-// Adds warm-first waits, group by group in plan order, until the plan costs no more than
-// `budget`; returns the estimate of the final plan.
-ir::PlanEstimate keepCostUnder(PassContext& ctx, double budget, ir::PlanEstimate e, PassReport& report) {
-  for (auto& [leader, members] : prefixGroups(ctx)) {
-    if (e.costUsd <= budget + 1e-12) break;
-    if (members.empty()) continue;
+// Warm first, group by group in plan order: always where the shared prefix is long (its
+// prefill dominates the followers' time to first token, so waiting for it costs little
+// latency), and elsewhere while the plan costs more than `budget`. Returns the final estimate.
+ir::PlanEstimate warmFirst(PassContext& ctx, std::optional<double> budget, ir::PlanEstimate e,
+                           PassReport& report) {
+  for (PrefixGroup& group : prefixGroups(ctx)) {
+    if (group.followers.empty()) continue;
+    bool overBudget = budget && e.costUsd > *budget + 1e-12;
+    bool longPrefix = group.sharedTokens >= kLongPrefixTokens;
+    if (!overBudget && !longPrefix) continue;
     std::vector<std::string> followers;
-    for (ir::Node* m : members) {
-      m->hints["wait_for_warm"] = leader->id;
+    for (ir::Node* m : group.followers) {
+      m->hints["wait_for_warm"] = group.leader->id;
       followers.push_back(m->id);
     }
-    leader->hints["warm_first"] = true;
+    group.leader->hints["warm_first"] = true;
     ir::PlanEstimate next = ir::estimate(ctx.module, ctx.assumptions);
     report.changes.push_back(
-        {leader->id,
-         fmt::format("warm first: {} wait{} for its first token so the shared prefix is cached; est. cost "
-                     "${:.6f} → ${:.6f}, latency {:.0f} → {:.0f} ms",
-                     fmt::join(followers, ", "), followers.size() == 1 ? "s" : "", e.costUsd, next.costUsd,
-                     e.latencyMs, next.latencyMs),
-         {{"followers", followers}, {"cost_usd_before", e.costUsd}, {"cost_usd_after", next.costUsd}}});
+        {group.leader->id,
+         fmt::format("warm first ({}): {} wait{} for its first token so the {}-token shared prefix is "
+                     "cached; est. cost ${:.6f} → ${:.6f}, latency {:.0f} → {:.0f} ms",
+                     overBudget ? "cost above the flow as written" : "long shared prefix",
+                     fmt::join(followers, ", "), followers.size() == 1 ? "s" : "", group.sharedTokens,
+                     e.costUsd, next.costUsd, e.latencyMs, next.latencyMs),
+         {{"followers", followers},
+          {"shared_prefix_tokens", group.sharedTokens},
+          {"reason", overBudget ? "cost" : "long_prefix"},
+          {"cost_usd_before", e.costUsd},
+          {"cost_usd_after", next.costUsd}}});
     e = next;
   }
   return e;
@@ -90,8 +113,7 @@ ir::PlanEstimate keepCostUnder(PassContext& ctx, double budget, ir::PlanEstimate
 PassReport runSchedule(PassContext& ctx) {
   PassReport report;
   ir::PlanEstimate e = ir::estimate(ctx.module, ctx.assumptions);
-  if (ctx.baselineCostUsd && e.costUsd > *ctx.baselineCostUsd + 1e-12)
-    e = keepCostUnder(ctx, *ctx.baselineCostUsd, e, report);
+  if (ctx.module.mode == ir::ExecMode::Parallel) e = warmFirst(ctx, ctx.baselineCostUsd, e, report);
   ctx.estimate = e;
   std::string path;
   for (const auto& id : e.criticalPath) path += (path.empty() ? "" : " → ") + id;
