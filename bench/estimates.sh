@@ -1,11 +1,12 @@
 #!/bin/sh
 # Prints the "Estimated figures" table of docs/benchmarks.md: for every example, the
 # -O0 / -O1 / -O2 estimates of `awc explain --json` (critical-path latency, model calls,
-# cost). Usage: bench/estimates.sh [path/to/awc]   (default: build/awc)
+# cost). Usage: bench/estimates.sh [build-dir | path/to/awc]   (default: build)
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
-awc=${1:-$root/build/awc}
+awc=${1:-build}
 cd "$root"
+[ -d "$awc" ] && awc=$awc/awc
 echo "| example | -O0 ms | -O1 ms | -O2 ms | speed-up -O2/-O0 | calls -O0 | calls -O1 | calls -O2 | cost -O0 USD | cost -O1 USD | cost -O2 USD |"
 echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 for flow in examples/*.flow; do
