@@ -14,97 +14,160 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <limits>
+#include <unordered_map>
+
+#include "awc/support/tokenizer.h"
 
 namespace awc::passes {
 namespace {
 
-// True when `from` reaches `to` through deps: then `from` starts after `to` finished anyway.
 // A shared prefix this long is worth warming whatever the cost budget.
 constexpr int64_t kLongPrefixTokens = 256;
-
-bool dependsOn(const ir::Graph& g, ir::NodeIndex from, ir::NodeIndex to) {
-  std::vector<bool> visited(g.nodes.size(), false);
-  std::vector<ir::NodeIndex> stack{from};
-  while (!stack.empty()) {
-    ir::NodeIndex n = stack.back();
-    stack.pop_back();
-    for (ir::NodeIndex d : g.nodes[n]->deps) {
-      if (d == to) return true;
-      if (!visited[d]) {
-        visited[d] = true;
-        stack.push_back(d);
-      }
-    }
-  }
-  return false;
-}
+// Over budget, groups are added one at a time (an estimate each) up to this many; the rest
+// together, so huge plans stay linear.
+constexpr size_t kGroupsOneByOne = 16;
 
 // Steps on one model whose static prompt prefixes share at least one cache block: each joins
 // the group of the earliest such step (the leader), whose prefill the as-written order would
 // have reused.
 struct PrefixGroup {
   ir::Node* leader;
-  std::vector<ir::Node*> followers; // not already after the leader through deps
-  int64_t sharedTokens;             // the fewest any follower shares with the leader
+  std::vector<ir::Node*> members; // later steps in plan order
+  int64_t sharedTokens;           // the fewest any member shares with the leader
 };
+
+// The bytes of a prefix's first cache block: prefixes share a block only if these are equal.
+std::string_view firstBlock(std::string_view prefix, int64_t block) {
+  int64_t tokens = 0;
+  size_t end = 0;
+  forEachToken(prefix, [&](const TokenSpan& t) {
+    if (tokens++ < block) end = t.end;
+  });
+  return tokens >= block ? prefix.substr(0, end) : std::string_view{};
+}
 
 std::vector<PrefixGroup> prefixGroups(PassContext& ctx) {
   ir::Graph& g = ctx.module.graph;
   int64_t block = ctx.assumptions.cacheBlockTokens;
   std::vector<PrefixGroup> groups;
   std::vector<std::string> leaderPrefix;
+  std::unordered_map<std::string, size_t> byFirstBlock; // model + first block → group
   for (ir::NodeIndex i : g.topoOrder()) {
     ir::Node& n = *g.nodes[i];
-    if (n.removed || n.kind != ir::NodeKind::Llm) continue;
+    if (n.removed || n.kind != ir::NodeKind::Llm || n.hints.contains("wait_for_warm")) continue;
     std::string prefix = ir::staticPromptPrefix(n);
-    int64_t shared = 0;
-    size_t k = 0;
-    for (; k < groups.size(); ++k)
-      if (groups[k].leader->model == n.model &&
-          (shared = ir::sharedPrefixTokens(leaderPrefix[k], prefix, block)) > 0)
-        break;
-    if (k == groups.size()) {
+    std::string_view first = firstBlock(prefix, block);
+    if (first.empty()) continue;
+    auto [it, fresh] = byFirstBlock.try_emplace(n.model + '\0' + std::string(first), groups.size());
+    if (fresh) {
       groups.push_back({&n, {}, std::numeric_limits<int64_t>::max()});
       leaderPrefix.push_back(std::move(prefix));
-    } else if (!n.hints.contains("wait_for_warm") && !dependsOn(g, i, groups[k].leader->index)) {
-      groups[k].followers.push_back(&n);
-      groups[k].sharedTokens = std::min(groups[k].sharedTokens, shared);
+      continue;
     }
+    PrefixGroup& group = groups[it->second];
+    group.members.push_back(&n);
+    group.sharedTokens =
+        std::min(group.sharedTokens, ir::sharedPrefixTokens(leaderPrefix[it->second], prefix, block));
   }
   return groups;
 }
 
-// Warm first, group by group in plan order: always where the shared prefix is long (its
-// prefill dominates the followers' time to first token, so waiting for it costs little
-// latency), and elsewhere while the plan costs more than `budget`. Returns the final estimate.
-ir::PlanEstimate warmFirst(PassContext& ctx, std::optional<double> budget, ir::PlanEstimate e,
-                           PassReport& report) {
-  for (PrefixGroup& group : prefixGroups(ctx)) {
-    if (group.followers.empty()) continue;
-    bool overBudget = budget && e.costUsd > *budget + 1e-12;
-    bool longPrefix = group.sharedTokens >= kLongPrefixTokens;
-    if (!overBudget && !longPrefix) continue;
-    std::vector<std::string> followers;
-    for (ir::Node* m : group.followers) {
+// Which nodes run after `from` through deps anyway (they need no warm-first wait).
+std::vector<bool> runsAfter(const ir::Graph& g, const std::vector<std::vector<ir::NodeIndex>>& users,
+                            ir::NodeIndex from) {
+  std::vector<bool> after(g.nodes.size(), false);
+  std::vector<ir::NodeIndex> stack{from};
+  while (!stack.empty()) {
+    ir::NodeIndex n = stack.back();
+    stack.pop_back();
+    for (ir::NodeIndex u : users[n])
+      if (!after[u]) {
+        after[u] = true;
+        stack.push_back(u);
+      }
+  }
+  return after;
+}
+
+// Marks one group: its members not already after the leader wait for the leader's first
+// token. Returns the ids of those members.
+std::vector<std::string> markGroup(const ir::Graph& g, const std::vector<std::vector<ir::NodeIndex>>& users,
+                                   const PrefixGroup& group) {
+  std::vector<bool> after = runsAfter(g, users, group.leader->index);
+  std::vector<std::string> followers;
+  for (ir::Node* m : group.members)
+    if (!after[m->index]) {
       m->hints["wait_for_warm"] = group.leader->id;
       followers.push_back(m->id);
     }
-    group.leader->hints["warm_first"] = true;
-    ir::PlanEstimate next = ir::estimate(ctx.module, ctx.assumptions);
+  if (!followers.empty()) group.leader->hints["warm_first"] = true;
+  return followers;
+}
+
+// Warm first: every group whose shared prefix is long (its prefill dominates the followers'
+// time to first token, so waiting for it costs little latency); then, while the plan costs
+// more than `budget`, the other groups in plan order. Returns the final estimate.
+ir::PlanEstimate warmFirst(PassContext& ctx, std::optional<double> budget, ir::PlanEstimate e,
+                           PassReport& report) {
+  ir::Graph& g = ctx.module.graph;
+  std::vector<PrefixGroup> groups = prefixGroups(ctx);
+  std::erase_if(groups, [](const PrefixGroup& group) { return group.members.empty(); });
+  if (groups.empty()) return e;
+  std::vector<std::vector<ir::NodeIndex>> users(g.nodes.size());
+  for (auto& np : g.nodes)
+    if (!np->removed)
+      for (ir::NodeIndex d : np->deps) users[d].push_back(np->index);
+
+  auto record = [&](const PrefixGroup& group, const std::vector<std::string>& followers, bool overBudget) {
+    const char* reason = overBudget ? "cost above the flow as written" : "long shared prefix";
     report.changes.push_back(
         {group.leader->id,
-         fmt::format("warm first ({}): {} wait{} for its first token so the {}-token shared prefix is "
-                     "cached; est. cost ${:.6f} → ${:.6f}, latency {:.0f} → {:.0f} ms",
-                     overBudget ? "cost above the flow as written" : "long shared prefix",
-                     fmt::join(followers, ", "), followers.size() == 1 ? "s" : "", group.sharedTokens,
-                     e.costUsd, next.costUsd, e.latencyMs, next.latencyMs),
+         fmt::format("warm first ({}): {} wait{} for its first token so the {}-token shared prefix is cached",
+                     reason, fmt::join(followers, ", "), followers.size() == 1 ? "s" : "", group.sharedTokens),
          {{"followers", followers},
           {"shared_prefix_tokens", group.sharedTokens},
-          {"reason", overBudget ? "cost" : "long_prefix"},
-          {"cost_usd_before", e.costUsd},
-          {"cost_usd_after", next.costUsd}}});
-    e = next;
+          {"reason", overBudget ? "cost" : "long_prefix"}}});
+  };
+  auto summary = [&](const ir::PlanEstimate& before, const ir::PlanEstimate& after) {
+    report.changes.push_back(
+        {"", fmt::format("warm first: est. cost ${:.6f} → ${:.6f}, latency {:.0f} → {:.0f} ms", before.costUsd,
+                         after.costUsd, before.latencyMs, after.latencyMs),
+         {{"cost_usd_before", before.costUsd},
+          {"cost_usd_after", after.costUsd},
+          {"latency_ms_before", before.latencyMs},
+          {"latency_ms_after", after.latencyMs}}});
+  };
+
+  ir::PlanEstimate start = e;
+  std::vector<const PrefixGroup*> rest;
+  bool marked = false;
+  for (const PrefixGroup& group : groups) {
+    if (group.sharedTokens < kLongPrefixTokens) {
+      rest.push_back(&group);
+      continue;
+    }
+    std::vector<std::string> followers = markGroup(g, users, group);
+    if (followers.empty()) continue;
+    record(group, followers, false);
+    marked = true;
   }
+  if (marked) e = ir::estimate(ctx.module, ctx.assumptions);
+  for (size_t k = 0; k < rest.size() && budget && e.costUsd > *budget + 1e-12; ++k) {
+    bool allAtOnce = k >= kGroupsOneByOne;
+    bool any = false;
+    for (size_t j = k; j < (allAtOnce ? rest.size() : k + 1); ++j) {
+      std::vector<std::string> followers = markGroup(g, users, *rest[j]);
+      if (followers.empty()) continue;
+      record(*rest[j], followers, true);
+      any = true;
+    }
+    if (any) {
+      e = ir::estimate(ctx.module, ctx.assumptions);
+      marked = true;
+    }
+    if (allAtOnce) break;
+  }
+  if (marked) summary(start, e);
   return e;
 }
 
