@@ -3,20 +3,18 @@
 // peak RSS of this process. Run one size per process (bench/compile_scaling.sh does) so
 // peak memory is per size.
 //   compile_scaling N [runs]
-#include <sys/resource.h>
+#include "awc/compiler/driver.h"
+#include "awc/plan/emit.h"
+#include "awc/syntax/parser.h"
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <string>
-#include <vector>
-
 #include <fmt/format.h>
-
-#include "awc/compiler/driver.h"
-#include "awc/plan/emit.h"
-#include "awc/syntax/parser.h"
+#include <string>
+#include <sys/resource.h>
+#include <vector>
 
 namespace {
 
@@ -27,17 +25,20 @@ std::string generateFlow(int steps) {
   s.reserve(static_cast<size_t>(steps) * 64);
   s += "host \"api.example.com\"\n";
   s += "model small = openai(\"llama-3.1-8b\") { price_in: 0.05, price_out: 0.08 }\n";
-  s += "tool lookup(key: string) -> { value: int } = http GET \"https://api.example.com/v/{key}\" { cache: 1m }\n";
+  s += "tool lookup(key: string) -> { value: int } = http GET \"https://api.example.com/v/{key}\" "
+       "{ cache: 1m }\n";
   s += "const SYSTEM = \"\"\"You are a careful assistant. Answer with a single integer.\"\"\"\n";
   s += "workflow big(seed: int, name: string) -> int {\n";
   s += "  s0 = seed + 1\n";
   for (int i = 1; i < steps; ++i) {
     int a = i - 1, b = i / 2;
     if (i % 10 == 0) {
-      s += fmt::format("  s{} = llm small -> int {{ system SYSTEM user \"Add {{s{}}} and {{s{}}} for {{name}}\" max_tokens: 8 }}\n",
+      s += fmt::format("  s{} = llm small -> int {{ system SYSTEM user \"Add {{s{}}} and {{s{}}} "
+                       "for {{name}}\" max_tokens: 8 }}\n",
                        i, a, b);
     } else if (i % 25 == 1 && i > 1) {
-      s += fmt::format("  t{} = lookup(name + to_string(s{}))\n  s{} = t{}.value + s{}\n", i, a, i, i, b);
+      s += fmt::format("  t{} = lookup(name + to_string(s{}))\n  s{} = t{}.value + s{}\n", i, a, i,
+                       i, b);
     } else if (i % 3 == 0) {
       s += fmt::format("  s{} = max(s{}, s{}) * 2 - {}\n", i, a, b, i % 7);
     } else {
@@ -89,7 +90,8 @@ int main(int argc, char** argv) {
     }
     planBytes = plan.size();
     if (std::getenv("AWC_PHASES"))
-      for (const auto& [phase, ms] : c.timings) std::fprintf(stderr, "  %-26s %8.1f ms\n", phase.c_str(), ms);
+      for (const auto& [phase, ms] : c.timings)
+        std::fprintf(stderr, "  %-26s %8.1f ms\n", phase.c_str(), ms);
     totalMs.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
   }
   struct rusage usage {};

@@ -1,17 +1,16 @@
 // `awc build`, `awc check`, `awc graph`, `awc explain`: thin wrappers over the driver.
-#include <CLI/CLI.hpp>
-#include <fmt/format.h>
-#include <unistd.h>
-
-#include <cstdio>
-#include <filesystem>
-#include <fstream>
-#include <iostream>
-
 #include "awc/ast/printer.h"
 #include "awc/compiler/driver.h"
 #include "awc/plan/emit.h"
 #include "commands.h"
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <fmt/format.h>
+#include <fstream>
+#include <iostream>
+#include <unistd.h>
 
 namespace awc::cli {
 namespace {
@@ -25,7 +24,8 @@ struct CommonFlags {
 };
 
 void addCommonFlags(CLI::App* cmd, CommonFlags& f) {
-  cmd->add_option("-O", f.optLevel, "optimisation level: 0 (as written, sequential), 1 (parallel), 2 (all passes)")
+  cmd->add_option("-O", f.optLevel,
+                  "optimisation level: 0 (as written, sequential), 1 (parallel), 2 (all passes)")
       ->check(CLI::IsMember({"0", "1", "2"}));
   cmd->add_option("-f", f.fFlags, "-fno-<pass> turns one pass off (see `awc explain`)");
   cmd->add_option("--workflow", f.workflow, "which workflow to compile when a file has several");
@@ -48,7 +48,8 @@ bool toOptions(const CommonFlags& f, CompileOptions& o) {
   for (const std::string& flag : f.fFlags) {
     if (flag.rfind("no-", 0) != 0 || !passes::isKnownPass(flag.substr(3))) {
       std::string known;
-      for (const auto& p : passes::allPasses()) known += fmt::format(" -fno-{}", p.name);
+      for (const auto& p : passes::allPasses())
+        known += fmt::format(" -fno-{}", p.name);
       std::fprintf(stderr, "awc: unknown flag '-f%s'; known:%s\n", flag.c_str(), known.c_str());
       return false;
     }
@@ -94,18 +95,24 @@ int runBuild(const std::vector<std::string>& files, const std::string& out, cons
     }
     std::string text;
     if (emit == "ast") {
-      for (const auto& mod : c.program->modules) text += ast::printAst(*mod, *c.sources);
-    } else if (emit == "plan") text = plan::serialize(c.plan);
-    else if (emit == "dot") text = plan::toDot(*c.module);
-    else if (emit == "mermaid") text = plan::toMermaid(*c.module);
+      for (const auto& mod : c.program->modules)
+        text += ast::printAst(*mod, *c.sources);
+    } else if (emit == "plan")
+      text = plan::serialize(c.plan);
+    else if (emit == "dot")
+      text = plan::toDot(*c.module);
+    else if (emit == "mermaid")
+      text = plan::toMermaid(*c.module);
     std::string target = out;
     if (many) {
       std::string stem = std::filesystem::path(file).stem().string() + ".plan.json";
       target = out.empty() ? (std::filesystem::path(file).parent_path() / stem).string()
                            : (std::filesystem::path(out) / stem).string();
     }
-    if (target.empty() || target == "-") std::fputs(text.c_str(), stdout);
-    else if (!writeFile(target, text)) status = kExitUsage;
+    if (target.empty() || target == "-")
+      std::fputs(text.c_str(), stdout);
+    else if (!writeFile(target, text))
+      status = kExitUsage;
   }
   return status;
 }
@@ -125,8 +132,8 @@ int runCheck(const std::vector<std::string>& files, const CommonFlags& f) {
 
 std::string formatExplain(const nlohmann::json& e) {
   std::string out = "estimates (critical path latency under the model profiles):\n";
-  out += fmt::format("  {:<6} {:>12} {:>12} {:>14} {:>14} {:>14} {:>12}\n", "level", "latency ms", "model calls",
-                     "prompt tokens", "cached tokens", "output tokens", "cost USD");
+  out += fmt::format("  {:<6} {:>12} {:>12} {:>14} {:>14} {:>14} {:>12}\n", "level", "latency ms",
+                     "model calls", "prompt tokens", "cached tokens", "output tokens", "cost USD");
   for (const char* level : {"O0", "O1", "O2"}) {
     const auto& l = e["levels"][level];
     out += fmt::format("  -{:<5} {:>12.0f} {:>12.1f} {:>14} {:>14} {:>14} {:>12.6f}\n", level,
@@ -142,7 +149,9 @@ std::string formatExplain(const nlohmann::json& e) {
     out += fmt::format("  {} ({} change{})\n", p["pass"].get<std::string>(), p["changes"].size(),
                        p["changes"].size() == 1 ? "" : "s");
     for (const auto& c : p["changes"])
-      out += fmt::format("    - {}{}\n", c["node"].get<std::string>().empty() ? "" : c["node"].get<std::string>() + ": ",
+      out += fmt::format("    - {}{}\n",
+                         c["node"].get<std::string>().empty() ? ""
+                                                              : c["node"].get<std::string>() + ": ",
                          c["message"].get<std::string>());
   }
   return out;
@@ -159,7 +168,8 @@ void addCompilerCommands(CLI::App& app, CommandResult& result) {
     auto emit = std::make_shared<std::string>("plan");
     auto flags = std::make_shared<CommonFlags>();
     cmd->add_option("files", *files, "the .flow files")->required();
-    cmd->add_option("-o,--output", *out, "output file (a directory with several inputs); default stdout");
+    cmd->add_option("-o,--output", *out,
+                    "output file (a directory with several inputs); default stdout");
     cmd->add_option("--emit", *emit, "what to write: plan, ast, dot, mermaid")
         ->check(CLI::IsMember({"plan", "ast", "dot", "mermaid"}));
     addCommonFlags(cmd, *flags);
@@ -181,13 +191,15 @@ void addCompilerCommands(CLI::App& app, CommandResult& result) {
     auto format = std::make_shared<std::string>("dot");
     auto flags = std::make_shared<CommonFlags>();
     cmd->add_option("file", *file, "the .flow file")->required();
-    cmd->add_option("--format", *format, "dot or mermaid")->check(CLI::IsMember({"dot", "mermaid"}));
+    cmd->add_option("--format", *format, "dot or mermaid")
+        ->check(CLI::IsMember({"dot", "mermaid"}));
     addCommonFlags(cmd, *flags);
     cmd->callback([=, &result] { result.exitCode = runBuild({*file}, "", *format, *flags); });
   }
   // explain
   {
-    auto* cmd = app.add_subcommand("explain", "what each optimisation did, with estimates at -O0/-O1/-O2");
+    auto* cmd =
+        app.add_subcommand("explain", "what each optimisation did, with estimates at -O0/-O1/-O2");
     auto file = std::make_shared<std::string>();
     auto json = std::make_shared<bool>(false);
     auto flags = std::make_shared<CommonFlags>();

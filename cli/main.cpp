@@ -1,11 +1,10 @@
 // The `awc` binary: a thin layer of subcommands over the compiler, runtime and
 // simulator libraries.
-#include <CLI/CLI.hpp>
+#include "commands.h"
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <exception>
-
-#include "commands.h"
 
 #ifndef AWC_VERSION
 #define AWC_VERSION "0.0.0"

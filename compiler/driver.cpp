@@ -2,10 +2,10 @@
 // passes for the level → emit the plan.
 #include "awc/compiler/driver.h"
 
-#include <chrono>
-
 #include "awc/ir/builder.h"
 #include "awc/plan/emit.h"
+
+#include <chrono>
 
 namespace awc {
 namespace {
@@ -15,7 +15,8 @@ public:
   explicit PhaseTimer(std::vector<std::pair<std::string, double>>& out) : out_(out) {}
   void lap(std::string name) {
     auto now = std::chrono::steady_clock::now();
-    out_.emplace_back(std::move(name), std::chrono::duration<double, std::milli>(now - last_).count());
+    out_.emplace_back(std::move(name),
+                      std::chrono::duration<double, std::milli>(now - last_).count());
     last_ = now;
   }
 
@@ -49,7 +50,8 @@ void runPipeline(Compilation& c, FileId root, const CompileOptions& options) {
   c.reports = passes::runPipeline(ctx, pipeline);
   timer.lap("passes");
   c.timings.pop_back();
-  for (const auto& r : c.reports) c.timings.emplace_back("pass " + r.pass, r.elapsedMs);
+  for (const auto& r : c.reports)
+    c.timings.emplace_back("pass " + r.pass, r.elapsedMs);
   c.estimate = ctx.estimate ? *ctx.estimate : ir::estimate(*c.module, ctx.assumptions);
   c.plan = plan::emitPlan(*c.module, c.estimate, c.reports, *c.sources);
   timer.lap("emit plan");
@@ -70,14 +72,16 @@ Compilation compileFile(const std::string& path, const CompileOptions& options) 
   return c;
 }
 
-Compilation compileSource(const std::string& name, std::string text, const CompileOptions& options) {
+Compilation compileSource(const std::string& name, std::string text,
+                          const CompileOptions& options) {
   Compilation c;
   FileId root = c.sources->addBuffer(name, std::move(text));
   runPipeline(c, root, options);
   return c;
 }
 
-nlohmann::json explainJson(const std::string& path, const CompileOptions& options, Compilation* detail) {
+nlohmann::json explainJson(const std::string& path, const CompileOptions& options,
+                           Compilation* detail) {
   nlohmann::json levels = nlohmann::json::object();
   nlohmann::json passesJson = nlohmann::json::array();
   for (int level : {0, 1, 2}) {
@@ -89,19 +93,20 @@ nlohmann::json explainJson(const std::string& path, const CompileOptions& option
       if (detail) *detail = std::move(c);
       return nullptr;
     }
-    levels["O" + std::to_string(level)] = {{"latency_ms", c.estimate.latencyMs},
-                                           {"model_calls", c.estimate.modelCalls},
-                                           {"prompt_tokens", c.estimate.promptTokens},
-                                           {"cached_tokens", c.estimate.cachedTokens},
-                                           {"output_tokens", c.estimate.outputTokens},
-                                           {"cost_usd", c.estimate.costUsd},
-                                           {"critical_path", c.estimate.criticalPath}};
+    levels["O" + std::to_string(level)] = {
+        {"latency_ms", c.estimate.latencyMs},       {"model_calls", c.estimate.modelCalls},
+        {"prompt_tokens", c.estimate.promptTokens}, {"cached_tokens", c.estimate.cachedTokens},
+        {"output_tokens", c.estimate.outputTokens}, {"cost_usd", c.estimate.costUsd},
+        {"critical_path", c.estimate.criticalPath}};
     if (level == options.optLevel) {
-      for (const auto& r : c.reports) passesJson.push_back(r.toJson());
+      for (const auto& r : c.reports)
+        passesJson.push_back(r.toJson());
       if (detail) *detail = std::move(c);
     }
   }
-  return {{"awc_explain", 1}, {"levels", std::move(levels)}, {"passes", std::move(passesJson)},
+  return {{"awc_explain", 1},
+          {"levels", std::move(levels)},
+          {"passes", std::move(passesJson)},
           {"opt_level", options.optLevel}};
 }
 

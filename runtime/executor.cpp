@@ -503,7 +503,8 @@ struct Runtime::Impl {
   /// token, or when it ends in any way (cache hit, skip, failure), whichever comes first.
   void releaseWarm(Scope& scope, int i) {
     const auto& followers = scope.graph->nodes[i].warmFollowers;
-    if (followers.empty() || scope.warmReleased[i].exchange(true, std::memory_order_acq_rel)) return;
+    if (followers.empty() || scope.warmReleased[i].exchange(true, std::memory_order_acq_rel))
+      return;
     for (int f : followers)
       if (scope.pending[f].fetch_sub(1, std::memory_order_acq_rel) == 1) ready(scope, f);
   }

@@ -317,14 +317,15 @@ public:
       // A hint: honoured only between sibling model steps that do not depend on each other.
       if (auto h = nodes[i].find("hints"); h != nodes[i].end() && h->is_object())
         if (auto w = h->find("wait_for_warm"); w != h->end() && w->is_string())
-          if (auto it = index.find(w->get<std::string>()); it != index.end() && it->second != int(i) &&
-                                                        seen.count(it->second) == 0) {
+          if (auto it = index.find(w->get<std::string>());
+              it != index.end() && it->second != int(i) && seen.count(it->second) == 0) {
             node.warmLeader = it->second;
             ++graph.initialPending[i];
           }
     }
     for (std::size_t i = 0; i < graph.nodes.size(); ++i)
-      if (graph.nodes[i].warmLeader >= 0) graph.nodes[graph.nodes[i].warmLeader].warmFollowers.push_back(int(i));
+      if (graph.nodes[i].warmLeader >= 0)
+        graph.nodes[graph.nodes[i].warmLeader].warmFollowers.push_back(int(i));
     checkAcyclic(graph, where);
   }
 

@@ -127,7 +127,8 @@ Engine::Engine(const ServerConfig& config)
 }
 
 double Engine::clockMs() const {
-  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started_).count();
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started_)
+      .count();
 }
 
 const ModelProfile& Engine::profileFor(const std::string& model) {

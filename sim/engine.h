@@ -45,7 +45,6 @@ private:
   const ModelProfile& profileFor(const std::string& model);
   double clockMs() const; ///< since the engine started: the prefix cache's clock
 
-
   const ServerConfig& config_;
   PrefixCache cache_;
   std::unordered_map<std::string, ModelProfile> profiles_;

@@ -2,7 +2,6 @@
 #include "awc/sim/prefix_cache.h"
 
 #include <algorithm>
-
 #include <xxhash.h>
 
 namespace awc::sim {
@@ -63,7 +62,9 @@ size_t PrefixCache::lookup(const std::vector<uint64_t>& blocks, double nowMs) co
   return hit * blockTokens_;
 }
 
-size_t PrefixCache::peek(const std::vector<uint64_t>& blocks) const { return lookup(blocks, kAlways); }
+size_t PrefixCache::peek(const std::vector<uint64_t>& blocks) const {
+  return lookup(blocks, kAlways);
+}
 
 void PrefixCache::insertBlocks(const std::vector<uint64_t>& blocks, double readyAtMs) {
   // Walk from the last block to the first so the first block ends up most recent: like

@@ -2,7 +2,6 @@
 #include "awc/support/diagnostics.h"
 
 #include <algorithm>
-
 #include <fmt/format.h>
 
 namespace awc {
@@ -21,7 +20,9 @@ const DiagInfo& diagInfo(DiagCode code) {
   return allDiagInfos().front(); // unreachable for codes from the table
 }
 
-std::string diagId(DiagCode code) { return fmt::format("AWC{:04}", static_cast<unsigned>(code)); }
+std::string diagId(DiagCode code) {
+  return fmt::format("AWC{:04}", static_cast<unsigned>(code));
+}
 
 Diagnostic& DiagnosticEngine::report(DiagCode code, SourceRange range, std::string message) {
   return report(diagInfo(code).severity, code, range, std::move(message));
@@ -58,9 +59,12 @@ namespace {
 
 const char* severityWord(Severity s) {
   switch (s) {
-  case Severity::Error: return "error";
-  case Severity::Warning: return "warning";
-  case Severity::Note: return "note";
+  case Severity::Error:
+    return "error";
+  case Severity::Warning:
+    return "warning";
+  case Severity::Note:
+    return "note";
   }
   return "error";
 }
@@ -99,7 +103,8 @@ std::string printable(std::string_view s) {
     } else {
       size_t len = c >= 0xf0 && c < 0xf5 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c < 0xe0 ? 2 : 0;
       bool valid = len > 0 && i + len <= s.size();
-      for (size_t k = 1; valid && k < len; ++k) valid = (static_cast<unsigned char>(s[i + k]) & 0xc0) == 0x80;
+      for (size_t k = 1; valid && k < len; ++k)
+        valid = (static_cast<unsigned char>(s[i + k]) & 0xc0) == 0x80;
       if (valid) {
         out.append(s.substr(i, len));
         i += len;
@@ -124,7 +129,8 @@ void appendSnippet(std::string& out, SourceRange range, const SourceManager& sou
   size_t width = range.end > range.begin ? range.end - range.begin : 1;
   size_t caretCol = col0 - shownBegin;
   if (caretCol > shown.size()) caretCol = shown.size();
-  width = std::max<size_t>(1, std::min(width, shown.size() > caretCol ? shown.size() - caretCol : 1));
+  width =
+      std::max<size_t>(1, std::min(width, shown.size() > caretCol ? shown.size() - caretCol : 1));
   std::string gutter = fmt::format("{:>5} | ", lc.line);
   out += gutter;
   out += printable(shown);
@@ -168,7 +174,8 @@ std::string renderText(const Diagnostic& diag, const SourceManager& sources,
 
 std::string renderAll(const DiagnosticEngine& engine, const RenderOptions& options) {
   std::string out;
-  for (const Diagnostic& d : engine.diagnostics()) out += renderText(d, engine.sources(), options);
+  for (const Diagnostic& d : engine.diagnostics())
+    out += renderText(d, engine.sources(), options);
   size_t errors = std::min(engine.errorCount(), engine.diagnostics().size());
   size_t warnings = engine.warningCount();
   if (errors || warnings)

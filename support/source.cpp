@@ -2,10 +2,9 @@
 #include "awc/support/source.h"
 
 #include <algorithm>
+#include <fmt/format.h>
 #include <fstream>
 #include <sstream>
-
-#include <fmt/format.h>
 
 namespace awc {
 
@@ -55,13 +54,17 @@ std::optional<FileId> SourceManager::findFile(std::string_view path) const {
   return std::nullopt;
 }
 
-const SourceManager::File& SourceManager::file(FileId id) const { return *files_.at(id - 1); }
+const SourceManager::File& SourceManager::file(FileId id) const {
+  return *files_.at(id - 1);
+}
 
 std::string_view SourceManager::name(FileId id) const {
   return id == kNoFile ? std::string_view("<unknown>") : std::string_view(file(id).name);
 }
 
-std::string_view SourceManager::text(FileId id) const { return file(id).text; }
+std::string_view SourceManager::text(FileId id) const {
+  return file(id).text;
+}
 
 LineCol SourceManager::lineCol(FileId id, uint32_t offset) const {
   if (id == kNoFile) return {};

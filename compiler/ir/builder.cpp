@@ -7,14 +7,13 @@
 //     expressions read (plus its guard's branch).
 #include "awc/ir/builder.h"
 
-#include <algorithm>
-#include <set>
-
-#include <llvm/Support/Casting.h>
-
 #include "awc/stdlib/eval.h"
 #include "awc/stdlib/value.h"
 #include "awc/support/latency_model.h"
+
+#include <algorithm>
+#include <llvm/Support/Casting.h>
+#include <set>
 
 namespace awc::ir {
 namespace {
@@ -23,7 +22,6 @@ using llvm::cast;
 using llvm::dyn_cast;
 using llvm::dyn_cast_or_null;
 using llvm::isa;
-
 
 // JSON object builders that move their children in: brace-initialised nlohmann::json copies
 // every subtree (initializer lists are const), which made lowering quadratic in depth.
@@ -74,7 +72,8 @@ private:
   // Steps
   void lowerSteps(Graph& g, const std::vector<std::unique_ptr<ast::Step>>& steps,
                   const std::string& prefix, std::optional<Guard> guard);
-  void lowerStep(Graph& g, const ast::Step& step, const std::string& id, std::optional<Guard> guard);
+  void lowerStep(Graph& g, const ast::Step& step, const std::string& id,
+                 std::optional<Guard> guard);
   Json lowerBlockValue(Graph& g, const ast::Block& block, const std::string& prefix,
                        std::optional<Guard> guard);
   Json lowerIf(Graph& g, const ast::IfExpr& ifExpr, const std::string& prefix,
@@ -130,9 +129,12 @@ Json Builder::lowerExpr(const ast::Expr* e) {
     auto* lit = cast<ast::LiteralExpr>(e);
     switch (lit->literalKind) {
     case ast::LiteralExpr::Kind::Int:
-    case ast::LiteralExpr::Kind::Duration: return obj("lit", lit->intValue);
-    case ast::LiteralExpr::Kind::Float: return obj("lit", lit->floatValue);
-    case ast::LiteralExpr::Kind::Bool: return obj("lit", lit->boolValue);
+    case ast::LiteralExpr::Kind::Duration:
+      return obj("lit", lit->intValue);
+    case ast::LiteralExpr::Kind::Float:
+      return obj("lit", lit->floatValue);
+    case ast::LiteralExpr::Kind::Bool:
+      return obj("lit", lit->boolValue);
     }
     break;
   }
@@ -147,7 +149,8 @@ Json Builder::lowerExpr(const ast::Expr* e) {
   case ast::NodeKind::Name: {
     auto* n = cast<ast::NameExpr>(e);
     switch (n->binding) {
-    case ast::Binding::Input: return obj("ref", "input." + n->name);
+    case ast::Binding::Input:
+      return obj("ref", "input." + n->name);
     case ast::Binding::Step: {
       auto it = stepIds_.find(n->target);
       return obj("ref", it != stepIds_.end() ? it->second : n->name);
@@ -157,7 +160,8 @@ Json Builder::lowerExpr(const ast::Expr* e) {
     case ast::Binding::MapVar:
     case ast::Binding::ReduceVar:
     case ast::Binding::ReduceAcc:
-    case ast::Binding::Unresolved: return obj("ref", n->name);
+    case ast::Binding::Unresolved:
+      return obj("ref", n->name);
     }
     break;
   }
@@ -171,32 +175,38 @@ Json Builder::lowerExpr(const ast::Expr* e) {
   }
   case ast::NodeKind::Unary: {
     auto* u = cast<ast::UnaryExpr>(e);
-    return obj("op", u->op == ast::UnaryOp::Neg ? "neg" : "not", "args", arr(lowerExpr(u->operand.get())));
+    return obj("op", u->op == ast::UnaryOp::Neg ? "neg" : "not", "args",
+               arr(lowerExpr(u->operand.get())));
   }
   case ast::NodeKind::Binary: {
     auto* b = cast<ast::BinaryExpr>(e);
     // Left-deep chains (a + b + c ...) are lowered without recursing down the left spine.
     std::vector<const ast::BinaryExpr*> spine{b};
-    while (auto* l = dyn_cast<ast::BinaryExpr>(spine.back()->lhs.get())) spine.push_back(l);
+    while (auto* l = dyn_cast<ast::BinaryExpr>(spine.back()->lhs.get()))
+      spine.push_back(l);
     Json acc = lowerExpr(spine.back()->lhs.get());
     for (auto it = spine.rbegin(); it != spine.rend(); ++it)
-      acc = obj("op", ast::spelling((*it)->op), "args", arr(std::move(acc), lowerExpr((*it)->rhs.get())));
+      acc = obj("op", ast::spelling((*it)->op), "args",
+                arr(std::move(acc), lowerExpr((*it)->rhs.get())));
     return acc;
   }
   case ast::NodeKind::Call: {
     auto* c = cast<ast::CallExpr>(e);
     Json args = Json::array();
-    for (const auto& a : c->args) args.push_back(lowerExpr(a.value.get()));
+    for (const auto& a : c->args)
+      args.push_back(lowerExpr(a.value.get()));
     return obj("call", c->callee, "args", std::move(args));
   }
   case ast::NodeKind::List: {
     Json items = Json::array();
-    for (const auto& x : cast<ast::ListExpr>(e)->elements) items.push_back(lowerExpr(x.get()));
+    for (const auto& x : cast<ast::ListExpr>(e)->elements)
+      items.push_back(lowerExpr(x.get()));
     return obj("list", std::move(items));
   }
   case ast::NodeKind::Record: {
     Json fields = Json::object();
-    for (const auto& f : cast<ast::RecordExpr>(e)->fields) fields[f.name] = lowerExpr(f.value.get());
+    for (const auto& f : cast<ast::RecordExpr>(e)->fields)
+      fields[f.name] = lowerExpr(f.value.get());
     return obj("record", std::move(fields));
   }
   case ast::NodeKind::If: {
@@ -204,7 +214,8 @@ Json Builder::lowerExpr(const ast::Expr* e) {
     return obj("if", lowerExpr(i->cond.get()), "then", lowerExpr(i->thenBlock.value.get()), "else",
                lowerExpr(i->elseBlock.value.get()));
   }
-  default: break;
+  default:
+    break;
   }
   // llm / map / reduce inside an expression: sema rejects these (AWC4003).
   return obj("lit", nullptr);
@@ -214,7 +225,8 @@ std::optional<Json> Builder::evalOption(const ast::Expr* e) {
   if (!e) return std::nullopt;
   stdlib::EvalResult r = stdlib::evaluateConstant(lowerExpr(e));
   if (!r.ok()) {
-    diags_.report(DiagCode::BadOptionValue, e->range(), "option value is not a constant: " + r.error());
+    diags_.report(DiagCode::BadOptionValue, e->range(),
+                  "option value is not a constant: " + r.error());
     return std::nullopt;
   }
   return std::move(r).value();
@@ -284,29 +296,42 @@ void Builder::lowerLlm(Node& n, const ast::LlmExpr& llm) {
     } else {
       it->segments.push_back(separatorSegment());
     }
-    for (auto& s : flattenPrompt(p.text.get())) it->segments.push_back(std::move(s));
+    for (auto& s : flattenPrompt(p.text.get()))
+      it->segments.push_back(std::move(s));
   }
   // System first, then user, whatever the source order.
-  std::stable_sort(n.messages.begin(), n.messages.end(),
-                   [](const Message& a, const Message& b) { return a.role == "system" && b.role != "system"; });
+  std::stable_sort(n.messages.begin(), n.messages.end(), [](const Message& a, const Message& b) {
+    return a.role == "system" && b.role != "system";
+  });
   for (const auto& opt : llm.options) {
     std::optional<Json> v = evalOption(opt.value.get());
     if (!v) continue;
-    if (opt.name == "temperature" && v->is_number()) n.options.temperature = v->get<double>();
-    else if (opt.name == "max_tokens" && v->is_number_integer()) n.options.maxTokens = v->get<int64_t>();
-    else if (opt.name == "retries" && v->is_number_integer()) n.options.retries = v->get<int64_t>();
-    else if (opt.name == "timeout" && v->is_number_integer()) n.options.timeoutMs = v->get<int64_t>();
+    if (opt.name == "temperature" && v->is_number())
+      n.options.temperature = v->get<double>();
+    else if (opt.name == "max_tokens" && v->is_number_integer())
+      n.options.maxTokens = v->get<int64_t>();
+    else if (opt.name == "retries" && v->is_number_integer())
+      n.options.retries = v->get<int64_t>();
+    else if (opt.name == "timeout" && v->is_number_integer())
+      n.options.timeoutMs = v->get<int64_t>();
     else if (opt.name == "cache") {
-      if (v->is_boolean()) n.options.cacheDisabled = !v->get<bool>();
-      else if (v->is_number_integer()) n.options.cacheTtlMs = v->get<int64_t>();
+      if (v->is_boolean())
+        n.options.cacheDisabled = !v->get<bool>();
+      else if (v->is_number_integer())
+        n.options.cacheTtlMs = v->get<int64_t>();
     }
   }
   for (const auto& f : llm.flags) {
-    if (f.name == "nofuse") n.flags.nofuse = true;
-    else if (f.name == "nocache") n.flags.nocache = true;
-    else if (f.name == "nohoist") n.flags.nohoist = true;
-    else if (f.name == "nolower") n.flags.nolower = true;
-    else if (f.name == "nospeculate") n.flags.nospeculate = true;
+    if (f.name == "nofuse")
+      n.flags.nofuse = true;
+    else if (f.name == "nocache")
+      n.flags.nocache = true;
+    else if (f.name == "nohoist")
+      n.flags.nohoist = true;
+    else if (f.name == "nolower")
+      n.flags.nolower = true;
+    else if (f.name == "nospeculate")
+      n.flags.nospeculate = true;
   }
   if (n.flags.nocache) n.options.cacheDisabled = true;
 }
@@ -338,20 +363,23 @@ void Builder::lowerMap(Graph& g, Node& n, const ast::Expr& e) {
   if (!n.accName.empty()) outer.erase(n.accName);
   // Outer refs become the map node's own inputs, recorded in `expr` so deps see them.
   n.expr = Json::array();
-  for (const auto& r : outer) n.expr.push_back(obj("ref", r));
+  for (const auto& r : outer)
+    n.expr.push_back(obj("ref", r));
 }
 
 Json Builder::lowerBlockValue(Graph& g, const ast::Block& block, const std::string& prefix,
                               std::optional<Guard> guard) {
   lowerSteps(g, block.steps, prefix, guard);
-  if (auto* nested = dyn_cast_or_null<ast::IfExpr>(block.value.get()); nested && ifHasSteps(*nested))
+  if (auto* nested = dyn_cast_or_null<ast::IfExpr>(block.value.get());
+      nested && ifHasSteps(*nested))
     return lowerIf(g, *nested, prefix, guard);
   return lowerExpr(block.value.get());
 }
 
 Json Builder::lowerIf(Graph& g, const ast::IfExpr& ifExpr, const std::string& prefix,
                       std::optional<Guard> guard) {
-  Node& cond = g.add(prefix + "if", NodeKind::Branch, ifExpr.cond ? ifExpr.cond->range() : ifExpr.range());
+  Node& cond =
+      g.add(prefix + "if", NodeKind::Branch, ifExpr.cond ? ifExpr.cond->range() : ifExpr.range());
   cond.sourceOrder = order_++;
   cond.guard = guard;
   cond.expr = lowerExpr(ifExpr.cond.get());
@@ -359,13 +387,16 @@ Json Builder::lowerIf(Graph& g, const ast::IfExpr& ifExpr, const std::string& pr
   NodeIndex branch = cond.index;
   Json thenValue = lowerBlockValue(g, ifExpr.thenBlock, prefix + "then/", Guard{branch, 0});
   Json elseValue = lowerBlockValue(g, ifExpr.elseBlock, prefix + "else/", Guard{branch, 1});
-  return obj("if", obj("ref", g.nodes[branch]->id), "then", std::move(thenValue), "else", std::move(elseValue));
+  return obj("if", obj("ref", g.nodes[branch]->id), "then", std::move(thenValue), "else",
+             std::move(elseValue));
 }
 
 void Builder::lowerSteps(Graph& g, const std::vector<std::unique_ptr<ast::Step>>& steps,
                          const std::string& prefix, std::optional<Guard> guard) {
-  for (const auto& s : steps) stepIds_[s.get()] = prefix + s->name;
-  for (const auto& s : steps) lowerStep(g, *s, prefix + s->name, guard);
+  for (const auto& s : steps)
+    stepIds_[s.get()] = prefix + s->name;
+  for (const auto& s : steps)
+    lowerStep(g, *s, prefix + s->name, guard);
 }
 
 void Builder::lowerStep(Graph& g, const ast::Step& step, const std::string& id,
@@ -388,13 +419,15 @@ void Builder::lowerStep(Graph& g, const ast::Step& step, const std::string& id,
     size_t position = 0;
     for (const auto& a : call->args) {
       std::string name = a.name;
-      if (name.empty() && tool && position < tool->params.size()) name = tool->params[position]->name;
+      if (name.empty() && tool && position < tool->params.size())
+        name = tool->params[position]->name;
       ++position;
       n.args[name] = lowerExpr(a.value.get());
     }
     if (tool) // defaults for omitted parameters
       for (const auto& p : tool->params)
-        if (!n.args.count(p->name) && p->defaultValue) n.args[p->name] = lowerExpr(p->defaultValue.get());
+        if (!n.args.count(p->name) && p->defaultValue)
+          n.args[p->name] = lowerExpr(p->defaultValue.get());
   } else if (value && (isa<ast::MapExpr>(value) || isa<ast::ReduceExpr>(value))) {
     Node& n = make(NodeKind::Map);
     lowerMap(g, n, *value);
@@ -413,12 +446,14 @@ void Builder::wireDeps(Graph& g, std::set<std::string>* outerRefs) {
     Node& n = *np;
     std::vector<std::string> refs;
     if (n.kind == NodeKind::Map) // a map's `expr` is the list of its captures, each a ref
-      for (const Json& capture : n.expr) stdlib::collectRefs(capture, refs);
+      for (const Json& capture : n.expr)
+        stdlib::collectRefs(capture, refs);
     else
       stdlib::collectRefs(n.expr, refs);
     stdlib::collectRefs(n.over, refs);
     stdlib::collectRefs(n.accInit, refs);
-    for (const auto& [name, arg] : n.args) stdlib::collectRefs(arg, refs);
+    for (const auto& [name, arg] : n.args)
+      stdlib::collectRefs(arg, refs);
     for (const auto& m : n.messages)
       for (const auto& s : m.segments)
         if (!s.isStatic) stdlib::collectRefs(s.expr, refs);
@@ -437,7 +472,8 @@ void Builder::wireDeps(Graph& g, std::set<std::string>* outerRefs) {
 
 void Builder::collectModels(Module& m) {
   std::vector<const ast::ModelDecl*> decls;
-  for (const auto& entry : program_.models) decls.push_back(entry.second);
+  for (const auto& entry : program_.models)
+    decls.push_back(entry.second);
   std::sort(decls.begin(), decls.end(), [](auto* a, auto* b) { return a->name < b->name; });
   for (const ast::ModelDecl* d : decls) {
     ModelInfo info;
@@ -451,18 +487,30 @@ void Builder::collectModels(Module& m) {
       if (!v) continue;
       auto num = [&] { return v->is_number() ? v->get<double>() : 0.0; };
       auto integer = [&] { return v->is_number_integer() ? v->get<int64_t>() : int64_t(0); };
-      if (opt.name == "endpoint" && v->is_string()) info.endpoint = v->get<std::string>();
-      else if (opt.name == "key_env" && v->is_string()) info.keyEnv = v->get<std::string>();
-      else if (opt.name == "price_in") info.priceIn = num();
-      else if (opt.name == "price_out") info.priceOut = num();
-      else if (opt.name == "cached_price_in") info.cachedPriceIn = num();
-      else if (opt.name == "context") info.context = integer();
-      else if (opt.name == "max_concurrency") info.maxConcurrency = integer();
-      else if (opt.name == "rpm") info.rpm = integer();
-      else if (opt.name == "tpm") info.tpm = integer();
-      else if (opt.name == "size" && v->is_string()) sizeClass = v->get<std::string>();
-      else if (opt.name == "ttft_ms") ttft = num();
-      else if (opt.name == "tokens_per_s") tps = num();
+      if (opt.name == "endpoint" && v->is_string())
+        info.endpoint = v->get<std::string>();
+      else if (opt.name == "key_env" && v->is_string())
+        info.keyEnv = v->get<std::string>();
+      else if (opt.name == "price_in")
+        info.priceIn = num();
+      else if (opt.name == "price_out")
+        info.priceOut = num();
+      else if (opt.name == "cached_price_in")
+        info.cachedPriceIn = num();
+      else if (opt.name == "context")
+        info.context = integer();
+      else if (opt.name == "max_concurrency")
+        info.maxConcurrency = integer();
+      else if (opt.name == "rpm")
+        info.rpm = integer();
+      else if (opt.name == "tpm")
+        info.tpm = integer();
+      else if (opt.name == "size" && v->is_string())
+        sizeClass = v->get<std::string>();
+      else if (opt.name == "ttft_ms")
+        ttft = num();
+      else if (opt.name == "tokens_per_s")
+        tps = num();
     }
     ModelProfile profile = sizeClass ? defaultProfile(*sizeClass) : profileForModelName(info.name);
     if (!sizeClass) {
@@ -481,14 +529,16 @@ void Builder::collectModels(Module& m) {
   }
   for (const auto& entry : program_.ladders) {
     std::vector<std::string> rungs;
-    for (const auto& r : entry.second->rungs) rungs.push_back(r.model);
+    for (const auto& r : entry.second->rungs)
+      rungs.push_back(r.model);
     m.ladders[entry.first().str()] = std::move(rungs);
   }
 }
 
 void Builder::collectTools(Module& m) {
   std::vector<const ast::ToolDecl*> decls;
-  for (const auto& entry : program_.tools) decls.push_back(entry.second);
+  for (const auto& entry : program_.tools)
+    decls.push_back(entry.second);
   std::sort(decls.begin(), decls.end(), [](auto* a, auto* b) { return a->name < b->name; });
   for (const ast::ToolDecl* d : decls) {
     ToolInfo info;
@@ -496,10 +546,12 @@ void Builder::collectTools(Module& m) {
     info.impl = d->impl == ast::ToolDecl::Impl::Http ? "http" : "host";
     info.method = d->method;
     info.url = d->url;
-    for (const auto& p : d->params) info.params.emplace_back(p->name, p->type);
+    for (const auto& p : d->params)
+      info.params.emplace_back(p->name, p->type);
     info.result = d->result;
     // Without a declaration, only an HTTP GET is assumed free of side effects.
-    info.effect = (d->impl == ast::ToolDecl::Impl::Http && d->method == "GET") ? "idempotent" : "side_effect";
+    info.effect =
+        (d->impl == ast::ToolDecl::Impl::Http && d->method == "GET") ? "idempotent" : "side_effect";
     for (const auto& opt : d->options) {
       if (opt.name == "effect") {
         if (auto* n = dyn_cast_or_null<ast::NameExpr>(opt.value.get())) info.effect = n->name;
@@ -508,11 +560,16 @@ void Builder::collectTools(Module& m) {
       std::optional<Json> v = evalOption(opt.value.get());
       if (!v) continue;
       if (opt.name == "cache") {
-        if (v->is_boolean()) info.cacheTtlMs = v->get<bool>() ? 0 : -1;
-        else if (v->is_number_integer()) info.cacheTtlMs = v->get<int64_t>();
-      } else if (opt.name == "timeout" && v->is_number_integer()) info.timeoutMs = v->get<int64_t>();
-      else if (opt.name == "retries" && v->is_number_integer()) info.retries = v->get<int64_t>();
-      else if (opt.name == "description" && v->is_string()) info.description = v->get<std::string>();
+        if (v->is_boolean())
+          info.cacheTtlMs = v->get<bool>() ? 0 : -1;
+        else if (v->is_number_integer())
+          info.cacheTtlMs = v->get<int64_t>();
+      } else if (opt.name == "timeout" && v->is_number_integer())
+        info.timeoutMs = v->get<int64_t>();
+      else if (opt.name == "retries" && v->is_number_integer())
+        info.retries = v->get<int64_t>();
+      else if (opt.name == "description" && v->is_string())
+        info.description = v->get<std::string>();
     }
     m.tools.push_back(std::move(info));
   }

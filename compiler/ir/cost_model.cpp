@@ -9,12 +9,12 @@
 //     gives the critical path; the longest path to the end gives each node's priority.
 #include "awc/ir/cost_model.h"
 
-#include <algorithm>
-#include <unordered_map>
-
 #include "awc/sema/type.h"
 #include "awc/support/latency_model.h"
 #include "awc/support/tokenizer.h"
+
+#include <algorithm>
+#include <unordered_map>
 
 namespace awc::ir {
 
@@ -22,14 +22,20 @@ int64_t estimateValueTokens(const sema::Type* type, const CostAssumptions& a) {
   using K = sema::Type::Kind;
   if (!type) return a.dynamicStringTokens;
   switch (type->kind()) {
-  case K::String: return a.dynamicStringTokens;
-  case K::Int: return 3;
-  case K::Float: return 4;
-  case K::Bool: return 2;
-  case K::Duration: return 3;
+  case K::String:
+    return a.dynamicStringTokens;
+  case K::Int:
+    return 3;
+  case K::Float:
+    return 4;
+  case K::Bool:
+    return 2;
+  case K::Duration:
+    return 3;
   case K::Enum: {
     size_t longest = 1;
-    for (const auto& m : type->members()) longest = std::max(longest, approxTokenCount(m));
+    for (const auto& m : type->members())
+      longest = std::max(longest, approxTokenCount(m));
     return static_cast<int64_t>(longest) + 2; // quotes
   }
   case K::Record: {
@@ -38,8 +44,10 @@ int64_t estimateValueTokens(const sema::Type* type, const CostAssumptions& a) {
       total += static_cast<int64_t>(approxTokenCount(f.name)) + 3 + estimateValueTokens(f.type, a);
     return total;
   }
-  case K::List: return 2 + a.mapFanout * (estimateValueTokens(type->element(), a) + 1);
-  case K::Error: return 1;
+  case K::List:
+    return 2 + a.mapFanout * (estimateValueTokens(type->element(), a) + 1);
+  case K::Error:
+    return 1;
   }
   return 1;
 }
@@ -51,8 +59,9 @@ int64_t estimateOutputTokens(const Node& node, const CostAssumptions& a) {
   if (!node.fused.empty()) {
     byType = 2;
     for (const auto& part : node.fused) {
-      int64_t value = part.type && part.type->kind() == sema::Type::Kind::String ? a.freeTextOutputTokens
-                                                                                 : estimateValueTokens(part.type, a);
+      int64_t value = part.type && part.type->kind() == sema::Type::Kind::String
+                          ? a.freeTextOutputTokens
+                          : estimateValueTokens(part.type, a);
       if (part.maxTokens) value = std::min(value, *part.maxTokens);
       byType += static_cast<int64_t>(approxTokenCount(part.field)) + 3 + value;
     }
@@ -93,12 +102,15 @@ PromptShape shapeOf(const Node& n, const CostAssumptions& a) {
 int64_t sharedPrefixTokens(const std::string& x, const std::string& y, int64_t blockTokens) {
   size_t n = std::min(x.size(), y.size());
   size_t i = 0;
-  while (i < n && x[i] == y[i]) ++i;
+  while (i < n && x[i] == y[i])
+    ++i;
   int64_t tokens = static_cast<int64_t>(approxTokenCount(std::string_view(x).substr(0, i)));
   return tokens / blockTokens * blockTokens;
 }
 
-std::string staticPromptPrefix(const Node& n) { return shapeOf(n, CostAssumptions{}).staticPrefix; }
+std::string staticPromptPrefix(const Node& n) {
+  return shapeOf(n, CostAssumptions{}).staticPrefix;
+}
 
 namespace {
 
@@ -169,7 +181,9 @@ PlanEstimate estimate(Module& module, const CostAssumptions& a) {
       ttftMs = estimateTtftMs(p, static_cast<size_t>(uncached));
       double price = 0;
       if (model)
-        price = (uncached * model->priceIn + cached * model->cachedPriceIn + outTokens * model->priceOut) / 1e6;
+        price = (uncached * model->priceIn + cached * model->cachedPriceIn +
+                 outTokens * model->priceOut) /
+                1e6;
       n.estCostUsd = price * calls;
       n.estPromptTokens = shape.totalTokens;
       n.estOutputTokens = outTokens;
@@ -202,7 +216,9 @@ PlanEstimate estimate(Module& module, const CostAssumptions& a) {
       llmCost(model, shapes[i], estimateOutputTokens(n, a), cached, 1);
       break;
     }
-    case NodeKind::Tool: n.estMs = a.toolLatencyMs; break;
+    case NodeKind::Tool:
+      n.estMs = a.toolLatencyMs;
+      break;
     case NodeKind::Map: {
       // The body runs once per element: in parallel for map, one after another for reduce.
       if (n.body) {
@@ -223,7 +239,8 @@ PlanEstimate estimate(Module& module, const CostAssumptions& a) {
       }
       break;
     }
-    default: break;
+    default:
+      break;
     }
     finish[i] = start[i] + n.estMs;
     if (module.mode == ExecMode::Sequential) {
@@ -234,9 +251,12 @@ PlanEstimate estimate(Module& module, const CostAssumptions& a) {
       prefilled[i] = start[i] + ttftMs;
       const std::string& prefix = shapes[i].staticPrefix;
       auto& list = sent[n.model + '\0' + prefix.substr(0, 64)];
-      auto same = std::find_if(list.begin(), list.end(), [&](const Sent& s) { return s.prefix == prefix; });
-      if (same == list.end()) list.push_back({prefix, prefilled[i]});
-      else same->cachedAtMs = std::min(same->cachedAtMs, prefilled[i]);
+      auto same =
+          std::find_if(list.begin(), list.end(), [&](const Sent& s) { return s.prefix == prefix; });
+      if (same == list.end())
+        list.push_back({prefix, prefilled[i]});
+      else
+        same->cachedAtMs = std::min(same->cachedAtMs, prefilled[i]);
     }
   }
 
@@ -248,7 +268,8 @@ PlanEstimate estimate(Module& module, const CostAssumptions& a) {
       last = i;
   if (last != kNoNode) {
     total.latencyMs = finish[last];
-    for (NodeIndex i = last; i != kNoNode; i = criticalDep[i]) total.criticalPath.push_back(g.nodes[i]->id);
+    for (NodeIndex i = last; i != kNoNode; i = criticalDep[i])
+      total.criticalPath.push_back(g.nodes[i]->id);
     std::reverse(total.criticalPath.begin(), total.criticalPath.end());
   }
 
@@ -257,7 +278,8 @@ PlanEstimate estimate(Module& module, const CostAssumptions& a) {
   for (auto it = order.rbegin(); it != order.rend(); ++it) {
     Node& n = *g.nodes[*it];
     double tail = 0;
-    for (NodeIndex u : users[*it]) tail = std::max(tail, g.nodes[u]->priority);
+    for (NodeIndex u : users[*it])
+      tail = std::max(tail, g.nodes[u]->priority);
     n.priority = n.estMs + tail;
   }
   return total;

@@ -7,13 +7,20 @@ namespace awc::ir {
 
 const char* kindName(NodeKind kind) {
   switch (kind) {
-  case NodeKind::Input: return "input";
-  case NodeKind::Llm: return "llm";
-  case NodeKind::Tool: return "tool";
-  case NodeKind::Native: return "native";
-  case NodeKind::Branch: return "branch";
-  case NodeKind::Map: return "map";
-  case NodeKind::Output: return "output";
+  case NodeKind::Input:
+    return "input";
+  case NodeKind::Llm:
+    return "llm";
+  case NodeKind::Tool:
+    return "tool";
+  case NodeKind::Native:
+    return "native";
+  case NodeKind::Branch:
+    return "branch";
+  case NodeKind::Map:
+    return "map";
+  case NodeKind::Output:
+    return "output";
   }
   return "?";
 }
@@ -63,7 +70,8 @@ std::vector<NodeIndex> Graph::topoOrder() const {
         ++offset[d + 1];
       }
   }
-  for (size_t i = 0; i < n; ++i) offset[i + 1] += offset[i];
+  for (size_t i = 0; i < n; ++i)
+    offset[i + 1] += offset[i];
   std::vector<NodeIndex> flat(offset[n]);
   std::vector<uint32_t> fill(offset.begin(), offset.end() - 1);
   for (const auto& node : nodes) {

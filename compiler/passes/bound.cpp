@@ -5,11 +5,10 @@
 //     JSON wrapper and whitespace), so a cut-off valid answer is not possible in practice.
 //  2. Free text (a string anywhere in the type) cannot be bounded safely: warn (AWC6004)
 //     when the author gave no bound, with a hint on how to add one.
+#include "awc/sema/type.h"
 #include "pass_list.h"
 
 #include <fmt/format.h>
-
-#include "awc/sema/type.h"
 
 namespace awc::passes {
 namespace {
@@ -22,12 +21,14 @@ bool isBounded(const sema::Type* t) {
   case K::Enum:
   case K::Bool:
   case K::Int:
-  case K::Float: return true;
+  case K::Float:
+    return true;
   case K::Record:
     for (const auto& f : t->fields())
       if (!isBounded(f.type)) return false;
     return !t->fields().empty();
-  default: return false; // strings, lists of unknown length, durations
+  default:
+    return false; // strings, lists of unknown length, durations
   }
 }
 
@@ -42,20 +43,24 @@ PassReport runBound(PassContext& ctx) {
     bool bounded = n.fused.empty() ? isBounded(type) : false;
     if (!n.fused.empty()) {
       bounded = true;
-      for (const auto& part : n.fused) bounded = bounded && isBounded(part.type);
+      for (const auto& part : n.fused)
+        bounded = bounded && isBounded(part.type);
     }
     if (bounded) {
       int64_t estimate = ir::estimateOutputTokens(n, ctx.assumptions);
       int64_t bound = estimate * 2 + 16;
       n.options.maxTokens = bound;
       n.options.maxTokensInferred = true;
-      report.changes.push_back({n.id, fmt::format("max_tokens {} inferred from the result type {}", bound,
-                                                  type ? type->str() : "?"),
+      report.changes.push_back({n.id,
+                                fmt::format("max_tokens {} inferred from the result type {}", bound,
+                                            type ? type->str() : "?"),
                                 {{"max_tokens", bound}, {"estimated_tokens", estimate}}});
     } else if (type && type->kind() == sema::Type::Kind::String) {
-      Diagnostic& d = ctx.diags.report(DiagCode::UnboundedOutput, n.loc,
-                                       fmt::format("model step '{}' returns free text with no max_tokens bound", n.id));
-      d.hints.push_back("add `max_tokens: N` to the step; unbounded answers are the slowest part of a call");
+      Diagnostic& d = ctx.diags.report(
+          DiagCode::UnboundedOutput, n.loc,
+          fmt::format("model step '{}' returns free text with no max_tokens bound", n.id));
+      d.hints.push_back(
+          "add `max_tokens: N` to the step; unbounded answers are the slowest part of a call");
     }
   }
   return report;

@@ -8,13 +8,12 @@
 //     (kind, model, options, static prompt text, schema, tool). The runtime adds the hash
 //     of the upstream values it renders, so an edit to one step invalidates exactly that
 //     step and its dependants.
-#include "pass_list.h"
-
-#include <fmt/format.h>
-
 #include "awc/sema/type.h"
 #include "awc/stdlib/eval.h"
 #include "awc/support/hash.h"
+#include "pass_list.h"
+
+#include <fmt/format.h>
 
 namespace awc::passes {
 namespace {
@@ -24,13 +23,16 @@ std::string staticKey(const ir::Node& n) {
   h.add(ir::kindName(n.kind)).add(n.model).add(n.tool).add(n.expr.dump());
   for (const auto& m : n.messages) {
     h.add(m.role);
-    for (const auto& s : m.segments) h.add(s.isStatic ? s.text : s.expr.dump());
+    for (const auto& s : m.segments)
+      h.add(s.isStatic ? s.text : s.expr.dump());
   }
-  for (const auto& [name, arg] : n.args) h.add(name).add(arg.dump());
+  for (const auto& [name, arg] : n.args)
+    h.add(name).add(arg.dump());
   if (n.options.temperature) h.add(fmt::format("t={}", *n.options.temperature));
   if (n.options.maxTokens) h.add(fmt::format("m={}", *n.options.maxTokens));
   if (n.type) h.add(n.type->jsonSchema().dump());
-  for (const auto& f : n.fused) h.add(f.name).add(f.field);
+  for (const auto& f : n.fused)
+    h.add(f.name).add(f.field);
   return h.hex();
 }
 
@@ -45,17 +47,21 @@ void apply(ir::Graph& g, const ir::Module& m, PassReport& report) {
       break;
     case ir::NodeKind::Llm:
       if (n.options.cacheDisabled) break;
-      if (n.options.cacheTtlMs) policy = {true, *n.options.cacheTtlMs, "step declares cache", {}};
-      else if (n.options.temperature && *n.options.temperature == 0) policy = {true, 0, "temperature 0", {}};
+      if (n.options.cacheTtlMs)
+        policy = {true, *n.options.cacheTtlMs, "step declares cache", {}};
+      else if (n.options.temperature && *n.options.temperature == 0)
+        policy = {true, 0, "temperature 0", {}};
       break;
     case ir::NodeKind::Tool:
-      if (const ir::ToolInfo* t = m.tool(n.tool); t && t->cacheTtlMs >= 0 && t->effect != "side_effect")
+      if (const ir::ToolInfo* t = m.tool(n.tool);
+          t && t->cacheTtlMs >= 0 && t->effect != "side_effect")
         policy = {true, t->cacheTtlMs, fmt::format("tool declares cache ({})", t->effect), {}};
       break;
     case ir::NodeKind::Map:
       if (n.body) apply(*n.body, m, report);
       break;
-    default: break;
+    default:
+      break;
     }
     if (policy.enabled) {
       // Native results are cheaper to recompute than to look up: they need no key.

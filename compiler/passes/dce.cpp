@@ -4,33 +4,35 @@
 //  2. Mark everything the roots read, transitively (deps, including guards).
 //  3. Remove unmarked nodes other than inputs (an input stays part of the interface).
 //  4. Do the same inside every map body, rooted at the body's result.
+#include "awc/stdlib/eval.h"
 #include "pass_list.h"
 
 #include <fmt/format.h>
 
-#include "awc/stdlib/eval.h"
-
 namespace awc::passes {
 namespace {
 
-void sweep(ir::Graph& g, const std::vector<ir::NodeIndex>& roots, const ir::Module& m, PassReport& report,
-           const std::string& scope) {
+void sweep(ir::Graph& g, const std::vector<ir::NodeIndex>& roots, const ir::Module& m,
+           PassReport& report, const std::string& scope) {
   std::vector<bool> live(g.nodes.size(), false);
   std::vector<ir::NodeIndex> stack = roots;
   for (auto& n : g.nodes)
     if (!n->removed && n->kind == ir::NodeKind::Tool)
-      if (const ir::ToolInfo* t = m.tool(n->tool); t && t->effect == "side_effect") stack.push_back(n->index);
+      if (const ir::ToolInfo* t = m.tool(n->tool); t && t->effect == "side_effect")
+        stack.push_back(n->index);
   while (!stack.empty()) {
     ir::NodeIndex i = stack.back();
     stack.pop_back();
     if (live[i]) continue;
     live[i] = true;
-    for (ir::NodeIndex d : g.nodes[i]->deps) stack.push_back(d);
+    for (ir::NodeIndex d : g.nodes[i]->deps)
+      stack.push_back(d);
   }
   for (auto& n : g.nodes) {
     if (n->removed || live[n->index] || n->kind == ir::NodeKind::Input) continue;
     n->removed = true;
-    report.changes.push_back({n->id, fmt::format("removed: its value never reaches the {}", scope), nlohmann::json::object()});
+    report.changes.push_back({n->id, fmt::format("removed: its value never reaches the {}", scope),
+                              nlohmann::json::object()});
   }
 }
 

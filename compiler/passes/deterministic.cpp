@@ -11,14 +11,13 @@
 //     type matches the step's result type; otherwise it is a suggestion with a reason.
 #include "awc/passes/deterministic.h"
 
-#include <algorithm>
-#include <cctype>
-#include <set>
-
-#include <fmt/format.h>
-
 #include "awc/sema/type.h"
 #include "awc/stdlib/value.h"
+
+#include <algorithm>
+#include <cctype>
+#include <fmt/format.h>
+#include <set>
 
 namespace awc::passes {
 namespace {
@@ -31,7 +30,7 @@ struct Tok {
   std::string text; // word, symbol, or number spelling
   double number = 0;
   bool isInt = false;
-  Json expr;                       // Hole
+  Json expr;                        // Hole
   const sema::Type* type = nullptr; // Hole
 };
 
@@ -41,7 +40,8 @@ std::vector<Tok> tokenize(const ir::Node& n) {
     if (m.role != "user") continue;
     for (const auto& s : m.segments) {
       if (!s.isStatic) {
-        Json inner = s.expr.contains("text") && s.expr["text"].size() == 1 ? s.expr["text"][0] : s.expr;
+        Json inner =
+            s.expr.contains("text") && s.expr["text"].size() == 1 ? s.expr["text"][0] : s.expr;
         toks.push_back({Tok::Hole, "", 0, false, inner, s.type});
         continue;
       }
@@ -50,31 +50,38 @@ std::vector<Tok> tokenize(const ir::Node& n) {
         unsigned char c = t[i];
         if (std::isspace(c)) {
           ++i;
-        } else if (std::isdigit(c) || (c == '.' && i + 1 < t.size() && std::isdigit(static_cast<unsigned char>(t[i + 1])))) {
+        } else if (std::isdigit(c) || (c == '.' && i + 1 < t.size() &&
+                                       std::isdigit(static_cast<unsigned char>(t[i + 1])))) {
           size_t j = i;
           bool dot = false;
           while (j < t.size() && (std::isdigit(static_cast<unsigned char>(t[j])) || t[j] == ',' ||
-                                  (t[j] == '.' && !dot && j + 1 < t.size() && std::isdigit(static_cast<unsigned char>(t[j + 1]))))) {
+                                  (t[j] == '.' && !dot && j + 1 < t.size() &&
+                                   std::isdigit(static_cast<unsigned char>(t[j + 1]))))) {
             if (t[j] == '.') dot = true;
             ++j;
           }
           std::string digits;
           for (size_t k = i; k < j; ++k)
             if (t[k] != ',') digits += t[k];
-          toks.push_back({Tok::Number, digits, std::strtod(digits.c_str(), nullptr), !dot, nullptr, nullptr});
+          toks.push_back(
+              {Tok::Number, digits, std::strtod(digits.c_str(), nullptr), !dot, nullptr, nullptr});
           i = j;
         } else if (std::isalpha(c) || c >= 0x80) {
           size_t j = i;
-          while (j < t.size() && (std::isalnum(static_cast<unsigned char>(t[j])) || t[j] == '\'' || t[j] == '-' ||
-                                  static_cast<unsigned char>(t[j]) >= 0x80))
+          while (j < t.size() && (std::isalnum(static_cast<unsigned char>(t[j])) || t[j] == '\'' ||
+                                  t[j] == '-' || static_cast<unsigned char>(t[j]) >= 0x80))
             ++j;
           std::string w = t.substr(i, j - i);
-          std::transform(w.begin(), w.end(), w.begin(), [](unsigned char ch) { return std::tolower(ch); });
-          if (w == "×") toks.push_back({Tok::Symbol, "*", 0, false, nullptr, nullptr});
-          else toks.push_back({Tok::Word, w, 0, false, nullptr, nullptr});
+          std::transform(w.begin(), w.end(), w.begin(),
+                         [](unsigned char ch) { return std::tolower(ch); });
+          if (w == "×")
+            toks.push_back({Tok::Symbol, "*", 0, false, nullptr, nullptr});
+          else
+            toks.push_back({Tok::Word, w, 0, false, nullptr, nullptr});
           i = j;
         } else {
-          toks.push_back({Tok::Symbol, std::string(1, static_cast<char>(c)), 0, false, nullptr, nullptr});
+          toks.push_back(
+              {Tok::Symbol, std::string(1, static_cast<char>(c)), 0, false, nullptr, nullptr});
           ++i;
         }
       }
@@ -83,14 +90,22 @@ std::vector<Tok> tokenize(const ir::Node& n) {
   return toks;
 }
 
-bool numericType(const sema::Type* t) { return t && (t->kind() == K::Int || t->kind() == K::Float); }
-bool numericList(const sema::Type* t) { return t && t->kind() == K::List && numericType(t->element()); }
+bool numericType(const sema::Type* t) {
+  return t && (t->kind() == K::Int || t->kind() == K::Float);
+}
+bool numericList(const sema::Type* t) {
+  return t && t->kind() == K::List && numericType(t->element());
+}
 
 Json lit(double v, bool isInt) {
   return isInt ? Json{{"lit", static_cast<int64_t>(v)}} : Json{{"lit", v}};
 }
-Json op(const char* o, Json a, Json b) { return {{"op", o}, {"args", Json::array({std::move(a), std::move(b)})}}; }
-Json call(const char* f, Json args) { return {{"call", f}, {"args", std::move(args)}}; }
+Json op(const char* o, Json a, Json b) {
+  return {{"op", o}, {"args", Json::array({std::move(a), std::move(b)})}};
+}
+Json call(const char* f, Json args) {
+  return {{"call", f}, {"args", std::move(args)}};
+}
 
 /// A typed native expression under construction.
 struct Value {
@@ -115,8 +130,12 @@ public:
   int operators() const { return operators_; }
 
 private:
-  bool word(const char* w) const { return pos_ < t_.size() && t_[pos_].kind == Tok::Word && t_[pos_].text == w; }
-  bool sym(const char* s) const { return pos_ < t_.size() && t_[pos_].kind == Tok::Symbol && t_[pos_].text == s; }
+  bool word(const char* w) const {
+    return pos_ < t_.size() && t_[pos_].kind == Tok::Word && t_[pos_].text == w;
+  }
+  bool sym(const char* s) const {
+    return pos_ < t_.size() && t_[pos_].kind == Tok::Symbol && t_[pos_].text == s;
+  }
   void take() { used_[pos_++] = true; }
   bool takeWord(const char* w) {
     if (!word(w)) return false;
@@ -124,12 +143,14 @@ private:
     return true;
   }
   void skipNoise() {
-    while (word("a") || word("an") || word("the")) take();
+    while (word("a") || word("an") || word("the"))
+      take();
     if (word("discount") || word("tax") || word("fee") || word("shipping")) {
       size_t save = pos_;
       take();
       if (!takeWord("of")) {
-        for (size_t i = save; i < pos_; ++i) used_[i] = false;
+        for (size_t i = save; i < pos_; ++i)
+          used_[i] = false;
         pos_ = save;
       }
     }
@@ -201,17 +222,24 @@ private:
     if (!lhs) return std::nullopt;
     while (pos_ < t_.size()) {
       const char* o = nullptr;
-      if (sym("+") || word("plus")) o = "+";
-      else if (sym("-") || word("minus") || word("less")) o = "-";
-      else break;
+      if (sym("+") || word("plus"))
+        o = "+";
+      else if (sym("-") || word("minus") || word("less"))
+        o = "-";
+      else
+        break;
       size_t save = pos_;
       take();
       // "x plus 8% tax" / "x minus 5% discount": a percentage of x itself.
       skipNoise();
-      if (pos_ + 1 < t_.size() && (t_[pos_].kind == Tok::Number || (t_[pos_].kind == Tok::Hole && numericType(t_[pos_].type))) &&
+      if (pos_ + 1 < t_.size() &&
+          (t_[pos_].kind == Tok::Number ||
+           (t_[pos_].kind == Tok::Hole && numericType(t_[pos_].type))) &&
           t_[pos_ + 1].kind == Tok::Symbol && t_[pos_ + 1].text == "%" &&
-          !(pos_ + 2 < t_.size() && t_[pos_ + 2].kind == Tok::Word && (t_[pos_ + 2].text == "of" || t_[pos_ + 2].text == "on"))) {
-        Json pct = t_[pos_].kind == Tok::Number ? lit(t_[pos_].number, t_[pos_].isInt) : t_[pos_].expr;
+          !(pos_ + 2 < t_.size() && t_[pos_ + 2].kind == Tok::Word &&
+            (t_[pos_ + 2].text == "of" || t_[pos_ + 2].text == "on"))) {
+        Json pct =
+            t_[pos_].kind == Tok::Number ? lit(t_[pos_].number, t_[pos_].isInt) : t_[pos_].expr;
         take();
         take();
         if (word("tax") || word("discount") || word("vat") || word("off") || word("fee")) take();
@@ -239,22 +267,30 @@ private:
 
 const std::set<std::string>& boilerplate() {
   static const std::set<std::string> words = {
-      "what", "is", "what's", "whats", "calculate", "compute", "how", "much", "work", "out", "give", "me", "please",
-      "reply", "respond", "answer", "return", "with", "the", "number", "only", "just", "and", "result", "a", "single",
-      "value", "numeric", "no", "other", "text", "explanation", "digits", "as", "output", "nothing", "else", "it",
-      "round", "rounded", "to", "decimal", "decimals", "places", "place", "nearest", "whole", "integer", "cent", "cents",
-      "two", "one", "zero", "three", "four", "then", "amount", "final", "exact", "exactly", "your", "in", "of", "these",
-      "this", "following", "total", "sum", "add", "up", "amounts", "numbers", "values", "that", "be", "should", "must",
-      "format", "formatted", "like", "for", "example", "e", "g", "separator", "thousands", "us", "dollars", "usd",
-      "dollar", "currency", "money"};
+      "what",      "is",        "what's",    "whats",       "calculate", "compute", "how",
+      "much",      "work",      "out",       "give",        "me",        "please",  "reply",
+      "respond",   "answer",    "return",    "with",        "the",       "number",  "only",
+      "just",      "and",       "result",    "a",           "single",    "value",   "numeric",
+      "no",        "other",     "text",      "explanation", "digits",    "as",      "output",
+      "nothing",   "else",      "it",        "round",       "rounded",   "to",      "decimal",
+      "decimals",  "places",    "place",     "nearest",     "whole",     "integer", "cent",
+      "cents",     "two",       "one",       "zero",        "three",     "four",    "then",
+      "amount",    "final",     "exact",     "exactly",     "your",      "in",      "of",
+      "these",     "this",      "following", "total",       "sum",       "add",     "up",
+      "amounts",   "numbers",   "values",    "that",        "be",        "should",  "must",
+      "format",    "formatted", "like",      "for",         "example",   "e",       "g",
+      "separator", "thousands", "us",        "dollars",     "usd",       "dollar",  "currency",
+      "money"};
   return words;
 }
 
 // "round to 2 decimals", "rounded to two decimal places", "to the nearest whole number".
 std::optional<int> findRounding(const std::vector<Tok>& toks, std::vector<bool>& used) {
-  static const std::map<std::string, int> spelled = {{"zero", 0}, {"one", 1}, {"two", 2}, {"three", 3}, {"four", 4}};
+  static const std::map<std::string, int> spelled = {
+      {"zero", 0}, {"one", 1}, {"two", 2}, {"three", 3}, {"four", 4}};
   for (size_t i = 0; i + 2 < toks.size(); ++i) {
-    if (toks[i].kind != Tok::Word || (toks[i].text != "round" && toks[i].text != "rounded")) continue;
+    if (toks[i].kind != Tok::Word || (toks[i].text != "round" && toks[i].text != "rounded"))
+      continue;
     size_t j = i + 1;
     if (j < toks.size() && toks[j].kind == Tok::Word && toks[j].text == "it") ++j;
     if (j >= toks.size() || toks[j].kind != Tok::Word || toks[j].text != "to") continue;
@@ -263,10 +299,13 @@ std::optional<int> findRounding(const std::vector<Tok>& toks, std::vector<bool>&
       used[j] = true;
       return static_cast<int>(toks[j].number);
     }
-    if (j < toks.size() && toks[j].kind == Tok::Word && spelled.count(toks[j].text)) return spelled.at(toks[j].text);
-    if (j < toks.size() && toks[j].kind == Tok::Word && (toks[j].text == "the" || toks[j].text == "nearest")) {
+    if (j < toks.size() && toks[j].kind == Tok::Word && spelled.count(toks[j].text))
+      return spelled.at(toks[j].text);
+    if (j < toks.size() && toks[j].kind == Tok::Word &&
+        (toks[j].text == "the" || toks[j].text == "nearest")) {
       for (size_t k = j; k < std::min(toks.size(), j + 4); ++k)
-        if (toks[k].kind == Tok::Word && (toks[k].text == "cent" || toks[k].text == "cents")) return 2;
+        if (toks[k].kind == Tok::Word && (toks[k].text == "cent" || toks[k].text == "cents"))
+          return 2;
       return 0;
     }
   }
@@ -303,11 +342,14 @@ std::vector<size_t> holes(const std::vector<Tok>& toks) {
 
 const char* unitCode(const std::string& w) {
   static const std::map<std::string, const char*> units = {
-      {"km", "km"}, {"kilometers", "km"}, {"kilometres", "km"}, {"mi", "mi"}, {"miles", "mi"}, {"mile", "mi"},
-      {"m", "m"}, {"meters", "m"}, {"metres", "m"}, {"ft", "ft"}, {"feet", "ft"}, {"in", "in"}, {"inches", "in"},
-      {"kg", "kg"}, {"kilograms", "kg"}, {"lb", "lb"}, {"lbs", "lb"}, {"pounds", "lb"}, {"g", "g"}, {"grams", "g"},
-      {"oz", "oz"}, {"ounces", "oz"}, {"celsius", "C"}, {"fahrenheit", "F"}, {"kelvin", "K"}, {"l", "l"},
-      {"liters", "l"}, {"litres", "l"}, {"gallons", "gal"}, {"gal", "gal"}, {"ml", "ml"}};
+      {"km", "km"},       {"kilometers", "km"}, {"kilometres", "km"}, {"mi", "mi"},
+      {"miles", "mi"},    {"mile", "mi"},       {"m", "m"},           {"meters", "m"},
+      {"metres", "m"},    {"ft", "ft"},         {"feet", "ft"},       {"in", "in"},
+      {"inches", "in"},   {"kg", "kg"},         {"kilograms", "kg"},  {"lb", "lb"},
+      {"lbs", "lb"},      {"pounds", "lb"},     {"g", "g"},           {"grams", "g"},
+      {"oz", "oz"},       {"ounces", "oz"},     {"celsius", "C"},     {"fahrenheit", "F"},
+      {"kelvin", "K"},    {"l", "l"},           {"liters", "l"},      {"litres", "l"},
+      {"gallons", "gal"}, {"gal", "gal"},       {"ml", "ml"}};
   auto it = units.find(w);
   return it == units.end() ? nullptr : it->second;
 }
@@ -330,7 +372,8 @@ std::string exprToFlow(const Json& e) {
   if (e.contains("index")) return exprToFlow(e["of"]) + "[" + exprToFlow(e["index"]) + "]";
   if (e.contains("call")) {
     std::string args;
-    for (const auto& a : e["args"]) args += (args.empty() ? "" : ", ") + exprToFlow(a);
+    for (const auto& a : e["args"])
+      args += (args.empty() ? "" : ", ") + exprToFlow(a);
     return e["call"].get<std::string>() + "(" + args + ")";
   }
   if (e.contains("op")) {
@@ -345,7 +388,9 @@ std::string exprToFlow(const Json& e) {
   }
   if (e.contains("text")) {
     std::string s = "\"";
-    for (const auto& p : e["text"]) s += p.contains("lit") && p["lit"].is_string() ? p["lit"].get<std::string>() : "{" + exprToFlow(p) + "}";
+    for (const auto& p : e["text"])
+      s += p.contains("lit") && p["lit"].is_string() ? p["lit"].get<std::string>()
+                                                     : "{" + exprToFlow(p) + "}";
     return s + "\"";
   }
   return "…";
@@ -364,7 +409,8 @@ std::optional<DeterministicTask> recognizeDeterministicTask(const ir::Node& n) {
       task.why = typeWhy;
     } else if (!rest.empty()) {
       std::string words;
-      for (size_t i = 0; i < rest.size() && i < 4; ++i) words += (i ? " " : "") + rest[i];
+      for (size_t i = 0; i < rest.size() && i < 4; ++i)
+        words += (i ? " " : "") + rest[i];
       task.why = fmt::format("the prompt says more than the computation (\"{}\")", words);
     } else {
       task.exact = true;
@@ -374,12 +420,15 @@ std::optional<DeterministicTask> recognizeDeterministicTask(const ir::Node& n) {
 
   // Money formatting: "Format {total} as US dollars".
   std::vector<size_t> hs = holes(toks);
-  if (hasWord(toks, {"format", "formatted"}) && hasWord(toks, {"dollars", "usd", "dollar", "currency", "money"}) &&
-      hs.size() == 1 && numericType(toks[hs[0]].type)) {
+  if (hasWord(toks, {"format", "formatted"}) &&
+      hasWord(toks, {"dollars", "usd", "dollar", "currency", "money"}) && hs.size() == 1 &&
+      numericType(toks[hs[0]].type)) {
     used[hs[0]] = true;
     for (size_t i = 0; i < toks.size(); ++i)
-      if (toks[i].kind == Tok::Number || (toks[i].kind == Tok::Symbol)) used[i] = true; // the "$1,234.50" example
-    DeterministicTask task{"format", call("format_money", Json::array({toks[hs[0]].expr})), "", false, ""};
+      if (toks[i].kind == Tok::Number || (toks[i].kind == Tok::Symbol))
+        used[i] = true; // the "$1,234.50" example
+    DeterministicTask task{"format", call("format_money", Json::array({toks[hs[0]].expr})), "",
+                           false, ""};
     return finish(task, result->kind() == K::String, "the step's result is not a string");
   }
 
@@ -393,7 +442,8 @@ std::optional<DeterministicTask> recognizeDeterministicTask(const ir::Node& n) {
         if (!from && i > hs[0]) {
           from = u;
           used[i] = true;
-        } else if (from && !to && i > 0 && toks[i - 1].kind == Tok::Word && toks[i - 1].text == "to") {
+        } else if (from && !to && i > 0 && toks[i - 1].kind == Tok::Word &&
+                   toks[i - 1].text == "to") {
           to = u;
           used[i] = true;
         }
@@ -403,7 +453,10 @@ std::optional<DeterministicTask> recognizeDeterministicTask(const ir::Node& n) {
       used[hs[0]] = true;
       for (size_t i = 0; i < toks.size(); ++i)
         if (toks[i].kind == Tok::Word && toks[i].text == "convert") used[i] = true;
-      DeterministicTask task{"convert", call("convert", Json::array({toks[hs[0]].expr, Json{{"lit", from}}, Json{{"lit", to}}})), "", false, ""};
+      DeterministicTask task{
+          "convert",
+          call("convert", Json::array({toks[hs[0]].expr, Json{{"lit", from}}, Json{{"lit", to}}})),
+          "", false, ""};
       return finish(task, result->kind() == K::Float, "the step's result is not a float");
     }
   }
@@ -415,29 +468,36 @@ std::optional<DeterministicTask> recognizeDeterministicTask(const ir::Node& n) {
     if (hasWord(toks, {"sort", "sorted", "order"})) {
       bool desc = hasWord(toks, {"descending", "largest", "highest", "decreasing"});
       for (size_t i = 0; i < toks.size(); ++i)
-        if (toks[i].kind == Tok::Word && (toks[i].text == "sort" || toks[i].text == "sorted" || toks[i].text == "ascending" ||
-                                          toks[i].text == "descending" || toks[i].text == "order"))
+        if (toks[i].kind == Tok::Word &&
+            (toks[i].text == "sort" || toks[i].text == "sorted" || toks[i].text == "ascending" ||
+             toks[i].text == "descending" || toks[i].text == "order"))
           used[i] = true;
-      DeterministicTask task{"sort", call(desc ? "sort_desc" : "sort", Json::array({list.expr})), "", false, ""};
-      return finish(task, sema::isAssignable(list.type, result), "the step's result type differs from the list's");
+      DeterministicTask task{"sort", call(desc ? "sort_desc" : "sort", Json::array({list.expr})),
+                             "", false, ""};
+      return finish(task, sema::isAssignable(list.type, result),
+                    "the step's result type differs from the list's");
     }
-    if (numericList(list.type) && hasWord(toks, {"add", "sum", "total"}) && !hasWord(toks, {"how", "many", "count"})) {
+    if (numericList(list.type) && hasWord(toks, {"add", "sum", "total"}) &&
+        !hasWord(toks, {"how", "many", "count"})) {
       DeterministicTask task{"sum", call("sum", Json::array({list.expr})), "", false, ""};
       bool intSum = list.type->element()->kind() == K::Int;
-      return finish(task, intSum ? numericType(result) : result->kind() == K::Float, "the step's result type differs");
+      return finish(task, intSum ? numericType(result) : result->kind() == K::Float,
+                    "the step's result type differs");
     }
     if (hasWord(toks, {"how", "count"}) && hasWord(toks, {"many", "count", "number"})) {
       if (numericList(list.type) && hasWord(toks, {"total", "altogether", "combined"})) {
         DeterministicTask task{"sum", call("sum", Json::array({list.expr})), "", false, ""};
         task.rewrite = exprToFlow(task.expr);
-        task.why = "\"how many … in total\" over a list of numbers may mean their sum or how many there are";
+        task.why = "\"how many … in total\" over a list of numbers may mean their sum or how many "
+                   "there are";
         return task;
       }
       DeterministicTask task{"count", call("len", Json::array({list.expr})), "", false, ""};
       for (size_t i = 0; i < toks.size(); ++i)
-        if (toks[i].kind == Tok::Word && (toks[i].text == "how" || toks[i].text == "many" || toks[i].text == "count" ||
-                                          toks[i].text == "are" || toks[i].text == "there" || toks[i].text == "items" ||
-                                          toks[i].text == "elements" || toks[i].text == "entries"))
+        if (toks[i].kind == Tok::Word &&
+            (toks[i].text == "how" || toks[i].text == "many" || toks[i].text == "count" ||
+             toks[i].text == "are" || toks[i].text == "there" || toks[i].text == "items" ||
+             toks[i].text == "elements" || toks[i].text == "entries"))
           used[i] = true;
       return finish(task, result->kind() == K::Int, "the step's result is not an int");
     }
@@ -445,14 +505,21 @@ std::optional<DeterministicTask> recognizeDeterministicTask(const ir::Node& n) {
   }
 
   // Date arithmetic and JSON picking: recognised, never lowered (formats and paths are guesses).
-  if (hasWord(toks, {"days", "weeks"}) && hasWord(toks, {"after", "before", "from", "between"}) && !hs.empty()) {
-    DeterministicTask task{"date", call("date_add", Json::array({toks[hs.back()].expr, toks[hs.front()].expr})), "", false, ""};
+  if (hasWord(toks, {"days", "weeks"}) && hasWord(toks, {"after", "before", "from", "between"}) &&
+      !hs.empty()) {
+    DeterministicTask task{
+        "date", call("date_add", Json::array({toks[hs.back()].expr, toks[hs.front()].expr})), "",
+        false, ""};
     task.rewrite = exprToFlow(task.expr);
-    task.why = "date arithmetic: check the date format and direction, then use date_add/days_between";
+    task.why =
+        "date arithmetic: check the date format and direction, then use date_add/days_between";
     return task;
   }
-  if (hasWord(toks, {"field", "key", "property"}) && hasWord(toks, {"json", "value"}) && !hs.empty()) {
-    DeterministicTask task{"json", call("json_get", Json::array({toks[hs.back()].expr, Json{{"lit", "path"}}})), "", false, ""};
+  if (hasWord(toks, {"field", "key", "property"}) && hasWord(toks, {"json", "value"}) &&
+      !hs.empty()) {
+    DeterministicTask task{
+        "json", call("json_get", Json::array({toks[hs.back()].expr, Json{{"lit", "path"}}})), "",
+        false, ""};
     task.rewrite = exprToFlow(task.expr);
     task.why = "picking a field out of JSON: use json_get with the field's path";
     return task;
@@ -461,13 +528,15 @@ std::optional<DeterministicTask> recognizeDeterministicTask(const ir::Node& n) {
   // Arithmetic: the longest expression the parser accepts, anywhere in the prompt.
   ArithParser parser(toks, used);
   for (size_t start = 0; start < toks.size(); ++start) {
-    if (toks[start].kind != Tok::Hole && toks[start].kind != Tok::Number && !(toks[start].kind == Tok::Symbol && toks[start].text == "("))
+    if (toks[start].kind != Tok::Hole && toks[start].kind != Tok::Number &&
+        !(toks[start].kind == Tok::Symbol && toks[start].text == "("))
       continue;
     std::vector<bool> trial(toks.size(), false);
     ArithParser p(toks, trial);
     auto v = p.parseFrom(start);
     if (!v || p.operators() == 0) continue;
-    for (size_t i = 0; i < toks.size(); ++i) used[i] = used[i] || trial[i];
+    for (size_t i = 0; i < toks.size(); ++i)
+      used[i] = used[i] || trial[i];
     std::optional<int> digits = findRounding(toks, used);
     Json expr = v->expr;
     bool isInt = v->isInt;
@@ -475,7 +544,9 @@ std::optional<DeterministicTask> recognizeDeterministicTask(const ir::Node& n) {
       expr = call("round", Json::array({expr, Json{{"lit", *digits}}}));
       isInt = false;
     }
-    bool hasPercent = std::any_of(toks.begin(), toks.end(), [](const Tok& t) { return t.kind == Tok::Symbol && t.text == "%"; });
+    bool hasPercent = std::any_of(toks.begin(), toks.end(), [](const Tok& t) {
+      return t.kind == Tok::Symbol && t.text == "%";
+    });
     DeterministicTask task{hasPercent ? "percentage" : "arithmetic", expr, "", false, ""};
     bool typeOk = result->kind() == K::Float || (result->kind() == K::Int && isInt);
     return finish(task, typeOk, "the computation yields a float but the step returns an int");

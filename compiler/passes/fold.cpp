@@ -8,12 +8,11 @@
 //     is then static, which the hoisting pass and prefix caches can use.
 //  4. A branch whose condition folds to a constant keeps only the taken arm: the other
 //     arm's nodes are removed and the taken arm's guards dropped.
+#include "awc/stdlib/eval.h"
+#include "awc/stdlib/value.h"
 #include "pass_list.h"
 
 #include <fmt/format.h>
-
-#include "awc/stdlib/eval.h"
-#include "awc/stdlib/value.h"
 
 namespace awc::passes {
 namespace {
@@ -44,7 +43,8 @@ bool substitute(Json& expr, const std::map<std::string, Json>& constants) {
       for (auto it = e->begin(); it != e->end(); ++it)
         if (it.key() != "lit") stack.push_back(&it.value());
     } else if (e->is_array()) {
-      for (Json& x : *e) stack.push_back(&x);
+      for (Json& x : *e)
+        stack.push_back(&x);
     }
   }
   if (changed) simplifyIfs(expr);
@@ -61,8 +61,8 @@ bool simplifyIfs(Json& expr) {
     stack.pop_back();
     if (e->is_object()) {
       auto cond = e->find("if");
-      if (cond != e->end() && cond->is_object() && cond->contains("lit") && (*cond)["lit"].is_boolean() &&
-          e->contains("then") && e->contains("else")) {
+      if (cond != e->end() && cond->is_object() && cond->contains("lit") &&
+          (*cond)["lit"].is_boolean() && e->contains("then") && e->contains("else")) {
         Json taken = std::move((*e)[(*cond)["lit"].get<bool>() ? "then" : "else"]);
         *e = std::move(taken);
         changed = true;
@@ -72,7 +72,8 @@ bool simplifyIfs(Json& expr) {
       for (auto it = e->begin(); it != e->end(); ++it)
         if (it.key() != "lit") stack.push_back(&it.value());
     } else if (e->is_array()) {
-      for (Json& x : *e) stack.push_back(&x);
+      for (Json& x : *e)
+        stack.push_back(&x);
     }
   }
   return changed;
@@ -89,11 +90,13 @@ void removeArm(ir::Graph& g, ir::NodeIndex branch, int arm, std::vector<std::str
   bool grew = true;
   std::set<ir::NodeIndex> dead;
   for (auto& n : g.nodes)
-    if (!n->removed && n->guard && n->guard->branch == branch && n->guard->arm == arm) dead.insert(n->index);
+    if (!n->removed && n->guard && n->guard->branch == branch && n->guard->arm == arm)
+      dead.insert(n->index);
   while (grew) {
     grew = false;
     for (auto& n : g.nodes)
-      if (!n->removed && n->guard && dead.count(n->guard->branch) && dead.insert(n->index).second) grew = true;
+      if (!n->removed && n->guard && dead.count(n->guard->branch) && dead.insert(n->index).second)
+        grew = true;
   }
   for (ir::NodeIndex i : dead) {
     g.nodes[i]->removed = true;
@@ -121,7 +124,8 @@ PassReport runFold(PassContext& ctx) {
           n.expr = Json{{"lit", r.value()}};
           constants[n.id] = r.value();
           if (!wasLiteral)
-            report.changes.push_back({n.id, fmt::format("folded to {}", stdlib::toJsonText(r.value())),
+            report.changes.push_back({n.id,
+                                      fmt::format("folded to {}", stdlib::toJsonText(r.value())),
                                       {{"value", r.value()}}});
         }
       }
@@ -131,18 +135,21 @@ PassReport runFold(PassContext& ctx) {
       int madeStatic = 0;
       for (auto& m : n.messages)
         for (auto& s : m.segments)
-          if (!s.isStatic && substitute(s.expr, constants) && (touched[i] = true) && readsNothing(s.expr)) {
+          if (!s.isStatic && substitute(s.expr, constants) && (touched[i] = true) &&
+              readsNothing(s.expr)) {
             stdlib::EvalResult r = stdlib::evaluateConstant(s.expr);
             if (!r.ok()) continue;
             s.isStatic = true;
-            s.text = r.value().is_string() ? r.value().get<std::string>() : stdlib::toText(r.value());
+            s.text =
+                r.value().is_string() ? r.value().get<std::string>() : stdlib::toText(r.value());
             s.expr = nullptr;
             s.origin = "folded";
             ++madeStatic;
           }
       if (madeStatic)
-        report.changes.push_back({n.id, fmt::format("{} prompt part{} became static text", madeStatic,
-                                                    madeStatic == 1 ? "" : "s"),
+        report.changes.push_back({n.id,
+                                  fmt::format("{} prompt part{} became static text", madeStatic,
+                                              madeStatic == 1 ? "" : "s"),
                                   {{"segments", madeStatic}}});
       break;
     }
@@ -166,13 +173,16 @@ PassReport runFold(PassContext& ctx) {
       std::vector<std::string> removed;
       removeArm(g, n.index, 1 - taken, removed);
       constants[n.id] = r.value();
-      report.changes.push_back({n.id, fmt::format("condition is always {}; removed {} node{} of the other arm",
-                                                  taken == 0 ? "true" : "false", removed.size(),
-                                                  removed.size() == 1 ? "" : "s"),
-                                {{"taken_arm", taken}, {"removed", removed}}});
+      report.changes.push_back(
+          {n.id,
+           fmt::format("condition is always {}; removed {} node{} of the other arm",
+                       taken == 0 ? "true" : "false", removed.size(),
+                       removed.size() == 1 ? "" : "s"),
+           {{"taken_arm", taken}, {"removed", removed}}});
       break;
     }
-    case ir::NodeKind::Input: break;
+    case ir::NodeKind::Input:
+      break;
     }
   }
   // Deps follow the rewritten expressions: a ref that became a literal is no longer an input.
@@ -182,22 +192,27 @@ PassReport runFold(PassContext& ctx) {
     if (!touched[n->index] && !guardFolded) continue;
     std::vector<std::string> refs;
     if (n->kind == ir::NodeKind::Map) // a map's `expr` is the list of its captures, each a ref
-      for (const Json& capture : n->expr) stdlib::collectRefs(capture, refs);
+      for (const Json& capture : n->expr)
+        stdlib::collectRefs(capture, refs);
     else
       stdlib::collectRefs(n->expr, refs);
     stdlib::collectRefs(n->over, refs);
     stdlib::collectRefs(n->accInit, refs); // a reduce's initial value is an input too
-    for (auto& [name, arg] : n->args) stdlib::collectRefs(arg, refs);
+    for (auto& [name, arg] : n->args)
+      stdlib::collectRefs(arg, refs);
     for (auto& m : n->messages)
       for (auto& s : m.segments)
         if (!s.isStatic) stdlib::collectRefs(s.expr, refs);
     std::set<ir::NodeIndex> deps;
     for (const auto& r : refs)
-      if (auto it = g.byId.find(r); it != g.byId.end() && !g.nodes[it->second]->removed) deps.insert(it->second);
+      if (auto it = g.byId.find(r); it != g.byId.end() && !g.nodes[it->second]->removed)
+        deps.insert(it->second);
     if (n->guard) {
       if (g.nodes[n->guard->branch]->removed) continue;
-      if (constants.count(g.nodes[n->guard->branch]->id)) n->guard.reset(); // the taken arm of a folded branch
-      else deps.insert(n->guard->branch);
+      if (constants.count(g.nodes[n->guard->branch]->id))
+        n->guard.reset(); // the taken arm of a folded branch
+      else
+        deps.insert(n->guard->branch);
     }
     n->deps.assign(deps.begin(), deps.end());
   }

@@ -12,15 +12,13 @@
 //  4. Every fusion is gated by the cost model: the whole plan's estimated latency may not
 //     grow by more than 1 % and its cost must not grow; otherwise it is undone. Steps marked
 //     `nofuse` are never fused; tools are never fused, so no fusion crosses a side effect.
+#include "awc/passes/deterministic.h"
+#include "awc/sema/type.h"
+#include "awc/stdlib/eval.h"
 #include "pass_list.h"
 
 #include <algorithm>
-
 #include <fmt/format.h>
-
-#include "awc/sema/type.h"
-#include "awc/passes/deterministic.h"
-#include "awc/stdlib/eval.h"
 
 namespace awc::passes {
 namespace {
@@ -48,10 +46,11 @@ struct Fuser {
 
   static bool compatible(const ir::Node& a, const ir::Node& b) {
     auto same = [](const auto& x, const auto& y) { return x == y; };
-    return a.model == b.model && !a.flags.nofuse && !b.flags.nofuse && same(a.options.temperature, b.options.temperature) &&
+    return a.model == b.model && !a.flags.nofuse && !b.flags.nofuse &&
+           same(a.options.temperature, b.options.temperature) &&
            a.options.cacheDisabled == b.options.cacheDisabled &&
-           ((!a.guard && !b.guard) ||
-            (a.guard && b.guard && a.guard->branch == b.guard->branch && a.guard->arm == b.guard->arm));
+           ((!a.guard && !b.guard) || (a.guard && b.guard && a.guard->branch == b.guard->branch &&
+                                       a.guard->arm == b.guard->arm));
   }
 
   std::vector<size_t> pos; // topological position of each node, for pruning `reaches`
@@ -59,7 +58,8 @@ struct Fuser {
   void computePositions() {
     pos.assign(g.nodes.size(), 0);
     size_t k = 0;
-    for (ir::NodeIndex i : g.topoOrder()) pos[i] = ++k;
+    for (ir::NodeIndex i : g.topoOrder())
+      pos[i] = ++k;
   }
 
   // Whether `target` is an ancestor of `from` (or `from` itself). Nodes placed before `target`
@@ -76,7 +76,8 @@ struct Fuser {
       if (i == target) return true;
       if (visited[i] == generation || g.nodes[i]->removed || pos[i] < pos[target]) continue;
       visited[i] = generation;
-      for (ir::NodeIndex d : g.nodes[i]->deps) stack.push_back(d);
+      for (ir::NodeIndex d : g.nodes[i]->deps)
+        stack.push_back(d);
     }
     return false;
   }
@@ -85,22 +86,26 @@ struct Fuser {
 
   // Rewrites references to earlier tasks in `messages` into words; false if a reference is
   // more than the whole value or one field of it.
-  static bool replaceTaskRefs(std::vector<ir::Message>& messages, const std::map<std::string, size_t>& earlier) {
+  static bool replaceTaskRefs(std::vector<ir::Message>& messages,
+                              const std::map<std::string, size_t>& earlier) {
     for (auto& m : messages)
       for (auto& s : m.segments) {
         if (s.isStatic) continue;
         std::vector<std::string> refs;
         stdlib::collectRefs(s.expr, refs);
-        bool touches = std::any_of(refs.begin(), refs.end(), [&](const std::string& r) { return earlier.count(r); });
+        bool touches = std::any_of(refs.begin(), refs.end(),
+                                   [&](const std::string& r) { return earlier.count(r); });
         if (!touches) continue;
         const Json* inner = &s.expr;
         if (inner->contains("text") && (*inner)["text"].size() == 1) inner = &(*inner)["text"][0];
         std::string words;
         if (inner->contains("ref") && earlier.count((*inner)["ref"].get<std::string>())) {
-          words = fmt::format("(your answer to task {})", earlier.at((*inner)["ref"].get<std::string>()));
+          words = fmt::format("(your answer to task {})",
+                              earlier.at((*inner)["ref"].get<std::string>()));
         } else if (inner->contains("field") && (*inner)["of"].contains("ref") &&
                    earlier.count((*inner)["of"]["ref"].get<std::string>())) {
-          words = fmt::format("(the \"{}\" of your answer to task {})", (*inner)["field"].get<std::string>(),
+          words = fmt::format("(the \"{}\" of your answer to task {})",
+                              (*inner)["field"].get<std::string>(),
                               earlier.at((*inner)["of"]["ref"].get<std::string>()));
         } else {
           return false;
@@ -112,13 +117,15 @@ struct Fuser {
 
   static std::string fieldName(size_t index, const std::string& name) {
     std::string safe;
-    for (char c : name) safe += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+    for (char c : name)
+      safe += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
     return fmt::format("s{:02}_{}", index + 1, safe);
   }
 
   static std::string render(const std::vector<ir::Segment>& segments) {
     std::string key;
-    for (const auto& s : segments) key += s.isStatic ? s.text : s.expr.dump();
+    for (const auto& s : segments)
+      key += s.isStatic ? s.text : s.expr.dump();
     return key;
   }
 
@@ -162,15 +169,18 @@ struct Fuser {
     }
     ir::Message user{"user", {}};
     user.segments.push_back(ir::staticSegment(
-        fmt::format("Complete the {} tasks below, in order. Reply with one JSON object with the keys {}: "
-                    "each key holds the answer to its task, in the format that task asks for.",
-                    ts.size(), keys),
+        fmt::format(
+            "Complete the {} tasks below, in order. Reply with one JSON object with the keys {}: "
+            "each key holds the answer to its task, in the format that task asks for.",
+            ts.size(), keys),
         "fusion"));
     std::map<std::string, std::string> sharedNames;
     for (const auto& [key, count] : uses) {
       if (count < 2) continue;
       const ir::Segment* seg = firstUse[key];
-      std::string name = exprToFlow(seg->expr.contains("text") && seg->expr["text"].size() == 1 ? seg->expr["text"][0] : seg->expr);
+      std::string name = exprToFlow(seg->expr.contains("text") && seg->expr["text"].size() == 1
+                                        ? seg->expr["text"][0]
+                                        : seg->expr);
       sharedNames[key] = name;
       user.segments.push_back(ir::separatorSegment());
       user.segments.push_back(ir::staticSegment(fmt::format("Input \"{}\":\n", name), "fusion"));
@@ -178,14 +188,15 @@ struct Fuser {
     }
     for (size_t i = 0; i < ts.size(); ++i) {
       user.segments.push_back(ir::separatorSegment());
-      user.segments.push_back(
-          ir::staticSegment(fmt::format("Task {} (key \"{}\"):\n", i + 1, fieldName(i, ts[i].name)), "fusion"));
+      user.segments.push_back(ir::staticSegment(
+          fmt::format("Task {} (key \"{}\"):\n", i + 1, fieldName(i, ts[i].name)), "fusion"));
       for (const auto& m : ts[i].messages)
         if (m.role == "user")
           for (const auto& s : m.segments) {
             auto shared = s.isStatic ? sharedNames.end() : sharedNames.find(s.expr.dump());
             if (shared != sharedNames.end())
-              user.segments.push_back(ir::staticSegment(fmt::format("(input \"{}\" above)", shared->second), "fusion"));
+              user.segments.push_back(
+                  ir::staticSegment(fmt::format("(input \"{}\" above)", shared->second), "fusion"));
             else
               user.segments.push_back(s);
           }
@@ -193,7 +204,10 @@ struct Fuser {
     if (!system.segments.empty()) f.messages.push_back(std::move(system));
     f.messages.push_back(std::move(user));
     f.type = nullptr;
-    f.schema = {{"type", "object"}, {"properties", properties}, {"required", required}, {"additionalProperties", false}};
+    f.schema = {{"type", "object"},
+                {"properties", properties},
+                {"required", required},
+                {"additionalProperties", false}};
   }
 
   struct Snapshot {
@@ -205,14 +219,16 @@ struct Fuser {
     std::vector<Task> ts = tasksOf(first);
     std::vector<Task> more = tasksOf(second);
     std::map<std::string, size_t> earlier;
-    for (size_t i = 0; i < ts.size(); ++i) earlier[ts[i].name] = i + 1;
+    for (size_t i = 0; i < ts.size(); ++i)
+      earlier[ts[i].name] = i + 1;
     for (auto& t : more)
       if (!replaceTaskRefs(t.messages, earlier)) return nullptr;
     ts.insert(ts.end(), more.begin(), more.end());
 
     ir::PlanEstimate before = ir::estimate(ctx.module, ctx.assumptions);
     std::string id;
-    for (const auto& t : ts) id += (id.empty() ? "" : "+") + t.name;
+    for (const auto& t : ts)
+      id += (id.empty() ? "" : "+") + t.name;
     ir::Node& f = g.add(id, ir::NodeKind::Llm, first.loc);
     f.sourceOrder = std::min(first.sourceOrder, second.sourceOrder);
     f.model = first.model;
@@ -225,10 +241,13 @@ struct Fuser {
     int64_t total = 16;
     bool bounded = true;
     for (const auto& t : ts) {
-      if (t.maxTokens) total += *t.maxTokens;
-      else if (t.type && t.type->kind() != sema::Type::Kind::String && t.type->kind() != sema::Type::Kind::List)
+      if (t.maxTokens)
+        total += *t.maxTokens;
+      else if (t.type && t.type->kind() != sema::Type::Kind::String &&
+               t.type->kind() != sema::Type::Kind::List)
         total += ir::estimateValueTokens(t.type, ctx.assumptions) * 2 + 16;
-      else bounded = false;
+      else
+        bounded = false;
     }
     if (bounded) f.options.maxTokens = total;
     buildFused(f, ts);
@@ -257,11 +276,13 @@ struct Fuser {
       }
     }
     ir::PlanEstimate after = ir::estimate(ctx.module, ctx.assumptions);
-    bool better = after.latencyMs <= before.latencyMs * 1.01 + 1e-9 && after.costUsd <= before.costUsd + 1e-12;
+    bool better = after.latencyMs <= before.latencyMs * 1.01 + 1e-9 &&
+                  after.costUsd <= before.costUsd + 1e-12;
     if (!better) {
       f.removed = true;
       first.removed = second.removed = false;
-      for (auto& [i, d] : snap.deps) g.nodes[i]->deps = d;
+      for (auto& [i, d] : snap.deps)
+        g.nodes[i]->deps = d;
       g.byId[first.id] = first.index;
       g.byId[second.id] = second.index;
       return nullptr;
@@ -270,13 +291,19 @@ struct Fuser {
     tasks.erase(second.index);
     tasks[f.index] = ts;
     std::vector<std::string> names;
-    for (const auto& t : ts) names.push_back(t.name);
+    for (const auto& t : ts)
+      names.push_back(t.name);
     report.changes.push_back(
         {f.id,
-         fmt::format("{} fusion of {} steps into one call: est. {:.0f} → {:.0f} ms, ${:.6f} → ${:.6f}", how, ts.size(),
-                     before.latencyMs, after.latencyMs, before.costUsd, after.costUsd),
-         {{"kind", how}, {"steps", names}, {"latency_ms_before", before.latencyMs}, {"latency_ms_after", after.latencyMs},
-          {"cost_usd_before", before.costUsd}, {"cost_usd_after", after.costUsd}}});
+         fmt::format(
+             "{} fusion of {} steps into one call: est. {:.0f} → {:.0f} ms, ${:.6f} → ${:.6f}", how,
+             ts.size(), before.latencyMs, after.latencyMs, before.costUsd, after.costUsd),
+         {{"kind", how},
+          {"steps", names},
+          {"latency_ms_before", before.latencyMs},
+          {"latency_ms_after", after.latencyMs},
+          {"cost_usd_before", before.costUsd},
+          {"cost_usd_after", after.costUsd}}});
     return &f;
   }
 
@@ -307,7 +334,8 @@ struct Fuser {
     std::map<std::pair<std::string, std::vector<ir::NodeIndex>>, std::vector<ir::NodeIndex>> groups;
     for (ir::NodeIndex i : g.topoOrder()) {
       const ir::Node& n = *g.nodes[i];
-      if (n.kind == ir::NodeKind::Llm && !n.deps.empty() && !n.flags.nofuse) groups[{n.model, n.deps}].push_back(i);
+      if (n.kind == ir::NodeKind::Llm && !n.deps.empty() && !n.flags.nofuse)
+        groups[{n.model, n.deps}].push_back(i);
     }
     for (auto& [key, members] : groups)
       for (size_t x = 0; x < members.size(); ++x)

@@ -10,15 +10,13 @@
 //     prompt_cache_key derived from its model and static prefix.
 //  4. Steps on one model with the same static prefix form a prefix group (the schedule pass
 //     may then let one of them warm the cache first, see schedule.cpp).
+#include "awc/support/hash.h"
+#include "awc/support/tokenizer.h"
 #include "pass_list.h"
 
 #include <algorithm>
-#include <map>
-
 #include <fmt/format.h>
-
-#include "awc/support/hash.h"
-#include "awc/support/tokenizer.h"
+#include <map>
 
 namespace awc::passes {
 namespace {
@@ -28,10 +26,13 @@ using Part = std::vector<ir::Segment>;
 std::vector<Part> splitParts(const ir::Message& m) {
   std::vector<Part> parts(1);
   for (const auto& s : m.segments) {
-    if (s.origin == "separator") parts.emplace_back();
-    else parts.back().push_back(s);
+    if (s.origin == "separator")
+      parts.emplace_back();
+    else
+      parts.back().push_back(s);
   }
-  parts.erase(std::remove_if(parts.begin(), parts.end(), [](const Part& p) { return p.empty(); }), parts.end());
+  parts.erase(std::remove_if(parts.begin(), parts.end(), [](const Part& p) { return p.empty(); }),
+              parts.end());
   return parts;
 }
 
@@ -41,7 +42,8 @@ bool isStaticPart(const Part& p) {
 
 std::string partText(const Part& p) {
   std::string t;
-  for (const auto& s : p) t += s.text;
+  for (const auto& s : p)
+    t += s.text;
   return t;
 }
 
@@ -56,7 +58,8 @@ void joinParts(ir::Message& m, const std::vector<Part>& parts) {
   m.segments.clear();
   for (size_t i = 0; i < parts.size(); ++i) {
     if (i) m.segments.push_back(ir::separatorSegment());
-    for (const auto& s : parts[i]) m.segments.push_back(s);
+    for (const auto& s : parts[i])
+      m.segments.push_back(s);
   }
 }
 
@@ -77,7 +80,8 @@ PassReport runHoist(PassContext& ctx) {
   ir::Graph& g = ctx.module.graph;
   std::vector<ir::Node*> steps;
   for (auto& np : g.nodes)
-    if (!np->removed && np->kind == ir::NodeKind::Llm && !np->flags.nohoist) steps.push_back(np.get());
+    if (!np->removed && np->kind == ir::NodeKind::Llm && !np->flags.nohoist)
+      steps.push_back(np.get());
 
   // How many steps share each static part (after trimming), for ordering.
   std::map<std::string, int> sharedBy;
@@ -86,7 +90,8 @@ PassReport runHoist(PassContext& ctx) {
     for (const auto& m : n->messages)
       for (const auto& p : splitParts(m))
         if (isStaticPart(p)) seen.insert(trim(partText(p)));
-    for (const auto& t : seen) ++sharedBy[t];
+    for (const auto& t : seen)
+      ++sharedBy[t];
   }
 
   for (ir::Node* n : steps) {
@@ -112,8 +117,10 @@ PassReport runHoist(PassContext& ctx) {
       std::vector<Part> result = statics;
       result.insert(result.end(), dynamics.begin(), dynamics.end());
       std::vector<std::string> before, after;
-      for (const auto& p : parts) before.push_back(isStaticPart(p) ? trim(partText(p)) : "<dynamic>");
-      for (const auto& p : result) after.push_back(isStaticPart(p) ? partText(p) : "<dynamic>");
+      for (const auto& p : parts)
+        before.push_back(isStaticPart(p) ? trim(partText(p)) : "<dynamic>");
+      for (const auto& p : result)
+        after.push_back(isStaticPart(p) ? partText(p) : "<dynamic>");
       if (before != after) reordered = true;
       joinParts(m, result);
     }
@@ -135,8 +142,10 @@ PassReport runHoist(PassContext& ctx) {
     if (prefixTokens >= ctx.assumptions.cacheBlockTokens)
       n->options.promptCacheKey = "awc-" + Hasher().add(n->model).add(prefix).hex();
     if (reordered)
-      report.changes.push_back({n->id, fmt::format("prompt reordered static-first; {} static prefix tokens", prefixTokens),
-                                {{"static_prefix_tokens", prefixTokens}}});
+      report.changes.push_back(
+          {n->id,
+           fmt::format("prompt reordered static-first; {} static prefix tokens", prefixTokens),
+           {{"static_prefix_tokens", prefixTokens}}});
   }
 
   // Prefix groups.
@@ -152,9 +161,11 @@ PassReport runHoist(PassContext& ctx) {
       ids.push_back(n->id);
     }
     int64_t tokens = static_cast<int64_t>(approxTokenCount(staticPrefix(*members.front())));
-    report.changes.push_back({"", fmt::format("prefix group {}: {} steps share a {}-token static prefix on {}", group,
-                                              members.size(), tokens, members.front()->model),
-                              {{"group", group}, {"steps", ids}, {"prefix_tokens", tokens}}});
+    report.changes.push_back(
+        {"",
+         fmt::format("prefix group {}: {} steps share a {}-token static prefix on {}", group,
+                     members.size(), tokens, members.front()->model),
+         {{"group", group}, {"steps", ids}, {"prefix_tokens", tokens}}});
   }
   return report;
 }

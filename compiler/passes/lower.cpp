@@ -5,12 +5,11 @@
 //     node computing the rewrite — no model call, no tokens, microseconds instead of seconds.
 //  3. Otherwise only report it (AWC6005) with the suggested native rewrite and the reason it
 //     was not applied.
+#include "awc/passes/deterministic.h"
+#include "awc/stdlib/eval.h"
 #include "pass_list.h"
 
 #include <fmt/format.h>
-
-#include "awc/passes/deterministic.h"
-#include "awc/stdlib/eval.h"
 
 namespace awc::passes {
 namespace {
@@ -32,18 +31,26 @@ void lowerGraph(ir::Graph& g, PassContext& ctx, PassReport& report) {
       n.messages.clear();
       n.model.clear();
       n.autoLadder.clear();
-      report.changes.push_back({n.id, fmt::format("{} task lowered to native code: {}", task->kind, task->rewrite),
-                                {{"kind", task->kind}, {"rewrite", task->rewrite}}});
+      report.changes.push_back(
+          {n.id,
+           fmt::format("{} task lowered to native code: {}", task->kind, task->rewrite),
+           {{"kind", task->kind}, {"rewrite", task->rewrite}}});
       continue;
     }
-    Diagnostic& d = ctx.diags.report(DiagCode::DeterministicModelTask, n.loc,
-                                     fmt::format("model step '{}' is asked to do a deterministic task ({})", n.id, task->kind));
-    d.hints.push_back(fmt::format("compute it natively: `{} = {}`", n.id.substr(n.id.rfind('/') + 1), task->rewrite));
-    if (!task->why.empty()) d.notes.push_back({SourceRange{}, "not lowered automatically: " + task->why});
-    else if (n.flags.nolower) d.notes.push_back({SourceRange{}, "not lowered automatically: the step is marked nolower"});
-    report.changes.push_back({n.id, fmt::format("flagged {} task (not lowered: {}); rewrite: {}", task->kind,
-                                                task->why.empty() ? "nolower" : task->why, task->rewrite),
-                              {{"kind", task->kind}, {"rewrite", task->rewrite}, {"lowered", false}}});
+    Diagnostic& d = ctx.diags.report(
+        DiagCode::DeterministicModelTask, n.loc,
+        fmt::format("model step '{}' is asked to do a deterministic task ({})", n.id, task->kind));
+    d.hints.push_back(fmt::format("compute it natively: `{} = {}`",
+                                  n.id.substr(n.id.rfind('/') + 1), task->rewrite));
+    if (!task->why.empty())
+      d.notes.push_back({SourceRange{}, "not lowered automatically: " + task->why});
+    else if (n.flags.nolower)
+      d.notes.push_back({SourceRange{}, "not lowered automatically: the step is marked nolower"});
+    report.changes.push_back(
+        {n.id,
+         fmt::format("flagged {} task (not lowered: {}); rewrite: {}", task->kind,
+                     task->why.empty() ? "nolower" : task->why, task->rewrite),
+         {{"kind", task->kind}, {"rewrite", task->rewrite}, {"lowered", false}}});
   }
 }
 

@@ -1,10 +1,9 @@
 // The pass registry and the pipeline driver. Adding a pass: one file with a `run<Name>`
 // function, one line in the table below, one section in docs/optimizations.md.
 #include "awc/passes/pass.h"
+#include "pass_list.h"
 
 #include <chrono>
-
-#include "pass_list.h"
 
 namespace awc::passes {
 

@@ -8,14 +8,12 @@
 //     reason → the largest.
 //  3. A step that names a large model for a classify or extract task gets a warning
 //     (AWC6006) suggesting a smaller declared model or `auto`.
+#include "awc/sema/type.h"
 #include "pass_list.h"
 
 #include <algorithm>
 #include <cctype>
-
 #include <fmt/format.h>
-
-#include "awc/sema/type.h"
 
 namespace awc::passes {
 namespace {
@@ -24,13 +22,16 @@ bool hasFreeText(const sema::Type* t) {
   using K = sema::Type::Kind;
   if (!t) return true;
   switch (t->kind()) {
-  case K::String: return true;
+  case K::String:
+    return true;
   case K::Record:
     for (const auto& f : t->fields())
       if (hasFreeText(f.type)) return true;
     return false;
-  case K::List: return hasFreeText(t->element());
-  default: return false;
+  case K::List:
+    return hasFreeText(t->element());
+  default:
+    return false;
   }
 }
 
@@ -39,7 +40,8 @@ std::string lowerText(const ir::Node& n) {
   for (const auto& m : n.messages)
     for (const auto& s : m.segments)
       if (s.isStatic && m.role == "user") text += s.text;
-  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
   return text;
 }
 
@@ -49,7 +51,8 @@ std::string taskClass(const ir::Node& n) {
   if (t && (t->kind() == K::Enum || t->kind() == K::Bool)) return "classify";
   if (t && !hasFreeText(t)) return "extract";
   std::string text = lowerText(n);
-  for (const char* word : {"step by step", "reason", "plan ", "analy", "prove", "think", "strategy", "trade-off"})
+  for (const char* word :
+       {"step by step", "reason", "plan ", "analy", "prove", "think", "strategy", "trade-off"})
     if (text.find(word) != std::string::npos) return "reason";
   return "generate";
 }
@@ -77,10 +80,13 @@ PassReport runRightsize(PassContext& ctx) {
       size_t pick = rungFor(n.taskClass, rungs.size());
       std::string before = n.model;
       n.model = rungs[pick];
-      report.changes.push_back(
-          {n.id, fmt::format("auto → {} ({} task; ladder {}: {} of {})", n.model, n.taskClass, n.autoLadder, pick + 1,
-                             rungs.size()),
-           {{"model", n.model}, {"task", n.taskClass}, {"ladder", n.autoLadder}, {"previous", before}}});
+      report.changes.push_back({n.id,
+                                fmt::format("auto → {} ({} task; ladder {}: {} of {})", n.model,
+                                            n.taskClass, n.autoLadder, pick + 1, rungs.size()),
+                                {{"model", n.model},
+                                 {"task", n.taskClass},
+                                 {"ladder", n.autoLadder},
+                                 {"previous", before}}});
     } else if ((n.taskClass == "classify" || n.taskClass == "extract")) {
       const ir::ModelInfo* model = ctx.module.model(n.model);
       if (model && model->sizeClass == "large") {
@@ -94,9 +100,11 @@ PassReport runRightsize(PassContext& ctx) {
             smaller = m.id;
             break;
           }
-        d.hints.push_back(smaller.empty() ? "declare a small model for this step, or use `llm auto` with a ladder"
-                                          : fmt::format("use `llm {}` or `llm auto`; {} tasks rarely need a large model",
-                                                        smaller, n.taskClass));
+        d.hints.push_back(
+            smaller.empty()
+                ? "declare a small model for this step, or use `llm auto` with a ladder"
+                : fmt::format("use `llm {}` or `llm auto`; {} tasks rarely need a large model",
+                              smaller, n.taskClass));
       }
     }
   }

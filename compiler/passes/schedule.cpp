@@ -9,14 +9,13 @@
 //     guard group by group while the plan would cost more than the flow as written — running
 //     in parallel must not cost more than the sequential order, which reused the prefix.
 //     Latency stays below the as-written order's, which waits for whole calls.
+#include "awc/support/tokenizer.h"
 #include "pass_list.h"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <limits>
 #include <unordered_map>
-
-#include "awc/support/tokenizer.h"
 
 namespace awc::passes {
 namespace {
@@ -66,14 +65,15 @@ std::vector<PrefixGroup> prefixGroups(PassContext& ctx) {
     }
     PrefixGroup& group = groups[it->second];
     group.members.push_back(&n);
-    group.sharedTokens =
-        std::min(group.sharedTokens, ir::sharedPrefixTokens(leaderPrefix[it->second], prefix, block));
+    group.sharedTokens = std::min(group.sharedTokens,
+                                  ir::sharedPrefixTokens(leaderPrefix[it->second], prefix, block));
   }
   return groups;
 }
 
 // Which nodes run after `from` through deps anyway (they need no warm-first wait).
-std::vector<bool> runsAfter(const ir::Graph& g, const std::vector<std::vector<ir::NodeIndex>>& users,
+std::vector<bool> runsAfter(const ir::Graph& g,
+                            const std::vector<std::vector<ir::NodeIndex>>& users,
                             ir::NodeIndex from) {
   std::vector<bool> after(g.nodes.size(), false);
   std::vector<ir::NodeIndex> stack{from};
@@ -91,7 +91,8 @@ std::vector<bool> runsAfter(const ir::Graph& g, const std::vector<std::vector<ir
 
 // Marks one group: its members not already after the leader wait for the leader's first
 // token. Returns the ids of those members.
-std::vector<std::string> markGroup(const ir::Graph& g, const std::vector<std::vector<ir::NodeIndex>>& users,
+std::vector<std::string> markGroup(const ir::Graph& g,
+                                   const std::vector<std::vector<ir::NodeIndex>>& users,
                                    const PrefixGroup& group) {
   std::vector<bool> after = runsAfter(g, users, group.leader->index);
   std::vector<std::string> followers;
@@ -116,22 +117,26 @@ ir::PlanEstimate warmFirst(PassContext& ctx, std::optional<double> budget, ir::P
   std::vector<std::vector<ir::NodeIndex>> users(g.nodes.size());
   for (auto& np : g.nodes)
     if (!np->removed)
-      for (ir::NodeIndex d : np->deps) users[d].push_back(np->index);
+      for (ir::NodeIndex d : np->deps)
+        users[d].push_back(np->index);
 
-  auto record = [&](const PrefixGroup& group, const std::vector<std::string>& followers, bool overBudget) {
+  auto record = [&](const PrefixGroup& group, const std::vector<std::string>& followers,
+                    bool overBudget) {
     const char* reason = overBudget ? "cost above the flow as written" : "long shared prefix";
-    report.changes.push_back(
-        {group.leader->id,
-         fmt::format("warm first ({}): {} wait{} for its first token so the {}-token shared prefix is cached",
-                     reason, fmt::join(followers, ", "), followers.size() == 1 ? "s" : "", group.sharedTokens),
-         {{"followers", followers},
-          {"shared_prefix_tokens", group.sharedTokens},
-          {"reason", overBudget ? "cost" : "long_prefix"}}});
+    report.changes.push_back({group.leader->id,
+                              fmt::format("warm first ({}): {} wait{} for its first token so the "
+                                          "{}-token shared prefix is cached",
+                                          reason, fmt::join(followers, ", "),
+                                          followers.size() == 1 ? "s" : "", group.sharedTokens),
+                              {{"followers", followers},
+                               {"shared_prefix_tokens", group.sharedTokens},
+                               {"reason", overBudget ? "cost" : "long_prefix"}}});
   };
   auto summary = [&](const ir::PlanEstimate& before, const ir::PlanEstimate& after) {
     report.changes.push_back(
-        {"", fmt::format("warm first: est. cost ${:.6f} → ${:.6f}, latency {:.0f} → {:.0f} ms", before.costUsd,
-                         after.costUsd, before.latencyMs, after.latencyMs),
+        {"",
+         fmt::format("warm first: est. cost ${:.6f} → ${:.6f}, latency {:.0f} → {:.0f} ms",
+                     before.costUsd, after.costUsd, before.latencyMs, after.latencyMs),
          {{"cost_usd_before", before.costUsd},
           {"cost_usd_after", after.costUsd},
           {"latency_ms_before", before.latencyMs},
@@ -179,10 +184,11 @@ PassReport runSchedule(PassContext& ctx) {
   if (ctx.module.mode == ir::ExecMode::Parallel) e = warmFirst(ctx, ctx.baselineCostUsd, e, report);
   ctx.estimate = e;
   std::string path;
-  for (const auto& id : e.criticalPath) path += (path.empty() ? "" : " → ") + id;
-  report.changes.push_back(
-      {"", fmt::format("critical path {:.0f} ms: {}", e.latencyMs, path),
-       {{"latency_ms", e.latencyMs}, {"critical_path", e.criticalPath}}});
+  for (const auto& id : e.criticalPath)
+    path += (path.empty() ? "" : " → ") + id;
+  report.changes.push_back({"",
+                            fmt::format("critical path {:.0f} ms: {}", e.latencyMs, path),
+                            {{"latency_ms", e.latencyMs}, {"critical_path", e.criticalPath}}});
   return report;
 }
 

@@ -7,11 +7,10 @@
 //     the step's cost, paid in vain when the other arm is taken (assumed half the time).
 //  3. Mark the step with {speculate: {gain_ms, extra_cost_usd}}; a runtime may start it early
 //     and discard the result if the branch goes the other way. Nothing is rewritten.
+#include "awc/sema/type.h"
 #include "pass_list.h"
 
 #include <fmt/format.h>
-
-#include "awc/sema/type.h"
 
 namespace awc::passes {
 namespace {
@@ -56,7 +55,8 @@ PassReport runSpeculate(PassContext& ctx) {
       if (seen[i]) continue;
       seen[i] = true;
       const ir::Node& d = *g.nodes[i];
-      if (isClassification(d)) classifier = &d;
+      if (isClassification(d))
+        classifier = &d;
       else if (d.kind == ir::NodeKind::Native || d.kind == ir::NodeKind::Branch)
         stack.insert(stack.end(), d.deps.begin(), d.deps.end());
     }
@@ -70,18 +70,23 @@ PassReport runSpeculate(PassContext& ctx) {
       if (n.removed || !n.guard || n.guard->branch != branch.index || n.flags.nospeculate) continue;
       bool safe = n.kind == ir::NodeKind::Llm;
       if (n.kind == ir::NodeKind::Tool)
-        if (const ir::ToolInfo* t = ctx.module.tool(n.tool); t && t->effect != "side_effect") safe = true;
+        if (const ir::ToolInfo* t = ctx.module.tool(n.tool); t && t->effect != "side_effect")
+          safe = true;
       if (!safe) continue;
       bool independent = true;
       for (ir::NodeIndex d : n.deps)
-        if (d != branch.index && reaches(g, d, classifier->index, branch.index)) independent = false;
+        if (d != branch.index && reaches(g, d, classifier->index, branch.index))
+          independent = false;
       if (!independent) continue;
       double gain = classifier->estMs;
       double extra = n.estCostUsd * 0.5;
-      n.hints["speculate"] = {{"gain_ms", gain}, {"extra_cost_usd", extra}, {"condition", classifier->id}};
+      n.hints["speculate"] = {
+          {"gain_ms", gain}, {"extra_cost_usd", extra}, {"condition", classifier->id}};
       report.changes.push_back(
-          {n.id, fmt::format("could start before {} is known: ~{:.0f} ms sooner, ~${:.6f} extra expected cost",
-                             classifier->id, gain, extra),
+          {n.id,
+           fmt::format(
+               "could start before {} is known: ~{:.0f} ms sooner, ~${:.6f} extra expected cost",
+               classifier->id, gain, extra),
            {{"gain_ms", gain}, {"extra_cost_usd", extra}, {"branch", branch.id}}});
     }
   }

@@ -2,9 +2,9 @@
 // documented format (docs/plan-format.md), so changes here are format changes.
 #include "awc/plan/emit.h"
 
-#include <cmath>
-
 #include "awc/sema/type.h"
+
+#include <cmath>
 
 #ifndef AWC_VERSION_STRING
 #define AWC_VERSION_STRING "0.0.0"
@@ -16,11 +16,17 @@ namespace {
 using Json = nlohmann::json;
 
 // Estimates are approximate: three decimals keep plans short and stable across platforms.
-double roundMs(double ms) { return std::round(ms * 1000.0) / 1000.0; }
+double roundMs(double ms) {
+  return std::round(ms * 1000.0) / 1000.0;
+}
 // Prices are USD per million tokens; nine decimals hide binary-fraction noise (0.1 × 0.05).
-double roundPrice(double usd) { return std::round(usd * 1e9) / 1e9; }
+double roundPrice(double usd) {
+  return std::round(usd * 1e9) / 1e9;
+}
 
-Json schemaOf(const sema::Type* type) { return type ? type->jsonSchema() : Json::object(); }
+Json schemaOf(const sema::Type* type) {
+  return type ? type->jsonSchema() : Json::object();
+}
 
 // Schemas repeat across the nodes of one plan; each is built once per emission.
 struct SchemaCache {
@@ -38,8 +44,10 @@ Json emitMessages(const std::vector<ir::Message>& messages) {
     Json segments = Json::array();
     for (const auto& s : m.segments) {
       Json seg = {{"static", s.isStatic}, {"origin", s.origin}};
-      if (s.isStatic) seg["text"] = s.text;
-      else seg["expr"] = s.expr;
+      if (s.isStatic)
+        seg["text"] = s.text;
+      else
+        seg["expr"] = s.expr;
       if (s.origin == "separator") seg.erase("origin");
       if (s.cacheBreakpoint) seg["cache_breakpoint"] = true;
       segments.push_back(std::move(seg));
@@ -51,7 +59,8 @@ Json emitMessages(const std::vector<ir::Message>& messages) {
 
 Json emitNodes(const ir::Graph& g, const SourceManager& sources, SchemaCache& schemas);
 
-Json emitNode(const ir::Graph& g, const ir::Node& n, int order, const SourceManager& sources, SchemaCache& schemas) {
+Json emitNode(const ir::Graph& g, const ir::Node& n, int order, const SourceManager& sources,
+              SchemaCache& schemas) {
   Json j = {{"id", n.id}, {"kind", ir::kindName(n.kind)}, {"order", order}};
   if (n.loc.valid()) j["loc"] = sources.describe(n.loc);
   Json deps = Json::array();
@@ -59,8 +68,10 @@ Json emitNode(const ir::Graph& g, const ir::Node& n, int order, const SourceMana
     if (!g.nodes[d]->removed) deps.push_back(g.nodes[d]->id);
   j["deps"] = std::move(deps);
   if (n.guard) j["guard"] = {{"branch", g.nodes[n.guard->branch]->id}, {"arm", n.guard->arm}};
-  if (!n.schema.is_null()) j["schema"] = n.schema;
-  else if (n.type) j["schema"] = schemas.get(n.type);
+  if (!n.schema.is_null())
+    j["schema"] = n.schema;
+  else if (n.type)
+    j["schema"] = schemas.get(n.type);
   j["est_ms"] = roundMs(n.estMs);
   j["priority_ms"] = roundMs(n.priority);
   j["cache"] = {{"enabled", n.cache.enabled}};
@@ -79,7 +90,9 @@ Json emitNode(const ir::Graph& g, const ir::Node& n, int order, const SourceMana
     break;
   case ir::NodeKind::Native:
   case ir::NodeKind::Output:
-  case ir::NodeKind::Branch: j["expr"] = n.expr; break;
+  case ir::NodeKind::Branch:
+    j["expr"] = n.expr;
+    break;
   case ir::NodeKind::Llm: {
     j["model"] = n.model;
     if (!n.autoLadder.empty()) j["auto_ladder"] = n.autoLadder;
@@ -105,7 +118,8 @@ Json emitNode(const ir::Graph& g, const ir::Node& n, int order, const SourceMana
   case ir::NodeKind::Tool: {
     j["tool"] = n.tool;
     Json args = Json::object();
-    for (const auto& [name, e] : n.args) args[name] = e;
+    for (const auto& [name, e] : n.args)
+      args[name] = e;
     j["args"] = std::move(args);
     break;
   }
@@ -114,9 +128,11 @@ Json emitNode(const ir::Graph& g, const ir::Node& n, int order, const SourceMana
     j["over"] = n.over;
     Json captures = Json::array();
     if (n.expr.is_array())
-      for (const auto& r : n.expr) captures.push_back(r.at("ref"));
+      for (const auto& r : n.expr)
+        captures.push_back(r.at("ref"));
     j["captures"] = std::move(captures);
-    if (n.body) j["body"] = {{"nodes", emitNodes(*n.body, sources, schemas)}, {"result", n.bodyResult}};
+    if (n.body)
+      j["body"] = {{"nodes", emitNodes(*n.body, sources, schemas)}, {"result", n.bodyResult}};
     if (!n.accName.empty()) j["reduce"] = {{"acc", n.accName}, {"init", n.accInit}};
     break;
   }
@@ -127,7 +143,8 @@ Json emitNode(const ir::Graph& g, const ir::Node& n, int order, const SourceMana
 Json emitNodes(const ir::Graph& g, const SourceManager& sources, SchemaCache& schemas) {
   Json nodes = Json::array();
   int order = 0;
-  for (ir::NodeIndex i : g.topoOrder()) nodes.push_back(emitNode(g, *g.nodes[i], order++, sources, schemas));
+  for (ir::NodeIndex i : g.topoOrder())
+    nodes.push_back(emitNode(g, *g.nodes[i], order++, sources, schemas));
   return nodes;
 }
 
@@ -155,18 +172,19 @@ Json emitPlan(const ir::Module& m, const ir::PlanEstimate& estimate,
 
   Json models = Json::array();
   for (const auto& md : m.models) {
-    Json j = {{"id", md.id},
-              {"provider", md.provider},
-              {"name", md.name},
-              {"price_in", roundPrice(md.priceIn)},
-              {"price_out", roundPrice(md.priceOut)},
-              {"cached_price_in", roundPrice(md.cachedPriceIn)},
-              {"size", md.sizeClass},
-              {"profile",
-               {{"ttft_base_ms", md.ttftBaseMs},
-                {"prefill_ms_per_token", md.prefillMsPerToken},
-                {"decode_tokens_per_s", md.decodeTokensPerSec}}},
-              {"limits", {{"max_concurrency", md.maxConcurrency}, {"rpm", md.rpm}, {"tpm", md.tpm}}}};
+    Json j = {
+        {"id", md.id},
+        {"provider", md.provider},
+        {"name", md.name},
+        {"price_in", roundPrice(md.priceIn)},
+        {"price_out", roundPrice(md.priceOut)},
+        {"cached_price_in", roundPrice(md.cachedPriceIn)},
+        {"size", md.sizeClass},
+        {"profile",
+         {{"ttft_base_ms", md.ttftBaseMs},
+          {"prefill_ms_per_token", md.prefillMsPerToken},
+          {"decode_tokens_per_s", md.decodeTokensPerSec}}},
+        {"limits", {{"max_concurrency", md.maxConcurrency}, {"rpm", md.rpm}, {"tpm", md.tpm}}}};
     if (!md.endpoint.empty()) j["endpoint"] = md.endpoint;
     if (!md.keyEnv.empty()) j["key_env"] = md.keyEnv;
     if (md.context) j["context"] = md.context;
@@ -174,15 +192,22 @@ Json emitPlan(const ir::Module& m, const ir::PlanEstimate& estimate,
   }
   plan["models"] = std::move(models);
   plan["ladders"] = Json::object();
-  for (const auto& [name, rungs] : m.ladders) plan["ladders"][name] = rungs;
+  for (const auto& [name, rungs] : m.ladders)
+    plan["ladders"][name] = rungs;
 
   Json tools = Json::array();
   for (const auto& t : m.tools) {
     Json params = Json::array();
-    for (const auto& [name, type] : t.params) params.push_back({{"name", name}, {"schema", schemaOf(type)}});
-    Json j = {{"id", t.id},          {"impl", t.impl},         {"params", std::move(params)},
-              {"result_schema", schemaOf(t.result)}, {"effect", t.effect},
-              {"cache_ttl_ms", t.cacheTtlMs}, {"timeout_ms", t.timeoutMs}, {"retries", t.retries}};
+    for (const auto& [name, type] : t.params)
+      params.push_back({{"name", name}, {"schema", schemaOf(type)}});
+    Json j = {{"id", t.id},
+              {"impl", t.impl},
+              {"params", std::move(params)},
+              {"result_schema", schemaOf(t.result)},
+              {"effect", t.effect},
+              {"cache_ttl_ms", t.cacheTtlMs},
+              {"timeout_ms", t.timeoutMs},
+              {"retries", t.retries}};
     if (t.impl == "http") {
       j["method"] = t.method;
       j["url"] = t.url;
@@ -202,7 +227,8 @@ Json emitPlan(const ir::Module& m, const ir::PlanEstimate& estimate,
                       {"output_tokens", estimate.outputTokens},
                       {"critical_path", estimate.criticalPath}};
   Json passes = Json::array();
-  for (const auto& r : reports) passes.push_back(r.toJson());
+  for (const auto& r : reports)
+    passes.push_back(r.toJson());
   plan["passes"] = std::move(passes);
   return plan;
 }
@@ -212,7 +238,9 @@ std::string serialize(const Json& plan) {
   // diffs of two plans show exactly the nodes that changed, and compact elements keep
   // 100k-node plans fast to write and read. Invalid UTF-8 is replaced, never thrown on:
   // prompts come from user files.
-  auto compact = [](const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); };
+  auto compact = [](const Json& j) {
+    return j.dump(-1, ' ', false, Json::error_handler_t::replace);
+  };
   if (!plan.is_object()) return compact(plan) + "\n";
   std::string out = "{\n";
   size_t i = 0;

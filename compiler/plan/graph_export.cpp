@@ -8,31 +8,44 @@ namespace {
 
 std::string label(const ir::Node& n) {
   switch (n.kind) {
-  case ir::NodeKind::Llm: return fmt::format("{}\\nllm {}", n.id, n.model);
-  case ir::NodeKind::Tool: return fmt::format("{}\\ntool {}", n.id, n.tool);
-  case ir::NodeKind::Map: return fmt::format("{}\\n{} {}", n.id, n.accName.empty() ? "map" : "reduce", n.var);
-  default: return fmt::format("{}\\n{}", n.id, ir::kindName(n.kind));
+  case ir::NodeKind::Llm:
+    return fmt::format("{}\\nllm {}", n.id, n.model);
+  case ir::NodeKind::Tool:
+    return fmt::format("{}\\ntool {}", n.id, n.tool);
+  case ir::NodeKind::Map:
+    return fmt::format("{}\\n{} {}", n.id, n.accName.empty() ? "map" : "reduce", n.var);
+  default:
+    return fmt::format("{}\\n{}", n.id, ir::kindName(n.kind));
   }
 }
 
 std::string escapeDot(const std::string& s) {
   std::string out;
   for (char c : s) {
-    if (c == '"') out += "\\\"";
-    else out += c;
+    if (c == '"')
+      out += "\\\"";
+    else
+      out += c;
   }
   return out;
 }
 
 const char* dotShape(ir::NodeKind k) {
   switch (k) {
-  case ir::NodeKind::Input: return "invhouse";
-  case ir::NodeKind::Output: return "house";
-  case ir::NodeKind::Llm: return "box, style=\"rounded,filled\", fillcolor=\"#dbeafe\"";
-  case ir::NodeKind::Tool: return "box, style=filled, fillcolor=\"#fde68a\"";
-  case ir::NodeKind::Branch: return "diamond";
-  case ir::NodeKind::Map: return "box3d";
-  case ir::NodeKind::Native: return "ellipse";
+  case ir::NodeKind::Input:
+    return "invhouse";
+  case ir::NodeKind::Output:
+    return "house";
+  case ir::NodeKind::Llm:
+    return "box, style=\"rounded,filled\", fillcolor=\"#dbeafe\"";
+  case ir::NodeKind::Tool:
+    return "box, style=filled, fillcolor=\"#fde68a\"";
+  case ir::NodeKind::Branch:
+    return "diamond";
+  case ir::NodeKind::Map:
+    return "box3d";
+  case ir::NodeKind::Native:
+    return "ellipse";
   }
   return "box";
 }
@@ -41,11 +54,11 @@ void dotGraph(std::string& out, const ir::Graph& g, const std::string& indent) {
   auto order = g.topoOrder();
   for (ir::NodeIndex i : order) {
     const ir::Node& n = *g.nodes[i];
-    out += fmt::format("{}\"{}\" [label=\"{}\", shape={}];\n", indent, escapeDot(n.id), escapeDot(label(n)),
-                       dotShape(n.kind));
+    out += fmt::format("{}\"{}\" [label=\"{}\", shape={}];\n", indent, escapeDot(n.id),
+                       escapeDot(label(n)), dotShape(n.kind));
     if (n.kind == ir::NodeKind::Map && n.body) {
-      out += fmt::format("{}subgraph \"cluster_{}\" {{\n{}  label=\"{} body\";\n", indent, escapeDot(n.id),
-                         indent, escapeDot(n.id));
+      out += fmt::format("{}subgraph \"cluster_{}\" {{\n{}  label=\"{} body\";\n", indent,
+                         escapeDot(n.id), indent, escapeDot(n.id));
       dotGraph(out, *n.body, indent + "  ");
       out += indent + "}\n";
     }
@@ -53,17 +66,22 @@ void dotGraph(std::string& out, const ir::Graph& g, const std::string& indent) {
   for (ir::NodeIndex i : order)
     for (ir::NodeIndex d : g.nodes[i]->deps)
       if (!g.nodes[d]->removed)
-        out += fmt::format("{}\"{}\" -> \"{}\";\n", indent, escapeDot(g.nodes[d]->id), escapeDot(g.nodes[i]->id));
+        out += fmt::format("{}\"{}\" -> \"{}\";\n", indent, escapeDot(g.nodes[d]->id),
+                           escapeDot(g.nodes[i]->id));
 }
 
 // Mermaid ids must be alphanumeric and must not be keywords like `end`.
-std::string mermaidId(const std::string& prefix, size_t index) { return fmt::format("{}n{}", prefix, index); }
+std::string mermaidId(const std::string& prefix, size_t index) {
+  return fmt::format("{}n{}", prefix, index);
+}
 
 std::string escapeMermaid(const std::string& s) {
   std::string out;
   for (char c : s) {
-    if (c == '"') out += "#quot;";
-    else out += c;
+    if (c == '"')
+      out += "#quot;";
+    else
+      out += c;
   }
   return out;
 }
@@ -85,12 +103,22 @@ void mermaidGraph(std::string& out, const ir::Graph& g, const std::string& prefi
     std::string id = mermaidId(prefix, i);
     std::string l = escapeMermaid(br);
     switch (n.kind) {
-    case ir::NodeKind::Llm: out += fmt::format("  {}([\"{}\"])\n", id, l); break;
-    case ir::NodeKind::Tool: out += fmt::format("  {}[[\"{}\"]]\n", id, l); break;
-    case ir::NodeKind::Branch: out += fmt::format("  {}{{\"{}\"}}\n", id, l); break;
+    case ir::NodeKind::Llm:
+      out += fmt::format("  {}([\"{}\"])\n", id, l);
+      break;
+    case ir::NodeKind::Tool:
+      out += fmt::format("  {}[[\"{}\"]]\n", id, l);
+      break;
+    case ir::NodeKind::Branch:
+      out += fmt::format("  {}{{\"{}\"}}\n", id, l);
+      break;
     case ir::NodeKind::Input:
-    case ir::NodeKind::Output: out += fmt::format("  {}[/\"{}\"/]\n", id, l); break;
-    default: out += fmt::format("  {}[\"{}\"]\n", id, l); break;
+    case ir::NodeKind::Output:
+      out += fmt::format("  {}[/\"{}\"/]\n", id, l);
+      break;
+    default:
+      out += fmt::format("  {}[\"{}\"]\n", id, l);
+      break;
     }
     if (n.kind == ir::NodeKind::Map && n.body) {
       out += fmt::format("  subgraph {}body[\"{} body\"]\n", id, escapeMermaid(n.id));
@@ -100,14 +128,16 @@ void mermaidGraph(std::string& out, const ir::Graph& g, const std::string& prefi
   }
   for (ir::NodeIndex i : order)
     for (ir::NodeIndex d : g.nodes[i]->deps)
-      if (!g.nodes[d]->removed) out += fmt::format("  {} --> {}\n", mermaidId(prefix, d), mermaidId(prefix, i));
+      if (!g.nodes[d]->removed)
+        out += fmt::format("  {} --> {}\n", mermaidId(prefix, d), mermaidId(prefix, i));
 }
 
 } // namespace
 
 std::string toDot(const ir::Module& m) {
-  std::string out = fmt::format("digraph \"{}\" {{\n  rankdir=TB;\n  node [fontname=\"Helvetica\"];\n",
-                                escapeDot(m.workflow));
+  std::string out =
+      fmt::format("digraph \"{}\" {{\n  rankdir=TB;\n  node [fontname=\"Helvetica\"];\n",
+                  escapeDot(m.workflow));
   dotGraph(out, m.graph, "  ");
   out += "}\n";
   return out;

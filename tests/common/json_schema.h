@@ -3,10 +3,9 @@
 #pragma once
 
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
-
-#include <nlohmann/json.hpp>
 #include <valijson/adapters/nlohmann_json_adapter.hpp>
 #include <valijson/schema.hpp>
 #include <valijson/schema_parser.hpp>
@@ -14,7 +13,8 @@
 
 namespace awc::testing {
 
-inline std::string validateAgainstSchema(const nlohmann::json& document, const std::string& schemaPath) {
+inline std::string validateAgainstSchema(const nlohmann::json& document,
+                                         const std::string& schemaPath) {
   std::ifstream in(schemaPath);
   if (!in) return "cannot open schema " + schemaPath;
   nlohmann::json schemaJson;
@@ -32,7 +32,8 @@ inline std::string validateAgainstSchema(const nlohmann::json& document, const s
     valijson::ValidationResults::Error error;
     int shown = 0;
     while (results.popError(error) && shown++ < 20) {
-      for (const auto& c : error.context) out << c;
+      for (const auto& c : error.context)
+        out << c;
       out << ": " << error.description << "\n";
     }
     return out.str();

@@ -4,16 +4,16 @@
 // with errors; files named fail_*.flow must have errors). With AWC_GOLDEN_UPDATE=1 it
 // rewrites the expectations instead (`make golden-update`), so changes are reviewed as diffs.
 // A first line `// golden-flags: -O1 -fno-fuse` selects compile flags.
+#include "awc/compiler/driver.h"
+#include "awc/plan/emit.h"
+#include "json_schema.h"
+
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
-
-#include "awc/compiler/driver.h"
-#include "awc/plan/emit.h"
-#include "json_schema.h"
 
 namespace fs = std::filesystem;
 
@@ -32,9 +32,12 @@ static awc::CompileOptions flagsFrom(const std::string& source) {
   std::istringstream words(first.substr(marker.size()));
   std::string w;
   while (words >> w) {
-    if (w.rfind("-O", 0) == 0) o.optLevel = std::atoi(w.c_str() + 2);
-    else if (w.rfind("-fno-", 0) == 0) o.disabledPasses.insert(w.substr(5));
-    else if (w.rfind("--workflow=", 0) == 0) o.workflow = w.substr(11);
+    if (w.rfind("-O", 0) == 0)
+      o.optLevel = std::atoi(w.c_str() + 2);
+    else if (w.rfind("-fno-", 0) == 0)
+      o.disabledPasses.insert(w.substr(5));
+    else if (w.rfind("--workflow=", 0) == 0)
+      o.workflow = w.substr(11);
   }
   return o;
 }
@@ -66,8 +69,8 @@ int main(int argc, char** argv) {
     }
     std::string problems = awc::testing::validateAgainstSchema(c.plan, schema);
     if (!problems.empty()) {
-      std::fprintf(stderr, "%s: plan does not validate against %s:\n%s", name.c_str(), schema.c_str(),
-                   problems.c_str());
+      std::fprintf(stderr, "%s: plan does not validate against %s:\n%s", name.c_str(),
+                   schema.c_str(), problems.c_str());
       return 1;
     }
     // Determinism: a second compilation must give the same bytes.
@@ -91,16 +94,17 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (!fs::exists(expectedPath)) {
-    std::fprintf(stderr, "%s: no expectation %s (run `make golden-update`)\n--- actual:\n%s", name.c_str(),
-                 expectedPath.string().c_str(), actual.c_str());
+    std::fprintf(stderr, "%s: no expectation %s (run `make golden-update`)\n--- actual:\n%s",
+                 name.c_str(), expectedPath.string().c_str(), actual.c_str());
     return 1;
   }
   std::string expected = readFile(expectedPath);
   if (expected != actual) {
     fs::path actualPath = fs::temp_directory_path() / (stem + ".actual");
     std::ofstream(actualPath, std::ios::binary) << actual;
-    std::fprintf(stderr, "%s: output differs from %s\n  diff -u %s %s\n", name.c_str(), expectedPath.string().c_str(),
-                 expectedPath.string().c_str(), actualPath.string().c_str());
+    std::fprintf(stderr, "%s: output differs from %s\n  diff -u %s %s\n", name.c_str(),
+                 expectedPath.string().c_str(), expectedPath.string().c_str(),
+                 actualPath.string().c_str());
     return 1;
   }
   return 0;

@@ -713,7 +713,8 @@ TEST_CASE("random flows: -O2 plans keep -O0's meaning, names, acyclicity and nev
     // (c) the estimate is never worse
     CHECK(p2["estimate"]["latency_ms"].get<double>() <=
           p0["estimate"]["latency_ms"].get<double>() + 1e-9);
-    CHECK(p2["estimate"]["cost_usd"].get<double>() <= p0["estimate"]["cost_usd"].get<double>() + 1e-9);
+    CHECK(p2["estimate"]["cost_usd"].get<double>() <=
+          p0["estimate"]["cost_usd"].get<double>() + 1e-9);
 
     // (d) same outputs on the same inputs
     for (int run = 0; run < 3; ++run) {

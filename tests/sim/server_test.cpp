@@ -186,7 +186,8 @@ TEST_CASE("requests that start together both compute a shared prefix", "[server]
   // Once a prefill is done, the prefix is there.
   json later = chatBody(shared + "question 2");
   later["model"] = "prefill";
-  auto third = json::parse(httpRequest(sim.port, "POST", "/v1/chat/completions", later.dump()).body);
+  auto third =
+      json::parse(httpRequest(sim.port, "POST", "/v1/chat/completions", later.dump()).body);
   CHECK(third["usage"]["prompt_tokens_details"]["cached_tokens"].get<int>() > 400);
 }
 

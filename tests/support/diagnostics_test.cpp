@@ -1,9 +1,8 @@
 // The diagnostics engine and the gcc-style renderer: the exact text users see.
-#include <catch2/catch.hpp>
-
-#include <set>
-
 #include "awc/support/diagnostics.h"
+
+#include <catch2/catch.hpp>
+#include <set>
 
 using namespace awc;
 
@@ -15,14 +14,13 @@ TEST_CASE("a diagnostic renders as file:line:col, code, source line and caret", 
   diag.hints.push_back("did you mean 'order_id'?");
   diag.notes.push_back({SourceRange{f, 0, 8}, "in this workflow"});
   std::string text = renderText(d.diagnostics()[0], sm);
-  CHECK(text ==
-        "s.flow:2:7: error[AWC2001]: unknown name 'ordr_id'\n"
-        "    2 |   a = ordr_id + 1\n"
-        "      |       ^~~~~~~\n"
-        "s.flow:1:1: note: in this workflow\n"
-        "    1 | workflow w() -> int {\n"
-        "      | ^~~~~~~~\n"
-        "  hint: did you mean 'order_id'?\n");
+  CHECK(text == "s.flow:2:7: error[AWC2001]: unknown name 'ordr_id'\n"
+                "    2 |   a = ordr_id + 1\n"
+                "      |       ^~~~~~~\n"
+                "s.flow:1:1: note: in this workflow\n"
+                "    1 | workflow w() -> int {\n"
+                "      | ^~~~~~~~\n"
+                "  hint: did you mean 'order_id'?\n");
   CHECK(d.errorCount() == 1);
   CHECK(renderAll(d).find("1 error, 0 warnings") != std::string::npos);
 }
@@ -41,7 +39,8 @@ TEST_CASE("the error count is capped and the cap is reported once", "[diagnostic
   SourceManager sm;
   FileId f = sm.addBuffer("e.flow", "x\n");
   DiagnosticEngine d(sm, 3);
-  for (int i = 0; i < 10; ++i) d.report(DiagCode::SyntaxError, {f, 0, 1}, "bad");
+  for (int i = 0; i < 10; ++i)
+    d.report(DiagCode::SyntaxError, {f, 0, 1}, "bad");
   REQUIRE(d.diagnostics().size() == 4);
   CHECK(d.diagnostics().back().code == DiagCode::TooManyErrors);
 }

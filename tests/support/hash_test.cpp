@@ -1,7 +1,7 @@
 // Content hashing: stable values and field separation.
-#include <catch2/catch.hpp>
-
 #include "awc/support/hash.h"
+
+#include <catch2/catch.hpp>
 
 TEST_CASE("hashes are stable and fields are length-separated", "[hash]") {
   CHECK(awc::hash64("abc") == awc::hash64("abc"));

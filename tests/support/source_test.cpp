@@ -1,7 +1,7 @@
 // SourceManager: ids, line/column mapping, line text, describe().
-#include <catch2/catch.hpp>
-
 #include "awc/support/source.h"
+
+#include <catch2/catch.hpp>
 
 using awc::SourceManager;
 

@@ -4,13 +4,13 @@
 // uses llvm::isa / dyn_cast.
 #pragma once
 
+#include "awc/support/source.h"
+
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include "awc/support/source.h"
 
 namespace awc::sema {
 class Type;
@@ -87,7 +87,7 @@ struct TypeExpr {
 
   Kind kind = Kind::Named;
   SourceRange range;
-  std::string name;                             // Named, Generic (e.g. "list")
+  std::string name;                            // Named, Generic (e.g. "list")
   std::vector<std::unique_ptr<TypeExpr>> args; // Generic
   std::vector<Member> members;                 // Enum
   std::vector<FieldDecl> fields;               // Record
@@ -115,9 +115,9 @@ public:
   enum class Kind : uint8_t { Int, Float, Bool, Duration };
   LiteralExpr(SourceRange r, Kind k) : Expr(NodeKind::Literal, r), literalKind(k) {}
   Kind literalKind;
-  int64_t intValue = 0;       // Int; Duration in milliseconds
-  double floatValue = 0;      // Float
-  bool boolValue = false;     // Bool
+  int64_t intValue = 0;   // Int; Duration in milliseconds
+  double floatValue = 0;  // Float
+  bool boolValue = false; // Bool
   static bool classof(const Node* n) { return n->kind() == NodeKind::Literal; }
 };
 
@@ -278,7 +278,7 @@ public:
     SourceRange range;
   };
   explicit LlmExpr(SourceRange r) : Expr(NodeKind::Llm, r) {}
-  std::string model;  // a model name, or the ladder name when isAuto ("" = default ladder)
+  std::string model; // a model name, or the ladder name when isAuto ("" = default ladder)
   SourceRange modelRange;
   bool isAuto = false;
   std::unique_ptr<TypeExpr> resultType;
@@ -329,7 +329,7 @@ public:
   SourceRange nameRange;
   std::unique_ptr<TypeExpr> annotation; // optional
   ExprPtr value;
-  const sema::Type* type = nullptr;     // filled by sema
+  const sema::Type* type = nullptr; // filled by sema
   static bool classof(const Node* n) { return n->kind() == NodeKind::Step; }
 };
 
@@ -341,7 +341,7 @@ public:
   std::string name;
   SourceRange nameRange;
   std::unique_ptr<TypeExpr> typeExpr;
-  ExprPtr defaultValue; // optional
+  ExprPtr defaultValue;             // optional
   const sema::Type* type = nullptr; // filled by sema
   static bool classof(const Node* n) { return n->kind() == NodeKind::Param; }
 };
@@ -427,7 +427,7 @@ public:
   Impl impl = Impl::Host;
   std::string method; // Http: GET, POST, ...
   SourceRange methodRange;
-  std::string url;    // Http: URL template with {param} holes
+  std::string url; // Http: URL template with {param} holes
   SourceRange urlRange;
   std::vector<Option> options;
   const sema::Type* result = nullptr; // filled by sema

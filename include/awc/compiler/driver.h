@@ -2,18 +2,17 @@
 // the lint command, tests and embedders all compile through this one entry point.
 #pragma once
 
-#include <memory>
-#include <set>
-#include <string>
-#include <vector>
-
-#include <nlohmann/json.hpp>
-
 #include "awc/ir/cost_model.h"
 #include "awc/ir/graph.h"
 #include "awc/passes/pass.h"
 #include "awc/sema/sema.h"
 #include "awc/support/diagnostics.h"
+
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+#include <vector>
 
 namespace awc {
 
@@ -23,7 +22,7 @@ struct CompileOptions {
   std::string workflow;                 // --workflow; empty = the only one
   std::string stdlibDir;                // empty = AWC_STDLIB_DIR or the built-in path
   bool warnings = true;
-  bool stopAfterSema = false;           // `awc check`
+  bool stopAfterSema = false; // `awc check`
 };
 
 /// Everything one compilation produced. `ok()` is false when there were errors; the
@@ -45,10 +44,12 @@ struct Compilation {
 /// Compiles a file from disk.
 Compilation compileFile(const std::string& path, const CompileOptions& options = {});
 /// Compiles in-memory text under a display name (tests, stdin, embedders).
-Compilation compileSource(const std::string& name, std::string text, const CompileOptions& options = {});
+Compilation compileSource(const std::string& name, std::string text,
+                          const CompileOptions& options = {});
 
 /// `awc explain --json`: estimates at -O0, -O1 and -O2 side by side plus what each pass
 /// did at the requested level (docs/optimizations.md describes the format).
-nlohmann::json explainJson(const std::string& path, const CompileOptions& options, Compilation* detail = nullptr);
+nlohmann::json explainJson(const std::string& path, const CompileOptions& options,
+                           Compilation* detail = nullptr);
 
 } // namespace awc

@@ -1,11 +1,11 @@
 // Lowering from the checked AST to the dataflow IR.
 #pragma once
 
-#include <memory>
-
 #include "awc/ir/graph.h"
 #include "awc/sema/sema.h"
 #include "awc/support/diagnostics.h"
+
+#include <memory>
 
 namespace awc::ir {
 

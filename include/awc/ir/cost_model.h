@@ -4,17 +4,17 @@
 // passes' cost gates and the plan's `estimate` all come from here.
 #pragma once
 
+#include "awc/ir/graph.h"
+
 #include <cstdint>
 #include <string>
 #include <vector>
-
-#include "awc/ir/graph.h"
 
 namespace awc::ir {
 
 /// Documented assumptions (docs/plan-format.md, "Estimates").
 struct CostAssumptions {
-  int64_t dynamicStringTokens = 60;  // an interpolated string of unknown size
+  int64_t dynamicStringTokens = 60;   // an interpolated string of unknown size
   int64_t freeTextOutputTokens = 250; // a free-text answer without max_tokens
   int64_t mapFanout = 4;              // elements of a list of unknown length
   int64_t cacheBlockTokens = 16;      // prefix-cache granularity (as in awc sim)

@@ -5,16 +5,15 @@
 // constant folder and the runtime all evaluate the same thing.
 #pragma once
 
+#include "awc/support/source.h"
+
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
-
-#include "awc/support/source.h"
 
 namespace awc::sema {
 class Type;
@@ -32,9 +31,9 @@ const char* kindName(NodeKind kind);
 /// One piece of a prompt: static text (known at compile time) or a dynamic expression.
 struct Segment {
   bool isStatic = true;
-  std::string text; // static
-  Json expr;        // dynamic: an expression tree
-  std::string origin; // where the text came from: "const POLICY", "literal", "expr"
+  std::string text;             // static
+  Json expr;                    // dynamic: an expression tree
+  std::string origin;           // where the text came from: "const POLICY", "literal", "expr"
   bool cacheBreakpoint = false; // the end of a cacheable static prefix (Anthropic cache_control)
   const sema::Type* type = nullptr; // dynamic: the interpolated value's type
 };
@@ -47,7 +46,9 @@ inline Segment staticSegment(std::string text, std::string origin) {
   return s;
 }
 /// The blank line between two prompt parts of one message (part boundaries matter to hoisting).
-inline Segment separatorSegment() { return staticSegment("\n\n", "separator"); }
+inline Segment separatorSegment() {
+  return staticSegment("\n\n", "separator");
+}
 
 /// A chat message built from segments, rendered by the runtime in order.
 struct Message {
@@ -75,8 +76,9 @@ struct StepFlags {
 struct CachePolicy {
   bool enabled = false;
   int64_t ttlMs = 0; // 0 = no expiry
-  std::string reason; // why (for explain): "pure native", "temperature 0", "tool declares cache: 5m"
-  std::string key;    // content hash of the node's static parts; the runtime adds upstream values
+  std::string
+      reason;      // why (for explain): "pure native", "temperature 0", "tool declares cache: 5m"
+  std::string key; // content hash of the node's static parts; the runtime adds upstream values
 };
 
 /// The node is only evaluated when `branch` (a Branch node) selects `arm` (0 = then, 1 = else).
@@ -87,8 +89,8 @@ struct Guard {
 
 /// For fused llm nodes: one original step whose value is a field of the fused answer.
 struct FusedPart {
-  std::string name;           // the original step's node id
-  std::string field;          // the key in the fused answer object
+  std::string name;  // the original step's node id
+  std::string field; // the key in the fused answer object
   const sema::Type* type = nullptr;
   std::optional<int64_t> maxTokens; // the original step's own bound, if any
 };
@@ -100,11 +102,11 @@ struct Node {
   std::string id; // stable, derived from names: "order", "input.query", "pick/then/x", "output"
   NodeKind kind = NodeKind::Native;
   SourceRange loc;
-  std::vector<NodeIndex> deps; // sorted, unique
+  std::vector<NodeIndex> deps;      // sorted, unique
   const sema::Type* type = nullptr; // the value's type
   Json schema; // when set (fused nodes), the value's JSON Schema instead of type's
   std::optional<Guard> guard;
-  int sourceOrder = 0; // position in the source, for -O0's sequential order
+  int sourceOrder = 0;  // position in the source, for -O0's sequential order
   bool removed = false; // deleted by a pass; skipped everywhere, compacted on emit
 
   // Input
@@ -136,9 +138,9 @@ struct Node {
 
   // Filled by analyses and passes
   CachePolicy cache;
-  double estMs = 0;        // estimated latency of this node alone
-  double estCostUsd = 0;   // estimated cost of this node alone
-  double priority = 0;     // longest remaining path (ms) from this node to the output
+  double estMs = 0;      // estimated latency of this node alone
+  double estCostUsd = 0; // estimated cost of this node alone
+  double priority = 0;   // longest remaining path (ms) from this node to the output
   int64_t estPromptTokens = 0;
   int64_t estOutputTokens = 0;
   Json hints = Json::object(); // pass annotations: prefix groups, speculation, warm-first...
@@ -162,9 +164,9 @@ struct Graph {
 
 /// One model the plan may call, with what the estimates and the runtime need.
 struct ModelInfo {
-  std::string id;        // the flow's name for it
-  std::string provider;  // openai | anthropic | sim
-  std::string name;      // the provider's model name
+  std::string id;       // the flow's name for it
+  std::string provider; // openai | anthropic | sim
+  std::string name;     // the provider's model name
   std::string endpoint;
   std::string keyEnv;
   double priceIn = 0, priceOut = 0, cachedPriceIn = -1; // USD per 1M tokens (-1 = priceIn / 10)
@@ -180,7 +182,7 @@ struct ToolInfo {
   std::string method, url;
   std::vector<std::pair<std::string, const sema::Type*>> params;
   const sema::Type* result = nullptr;
-  std::string effect; // pure | idempotent | side_effect
+  std::string effect;      // pure | idempotent | side_effect
   int64_t cacheTtlMs = -1; // -1 = not cacheable
   int64_t timeoutMs = 0;
   int64_t retries = 0;

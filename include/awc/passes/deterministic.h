@@ -3,21 +3,21 @@
 // arithmetic, picking a JSON field) — used by the `lower` pass and by lint.
 #pragma once
 
-#include <optional>
-#include <string>
+#include "awc/ir/graph.h"
 
 #include <nlohmann/json.hpp>
-
-#include "awc/ir/graph.h"
+#include <optional>
+#include <string>
 
 namespace awc::passes {
 
 struct DeterministicTask {
-  std::string kind;      // "arithmetic", "percentage", "sum", "count", "sort", "convert", "format", "date", "json"
-  nlohmann::json expr;   // the native rewrite (plan expression form)
-  std::string rewrite;   // the rewrite in .flow syntax, for hints and explain
-  bool exact = false;    // safe to lower automatically (unambiguous, same result type)
-  std::string why;       // when not exact: what makes it ambiguous
+  std::string kind;    // "arithmetic", "percentage", "sum", "count", "sort", "convert", "format",
+                       // "date", "json"
+  nlohmann::json expr; // the native rewrite (plan expression form)
+  std::string rewrite; // the rewrite in .flow syntax, for hints and explain
+  bool exact = false;  // safe to lower automatically (unambiguous, same result type)
+  std::string why;     // when not exact: what makes it ambiguous
 };
 
 /// The deterministic task a model step performs, if its prompt asks for one.

@@ -2,23 +2,22 @@
 // (the report is what `awc explain` prints), selected like compiler flags.
 #pragma once
 
+#include "awc/ir/cost_model.h"
+#include "awc/ir/graph.h"
+#include "awc/support/diagnostics.h"
+
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
-#include "awc/ir/cost_model.h"
-#include "awc/ir/graph.h"
-#include "awc/support/diagnostics.h"
-
 namespace awc::passes {
 
 /// One thing a pass did, e.g. "fused triage/extract and triage/summary".
 struct Change {
-  std::string node;    // the node it concerns ("" for the whole plan)
-  std::string message; // one line for humans
+  std::string node;                                 // the node it concerns ("" for the whole plan)
+  std::string message;                              // one line for humans
   nlohmann::json detail = nlohmann::json::object(); // machine-readable facts
 };
 
@@ -43,9 +42,9 @@ struct PassContext {
 using PassFn = PassReport (*)(PassContext& ctx);
 
 struct PassInfo {
-  const char* name;        // the flag name: -fno-<name>
+  const char* name; // the flag name: -fno-<name>
   const char* description;
-  int minLevel;            // the lowest -O level that runs it
+  int minLevel; // the lowest -O level that runs it
   PassFn run;
 };
 

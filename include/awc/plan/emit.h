@@ -2,15 +2,14 @@
 // docs/plan.schema.json), and the DAG as DOT or Mermaid. Byte-identical for the same input.
 #pragma once
 
-#include <string>
-#include <vector>
-
-#include <nlohmann/json.hpp>
-
 #include "awc/ir/cost_model.h"
 #include "awc/ir/graph.h"
 #include "awc/passes/pass.h"
 #include "awc/support/source.h"
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
 
 namespace awc::plan {
 
@@ -18,7 +17,8 @@ inline constexpr int kPlanVersion = 1;
 
 /// The plan JSON of a compiled module.
 nlohmann::json emitPlan(const ir::Module& module, const ir::PlanEstimate& estimate,
-                        const std::vector<passes::PassReport>& reports, const SourceManager& sources);
+                        const std::vector<passes::PassReport>& reports,
+                        const SourceManager& sources);
 
 /// Serialises a plan the one way awc always does (2-space indent, sorted keys, final newline).
 std::string serialize(const nlohmann::json& plan);

@@ -2,15 +2,14 @@
 // checks types, single assignment and dependency cycles, and annotates the AST in place.
 #pragma once
 
-#include <memory>
-#include <string>
-#include <vector>
-
-#include <llvm/ADT/StringMap.h>
-
 #include "awc/ast/ast.h"
 #include "awc/sema/type.h"
 #include "awc/support/diagnostics.h"
+
+#include <llvm/ADT/StringMap.h>
+#include <memory>
+#include <string>
+#include <vector>
 
 namespace awc::sema {
 
@@ -27,14 +26,14 @@ struct AnalyzeOptions {
 struct Program {
   std::vector<std::unique_ptr<ast::Module>> modules; // imports first, the root file last
   TypeContext types;
-  const ast::WorkflowDecl* workflow = nullptr;       // null when there were errors
+  const ast::WorkflowDecl* workflow = nullptr; // null when there were errors
   llvm::StringMap<const ast::ModelDecl*> models;
   llvm::StringMap<const ast::LadderDecl*> ladders;
   llvm::StringMap<const ast::ToolDecl*> tools;
   llvm::StringMap<const ast::ConstDecl*> consts;
   llvm::StringMap<const ast::TypeAliasDecl*> typeAliases;
   llvm::StringMap<const ast::WorkflowDecl*> workflows;
-  std::vector<std::string> hosts;                    // declared HTTP hosts, sorted, unique
+  std::vector<std::string> hosts; // declared HTTP hosts, sorted, unique
 };
 
 /// Analyses `root` (already added to `sources`). Returns the program even when there were

@@ -3,14 +3,14 @@
 // as JSON. User mistakes become diagnostics; library code never throws for them.
 #pragma once
 
+#include "awc/support/source.h"
+
 #include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include "awc/support/source.h"
 
 namespace awc {
 

@@ -2,11 +2,11 @@
 // compiler/syntax; no ANTLR type crosses it.
 #pragma once
 
-#include <cstddef>
-#include <memory>
-
 #include "awc/ast/ast.h"
 #include "awc/support/diagnostics.h"
+
+#include <cstddef>
+#include <memory>
 
 namespace awc::syntax {
 

@@ -197,11 +197,13 @@ inline json warmFirstPlan() {
   json system = {{"role", "system"}, {"segments", json::array({staticSeg(longPolicy(), true)})}};
   p["nodes"].push_back(llmNode(
       "a", {"input.q"},
-      json::array({system, {{"role", "user"}, {"segments", {staticSeg("Q: "), refSeg("input.q")}}}}),
+      json::array(
+          {system, {{"role", "user"}, {"segments", {staticSeg("Q: "), refSeg("input.q")}}}}),
       200, 1));
   json b = llmNode(
       "b", {"input.q"},
-      json::array({system, {{"role", "user"}, {"segments", {staticSeg("Also: "), refSeg("input.q")}}}}),
+      json::array(
+          {system, {{"role", "user"}, {"segments", {staticSeg("Also: "), refSeg("input.q")}}}}),
       100, 2);
   b["hints"] = {{"wait_for_warm", "a"}};
   p["nodes"].push_back(b);
