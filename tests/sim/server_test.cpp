@@ -14,11 +14,15 @@ using nlohmann::json;
 
 namespace {
 
+enum class Clocking { Fast, AsConfigured };
+
 struct Sim {
   Server server;
   uint16_t port = 0;
-  explicit Sim(ServerConfig config = {}) {
-    if (config.speed == 1.0) config.speed = 1000.0; // fast unless a test wants real time
+  // Tests run the latency model 1000x faster unless they keep the configured speed: a test
+  // whose claim depends on requests overlapping a prefill or a decode needs those to last.
+  explicit Sim(ServerConfig config = {}, Clocking clocking = Clocking::Fast) {
+    if (clocking == Clocking::Fast) config.speed = 1000.0;
     std::string error;
     port = server.start(config, error);
     INFO(error);
@@ -166,7 +170,7 @@ TEST_CASE("requests that start together both compute a shared prefix", "[server]
   ServerConfig config;
   config.speed = 1.0;
   config.profiles.push_back(ModelProfile{"prefill", 200.0, 0.5, 1000.0, 0.0});
-  Sim sim(config);
+  Sim sim(config, Clocking::AsConfigured);
   std::string shared = longText(80, "shared");
   std::vector<std::thread> threads;
   for (int i = 0; i < 2; ++i)
@@ -197,7 +201,7 @@ TEST_CASE("responses are never earlier than the latency model says", "[server]")
   config.profiles.push_back(ModelProfile{"timed", 500.0, 1.0, 100.0, 0.0});
   std::string logPath = std::string(AWC_BINARY_DIR) + "/sim_latency_log.jsonl";
   config.logPath = logPath;
-  Sim sim(config);
+  Sim sim(config, Clocking::AsConfigured);
   json body{{"model", "timed"},
             {"messages", {{{"role", "user"}, {"content", "hi"}}}},
             {"max_tokens", 11}};
@@ -228,7 +232,7 @@ TEST_CASE("concurrent requests on one model see each other in flight", "[server]
   ServerConfig config;
   config.speed = 1.0;
   config.profiles.push_back(ModelProfile{"slow", 300.0, 0.0, 1000.0, 0.5});
-  Sim sim(config);
+  Sim sim(config, Clocking::AsConfigured);
   json body{
       {"model", "slow"}, {"messages", {{{"role", "user"}, {"content", "x"}}}}, {"max_tokens", 2}};
   std::vector<std::thread> threads;
