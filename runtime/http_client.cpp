@@ -1,12 +1,21 @@
 // CurlTransport (one I/O thread over a libcurl multi handle) and FakeTransport.
+//
+// The I/O thread drives libcurl's socket interface from an epoll set: a wake-up handles only the
+// sockets that are ready, so its cost does not grow with the number of transfers in flight
+// (curl_multi_perform and curl_multi_poll walk every transfer and every socket on each wake-up,
+// which at a thousand streaming calls cost more than the calls themselves).
 #include "awc/runtime/http_client.h"
 
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <cerrno>
 #include <curl/curl.h>
 #include <map>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <thread>
+#include <unistd.h>
 #include <unordered_map>
 
 namespace awc::runtime {
@@ -149,6 +158,8 @@ struct CurlTransport::Impl {
   CurlTransportOptions options;
   CURLM* multi = nullptr;
   std::thread thread;
+  int epollFd = -1;
+  int wakeFd = -1; // an eventfd in the epoll set: other threads write it to wake the loop
 
   // Shared with submitting threads, guarded by mutex.
   mutable std::mutex mutex;
@@ -161,8 +172,57 @@ struct CurlTransport::Impl {
 
   // Owned by the I/O thread only.
   std::unordered_map<RequestId, std::unique_ptr<Transfer>> active;
+  std::optional<Clock::time_point> curlDeadline; // when libcurl wants its timeout action
 
-  void wake() { curl_multi_wakeup(multi); }
+  void wake() {
+    uint64_t one = 1;
+    // A full counter (never in practice) still leaves the fd readable, which is all we need.
+    [[maybe_unused]] ssize_t n = ::write(wakeFd, &one, sizeof one);
+  }
+
+  // libcurl tells us which sockets to watch for what; mirror that in the epoll set.
+  static int onSocket(CURL*, curl_socket_t socket, int what, void* user, void* socketData) {
+    auto* impl = static_cast<Impl*>(user);
+    if (what == CURL_POLL_REMOVE) {
+      // The socket may already be closed, which removed it from the set; ignore that error.
+      epoll_ctl(impl->epollFd, EPOLL_CTL_DEL, socket, nullptr);
+      curl_multi_assign(impl->multi, socket, nullptr);
+      return 0;
+    }
+    epoll_event event{};
+    event.events = (what & CURL_POLL_IN ? EPOLLIN : 0u) | (what & CURL_POLL_OUT ? EPOLLOUT : 0u);
+    event.data.fd = socket;
+    // socketData is non-null once the socket is in the set (curl_multi_assign below).
+    if (socketData) {
+      if (epoll_ctl(impl->epollFd, EPOLL_CTL_MOD, socket, &event) != 0 && errno == ENOENT)
+        epoll_ctl(impl->epollFd, EPOLL_CTL_ADD, socket, &event);
+    } else {
+      if (epoll_ctl(impl->epollFd, EPOLL_CTL_ADD, socket, &event) != 0 && errno == EEXIST)
+        epoll_ctl(impl->epollFd, EPOLL_CTL_MOD, socket, &event);
+      curl_multi_assign(impl->multi, socket, impl);
+    }
+    return 0;
+  }
+
+  static int onTimer(CURLM*, long timeoutMs, void* user) {
+    auto* impl = static_cast<Impl*>(user);
+    if (timeoutMs < 0)
+      impl->curlDeadline.reset();
+    else
+      impl->curlDeadline = Clock::now() + std::chrono::milliseconds(timeoutMs);
+    return 0;
+  }
+
+  void socketAction(curl_socket_t socket, int events) {
+    int running = 0;
+    curl_multi_socket_action(multi, socket, events, &running);
+  }
+
+  void drainCompleted() {
+    int queued = 0;
+    while (CURLMsg* msg = curl_multi_info_read(multi, &queued))
+      if (msg->msg == CURLMSG_DONE) complete(msg->easy_handle, msg->data.result);
+  }
 
   void finish(std::unique_ptr<Transfer> transfer) {
     transfer->response.endTime = Clock::now();
@@ -299,24 +359,40 @@ struct CurlTransport::Impl {
       for (auto& fn : dueTimers)
         fn();
 
-      int running = 0;
-      curl_multi_perform(multi, &running);
-      int queued = 0;
-      while (CURLMsg* msg = curl_multi_info_read(multi, &queued))
-        if (msg->msg == CURLMSG_DONE) complete(msg->easy_handle, msg->data.result);
+      if (curlDeadline && Clock::now() >= *curlDeadline) {
+        curlDeadline.reset();
+        socketAction(CURL_SOCKET_TIMEOUT, 0);
+      }
+      drainCompleted();
 
       int timeoutMs = 1000;
       {
         std::lock_guard lock(mutex);
         if (!incoming.empty() || !cancels.empty() || stopping) continue;
-        if (!timers.empty()) {
-          auto wait =
-              std::chrono::ceil<std::chrono::milliseconds>(timers.begin()->first - Clock::now());
-          timeoutMs = static_cast<int>(std::clamp<long long>(wait.count(), 0, timeoutMs));
-        }
+        if (!timers.empty()) timeoutMs = clampWait(timers.begin()->first, timeoutMs);
       }
-      if (timeoutMs > 0) curl_multi_poll(multi, nullptr, 0, timeoutMs, nullptr);
+      if (curlDeadline) timeoutMs = clampWait(*curlDeadline, timeoutMs);
+
+      epoll_event events[128];
+      int ready = epoll_wait(epollFd, events, 128, timeoutMs);
+      for (int i = 0; i < ready; ++i) {
+        if (events[i].data.fd == wakeFd) {
+          uint64_t count;
+          [[maybe_unused]] ssize_t n = ::read(wakeFd, &count, sizeof count);
+          continue;
+        }
+        int flags = (events[i].events & EPOLLIN ? CURL_CSELECT_IN : 0) |
+                    (events[i].events & EPOLLOUT ? CURL_CSELECT_OUT : 0) |
+                    (events[i].events & (EPOLLERR | EPOLLHUP) ? CURL_CSELECT_ERR : 0);
+        socketAction(events[i].data.fd, flags);
+      }
+      drainCompleted();
     }
+  }
+
+  static int clampWait(Clock::time_point until, int atMostMs) {
+    auto wait = std::chrono::ceil<std::chrono::milliseconds>(until - Clock::now());
+    return static_cast<int>(std::clamp<long long>(wait.count(), 0, atMostMs));
   }
 
   void shutdown(std::vector<std::unique_ptr<Transfer>> pendingTransfers) {
@@ -342,6 +418,16 @@ CurlTransport::CurlTransport(CurlTransportOptions options) : impl_(std::make_uni
   ensureCurlGlobalInit();
   impl_->options = options;
   impl_->multi = curl_multi_init();
+  impl_->epollFd = epoll_create1(EPOLL_CLOEXEC);
+  impl_->wakeFd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  epoll_event wakeEvent{};
+  wakeEvent.events = EPOLLIN;
+  wakeEvent.data.fd = impl_->wakeFd;
+  epoll_ctl(impl_->epollFd, EPOLL_CTL_ADD, impl_->wakeFd, &wakeEvent);
+  curl_multi_setopt(impl_->multi, CURLMOPT_SOCKETFUNCTION, Impl::onSocket);
+  curl_multi_setopt(impl_->multi, CURLMOPT_SOCKETDATA, impl_.get());
+  curl_multi_setopt(impl_->multi, CURLMOPT_TIMERFUNCTION, Impl::onTimer);
+  curl_multi_setopt(impl_->multi, CURLMOPT_TIMERDATA, impl_.get());
   curl_multi_setopt(impl_->multi, CURLMOPT_MAXCONNECTS, options.maxCachedConnections);
   curl_multi_setopt(impl_->multi, CURLMOPT_MAX_HOST_CONNECTIONS, options.maxConnectionsPerHost);
   curl_multi_setopt(impl_->multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
@@ -356,6 +442,8 @@ CurlTransport::~CurlTransport() {
   impl_->wake();
   impl_->thread.join();
   curl_multi_cleanup(impl_->multi);
+  ::close(impl_->wakeFd);
+  ::close(impl_->epollFd);
 }
 
 RequestId CurlTransport::submit(HttpRequest request, HttpCallback callback) {
