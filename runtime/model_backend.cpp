@@ -319,6 +319,93 @@ ModelResponse parseModelResponse(Provider provider, const HttpResponse& response
   return out;
 }
 
+// Reads the fields an OpenAI stream chunk carries for us (id, model, each choice's
+// delta.content and finish_reason) without building a document: a streamed answer is one
+// event per token, and a DOM per event was a large part of the runtime's CPU per call.
+// An event with anything else that matters (usage, error) stops the reader, and the caller
+// parses that event whole.
+class OpenAIChunkReader final : public nlohmann::json_sax<json> {
+public:
+  std::string id, model, finishReason, text;
+  bool needsWholeParse = false;
+
+  bool null() override { return value(nullptr, true); }
+  bool boolean(bool) override { return value(nullptr); }
+  bool number_integer(number_integer_t) override { return value(nullptr); }
+  bool number_unsigned(number_unsigned_t) override { return value(nullptr); }
+  bool number_float(number_float_t, const string_t&) override { return value(nullptr); }
+  bool binary(binary_t&) override { return value(nullptr); }
+  bool string(string_t& s) override { return value(&s); }
+
+  bool start_object(std::size_t) override {
+    if (!enter()) return false;
+    stack_.push_back(Level{true, {}});
+    return true;
+  }
+  bool key(string_t& k) override {
+    stack_.back().key = k;
+    // Top-level usage or error: only a whole parse reads them faithfully (or a null).
+    if (stack_.size() == 1 && (k == "usage" || k == "error")) pendingTopKey_ = true;
+    return true;
+  }
+  bool end_object() override {
+    stack_.pop_back();
+    return true;
+  }
+  bool start_array(std::size_t) override {
+    if (!enter()) return false;
+    stack_.push_back(Level{false, {}});
+    return true;
+  }
+  bool end_array() override {
+    stack_.pop_back();
+    return true;
+  }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override {
+    failed = true;
+    return false;
+  }
+  bool failed = false;
+
+private:
+  struct Level {
+    bool isObject;
+    std::string key; // the current key, for objects
+  };
+  std::vector<Level> stack_;
+  bool pendingTopKey_ = false;
+
+  // A container starting: under a top-level usage/error key it needs the whole parse.
+  bool enter() {
+    if (pendingTopKey_) {
+      needsWholeParse = true;
+      return false;
+    }
+    return true;
+  }
+
+  bool value(const std::string* s, bool isNull = false) {
+    if (pendingTopKey_) {
+      pendingTopKey_ = false;
+      if (isNull) return true; // "usage": null carries nothing
+      needsWholeParse = true;  // any other value: let the whole parse judge it
+      return false;
+    }
+    if (!s) return true;
+    const std::size_t depth = stack_.size();
+    if (depth == 1) {
+      if (stack_[0].key == "id" && id.empty()) id = *s;
+      if (stack_[0].key == "model" && model.empty()) model = *s;
+    } else if (depth == 3 && stack_[0].key == "choices" && !stack_[1].isObject) {
+      if (stack_[2].key == "finish_reason" && !s->empty()) finishReason = *s;
+    } else if (depth == 4 && stack_[0].key == "choices" && !stack_[1].isObject &&
+               stack_[2].key == "delta" && stack_[3].key == "content") {
+      text.append(*s);
+    }
+    return true;
+  }
+};
+
 struct ModelStreamParser::State {
   Provider provider;
   SseParser sse;
@@ -340,6 +427,7 @@ struct ModelStreamParser::State {
       done = true;
       return;
     }
+    if (provider != Provider::Anthropic && readOpenAIChunk(event.data)) return;
     json data = json::parse(event.data, nullptr, false);
     if (!data.is_object()) return; // keep-alives and unknown payloads are not fatal
     if (auto error = data.find("error"); error != data.end() && !error->is_null()) {
@@ -358,6 +446,21 @@ struct ModelStreamParser::State {
       onAnthropic(data);
     else
       onOpenAI(data);
+  }
+
+  // The common event, a token delta, read without a document; false when the event needs the
+  // whole parse (usage, an error, anything malformed or not an object).
+  bool readOpenAIChunk(std::string_view data) {
+    if (data.empty() || data.front() != '{') return false;
+    OpenAIChunkReader reader;
+    bool complete =
+        json::sax_parse(data.begin(), data.end(), &reader, json::input_format_t::json, true);
+    if (!complete || reader.needsWholeParse || reader.failed) return false;
+    if (response.model.empty()) response.model = std::move(reader.model);
+    if (response.id.empty()) response.id = std::move(reader.id);
+    onText(reader.text);
+    if (!reader.finishReason.empty()) response.finishReason = std::move(reader.finishReason);
+    return true;
   }
 
   void onOpenAI(const json& data) {

@@ -276,6 +276,45 @@ TEST_CASE("streams parse for both protocols with any chunking", "[backend]") {
   CHECK(r.ttftMs() == Approx(40.0));
 }
 
+TEST_CASE("OpenAI stream events of every shape read the same fields", "[backend]") {
+  // Token deltas take a reader that builds no document; usage, errors and odd shapes take the
+  // whole parse. Both must agree on what a stream says.
+  ModelStreamParser parser(Provider::OpenAI);
+  parser.feed(sse({
+      R"({"id":"c1","model":"m-1","choices":[{"index":0,"delta":{"role":"assistant"}}]})",
+      R"({"id":"c1","model":"other","choices":[{"delta":{"content":"a\"b"},"finish_reason":null}],"usage":null})",
+      R"({"choices":[{"delta":{"content":null}},{"delta":{"content":"c"}}]})",
+      R"({"choices":[{"delta":{"content":42,"extra":{"content":"no"}}}],"x":{"content":"no"}})",
+      R"({"choices":{"delta":{"content":"no"}}})",
+      R"({"content":"no","delta":{"content":"no"}})",
+      R"([1,2])",
+      R"({"choices":[{"delta":{"content":"d"}}]} trailing)",
+      R"({"choices":[{"delta":{"content":"\u00e9"},"finish_reason":"length"}]})",
+      R"({"choices":[],"usage":{"prompt_tokens":9,"completion_tokens":3,)"
+      R"("prompt_tokens_details":{"cached_tokens":4}}})",
+      "[DONE]",
+  }));
+  HttpResponse http;
+  http.status = 200;
+  ModelResponse r = parser.finish(http);
+  REQUIRE(r.ok());
+  CHECK(r.text == "a\"bc\u00e9");
+  CHECK(r.id == "c1");
+  CHECK(r.model == "m-1");
+  CHECK(r.finishReason == "length");
+  CHECK(r.usage.promptTokens == 9);
+  CHECK(r.usage.cachedTokens == 4);
+  CHECK(r.usage.outputTokens == 3);
+
+  ModelStreamParser failing(Provider::OpenAI);
+  failing.feed(sse({R"({"choices":[{"delta":{"content":"x"}}]})",
+                    R"({"error":{"type":"server_error","message":"boom"}})"}));
+  r = failing.finish(http);
+  REQUIRE(r.error);
+  CHECK(r.error->retryable);
+  CHECK(r.error->message.find("boom") != std::string::npos);
+}
+
 TEST_CASE("a stream cut short or carrying an error is a retryable failure", "[backend]") {
   ModelStreamParser cut(Provider::OpenAI);
   cut.feed(sse({R"({"choices":[{"delta":{"content":"par"}}]})"}));
