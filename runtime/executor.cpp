@@ -628,6 +628,9 @@ struct Runtime::Impl {
         finishOnWorker(ctx->scope, ctx->node, Outcome::Abandoned);
         return;
       }
+      // A node waiting for its model's limit has not started (docs/metrics.md): its start,
+      // TTFT and share of the parallelism count from admission.
+      ctx->scope->metrics[ctx->node]->startMs = ctx->scope->run->now();
       sendModelCall(ctx);
     });
   }

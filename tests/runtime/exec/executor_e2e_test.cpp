@@ -325,12 +325,15 @@ TEST_CASE("max_concurrency binds: one call at a time, highest priority first", "
     CHECK(e.inFlight == 1);
   // Priorities: c (300) > a (200) > b (100). The first call is admitted as soon as it reaches
   // the limiter (whichever that is); the two that queued behind it leave in priority order.
+  // A node's start is its admission (docs/metrics.md), so starts are ordered like the calls.
   std::map<std::string, int> priority = {{"a", 200}, {"b", 100}, {"c", 300}};
-  std::vector<std::pair<double, std::string>> starts;
+  std::vector<const NodeMetrics*> calls;
   for (const auto& n : r.metrics.nodes)
-    if (n.kind == "llm") starts.emplace_back(n.startMs, n.id);
-  std::sort(starts.begin(), starts.end());
-  CHECK(priority[starts[1].second] > priority[starts[2].second]);
+    if (n.kind == "llm") calls.push_back(&n);
+  REQUIRE(calls.size() == 3);
+  std::sort(calls.begin(), calls.end(),
+            [](const NodeMetrics* x, const NodeMetrics* y) { return x->startMs < y->startMs; });
+  CHECK(priority[calls[1]->id] > priority[calls[2]->id]);
 }
 
 TEST_CASE("many concurrent runs share one Runtime", "[exec][e2e]") {
