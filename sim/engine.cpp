@@ -300,8 +300,8 @@ ResponsePlan Engine::openai(const http::Request& req, bool keepAlive) {
   const ModelProfile& profile = profileFor(modelName);
   size_t n = ++inFlight_[modelName];
   double speed = config_.speed > 0 ? config_.speed : 1.0;
-  Timing t{estimateTtftMs(profile, promptTokens - cached, n) / speed,
-           estimateDecodeMsPerToken(profile, n) / speed};
+  Timing t{estimateTtftMs(profile, promptTokens - cached, n, cached) / speed,
+           estimateDecodeMsPerToken(profile, n, promptTokens, schema != nullptr) / speed};
   // This prompt's blocks are reusable once its prefill is done.
   if (!blocks.empty()) cache_.insertBlocks(blocks, nowMs + t.ttftMs);
 
@@ -547,8 +547,8 @@ ResponsePlan Engine::anthropic(const http::Request& req, bool keepAlive) {
   const ModelProfile& profile = profileFor(modelName);
   size_t n = ++inFlight_[modelName];
   double speed = config_.speed > 0 ? config_.speed : 1.0;
-  Timing t{estimateTtftMs(profile, promptTokens - cacheRead, n) / speed,
-           estimateDecodeMsPerToken(profile, n) / speed};
+  Timing t{estimateTtftMs(profile, promptTokens - cacheRead, n, cacheRead) / speed,
+           estimateDecodeMsPerToken(profile, n, promptTokens) / speed};
   // Written entries are readable once this request's prefill is done.
   if (cacheWrite > 0)
     for (size_t bp : breakpoints)

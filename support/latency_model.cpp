@@ -53,21 +53,33 @@ double concurrencyFactor(const ModelProfile& profile, size_t inFlight) {
   return 1.0 + profile.concurrencySlowdown * static_cast<double>(extra);
 }
 
-double estimateTtftMs(const ModelProfile& profile, size_t uncachedPromptTokens, size_t inFlight) {
-  return profile.ttftBaseMs + static_cast<double>(uncachedPromptTokens) *
-                                  profile.prefillMsPerToken * concurrencyFactor(profile, inFlight);
+double estimateTtftMs(const ModelProfile& profile, size_t uncachedPromptTokens, size_t inFlight,
+                      size_t cachedPromptTokens) {
+  double n = static_cast<double>(uncachedPromptTokens);
+  double before = static_cast<double>(cachedPromptTokens);
+  double prefill = n * profile.prefillMsPerToken +
+                   (n * before + n * n / 2) / 1000.0 * profile.prefillMsPerTokenPer1kContext;
+  return profile.ttftBaseMs + prefill * concurrencyFactor(profile, inFlight);
 }
 
-double estimateDecodeMsPerToken(const ModelProfile& profile, size_t inFlight) {
-  if (profile.decodeTokensPerSec <= 0) return 0;
-  return 1000.0 / profile.decodeTokensPerSec * concurrencyFactor(profile, inFlight);
+double estimateDecodeMsPerToken(const ModelProfile& profile, size_t inFlight, size_t contextTokens,
+                                bool structured) {
+  double speed = structured && profile.structuredDecodeTokensPerSec > 0
+                     ? profile.structuredDecodeTokensPerSec
+                     : profile.decodeTokensPerSec;
+  if (speed <= 0) return 0;
+  double perToken = 1000.0 / speed + static_cast<double>(contextTokens) / 1000.0 *
+                                         profile.decodeMsPerTokenPer1kContext;
+  return perToken * concurrencyFactor(profile, inFlight);
 }
 
 double estimateLatencyMs(const ModelProfile& profile, size_t uncachedPromptTokens,
-                         size_t outputTokens, size_t inFlight) {
-  double ttft = estimateTtftMs(profile, uncachedPromptTokens, inFlight);
+                         size_t outputTokens, size_t inFlight, size_t cachedPromptTokens) {
+  double ttft = estimateTtftMs(profile, uncachedPromptTokens, inFlight, cachedPromptTokens);
   size_t after = outputTokens > 0 ? outputTokens - 1 : 0;
-  return ttft + static_cast<double>(after) * estimateDecodeMsPerToken(profile, inFlight);
+  return ttft +
+         static_cast<double>(after) *
+             estimateDecodeMsPerToken(profile, inFlight, uncachedPromptTokens + cachedPromptTokens);
 }
 
 double estimateCostUsd(const ModelProfile& profile, size_t uncachedPromptTokens,
@@ -80,14 +92,22 @@ double estimateCostUsd(const ModelProfile& profile, size_t uncachedPromptTokens,
 }
 
 nlohmann::json profileToJson(const ModelProfile& p) {
-  return nlohmann::json{{"name", p.name},
-                        {"ttft_base_ms", p.ttftBaseMs},
-                        {"prefill_ms_per_token", p.prefillMsPerToken},
-                        {"decode_tokens_per_sec", p.decodeTokensPerSec},
-                        {"concurrency_slowdown", p.concurrencySlowdown},
-                        {"input_cost_per_mtok", p.inputCostPerMTok},
-                        {"output_cost_per_mtok", p.outputCostPerMTok},
-                        {"cached_input_cost_factor", p.cachedInputCostFactor}};
+  nlohmann::json out{{"name", p.name},
+                     {"ttft_base_ms", p.ttftBaseMs},
+                     {"prefill_ms_per_token", p.prefillMsPerToken},
+                     {"decode_tokens_per_sec", p.decodeTokensPerSec},
+                     {"concurrency_slowdown", p.concurrencySlowdown},
+                     {"input_cost_per_mtok", p.inputCostPerMTok},
+                     {"output_cost_per_mtok", p.outputCostPerMTok},
+                     {"cached_input_cost_factor", p.cachedInputCostFactor}};
+  // Written only when set, so files and `--help` output for the class defaults stay as they were.
+  if (p.prefillMsPerTokenPer1kContext != 0)
+    out["prefill_ms_per_token_per_1k_context"] = p.prefillMsPerTokenPer1kContext;
+  if (p.decodeMsPerTokenPer1kContext != 0)
+    out["decode_ms_per_token_per_1k_context"] = p.decodeMsPerTokenPer1kContext;
+  if (p.structuredDecodeTokensPerSec != 0)
+    out["structured_decode_tokens_per_sec"] = p.structuredDecodeTokensPerSec;
+  return out;
 }
 
 std::optional<ModelProfile> profileFromJson(const nlohmann::json& j, std::string& error) {
@@ -117,13 +137,17 @@ std::optional<ModelProfile> profileFromJson(const nlohmann::json& j, std::string
     double* dst;
     bool positive;
   };
-  const Field fields[] = {{"ttft_base_ms", &p.ttftBaseMs, false},
-                          {"prefill_ms_per_token", &p.prefillMsPerToken, false},
-                          {"decode_tokens_per_sec", &p.decodeTokensPerSec, true},
-                          {"concurrency_slowdown", &p.concurrencySlowdown, false},
-                          {"input_cost_per_mtok", &p.inputCostPerMTok, false},
-                          {"output_cost_per_mtok", &p.outputCostPerMTok, false},
-                          {"cached_input_cost_factor", &p.cachedInputCostFactor, false}};
+  const Field fields[] = {
+      {"ttft_base_ms", &p.ttftBaseMs, false},
+      {"prefill_ms_per_token", &p.prefillMsPerToken, false},
+      {"decode_tokens_per_sec", &p.decodeTokensPerSec, true},
+      {"concurrency_slowdown", &p.concurrencySlowdown, false},
+      {"input_cost_per_mtok", &p.inputCostPerMTok, false},
+      {"output_cost_per_mtok", &p.outputCostPerMTok, false},
+      {"cached_input_cost_factor", &p.cachedInputCostFactor, false},
+      {"prefill_ms_per_token_per_1k_context", &p.prefillMsPerTokenPer1kContext, false},
+      {"decode_ms_per_token_per_1k_context", &p.decodeMsPerTokenPer1kContext, false},
+      {"structured_decode_tokens_per_sec", &p.structuredDecodeTokensPerSec, false}};
   for (const Field& f : fields) {
     auto it = j.find(f.key);
     if (it == j.end()) continue;

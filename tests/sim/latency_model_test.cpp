@@ -3,6 +3,7 @@
 
 #include <catch2/catch.hpp>
 #include <cstdio>
+#include <nlohmann/json.hpp>
 
 using namespace awc;
 
@@ -18,6 +19,40 @@ TEST_CASE("latency = base + prefill, then decode, stretched by concurrency", "[l
   CHECK(concurrencyFactor(p, 11) == Approx(2.0));
   CHECK(estimateTtftMs(p, 200, 11) == Approx(100.0 + 200 * 0.5 * 2.0));
   CHECK(estimateLatencyMs(p, 200, 11, 11) == Approx(300.0 + 10 * 40.0));
+}
+
+TEST_CASE("prefill grows with the position of each uncached token", "[latency]") {
+  ModelProfile p{"m", 100.0, 0.5, 50.0, 0.0};
+  p.prefillMsPerTokenPer1kContext = 0.2;
+  // 2,000 fresh tokens: 1,000 ms linear + (2000²/2)/1000 × 0.2 = 400 ms for attention.
+  CHECK(estimateTtftMs(p, 2000) == Approx(100.0 + 1000.0 + 400.0));
+  // The same 2,000 after 1,000 cached tokens attend to those too: + 2000 × 1000 / 1000 × 0.2.
+  CHECK(estimateTtftMs(p, 2000, 1, 1000) == Approx(100.0 + 1000.0 + 400.0 + 400.0));
+  // Decoding slows with the context the same way.
+  p.decodeMsPerTokenPer1kContext = 5;
+  CHECK(estimateDecodeMsPerToken(p) == Approx(20.0));
+  CHECK(estimateDecodeMsPerToken(p, 1, 3000) == Approx(35.0));
+  CHECK(estimateLatencyMs(p, 2000, 2, 1, 1000) == Approx(1900.0 + 35.0));
+  // A schema-constrained answer decodes at its own speed when the profile has one.
+  p.decodeMsPerTokenPer1kContext = 0;
+  CHECK(estimateDecodeMsPerToken(p, 1, 0, true) == Approx(20.0));
+  p.structuredDecodeTokensPerSec = 25;
+  CHECK(estimateDecodeMsPerToken(p, 1, 0, true) == Approx(40.0));
+  CHECK(estimateDecodeMsPerToken(p, 1, 0, false) == Approx(20.0));
+  // Cached tokens cost nothing when the term is off.
+  p.prefillMsPerTokenPer1kContext = 0;
+  CHECK(estimateTtftMs(p, 2000, 1, 1000) == Approx(1100.0));
+
+  std::string error;
+  auto parsed = parseProfileFile(
+      R"({"models":[{"name":"cpu","prefill_ms_per_token_per_1k_context":0.25}]})", error);
+  REQUIRE(parsed);
+  CHECK((*parsed)[0].prefillMsPerTokenPer1kContext == 0.25);
+  CHECK(profileToJson((*parsed)[0])["prefill_ms_per_token_per_1k_context"] == 0.25);
+  CHECK_FALSE(
+      profileToJson(defaultProfile("small")).contains("prefill_ms_per_token_per_1k_context"));
+  CHECK_FALSE(parseProfileFile(
+      R"({"models":[{"name":"cpu","prefill_ms_per_token_per_1k_context":-1}]})", error));
 }
 
 TEST_CASE("size classes are ordered and model names map to them", "[latency]") {

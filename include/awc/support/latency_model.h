@@ -22,6 +22,15 @@ struct ModelProfile {
   double inputCostPerMTok = 0;        ///< USD per million uncached input tokens (illustrative)
   double outputCostPerMTok = 0;       ///< USD per million output tokens (illustrative)
   double cachedInputCostFactor = 0.1; ///< cached input tokens cost this fraction of input
+  /// Extra prefill ms per uncached token for every 1,000 tokens before it: attention makes a
+  /// token's prefill cost grow with its position, which a long prompt on a small server shows
+  /// (0 in the documented class defaults: hosted providers hide it behind parallel hardware).
+  double prefillMsPerTokenPer1kContext = 0;
+  /// Extra ms per output token for every 1,000 prompt tokens in the context (same reason).
+  double decodeMsPerTokenPer1kContext = 0;
+  /// Output speed when a JSON schema constrains the answer (grammar-constrained sampling checks
+  /// every token); 0 means the same as decodeTokensPerSec.
+  double structuredDecodeTokensPerSec = 0;
 };
 
 /// Documented defaults for "small" (~8B), "medium" (~70B) and "large" (frontier) hosted
@@ -35,23 +44,30 @@ ModelProfile profileForModelName(std::string_view modelName);
 /// Slowdown factor with `inFlight` requests on the model (1 = alone): 1 + s × (n − 1).
 double concurrencyFactor(const ModelProfile& profile, size_t inFlight);
 
-/// Time to first token in ms.
-double estimateTtftMs(const ModelProfile& profile, size_t uncachedPromptTokens,
-                      size_t inFlight = 1);
+/// Time to first token in ms: ttft_base + factor × prefill, where prefilling n uncached tokens
+/// after c cached ones costs n × prefill_ms_per_token + (n·c + n²/2) / 1000 ×
+/// prefill_ms_per_token_per_1k_context.
+double estimateTtftMs(const ModelProfile& profile, size_t uncachedPromptTokens, size_t inFlight = 1,
+                      size_t cachedPromptTokens = 0);
 
-/// Time per output token after the first, in ms.
-double estimateDecodeMsPerToken(const ModelProfile& profile, size_t inFlight = 1);
+/// Time per output token after the first, in ms: (1000 / decode speed + context / 1000 ×
+/// decode_ms_per_token_per_1k_context) × factor, where context is the prompt's length and the
+/// speed is structured_decode_tokens_per_sec for schema-constrained answers (when set).
+double estimateDecodeMsPerToken(const ModelProfile& profile, size_t inFlight = 1,
+                                size_t contextTokens = 0, bool structured = false);
 
 /// Whole-request latency in ms: TTFT, then the remaining output tokens at the decode rate.
 double estimateLatencyMs(const ModelProfile& profile, size_t uncachedPromptTokens,
-                         size_t outputTokens, size_t inFlight = 1);
+                         size_t outputTokens, size_t inFlight = 1, size_t cachedPromptTokens = 0);
 
 /// Cost in USD of one call under the profile's illustrative prices.
 double estimateCostUsd(const ModelProfile& profile, size_t uncachedPromptTokens,
                        size_t cachedPromptTokens, size_t outputTokens);
 
 /// One profile as JSON: {"name", "ttft_base_ms", "prefill_ms_per_token",
-/// "decode_tokens_per_sec", "concurrency_slowdown", ...}.
+/// "decode_tokens_per_sec", "concurrency_slowdown", ...,
+/// "prefill_ms_per_token_per_1k_context", "decode_ms_per_token_per_1k_context",
+/// "structured_decode_tokens_per_sec" (these three only when not 0)}.
 nlohmann::json profileToJson(const ModelProfile& profile);
 
 /// Parses one profile; a "class" field (small/medium/large) supplies defaults for the
