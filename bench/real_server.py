@@ -13,9 +13,12 @@
    examples/fixtures with the latency the compiler assumes. Calls, prompt/cached/output tokens
    and wall time from `awc run --metrics`.
 3. The same ladder on `awc sim` with the calibrated profile; the error of the simulator's wall
-   time against the real one per example and level.
+   time against the real one per example and level, and the error of the latency model alone on
+   the calls each real run made (its tokens, graph and concurrency, so the simulator's different
+   answers do not count).
 
-Writes DIR/real_server.json (every figure) and prints Markdown tables (docs/benchmarks.md).
+Writes DIR/real_server.json (every figure, per node), bench/results/real_server.json (the same
+without the per-node detail) and prints Markdown tables (docs/benchmarks.md).
 Only 127.0.0.1 is bound; every server started here is stopped on exit.
 """
 import argparse
@@ -23,6 +26,7 @@ import http.client
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import socket
@@ -151,11 +155,37 @@ def prompt_of(words, rng):
     return " ".join(rng.choice(WORDS) for _ in range(words))
 
 
-def fit_line(xs, ys):
-    mx, my = statistics.fmean(xs), statistics.fmean(ys)
-    sxx = sum((x - mx) ** 2 for x in xs)
-    slope = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sxx
-    return my - slope * mx, slope
+def least_squares(columns, ys):
+    """Coefficients minimising |sum(c_i * column_i) - y|^2 (normal equations, Gaussian elimination)."""
+    k = len(columns)
+    a = [[sum(ci * cj for ci, cj in zip(columns[i], columns[j])) for j in range(k)] for i in range(k)]
+    b = [sum(ci * y for ci, y in zip(columns[i], ys)) for i in range(k)]
+    for i in range(k):
+        pivot = max(range(i, k), key=lambda r: abs(a[r][i]))
+        a[i], a[pivot], b[i], b[pivot] = a[pivot], a[i], b[pivot], b[i]
+        for r in range(i + 1, k):
+            f = a[r][i] / a[i][i]
+            a[r] = [x - f * y for x, y in zip(a[r], a[i])]
+            b[r] -= f * b[i]
+    out = [0.0] * k
+    for i in reversed(range(k)):
+        out[i] = (b[i] - sum(a[i][j] * out[j] for j in range(i + 1, k))) / a[i][i]
+    return out
+
+
+def fit_prefill(tokens, ttfts):
+    """TTFT = base + per_token * n + per_token_per_1k * n^2 / 2000 (docs/simulator.md), every
+    coefficient non-negative: terms that fit negative are dropped and the rest refitted."""
+    ones = [1.0] * len(tokens)
+    linear = list(tokens)
+    attention = [n * n / 2000 for n in tokens]
+    for names in (("base", "linear", "attention"), ("linear", "attention"), ("base", "linear"),
+                  ("attention",), ("linear",)):
+        cols = {"base": ones, "linear": linear, "attention": attention}
+        coef = dict(zip(names, least_squares([cols[n] for n in names], ttfts)))
+        if all(v >= 0 for v in coef.values()):
+            return coef.get("base", 0.0), coef.get("linear", 0.0), coef.get("attention", 0.0)
+    return 0.0, 0.0, 0.0
 
 
 def calibrate(port, repeats):
@@ -176,27 +206,57 @@ def calibrate(port, repeats):
         ttft = statistics.median(s[1] for s in samples)
         points.append({"prompt_tokens": tokens, "ttft_ms": round(ttft, 2)})
         log(f"calibrate: {tokens:.0f} uncached prompt tokens -> TTFT {ttft:.1f} ms")
-    base, per_token = fit_line([p["prompt_tokens"] for p in points], [p["ttft_ms"] for p in points])
+    base, per_token, per_token_per_1k = fit_prefill([p["prompt_tokens"] for p in points],
+                                                    [p["ttft_ms"] for p in points])
 
-    def decode_ms(concurrent):
+    def decode_ms(concurrent, words=0):
+        """Mean ms per output token after the first, and the prompt's length in tokens."""
         results = [None] * concurrent
 
         def one(i):
-            results[i] = chat_stream(port, {"messages": [{"role": "user", "content": f"Story {i}."}],
-                                            "max_tokens": 128, "temperature": 0, "ignore_eos": True})
+            text = (prompt_of(words, rng) + "\n\n" if words else "") + f"Story {i}."
+            results[i] = chat_stream(port, {"messages": [{"role": "user", "content": text}],
+                                            "max_tokens": 128, "temperature": 0, "ignore_eos": True,
+                                            "cache_prompt": False})
         threads = [threading.Thread(target=one, args=(i,)) for i in range(concurrent)]
         [t.start() for t in threads]
         [t.join() for t in threads]
         per = [(r["stamps"][-1] - r["stamps"][0]) / max(1, len(r["stamps"]) - 1) for r in results]
-        return statistics.fmean(per)
+        return statistics.fmean(per), statistics.fmean(r["usage"]["prompt_tokens"] for r in results)
 
-    single = statistics.median(decode_ms(1) for _ in range(repeats))
-    double = statistics.median(decode_ms(2) for _ in range(repeats))
+    single, short_context = [statistics.median(v) for v in zip(*(decode_ms(1) for _ in range(repeats)))]
+    double = statistics.median(decode_ms(2)[0] for _ in range(repeats))
+    # Decoding attends to the whole context: measure it again behind a long prompt.
+    long_ms, long_context = [statistics.median(v) for v in zip(*(decode_ms(1, 2000) for _ in range(repeats)))]
+    decode_per_1k = max(0.0, (long_ms - single) / ((long_context - short_context) / 1000))
+    log(f"calibrate: decode {1000 / (long_ms):.0f} tok/s after {long_context:.0f} prompt tokens")
+
+    # Schema-constrained answers, as most steps of the examples ask for: the server checks every
+    # sampled token against the schema's grammar. At least 40 items keep the answer long.
+    words_schema = {"type": "object", "required": ["items"], "additionalProperties": False,
+                    "properties": {"items": {"type": "array", "items": {"type": "string"}, "minItems": 40}}}
+
+    def structured_ms():
+        r = chat_stream(port, {"messages": [{"role": "user", "content": "List some words."}],
+                               "max_tokens": 128, "temperature": 0, "cache_prompt": False,
+                               "response_format": {"type": "json_schema", "json_schema": {
+                                   "name": "words", "schema": words_schema, "strict": True}}})
+        return (r["stamps"][-1] - r["stamps"][0]) / max(1, len(r["stamps"]) - 1)
+
+    structured = statistics.median(structured_ms() for _ in range(repeats))
+    log(f"calibrate: structured decode {1000 / structured:.0f} tok/s")
+    # The rates at an empty context (the measurements had a few prompt tokens).
+    single -= short_context / 1000 * decode_per_1k
+    structured -= short_context / 1000 * decode_per_1k
     profile = {"ttft_base_ms": round(max(base, 1.0), 2), "prefill_ms_per_token": round(per_token, 4),
+               "prefill_ms_per_token_per_1k_context": round(per_token_per_1k, 4),
                "decode_tokens_per_sec": round(1000 / single, 1),
+               "decode_ms_per_token_per_1k_context": round(decode_per_1k, 4),
+               "structured_decode_tokens_per_sec": round(1000 / structured, 1),
                "concurrency_slowdown": round(max(0.0, double / single - 1), 3)}
     log(f"calibrate: decode {1000 / single:.0f} tok/s alone, {1000 / double:.0f} tok/s with 2 at once")
     return {"points": points, "decode_ms_per_token": round(single, 3),
+            "decode_ms_per_token_long": round(long_ms, 3), "decode_long_context_tokens": long_context,
             "decode_ms_per_token_2": round(double, 3), "profile": profile}
 
 
@@ -215,10 +275,94 @@ def run_flow(awc, flow, level, endpoint, backend, work, tag):
     if not os.path.exists(metrics):
         return {"ok": False, "error": proc.stderr.strip()[-300:]}
     m = json.load(open(metrics))
+    nodes = [{"id": n["node.id"], "kind": n["node.kind"], "deps": n["node.deps"],
+              "start": n["node.start_ms"], "end": n["node.end_ms"],
+              "prompt": n["gen_ai.usage.input_tokens"], "cached": n["gen_ai.usage.cache_read.input_tokens"],
+              "output": n["gen_ai.usage.output_tokens"], "calls": n["node.model_calls"]}
+             for n in m["nodes"]]
     return {"ok": proc.returncode == 0 and m.get("run.error") is None, "error": m.get("run.error"),
             "calls": m["run.model_calls"], "prompt": m["run.prompt_tokens"],
             "cached": m["run.cached_tokens"], "output": m["run.output_tokens"],
-            "wall_ms": round(m["run.wall_ms"], 1)}
+            "wall_ms": round(m["run.wall_ms"], 1), "nodes": nodes}
+
+
+def model_latency_ms(p, uncached, cached, output, in_flight, structured):
+    """support/latency_model.cpp's TTFT and decode formulas, for one call (keep the two in step)."""
+    factor = 1 + p["concurrency_slowdown"] * (in_flight - 1)
+    prefill = (uncached * p["prefill_ms_per_token"]
+               + (uncached * cached + uncached * uncached / 2) / 1000 * p.get("prefill_ms_per_token_per_1k_context", 0))
+    speed = p.get("structured_decode_tokens_per_sec") if structured else None
+    per_token = (1000 / (speed or p["decode_tokens_per_sec"])
+                 + (uncached + cached) / 1000 * p.get("decode_ms_per_token_per_1k_context", 0))
+    return p["ttft_base_ms"] + prefill * factor + max(0, output - 1) * per_token * factor
+
+
+def structured_steps(awc, flow, level, work):
+    """Ids of the plan's model steps whose answer a JSON schema constrains (what the runtime sends
+    as response_format), map bodies included."""
+    plan = os.path.join(work, f"{os.path.basename(flow)}.O{level}.plan.json")
+    subprocess.run([awc, "build", flow, f"-O{level}", "-w", "-o", plan], check=True, capture_output=True)
+    ids = set()
+
+    def walk(nodes):
+        for n in nodes:
+            if n["kind"] == "llm" and n.get("schema") not in (None, {"type": "string"}):
+                ids.add(n["id"])
+            walk(n.get("body", {}).get("nodes", []))
+    walk(json.load(open(plan))["nodes"])
+    return ids
+
+
+def replay_ms(nodes, p, sequential, structured_ids):
+    """Wall time the latency model gives for the calls a real run made: the same prompts, cached
+    and output tokens and the same graph, each model call timed by the profile and each other node
+    by its measured duration. This separates the model's error from the simulator's answers (a
+    random-weight model writes other lengths and takes other branches than the simulator)."""
+    ran = {n["id"]: n for n in nodes if n["start"] is not None}
+    llm = [n for n in ran.values() if n["kind"] == "llm" and n["calls"] > 0]
+
+    def duration(n):
+        if n["kind"] == "map":
+            return 0.0  # a map's time is its instances'
+        if n["kind"] == "llm" and n["calls"] > 0:
+            in_flight = sum(1 for o in llm if o["start"] <= n["start"] < o["end"])
+            step = re.sub(r"\[\d+\]", "", n["id"])  # a map instance times like its body's step
+            return model_latency_ms(p, n["prompt"] - n["cached"], n["cached"], n["output"], max(1, in_flight),
+                                    step in structured_ids)
+        return n["end"] - n["start"]
+
+    if sequential:  # -O0 runs one node at a time: the run is the sum of its nodes
+        return sum(duration(n) for n in ran.values())
+    finish, start = {}, {}
+
+    def owner_map(i):
+        """The map an instance node belongs to ("scored/r[0]" → "scored"): the longest prefix
+        that is a map node (branch arms are named like paths too, but are not maps)."""
+        cuts = [k for k, c in enumerate(i) if c == "/"]
+        for k in reversed(cuts):
+            if ran.get(i[:k], {}).get("kind") == "map":
+                return i[:k]
+        return None
+
+    def begin(i):
+        if i not in start:
+            n = ran[i]
+            deps = [finish_of(d) for d in n["deps"] if d in ran]
+            owner = owner_map(i)  # map instances start with their map
+            if owner:
+                deps.append(begin(owner))
+            start[i] = max(deps + [0.0])
+        return start[i]
+
+    def finish_of(i):
+        if i not in finish:
+            end = begin(i) + duration(ran[i])
+            if ran[i]["kind"] == "map":
+                end = max([end] + [finish_of(k) for k in ran if k.startswith(i + "/") and owner_map(k) == i])
+            finish[i] = end
+        return finish[i]
+
+    return max((finish_of(i) for i in ran), default=0.0)
 
 
 def peer_dir(build):
@@ -320,6 +464,11 @@ def main():
                 real, simr = row["real_" + phase], row["sim_" + phase]
                 if real.get("ok") and simr.get("ok"):
                     row["sim_error_" + phase] = round((simr["wall_ms"] - real["wall_ms"]) / real["wall_ms"], 3)
+                if real.get("ok"):
+                    predicted = replay_ms(real["nodes"], profile, level == 0,
+                                          structured_steps(awc, flow, level, work))
+                    row["model_ms_" + phase] = round(predicted, 1)
+                    row["model_error_" + phase] = round((predicted - real["wall_ms"]) / real["wall_ms"], 3)
             log(f"{name} -O{level}: real {row['real_cold'].get('wall_ms')} / {row['real_warm'].get('wall_ms')} ms,"
                 f" sim {row['sim_cold'].get('wall_ms')} / {row['sim_warm'].get('wall_ms')} ms")
             rows.append(row)
@@ -338,6 +487,15 @@ def main():
         result["peer"].append(row)
     result["ladder"] = rows
     json.dump(result, open(os.path.join(out, "real_server.json"), "w"), indent=1)
+    # The figures without the per-node detail, beside the ladder's (bench/results, committed).
+    summary = json.loads(json.dumps(result))
+    for row in summary["ladder"] + (summary["peer"] or []):
+        for key, value in row.items():
+            if isinstance(value, dict):
+                value.pop("nodes", None)
+    with open(os.path.join(REPO, "bench", "results", "real_server.json"), "w") as f:
+        json.dump(summary, f, indent=1)
+        f.write("\n")
     shutil.rmtree(work, ignore_errors=True)
     print_tables(result)
 
@@ -354,22 +512,28 @@ def print_tables(result):
     print("|---|" + "---|" * len(c["points"]))
     print("| TTFT ms | " + " | ".join(f"{x['ttft_ms']:.0f}" for x in c["points"]) + " |")
     print(f"\nFitted profile: ttft_base_ms {p['ttft_base_ms']}, prefill_ms_per_token "
-          f"{p['prefill_ms_per_token']}, decode_tokens_per_sec {p['decode_tokens_per_sec']}, "
+          f"{p['prefill_ms_per_token']}, prefill_ms_per_token_per_1k_context "
+          f"{p['prefill_ms_per_token_per_1k_context']}, decode_tokens_per_sec {p['decode_tokens_per_sec']}, "
+          f"decode_ms_per_token_per_1k_context {p['decode_ms_per_token_per_1k_context']}, "
+          f"structured_decode_tokens_per_sec {p['structured_decode_tokens_per_sec']}, "
           f"concurrency_slowdown {p['concurrency_slowdown']}\n")
     print("| example | -O | phase | real calls | real prompt / cached / output | real wall ms "
-          "| sim calls | sim prompt / cached / output | sim wall ms | sim error |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
-    errors = []
+          "| sim calls | sim prompt / cached / output | sim wall ms | sim error | model on real calls ms | model error |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    errors, model_errors = [], []
+    pct = lambda e: "" if e is None else f"{e * 100:+.0f} %"
     for row in result["ladder"]:
         for phase in ("cold", "warm"):
             real, simr = row["real_" + phase], row["sim_" + phase]
-            err = row.get("sim_error_" + phase)
+            err, merr = row.get("sim_error_" + phase), row.get("model_error_" + phase)
             if err is not None:
                 errors.append(abs(err))
+            if merr is not None:
+                model_errors.append(abs(merr))
             toks = lambda r: "fail" if not r.get("ok") else f"{r['prompt']} / {r['cached']} / {r['output']}"
             print(f"| {row['example']} | {row['level']} | {phase} | {cell(real, 'calls')} | {toks(real)} | "
                   f"{cell(real, 'wall_ms')} | {cell(simr, 'calls')} | {toks(simr)} | {cell(simr, 'wall_ms')} | "
-                  f"{'' if err is None else f'{err * 100:+.0f} %'} |")
+                  f"{pct(err)} | {row.get('model_ms_' + phase, '')} | {pct(merr)} |")
     if result.get("peer"):
         print("\nLangGraph.js peer (graphs from the -O0 plans, bench/peer) on the same server:\n")
         print("| example | phase | calls | prompt / cached / output | wall ms | awc -O0 wall ms | awc -O2 wall ms |")
@@ -382,10 +546,12 @@ def print_tables(result):
                 toks = "fail" if not r.get("ok") else f"{r['prompt']} / {r['cached']} / {r['output']}"
                 print(f"| {row['example']} | {phase} | {cell(r, 'calls')} | {toks} | {cell(r, 'wall_ms')} | "
                       f"{awc_wall.get((row['example'], 0, phase))} | {awc_wall.get((row['example'], 2, phase))} |")
-    if errors:
-        within = sum(e <= 0.15 for e in errors)
-        print(f"\nSimulator wall time vs real: median |error| {statistics.median(errors) * 100:.0f} %, "
-              f"max {max(errors) * 100:.0f} %, {within} of {len(errors)} runs within 15 %.")
+    for label, errs in (("Simulator wall time vs real", errors),
+                        ("Latency model on the real runs' calls vs real", model_errors)):
+        if errs:
+            within = sum(e <= 0.15 for e in errs)
+            print(f"\n{label}: median |error| {statistics.median(errs) * 100:.0f} %, "
+                  f"max {max(errs) * 100:.0f} %, {within} of {len(errs)} runs within 15 %.")
 
 
 if __name__ == "__main__":
