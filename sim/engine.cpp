@@ -112,11 +112,6 @@ bool optionalPositiveInt(const json& body, const char* key, size_t& out, std::st
   return true;
 }
 
-struct Timing {
-  double ttftMs;
-  double perTokenMs;
-};
-
 } // namespace
 
 Engine::Engine(const ServerConfig& config)
@@ -137,6 +132,15 @@ const ModelProfile& Engine::profileFor(const std::string& model) {
   // Unknown names get the size-class heuristic, remembered so the map stays the one source.
   if (profiles_.size() > 10000) profiles_.clear();
   return profiles_.emplace(model, profileForModelName(model)).first->second;
+}
+
+Engine::Timing Engine::admit(const std::string& model, size_t promptTokens, size_t cachedTokens,
+                             bool structured) {
+  const ModelProfile& profile = profileFor(model);
+  size_t n = ++inFlight_[model];
+  double speed = config_.speed > 0 ? config_.speed : 1.0;
+  return Timing{estimateTtftMs(profile, promptTokens - cachedTokens, n, cachedTokens) / speed,
+                estimateDecodeMsPerToken(profile, n, promptTokens, structured) / speed, n};
 }
 
 void Engine::finished(const ResponsePlan& plan) {
@@ -297,11 +301,8 @@ ResponsePlan Engine::openai(const http::Request& req, bool keepAlive) {
   if (fault == FaultKind::SchemaViolation && !schema) fault = FaultKind::None;
   Answer answer = generateAnswer(AnswerRequest{requestHash, schema, maxTokens, fixture, violate});
 
-  const ModelProfile& profile = profileFor(modelName);
-  size_t n = ++inFlight_[modelName];
-  double speed = config_.speed > 0 ? config_.speed : 1.0;
-  Timing t{estimateTtftMs(profile, promptTokens - cached, n, cached) / speed,
-           estimateDecodeMsPerToken(profile, n, promptTokens, schema != nullptr) / speed};
+  // A response_format schema means constrained decoding, which has its own speed.
+  Timing t = admit(modelName, promptTokens, cached, schema != nullptr);
   // This prompt's blocks are reusable once its prefill is done.
   if (!blocks.empty()) cache_.insertBlocks(blocks, nowMs + t.ttftMs);
 
@@ -310,7 +311,7 @@ ResponsePlan Engine::openai(const http::Request& req, bool keepAlive) {
   plan.inFlight = true;
   plan.entry.cachedTokens = cached;
   plan.entry.outputTokens = answer.tokens;
-  plan.entry.inFlight = n;
+  plan.entry.inFlight = t.inFlight;
   plan.entry.finishReason = answer.truncated ? "length" : "stop";
   std::string id = "chatcmpl-" + hex(requestHash);
   long long created = unixNow();
@@ -319,8 +320,7 @@ ResponsePlan Engine::openai(const http::Request& req, bool keepAlive) {
              {"total_tokens", promptTokens + answer.tokens},
              {"prompt_tokens_details", {{"cached_tokens", cached}, {"audio_tokens", 0}}},
              {"completion_tokens_details", {{"reasoning_tokens", 0}, {"audio_tokens", 0}}}};
-  double lastAt =
-      t.ttftMs + (answer.tokens > 1 ? static_cast<double>(answer.tokens - 1) * t.perTokenMs : 0);
+  double lastAt = t.lastTokenMs(answer.tokens);
 
   if (fault == FaultKind::Hang) {
     plan.hang = true;
@@ -544,11 +544,8 @@ ResponsePlan Engine::anthropic(const http::Request& req, bool keepAlive) {
   if (fault == FaultKind::SchemaViolation && !schema) fault = FaultKind::None;
   Answer answer = generateAnswer(AnswerRequest{requestHash, schema, maxTokens, fixture, violate});
 
-  const ModelProfile& profile = profileFor(modelName);
-  size_t n = ++inFlight_[modelName];
-  double speed = config_.speed > 0 ? config_.speed : 1.0;
-  Timing t{estimateTtftMs(profile, promptTokens - cacheRead, n, cacheRead) / speed,
-           estimateDecodeMsPerToken(profile, n, promptTokens) / speed};
+  // Messages ask for JSON in the prompt; nothing constrains the decoding.
+  Timing t = admit(modelName, promptTokens, cacheRead, false);
   // Written entries are readable once this request's prefill is done.
   if (cacheWrite > 0)
     for (size_t bp : breakpoints)
@@ -561,7 +558,7 @@ ResponsePlan Engine::anthropic(const http::Request& req, bool keepAlive) {
   plan.entry.cachedTokens = cacheRead;
   plan.entry.cacheCreationTokens = cacheWrite;
   plan.entry.outputTokens = answer.tokens;
-  plan.entry.inFlight = n;
+  plan.entry.inFlight = t.inFlight;
   std::string stopReason = answer.truncated ? "max_tokens" : "end_turn";
   plan.entry.finishReason = stopReason;
   std::string id = "msg_" + hex(requestHash);
@@ -569,8 +566,7 @@ ResponsePlan Engine::anthropic(const http::Request& req, bool keepAlive) {
              {"output_tokens", answer.tokens},
              {"cache_creation_input_tokens", cacheWrite},
              {"cache_read_input_tokens", cacheRead}};
-  double lastAt =
-      t.ttftMs + (answer.tokens > 1 ? static_cast<double>(answer.tokens - 1) * t.perTokenMs : 0);
+  double lastAt = t.lastTokenMs(answer.tokens);
 
   if (fault == FaultKind::Hang) {
     plan.hang = true;

@@ -39,6 +39,18 @@ public:
   ResponsePlan protocolError(int status, const std::string& message);
 
 private:
+  /// When a request's tokens are due, already divided by the speed factor.
+  struct Timing {
+    double ttftMs;
+    double perTokenMs;
+    size_t inFlight; ///< requests on the model, this one included
+    double lastTokenMs(size_t tokens) const {
+      return ttftMs + (tokens > 1 ? static_cast<double>(tokens - 1) * perTokenMs : 0);
+    }
+  };
+  /// Counts a request in its model's in-flight requests and times it under the model's profile.
+  Timing admit(const std::string& model, size_t promptTokens, size_t cachedTokens, bool structured);
+
   ResponsePlan openai(const http::Request& request, bool keepAlive);
   ResponsePlan anthropic(const http::Request& request, bool keepAlive);
   ResponsePlan models(bool keepAlive);
