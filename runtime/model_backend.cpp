@@ -327,7 +327,6 @@ ModelResponse parseModelResponse(Provider provider, const HttpResponse& response
 class OpenAIChunkReader final : public nlohmann::json_sax<json> {
 public:
   std::string id, model, finishReason, text;
-  bool needsWholeParse = false;
 
   bool null() override { return value(nullptr, true); }
   bool boolean(bool) override { return value(nullptr); }
@@ -337,35 +336,19 @@ public:
   bool binary(binary_t&) override { return value(nullptr); }
   bool string(string_t& s) override { return value(&s); }
 
-  bool start_object(std::size_t) override {
-    if (!enter()) return false;
-    stack_.push_back(Level{true, {}});
-    return true;
-  }
+  // A container under a top-level usage/error key stops the reader: the whole parse reads it.
+  bool start_object(std::size_t) override { return !pendingTopKey_ && push(true); }
+  bool start_array(std::size_t) override { return !pendingTopKey_ && push(false); }
   bool key(string_t& k) override {
     stack_.back().key = k;
-    // Top-level usage or error: only a whole parse reads them faithfully (or a null).
     if (stack_.size() == 1 && (k == "usage" || k == "error")) pendingTopKey_ = true;
     return true;
   }
-  bool end_object() override {
-    stack_.pop_back();
-    return true;
-  }
-  bool start_array(std::size_t) override {
-    if (!enter()) return false;
-    stack_.push_back(Level{false, {}});
-    return true;
-  }
-  bool end_array() override {
-    stack_.pop_back();
-    return true;
-  }
+  bool end_object() override { return pop(); }
+  bool end_array() override { return pop(); }
   bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override {
-    failed = true;
     return false;
   }
-  bool failed = false;
 
 private:
   struct Level {
@@ -375,21 +358,19 @@ private:
   std::vector<Level> stack_;
   bool pendingTopKey_ = false;
 
-  // A container starting: under a top-level usage/error key it needs the whole parse.
-  bool enter() {
-    if (pendingTopKey_) {
-      needsWholeParse = true;
-      return false;
-    }
+  bool push(bool isObject) {
+    stack_.push_back(Level{isObject, {}});
+    return true;
+  }
+  bool pop() {
+    stack_.pop_back();
     return true;
   }
 
   bool value(const std::string* s, bool isNull = false) {
     if (pendingTopKey_) {
       pendingTopKey_ = false;
-      if (isNull) return true; // "usage": null carries nothing
-      needsWholeParse = true;  // any other value: let the whole parse judge it
-      return false;
+      return isNull; // "usage": null carries nothing; any other value needs the whole parse
     }
     if (!s) return true;
     const std::size_t depth = stack_.size();
@@ -453,28 +434,34 @@ struct ModelStreamParser::State {
   bool readOpenAIChunk(std::string_view data) {
     if (data.empty() || data.front() != '{') return false;
     OpenAIChunkReader reader;
-    bool complete =
-        json::sax_parse(data.begin(), data.end(), &reader, json::input_format_t::json, true);
-    if (!complete || reader.needsWholeParse || reader.failed) return false;
-    if (response.model.empty()) response.model = std::move(reader.model);
-    if (response.id.empty()) response.id = std::move(reader.id);
-    onText(reader.text);
-    if (!reader.finishReason.empty()) response.finishReason = std::move(reader.finishReason);
+    // false when the reader stopped: a parse error, or a usage/error value to read whole.
+    if (!json::sax_parse(data.begin(), data.end(), &reader, json::input_format_t::json, true))
+      return false;
+    onOpenAIFields(reader.id, reader.model, reader.text, reader.finishReason);
     return true;
   }
 
   void onOpenAI(const json& data) {
-    if (response.model.empty()) response.model = stringAt(data, "model");
-    if (response.id.empty()) response.id = stringAt(data, "id");
+    std::string text, finishReason;
     if (auto choices = data.find("choices"); choices != data.end() && choices->is_array())
       for (const auto& choice : *choices) {
         if (auto delta = choice.find("delta"); delta != choice.end() && delta->is_object())
-          onText(stringAt(*delta, "content"));
+          text += stringAt(*delta, "content");
         if (std::string reason = stringAt(choice, "finish_reason"); !reason.empty())
-          response.finishReason = reason;
+          finishReason = reason;
       }
+    onOpenAIFields(stringAt(data, "id"), stringAt(data, "model"), text, finishReason);
     if (auto usage = data.find("usage"); usage != data.end() && usage->is_object())
       readOpenAIUsage(*usage, response.usage);
+  }
+
+  // One chunk's fields, however they were read.
+  void onOpenAIFields(const std::string& id, const std::string& model, const std::string& text,
+                      const std::string& finishReason) {
+    if (response.model.empty()) response.model = model;
+    if (response.id.empty()) response.id = id;
+    onText(text);
+    if (!finishReason.empty()) response.finishReason = finishReason;
   }
 
   void onAnthropic(const json& data) {
