@@ -188,6 +188,11 @@ def fit_prefill(tokens, ttfts):
     return 0.0, 0.0, 0.0
 
 
+def ms_per_token(r):
+    """Mean time between streamed tokens after the first."""
+    return (r["stamps"][-1] - r["stamps"][0]) / max(1, len(r["stamps"]) - 1)
+
+
 def calibrate(port, repeats):
     rng = random.Random(7)
     # Warm-up: the first requests after a start page the model in and size the buffers.
@@ -221,8 +226,8 @@ def calibrate(port, repeats):
         threads = [threading.Thread(target=one, args=(i,)) for i in range(concurrent)]
         [t.start() for t in threads]
         [t.join() for t in threads]
-        per = [(r["stamps"][-1] - r["stamps"][0]) / max(1, len(r["stamps"]) - 1) for r in results]
-        return statistics.fmean(per), statistics.fmean(r["usage"]["prompt_tokens"] for r in results)
+        return (statistics.fmean(ms_per_token(r) for r in results),
+                statistics.fmean(r["usage"]["prompt_tokens"] for r in results))
 
     single, short_context = [statistics.median(v) for v in zip(*(decode_ms(1) for _ in range(repeats)))]
     double = statistics.median(decode_ms(2)[0] for _ in range(repeats))
@@ -236,14 +241,11 @@ def calibrate(port, repeats):
     words_schema = {"type": "object", "required": ["items"], "additionalProperties": False,
                     "properties": {"items": {"type": "array", "items": {"type": "string"}, "minItems": 40}}}
 
-    def structured_ms():
-        r = chat_stream(port, {"messages": [{"role": "user", "content": "List some words."}],
-                               "max_tokens": 128, "temperature": 0, "cache_prompt": False,
-                               "response_format": {"type": "json_schema", "json_schema": {
-                                   "name": "words", "schema": words_schema, "strict": True}}})
-        return (r["stamps"][-1] - r["stamps"][0]) / max(1, len(r["stamps"]) - 1)
-
-    structured = statistics.median(structured_ms() for _ in range(repeats))
+    structured = statistics.median(ms_per_token(chat_stream(port, {
+        "messages": [{"role": "user", "content": "List some words."}],
+        "max_tokens": 128, "temperature": 0, "cache_prompt": False,
+        "response_format": {"type": "json_schema", "json_schema": {
+            "name": "words", "schema": words_schema, "strict": True}}})) for _ in range(repeats))
     log(f"calibrate: structured decode {1000 / structured:.0f} tok/s")
     # The rates at an empty context (the measurements had a few prompt tokens).
     single -= short_context / 1000 * decode_per_1k
@@ -460,13 +462,13 @@ def main():
                 for phase in ("cold", "warm"):
                     row["sim_" + phase] = run_flow(awc, flow, level, sim.base + "/v1", "sim", work,
                                                    f"{name}.O{level}.sim.{phase}")
+            structured = structured_steps(awc, flow, level, work)
             for phase in ("cold", "warm"):
                 real, simr = row["real_" + phase], row["sim_" + phase]
                 if real.get("ok") and simr.get("ok"):
                     row["sim_error_" + phase] = round((simr["wall_ms"] - real["wall_ms"]) / real["wall_ms"], 3)
                 if real.get("ok"):
-                    predicted = replay_ms(real["nodes"], profile, level == 0,
-                                          structured_steps(awc, flow, level, work))
+                    predicted = replay_ms(real["nodes"], profile, level == 0, structured)
                     row["model_ms_" + phase] = round(predicted, 1)
                     row["model_error_" + phase] = round((predicted - real["wall_ms"]) / real["wall_ms"], 3)
             log(f"{name} -O{level}: real {row['real_cold'].get('wall_ms')} / {row['real_warm'].get('wall_ms')} ms,"
