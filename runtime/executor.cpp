@@ -629,8 +629,9 @@ struct Runtime::Impl {
         return;
       }
       // A node waiting for its model's limit has not started (docs/metrics.md): its start,
-      // TTFT and share of the parallelism count from admission.
-      ctx->scope->metrics[ctx->node]->startMs = ctx->scope->run->now();
+      // TTFT and share of the parallelism count from its first admission (a repair call
+      // admitted later is still the same node's work).
+      if (!ctx->repaired) ctx->scope->metrics[ctx->node]->startMs = ctx->scope->run->now();
       sendModelCall(ctx);
     });
   }
