@@ -154,7 +154,7 @@ struct Fuser {
       required.push_back(field);
       f.fused.push_back(ir::FusedPart{ts[i].name, field, ts[i].type, ts[i].maxTokens});
     }
-    // Values several tasks interpolate are given once, up front, and named in the tasks.
+    // Values several tasks interpolate are given once, after the tasks, and named in them.
     std::map<std::string, int> uses;
     std::map<std::string, const ir::Segment*> firstUse;
     for (const auto& t : ts) {
@@ -174,17 +174,18 @@ struct Fuser {
             "each key holds the answer to its task, in the format that task asks for.",
             ts.size(), keys),
         "fusion"));
+    // Every task's instructions come before the inputs they share: with the dynamic values
+    // last, the whole instruction text is a static prefix the server's prefix cache keeps
+    // across runs, as the separate calls' static prefixes were.
     std::map<std::string, std::string> sharedNames;
+    std::vector<const ir::Segment*> sharedInputs;
     for (const auto& [key, count] : uses) {
       if (count < 2) continue;
       const ir::Segment* seg = firstUse[key];
-      std::string name = exprToFlow(seg->expr.contains("text") && seg->expr["text"].size() == 1
+      sharedNames[key] = exprToFlow(seg->expr.contains("text") && seg->expr["text"].size() == 1
                                         ? seg->expr["text"][0]
                                         : seg->expr);
-      sharedNames[key] = name;
-      user.segments.push_back(ir::separatorSegment());
-      user.segments.push_back(ir::staticSegment(fmt::format("Input \"{}\":\n", name), "fusion"));
-      user.segments.push_back(*seg);
+      sharedInputs.push_back(seg);
     }
     for (size_t i = 0; i < ts.size(); ++i) {
       user.segments.push_back(ir::separatorSegment());
@@ -196,10 +197,16 @@ struct Fuser {
             auto shared = s.isStatic ? sharedNames.end() : sharedNames.find(s.expr.dump());
             if (shared != sharedNames.end())
               user.segments.push_back(
-                  ir::staticSegment(fmt::format("(input \"{}\" above)", shared->second), "fusion"));
+                  ir::staticSegment(fmt::format("(input \"{}\" below)", shared->second), "fusion"));
             else
               user.segments.push_back(s);
           }
+    }
+    for (const ir::Segment* seg : sharedInputs) {
+      user.segments.push_back(ir::separatorSegment());
+      user.segments.push_back(ir::staticSegment(
+          fmt::format("Input \"{}\":\n", sharedNames[seg->expr.dump()]), "fusion"));
+      user.segments.push_back(*seg);
     }
     if (!system.segments.empty()) f.messages.push_back(std::move(system));
     f.messages.push_back(std::move(user));

@@ -141,6 +141,12 @@ workflow main(q: string) -> string {
   for (const auto& seg : fused->messages.back().segments)
     prompt += seg.isStatic ? seg.text : "<expr>";
   CHECK(prompt.find("(your answer to task 1)") != std::string::npos);
+  // The shared input comes once, after both tasks' instructions: the prompt's only dynamic
+  // part is its end, so the instructions are a static prefix a prefix cache keeps.
+  CHECK(prompt.find("(input \"q\" below)") < prompt.find("Task 2"));
+  CHECK(prompt.find("<expr>") > prompt.find("(your answer to task 1)"));
+  CHECK(prompt.find("<expr>") == prompt.rfind("<expr>"));
+  CHECK(prompt.substr(prompt.size() - 6) == "<expr>");
   CHECK(node(compileFlow(flagged), "m+r") == nullptr);
   CHECK(node(compileFlow(plain, 2, {"fuse"}), "m+r") == nullptr);
   CHECK(node(compileFlow(plain, 1), "m+r") == nullptr);
