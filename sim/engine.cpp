@@ -137,15 +137,16 @@ const ModelProfile& Engine::profileFor(const std::string& model) {
 Engine::Timing Engine::admit(const std::string& model, size_t promptTokens, size_t cachedTokens,
                              bool structured) {
   const ModelProfile& profile = profileFor(model);
-  size_t n = ++inFlight_[model];
+  size_t n = ++inFlight_[profile.engineName()];
   double speed = config_.speed > 0 ? config_.speed : 1.0;
-  return Timing{estimateTtftMs(profile, promptTokens - cachedTokens, n, cachedTokens) / speed,
+  return Timing{estimateTtftMs(profile, promptTokens - cachedTokens, n, cachedTokens, structured) /
+                    speed,
                 estimateDecodeMsPerToken(profile, n, promptTokens, structured) / speed, n};
 }
 
 void Engine::finished(const ResponsePlan& plan) {
   if (!plan.inFlight) return;
-  auto it = inFlight_.find(plan.entry.model);
+  auto it = inFlight_.find(plan.engine);
   if (it != inFlight_.end() && it->second > 0 && --it->second == 0) inFlight_.erase(it);
 }
 
@@ -289,7 +290,8 @@ ResponsePlan Engine::openai(const http::Request& req, bool keepAlive) {
   double nowMs = clockMs();
   std::vector<uint64_t> blocks;
   if (config_.cacheTokens > 0) {
-    blocks = blockHashes(prompt, tokens, cache_.blockTokens(), hashOf(modelName, 0x5eed));
+    blocks = blockHashes(prompt, tokens, cache_.blockTokens(),
+                         hashOf(profileFor(modelName).engineName(), 0x5eed));
     cached = cache_.lookup(blocks, nowMs);
     // vLLM always recomputes the last prompt token, so a full hit gives one block back.
     if (cached >= promptTokens && cached > 0) cached -= cache_.blockTokens();
@@ -309,6 +311,7 @@ ResponsePlan Engine::openai(const http::Request& req, bool keepAlive) {
   ResponsePlan plan;
   tag(plan);
   plan.inFlight = true;
+  plan.engine = profileFor(modelName).engineName();
   plan.entry.cachedTokens = cached;
   plan.entry.outputTokens = answer.tokens;
   plan.entry.inFlight = t.inFlight;
@@ -524,7 +527,7 @@ ResponsePlan Engine::anthropic(const http::Request& req, bool keepAlive) {
   std::sort(breakpoints.begin(), breakpoints.end());
   size_t cacheRead = 0, cacheWrite = 0;
   double nowMs = clockMs();
-  uint64_t modelSeed = hashOf(modelName, 0xa17);
+  uint64_t modelSeed = hashOf(profileFor(modelName).engineName(), 0xa17);
   if (config_.cacheTokens > 0 && !breakpoints.empty()) {
     for (auto it = breakpoints.rbegin(); it != breakpoints.rend(); ++it) {
       if (*it < config_.anthropicMinCacheTokens) break;
@@ -555,6 +558,7 @@ ResponsePlan Engine::anthropic(const http::Request& req, bool keepAlive) {
   ResponsePlan plan;
   tag(plan);
   plan.inFlight = true;
+  plan.engine = profileFor(modelName).engineName();
   plan.entry.cachedTokens = cacheRead;
   plan.entry.cacheCreationTokens = cacheWrite;
   plan.entry.outputTokens = answer.tokens;

@@ -25,7 +25,8 @@ struct ResponsePlan {
   bool closeAfter = false; ///< close the connection after the last piece (drop fault)
   bool hang = false;       ///< send nothing; hold the connection for hangMs
   double hangMs = 0;
-  bool inFlight = false; ///< counted in the model's in-flight requests until finished
+  bool inFlight = false; ///< counted in its engine's in-flight requests until finished
+  std::string engine;    ///< the engine serving the request's model (ModelProfile::engineName)
   LogEntry entry;        ///< everything but the times
 };
 
@@ -48,7 +49,7 @@ private:
       return ttftMs + (tokens > 1 ? static_cast<double>(tokens - 1) * perTokenMs : 0);
     }
   };
-  /// Counts a request in its model's in-flight requests and times it under the model's profile.
+  /// Counts a request in its engine's in-flight requests and times it under the model's profile.
   Timing admit(const std::string& model, size_t promptTokens, size_t cachedTokens, bool structured);
 
   ResponsePlan openai(const http::Request& request, bool keepAlive);
@@ -60,7 +61,7 @@ private:
   const ServerConfig& config_;
   PrefixCache cache_;
   std::unordered_map<std::string, ModelProfile> profiles_;
-  std::unordered_map<std::string, size_t> inFlight_;
+  std::unordered_map<std::string, size_t> inFlight_; ///< per engine
   std::unordered_map<uint64_t, uint64_t> attempts_;
   uint64_t nextId_ = 1;
   std::chrono::steady_clock::time_point started_;

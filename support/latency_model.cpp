@@ -54,11 +54,13 @@ double concurrencyFactor(const ModelProfile& profile, size_t inFlight) {
 }
 
 double estimateTtftMs(const ModelProfile& profile, size_t uncachedPromptTokens, size_t inFlight,
-                      size_t cachedPromptTokens) {
+                      size_t cachedPromptTokens, bool structured) {
   double n = static_cast<double>(uncachedPromptTokens);
   double before = static_cast<double>(cachedPromptTokens);
   double prefill = n * profile.prefillMsPerToken +
                    (n * before + n * n / 2) / 1000.0 * profile.prefillMsPerTokenPer1kContext;
+  // The grammar is server work like the prefill, so it stretches the same way under load.
+  if (structured) prefill += profile.structuredTtftMs;
   return profile.ttftBaseMs + prefill * concurrencyFactor(profile, inFlight);
 }
 
@@ -107,6 +109,8 @@ nlohmann::json profileToJson(const ModelProfile& p) {
     out["decode_ms_per_token_per_1k_context"] = p.decodeMsPerTokenPer1kContext;
   if (p.structuredDecodeTokensPerSec != 0)
     out["structured_decode_tokens_per_sec"] = p.structuredDecodeTokensPerSec;
+  if (p.structuredTtftMs != 0) out["structured_ttft_ms"] = p.structuredTtftMs;
+  if (!p.engine.empty()) out["engine"] = p.engine;
   return out;
 }
 
@@ -147,7 +151,8 @@ std::optional<ModelProfile> profileFromJson(const nlohmann::json& j, std::string
       {"cached_input_cost_factor", &p.cachedInputCostFactor, false},
       {"prefill_ms_per_token_per_1k_context", &p.prefillMsPerTokenPer1kContext, false},
       {"decode_ms_per_token_per_1k_context", &p.decodeMsPerTokenPer1kContext, false},
-      {"structured_decode_tokens_per_sec", &p.structuredDecodeTokensPerSec, false}};
+      {"structured_decode_tokens_per_sec", &p.structuredDecodeTokensPerSec, false},
+      {"structured_ttft_ms", &p.structuredTtftMs, false}};
   for (const Field& f : fields) {
     auto it = j.find(f.key);
     if (it == j.end()) continue;
@@ -157,6 +162,13 @@ std::optional<ModelProfile> profileFromJson(const nlohmann::json& j, std::string
       return std::nullopt;
     }
     *f.dst = it->get<double>();
+  }
+  if (auto engine = j.find("engine"); engine != j.end()) {
+    if (!engine->is_string()) {
+      error = "profile '" + p.name + "': \"engine\" must be a string";
+      return std::nullopt;
+    }
+    p.engine = engine->get<std::string>();
   }
   return p;
 }

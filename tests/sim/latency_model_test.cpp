@@ -39,6 +39,12 @@ TEST_CASE("prefill grows with the position of each uncached token", "[latency]")
   p.structuredDecodeTokensPerSec = 25;
   CHECK(estimateDecodeMsPerToken(p, 1, 0, true) == Approx(40.0));
   CHECK(estimateDecodeMsPerToken(p, 1, 0, false) == Approx(20.0));
+  // The grammar's setup lengthens a schema-constrained call's TTFT, stretched under load.
+  p.structuredTtftMs = 150;
+  CHECK(estimateTtftMs(p, 2000, 1, 1000, true) - estimateTtftMs(p, 2000, 1, 1000) == Approx(150.0));
+  CHECK(estimateTtftMs(p, 2000, 3, 1000, true) - estimateTtftMs(p, 2000, 3, 1000) ==
+        Approx(150.0 * concurrencyFactor(p, 3)));
+  p.structuredTtftMs = 0;
   // Cached tokens cost nothing when the term is off.
   p.prefillMsPerTokenPer1kContext = 0;
   CHECK(estimateTtftMs(p, 2000, 1, 1000) == Approx(1100.0));
@@ -53,6 +59,20 @@ TEST_CASE("prefill grows with the position of each uncached token", "[latency]")
       profileToJson(defaultProfile("small")).contains("prefill_ms_per_token_per_1k_context"));
   CHECK_FALSE(parseProfileFile(
       R"({"models":[{"name":"cpu","prefill_ms_per_token_per_1k_context":-1}]})", error));
+
+  // A model routed to a named engine; the fields round-trip and stay out of the defaults.
+  auto routed = parseProfileFile(
+      R"({"models":[{"name":"alias","engine":"gpu-0","structured_ttft_ms":120}]})", error);
+  REQUIRE(routed);
+  CHECK((*routed)[0].engineName() == "gpu-0");
+  CHECK((*routed)[0].structuredTtftMs == 120);
+  CHECK(profileToJson((*routed)[0])["engine"] == "gpu-0");
+  CHECK(profileToJson((*routed)[0])["structured_ttft_ms"] == 120);
+  CHECK(defaultProfile("small").engineName() == "small");
+  CHECK_FALSE(profileToJson(defaultProfile("small")).contains("engine"));
+  CHECK_FALSE(profileToJson(defaultProfile("small")).contains("structured_ttft_ms"));
+  CHECK_FALSE(parseProfileFile(R"({"models":[{"name":"alias","engine":7}]})", error));
+  CHECK(error.find("engine") != std::string::npos);
 }
 
 TEST_CASE("size classes are ordered and model names map to them", "[latency]") {

@@ -250,6 +250,38 @@ TEST_CASE("concurrent requests on one model see each other in flight", "[server]
   CHECK(maxInFlight >= 2);
 }
 
+TEST_CASE("models served by one engine share its prefix cache and its load", "[server]") {
+  ServerConfig config;
+  config.speed = 1.0;
+  for (const char* name : {"alias-a", "alias-b", "elsewhere"}) {
+    ModelProfile p{name, 300.0, 0.0, 1000.0, 0.5};
+    if (std::string(name) != "elsewhere") p.engine = "one-server";
+    config.profiles.push_back(p);
+  }
+  Sim sim(config, Clocking::AsConfigured);
+  std::string shared = longText(80, "shared");
+  auto ask = [&](const char* model, const std::string& user) {
+    json b = chatBody(user, false, 2);
+    b["model"] = model;
+    return json::parse(httpRequest(sim.port, "POST", "/v1/chat/completions", b.dump()).body);
+  };
+  ask("alias-a", shared + "question one");
+  // Another name on the same engine reuses the prefix; a model on its own engine does not.
+  CHECK(ask("alias-b", shared + "question two")["usage"]["prompt_tokens_details"]["cached_tokens"]
+            .get<int>() > 400);
+  CHECK(ask("elsewhere",
+            shared + "question three")["usage"]["prompt_tokens_details"]["cached_tokens"] == 0);
+  // Requests under both names count toward one engine's load.
+  std::vector<std::thread> threads;
+  for (const char* model : {"alias-a", "alias-b"})
+    threads.emplace_back([&, model] { ask(model, std::string("load ") + model); });
+  for (auto& t : threads)
+    t.join();
+  auto log = sim.server.log();
+  REQUIRE(log.size() == 5);
+  CHECK(std::max(log[3].inFlight, log[4].inFlight) == 2);
+}
+
 TEST_CASE("anthropic messages: usage and cache_control breakpoints", "[server]") {
   Sim sim;
   std::string system = longText(150, "policy"); // well over 1024 tokens

@@ -31,6 +31,15 @@ struct ModelProfile {
   /// Output speed when a JSON schema constrains the answer (grammar-constrained sampling checks
   /// every token); 0 means the same as decodeTokensPerSec.
   double structuredDecodeTokensPerSec = 0;
+  /// Extra time to first token when a JSON schema constrains the answer: the server turns the
+  /// schema into a grammar and samples the first token under it (0 in the class defaults).
+  double structuredTtftMs = 0;
+  /// The inference engine serving this model. Models naming the same engine share one prefix
+  /// cache and one count of requests in flight, as several model names routed to one server
+  /// do; empty means the model is its own engine.
+  std::string engine;
+  /// The engine's name: `engine`, or the model's own name when that is empty.
+  const std::string& engineName() const { return engine.empty() ? name : engine; }
 };
 
 /// Documented defaults for "small" (~8B), "medium" (~70B) and "large" (frontier) hosted
@@ -44,11 +53,11 @@ ModelProfile profileForModelName(std::string_view modelName);
 /// Slowdown factor with `inFlight` requests on the model (1 = alone): 1 + s × (n − 1).
 double concurrencyFactor(const ModelProfile& profile, size_t inFlight);
 
-/// Time to first token in ms: ttft_base + factor × prefill, where prefilling n uncached tokens
-/// after c cached ones costs n × prefill_ms_per_token + (n·c + n²/2) / 1000 ×
-/// prefill_ms_per_token_per_1k_context.
+/// Time to first token in ms: ttft_base + factor × (prefill + structured_ttft_ms for a
+/// schema-constrained answer), where prefilling n uncached tokens after c cached ones costs
+/// n × prefill_ms_per_token + (n·c + n²/2) / 1000 × prefill_ms_per_token_per_1k_context.
 double estimateTtftMs(const ModelProfile& profile, size_t uncachedPromptTokens, size_t inFlight = 1,
-                      size_t cachedPromptTokens = 0);
+                      size_t cachedPromptTokens = 0, bool structured = false);
 
 /// Time per output token after the first, in ms: (1000 / decode speed + context / 1000 ×
 /// decode_ms_per_token_per_1k_context) × factor, where context is the prompt's length and the
@@ -67,7 +76,8 @@ double estimateCostUsd(const ModelProfile& profile, size_t uncachedPromptTokens,
 /// One profile as JSON: {"name", "ttft_base_ms", "prefill_ms_per_token",
 /// "decode_tokens_per_sec", "concurrency_slowdown", ...,
 /// "prefill_ms_per_token_per_1k_context", "decode_ms_per_token_per_1k_context",
-/// "structured_decode_tokens_per_sec" (these three only when not 0)}.
+/// "structured_decode_tokens_per_sec", "structured_ttft_ms", "engine" (these five only when
+/// set)}.
 nlohmann::json profileToJson(const ModelProfile& profile);
 
 /// Parses one profile; a "class" field (small/medium/large) supplies defaults for the
