@@ -93,11 +93,13 @@ nlohmann::json explainJson(const std::string& path, const CompileOptions& option
       if (detail) *detail = std::move(c);
       return nullptr;
     }
-    levels["O" + std::to_string(level)] = {
-        {"latency_ms", c.estimate.latencyMs},       {"model_calls", c.estimate.modelCalls},
-        {"prompt_tokens", c.estimate.promptTokens}, {"cached_tokens", c.estimate.cachedTokens},
-        {"output_tokens", c.estimate.outputTokens}, {"cost_usd", c.estimate.costUsd},
-        {"critical_path", c.estimate.criticalPath}};
+    levels["O" + std::to_string(level)] = {{"latency_ms", ir::roundMs(c.estimate.latencyMs)},
+                                           {"model_calls", c.estimate.modelCalls},
+                                           {"prompt_tokens", c.estimate.promptTokens},
+                                           {"cached_tokens", c.estimate.cachedTokens},
+                                           {"output_tokens", c.estimate.outputTokens},
+                                           {"cost_usd", ir::roundUsd(c.estimate.costUsd)},
+                                           {"critical_path", c.estimate.criticalPath}};
     if (level == options.optLevel) {
       for (const auto& r : c.reports)
         passesJson.push_back(r.toJson());

@@ -14,6 +14,7 @@
 #include "awc/support/tokenizer.h"
 
 #include <algorithm>
+#include <cmath>
 #include <unordered_map>
 
 namespace awc::ir {
@@ -124,6 +125,36 @@ struct Sent {
 };
 
 } // namespace
+
+double roundMs(double ms) {
+  return std::round(ms * 1000.0) / 1000.0;
+}
+
+double roundUsd(double usd) {
+  return std::round(usd * 1e9) / 1e9;
+}
+
+void roundEstimates(Json& json) {
+  auto endsWith = [](const std::string& s, std::string_view tail) {
+    return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+  };
+  if (json.is_array()) {
+    for (Json& v : json)
+      roundEstimates(v);
+    return;
+  }
+  if (!json.is_object()) return;
+  for (auto it = json.begin(); it != json.end(); ++it) {
+    if (it->is_number_float()) {
+      if (endsWith(it.key(), "_ms"))
+        *it = roundMs(it->get<double>());
+      else if (endsWith(it.key(), "_usd"))
+        *it = roundUsd(it->get<double>());
+    } else {
+      roundEstimates(*it);
+    }
+  }
+}
 
 PlanEstimate estimate(Module& module, const CostAssumptions& a) {
   Graph& g = module.graph;

@@ -11,6 +11,7 @@ nlohmann::json PassReport::toJson() const {
   nlohmann::json changesJson = nlohmann::json::array();
   for (const Change& c : changes)
     changesJson.push_back({{"node", c.node}, {"message", c.message}, {"detail", c.detail}});
+  ir::roundEstimates(changesJson);
   return {{"pass", pass}, {"changes", std::move(changesJson)}};
 }
 

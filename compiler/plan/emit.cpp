@@ -15,15 +15,6 @@ namespace {
 
 using Json = nlohmann::json;
 
-// Estimates are approximate: three decimals keep plans short and stable across platforms.
-double roundMs(double ms) {
-  return std::round(ms * 1000.0) / 1000.0;
-}
-// Prices are USD per million tokens; nine decimals hide binary-fraction noise (0.1 × 0.05).
-double roundPrice(double usd) {
-  return std::round(usd * 1e9) / 1e9;
-}
-
 Json schemaOf(const sema::Type* type) {
   return type ? type->jsonSchema() : Json::object();
 }
@@ -72,8 +63,8 @@ Json emitNode(const ir::Graph& g, const ir::Node& n, int order, const SourceMana
     j["schema"] = n.schema;
   else if (n.type)
     j["schema"] = schemas.get(n.type);
-  j["est_ms"] = roundMs(n.estMs);
-  j["priority_ms"] = roundMs(n.priority);
+  j["est_ms"] = ir::roundMs(n.estMs);
+  j["priority_ms"] = ir::roundMs(n.priority);
   j["cache"] = {{"enabled", n.cache.enabled}};
   if (n.cache.enabled) {
     j["cache"]["reason"] = n.cache.reason;
@@ -176,9 +167,9 @@ Json emitPlan(const ir::Module& m, const ir::PlanEstimate& estimate,
         {"id", md.id},
         {"provider", md.provider},
         {"name", md.name},
-        {"price_in", roundPrice(md.priceIn)},
-        {"price_out", roundPrice(md.priceOut)},
-        {"cached_price_in", roundPrice(md.cachedPriceIn)},
+        {"price_in", ir::roundUsd(md.priceIn)},
+        {"price_out", ir::roundUsd(md.priceOut)},
+        {"cached_price_in", ir::roundUsd(md.cachedPriceIn)},
         {"size", md.sizeClass},
         {"profile",
          {{"ttft_base_ms", md.ttftBaseMs},
@@ -219,8 +210,8 @@ Json emitPlan(const ir::Module& m, const ir::PlanEstimate& estimate,
   plan["hosts"] = m.hosts;
   SchemaCache schemas;
   plan["nodes"] = emitNodes(m.graph, sources, schemas);
-  plan["estimate"] = {{"latency_ms", roundMs(estimate.latencyMs)},
-                      {"cost_usd", std::round(estimate.costUsd * 1e9) / 1e9},
+  plan["estimate"] = {{"latency_ms", ir::roundMs(estimate.latencyMs)},
+                      {"cost_usd", ir::roundUsd(estimate.costUsd)},
                       {"model_calls", estimate.modelCalls},
                       {"prompt_tokens", estimate.promptTokens},
                       {"cached_tokens", estimate.cachedTokens},

@@ -45,4 +45,13 @@ int64_t sharedPrefixTokens(const std::string& x, const std::string& y, int64_t b
 /// the module's graph and returns the whole-plan figures. Deterministic.
 PlanEstimate estimate(Module& module, const CostAssumptions& a = {});
 
+/// Estimates as written into plans and reports: milliseconds to 3 decimals, USD to 9. That is
+/// finer than any estimate means, and drops binary-fraction noise (0.1 × 0.05) whose last
+/// digits could differ between compilers.
+double roundMs(double ms);
+double roundUsd(double usd);
+/// Rounds, throughout `json`, the numbers under keys ending in "_ms" (roundMs) or "_usd"
+/// (roundUsd).
+void roundEstimates(Json& json);
+
 } // namespace awc::ir
