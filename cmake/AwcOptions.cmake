@@ -29,6 +29,7 @@ function(awc_add_test name)
   endif()
   add_executable(${name} ${ARG_SOURCES})
   target_link_libraries(${name} PRIVATE awc_options awc_catch_main ${ARG_DEPS})
+  target_include_directories(${name} PRIVATE ${AWC_SOURCE_DIR}/tests/common)
   target_compile_definitions(${name} PRIVATE
     AWC_SOURCE_DIR="${AWC_SOURCE_DIR}" AWC_BINARY_DIR="${CMAKE_BINARY_DIR}")
   catch_discover_tests(${name} TEST_PREFIX "${name}:" PROPERTIES TIMEOUT 120)

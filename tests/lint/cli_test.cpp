@@ -1,4 +1,6 @@
 // The `awc lint` command end to end: exit codes, formats, --werror, --fix and config files.
+#include "temp_dir.h"
+
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <filesystem>
@@ -69,8 +71,8 @@ TEST_CASE("awc lint formats from the command line", "[lint][cli]") {
 }
 
 TEST_CASE("awc lint --fix edits a copy in place and reports what remains", "[lint][cli]") {
-  fs::path dir = fs::temp_directory_path() / ("awc-lint-fix-" + std::to_string(::getpid()));
-  fs::create_directories(dir);
+  awc::testing::TempDir temp("awc-lint-fix");
+  const fs::path& dir = temp.path;
   fs::copy_file(kCases + "/cache-hostile-prompt/bad.flow", dir / "a.flow",
                 fs::copy_options::overwrite_existing);
   std::string before = slurp(dir / "a.flow");
@@ -90,5 +92,4 @@ TEST_CASE("awc lint --fix edits a copy in place and reports what remains", "[lin
   std::string cmd = "cd '" + dir.string() + "' && '" + kAwc + "' lint b.flow >/dev/null 2>&1";
   int status = std::system(cmd.c_str());
   CHECK(WEXITSTATUS(status) == 1);
-  fs::remove_all(dir);
 }

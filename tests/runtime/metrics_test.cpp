@@ -1,6 +1,7 @@
 // Tests for run summaries, the metrics JSON and the Chrome trace export.
 #include "awc/runtime/metrics.h"
 #include "awc/runtime/trace.h"
+#include "temp_dir.h"
 
 #include <catch2/catch.hpp>
 #include <filesystem>
@@ -104,9 +105,10 @@ TEST_CASE("metrics JSON has the documented keys", "[metrics]") {
   CHECK(mood["node.ttft_ms"] == Approx(348));
   CHECK(j["nodes"][5]["node.start_ms"].is_null());
 
-  auto path = std::filesystem::temp_directory_path() / "awc-metrics-test.json";
+  awc::testing::TempDir dir;
+  std::string path = dir.file("metrics.json");
   std::string error;
-  REQUIRE(writeJsonFile(path.string(), j, error));
+  REQUIRE(writeJsonFile(path, j, error));
   std::ifstream in(path);
   CHECK(json::parse(in) == j);
   CHECK_FALSE(writeJsonFile("/proc/nope/metrics.json", j, error));

@@ -1,24 +1,16 @@
 // Tests for the result cache: LRU, TTL, SQLite persistence, versioning, sharing and threads.
 #include "awc/runtime/result_cache.h"
+#include "temp_dir.h"
 
 #include <atomic>
 #include <catch2/catch.hpp>
-#include <filesystem>
 #include <sqlite3.h>
 #include <thread>
-#include <unistd.h>
 
 using namespace awc::runtime;
 using nlohmann::json;
 
-namespace {
-std::string tempDbPath(const std::string& name) {
-  auto dir = std::filesystem::temp_directory_path() /
-             ("awc-cache-test-" + std::to_string(::getpid())) / name;
-  std::filesystem::remove_all(dir.parent_path() / name);
-  return (dir / "cache.sqlite").string(); // parent is created by open()
-}
-} // namespace
+using awc::testing::TempDir;
 
 TEST_CASE("memory tier evicts the least recently used entry", "[cache]") {
   std::string error;
@@ -39,10 +31,12 @@ TEST_CASE("memory tier evicts the least recently used entry", "[cache]") {
 }
 
 TEST_CASE("entries expire after their TTL in both tiers", "[cache]") {
+  TempDir dir;
   std::int64_t now = 1'000'000;
   std::string error;
   auto cache = ResultCache::open(
-      {.memoryEntries = 10, .sqlitePath = tempDbPath("ttl"), .nowMs = [&] { return now; }}, error);
+      {.memoryEntries = 10, .sqlitePath = dir.file("cache.sqlite"), .nowMs = [&] { return now; }},
+      error);
   REQUIRE(cache);
   cache->put("k", json{{"v", 1}}, std::chrono::milliseconds(500));
   cache->put("forever", "x");
@@ -55,7 +49,8 @@ TEST_CASE("entries expire after their TTL in both tiers", "[cache]") {
 }
 
 TEST_CASE("the SQLite tier persists across opens and promotes hits to memory", "[cache]") {
-  std::string path = tempDbPath("persist");
+  TempDir dir;
+  std::string path = dir.file("cache.sqlite");
   std::string error;
   {
     auto cache = ResultCache::open({.memoryEntries = 10, .sqlitePath = path}, error);
@@ -84,7 +79,8 @@ TEST_CASE("the SQLite tier persists across opens and promotes hits to memory", "
 }
 
 TEST_CASE("a cache from a newer awc is refused with a clear error", "[cache]") {
-  std::string path = tempDbPath("version");
+  TempDir dir;
+  std::string path = dir.file("cache.sqlite");
   std::string error;
   REQUIRE(ResultCache::open({.sqlitePath = path}, error));
   sqlite3* db = nullptr;
@@ -98,7 +94,8 @@ TEST_CASE("a cache from a newer awc is refused with a clear error", "[cache]") {
 }
 
 TEST_CASE("two handles on one file (as two processes) see each other's writes", "[cache]") {
-  std::string path = tempDbPath("shared");
+  TempDir dir;
+  std::string path = dir.file("cache.sqlite");
   std::string error;
   auto a = ResultCache::open({.memoryEntries = 0, .sqlitePath = path}, error);
   auto b = ResultCache::open({.memoryEntries = 0, .sqlitePath = path}, error);

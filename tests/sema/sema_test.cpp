@@ -1,8 +1,8 @@
 // Semantic analysis end to end: imports, cycles, did-you-mean, warnings, annotations on
 // the AST, recovery, and a clean run of every example flow.
 #include "sema_test_util.h"
+#include "temp_dir.h"
 
-#include <atomic>
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
@@ -12,6 +12,7 @@
 using namespace awc;
 using namespace awc::sema;
 using namespace awc::sema::test;
+using awc::testing::TempDir;
 namespace fs = std::filesystem;
 
 namespace {
@@ -31,27 +32,6 @@ AnalyzeOptions quiet() {
   o.stdlibDir = AWC_SOURCE_DIR "/stdlib/flow";
   return o;
 }
-
-/// A fresh temporary directory, removed when the test ends.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    static std::atomic<int> counter{0};
-    path = fs::temp_directory_path() /
-           ("awc_sema_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string write(const std::string& name, const std::string& text) const {
-    fs::path p = path / name;
-    fs::create_directories(p.parent_path());
-    std::ofstream(p) << text;
-    return p.string();
-  }
-};
 
 } // namespace
 
