@@ -152,7 +152,7 @@ void Analyzer::checkWorkflow(ast::WorkflowDecl& wf, bool warnings) {
   if (wf.result) {
     const Type* rt = checkExpr(wf.result.get(), Ctx{&top, false, false});
     checkAssign(wf.result.get(), rt, wf.resultTypeResolved,
-                fmt::format("workflow '{}' returns", wf.name));
+                fmt::format("the result of workflow '{}'", wf.name));
   }
   if (!warnings) return;
   for (auto& p : wf.params)

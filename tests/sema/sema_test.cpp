@@ -78,6 +78,17 @@ TEST_CASE("dependency cycles give the full path with a note per edge", "[sema]")
   CHECK(d->notes[2].message == "'c' uses 'a' here");
 }
 
+TEST_CASE("a type mismatch names what has the wrong type", "[sema]") {
+  auto c = checkSource("workflow w(n: int) -> string {\n"
+                       "  return n\n"
+                       "}",
+                       quiet());
+  INFO(c->summary());
+  const Diagnostic* d = c->find(DiagCode::TypeMismatch);
+  REQUIRE(d);
+  CHECK(d->message == "the result of workflow 'w' has type int, but string is expected");
+}
+
 TEST_CASE("steps may be written in any order", "[sema]") {
   auto c =
       checkSource(std::string("workflow w(id: string) -> string {\n"
