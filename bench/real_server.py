@@ -5,9 +5,10 @@
 
 1. Calibration: on a fresh llama-server with the larger generated model (scripts/llama/setup.sh),
    measure client-side time to first token against uncached prompt tokens (streaming,
-   cache_prompt off, several prompt sizes), decode speed (tokens after the first), and the
-   slowdown of two concurrent requests; fit the simulator's latency profile (docs/simulator.md)
-   by least squares and write it as a profile file.
+   cache_prompt off, several prompt sizes), decode speed (tokens after the first), the decode
+   speed and the extra TTFT of schema-constrained answers, and the slowdown of two concurrent
+   requests; fit the simulator's latency profile (docs/simulator.md) by least squares and write
+   it as a profile file, every model name on one engine (one server, one prefix cache).
 2. The ladder: every example at -O0, -O1 and -O2, cold (a fresh server: empty prefix cache) and
    warm (the same run again on that server), result cache off, tools stubbed from
    examples/fixtures with the latency the compiler assumes. Calls, prompt/cached/output tokens
@@ -236,17 +237,34 @@ def calibrate(port, repeats):
     decode_per_1k = max(0.0, (long_ms - single) / ((long_context - short_context) / 1000))
     log(f"calibrate: decode {1000 / (long_ms):.0f} tok/s after {long_context:.0f} prompt tokens")
 
-    # Schema-constrained answers, as most steps of the examples ask for: the server checks every
-    # sampled token against the schema's grammar. At least 40 items keep the answer long.
-    words_schema = {"type": "object", "required": ["items"], "additionalProperties": False,
-                    "properties": {"items": {"type": "array", "items": {"type": "string"}, "minItems": 40}}}
-
+    # Schema-constrained answers, as most steps of the examples ask for: the server builds a
+    # grammar from the schema, then checks sampled tokens against it. The probe schema has the
+    # field kinds step results have (an int, an enum, a list of strings, a string); the list
+    # keeps the answer long enough to time the decode.
+    record_schema = {"type": "object", "additionalProperties": False,
+                     "required": ["score", "risk", "notes", "verdict"],
+                     "properties": {"score": {"type": "integer"},
+                                    "risk": {"type": "string", "enum": ["low", "medium", "high"]},
+                                    "notes": {"type": "array", "items": {"type": "string"}, "minItems": 30},
+                                    "verdict": {"type": "string"}}}
+    json_format = {"type": "json_schema", "json_schema": {"name": "review", "schema": record_schema,
+                                                          "strict": True}}
     structured = statistics.median(ms_per_token(chat_stream(port, {
-        "messages": [{"role": "user", "content": "List some words."}],
-        "max_tokens": 128, "temperature": 0, "cache_prompt": False,
-        "response_format": {"type": "json_schema", "json_schema": {
-            "name": "words", "schema": words_schema, "strict": True}}})) for _ in range(repeats))
+        "messages": [{"role": "user", "content": "Review this text.\n\n" + prompt_of(50, rng)}],
+        "max_tokens": 128, "temperature": 0, "cache_prompt": False, "response_format": json_format}))
+        for _ in range(repeats))
     log(f"calibrate: structured decode {1000 / structured:.0f} tok/s")
+    # The grammar's fixed cost: TTFT with and without the schema for the same prompts, alternated.
+    plain_ttft, structured_ttft = [], []
+    for _ in range(2 * repeats + 1):
+        text = "Review this text.\n\n" + prompt_of(50, rng)
+        body = {"messages": [{"role": "user", "content": text}], "max_tokens": 8, "temperature": 0,
+                "cache_prompt": False}
+        # ignore_eos: a random-weight model may end a free answer before its first token.
+        plain_ttft.append(chat_stream(port, dict(body, ignore_eos=True))["ttft_ms"])
+        structured_ttft.append(chat_stream(port, dict(body, response_format=json_format))["ttft_ms"])
+    structured_ttft_ms = max(0.0, statistics.median(structured_ttft) - statistics.median(plain_ttft))
+    log(f"calibrate: a schema adds {structured_ttft_ms:.0f} ms to TTFT")
     # The rates at an empty context (the measurements had a few prompt tokens).
     single -= short_context / 1000 * decode_per_1k
     structured -= short_context / 1000 * decode_per_1k
@@ -255,6 +273,7 @@ def calibrate(port, repeats):
                "decode_tokens_per_sec": round(1000 / single, 1),
                "decode_ms_per_token_per_1k_context": round(decode_per_1k, 4),
                "structured_decode_tokens_per_sec": round(1000 / structured, 1),
+               "structured_ttft_ms": round(structured_ttft_ms, 1),
                "concurrency_slowdown": round(max(0.0, double / single - 1), 3)}
     log(f"calibrate: decode {1000 / single:.0f} tok/s alone, {1000 / double:.0f} tok/s with 2 at once")
     return {"points": points, "decode_ms_per_token": round(single, 3),
@@ -293,6 +312,8 @@ def model_latency_ms(p, uncached, cached, output, in_flight, structured):
     factor = 1 + p["concurrency_slowdown"] * (in_flight - 1)
     prefill = (uncached * p["prefill_ms_per_token"]
                + (uncached * cached + uncached * uncached / 2) / 1000 * p.get("prefill_ms_per_token_per_1k_context", 0))
+    if structured:
+        prefill += p.get("structured_ttft_ms", 0)
     speed = p.get("structured_decode_tokens_per_sec") if structured else None
     per_token = (1000 / (speed or p["decode_tokens_per_sec"])
                  + (uncached + cached) / 1000 * p.get("decode_ms_per_token_per_1k_context", 0))
@@ -446,7 +467,8 @@ def main():
         result["calibration"] = calibrate(server.port, opts.repeats)
     profile = result["calibration"]["profile"]
     profiles = os.path.join(out, "sim_profile.json")
-    json.dump({"models": [dict(profile, name=n) for n in model_names(awc, flows, work)]},
+    # One server answers for every model name, with one prefix cache and one set of slots.
+    json.dump({"models": [dict(profile, name=n, engine="llama-server") for n in model_names(awc, flows, work)]},
               open(profiles, "w"), indent=1)
 
     rows = []
