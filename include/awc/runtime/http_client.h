@@ -87,7 +87,8 @@ struct CurlTransportOptions {
   bool verifyTls = true;
 };
 
-/// libcurl multi handle driven by one I/O thread (curl_multi_poll + curl_multi_wakeup).
+/// libcurl multi handle driven by one I/O thread (libcurl's socket interface over epoll, an
+/// eventfd to wake it; docs/runtime-io.md).
 /// Thousands of transfers can be in flight; connections are reused. The destructor
 /// completes everything still in flight with TransportError::Shutdown and joins the thread.
 class CurlTransport final : public Transport {
