@@ -76,12 +76,14 @@ double estimateDecodeMsPerToken(const ModelProfile& profile, size_t inFlight, si
 }
 
 double estimateLatencyMs(const ModelProfile& profile, size_t uncachedPromptTokens,
-                         size_t outputTokens, size_t inFlight, size_t cachedPromptTokens) {
-  double ttft = estimateTtftMs(profile, uncachedPromptTokens, inFlight, cachedPromptTokens);
+                         size_t outputTokens, size_t inFlight, size_t cachedPromptTokens,
+                         bool structured) {
+  double ttft =
+      estimateTtftMs(profile, uncachedPromptTokens, inFlight, cachedPromptTokens, structured);
   size_t after = outputTokens > 0 ? outputTokens - 1 : 0;
-  return ttft +
-         static_cast<double>(after) *
-             estimateDecodeMsPerToken(profile, inFlight, uncachedPromptTokens + cachedPromptTokens);
+  return ttft + static_cast<double>(after) *
+                    estimateDecodeMsPerToken(profile, inFlight,
+                                             uncachedPromptTokens + cachedPromptTokens, structured);
 }
 
 double estimateCostUsd(const ModelProfile& profile, size_t uncachedPromptTokens,

@@ -511,6 +511,10 @@ void Builder::collectModels(Module& m) {
         ttft = num();
       else if (opt.name == "tokens_per_s")
         tps = num();
+      else if (opt.name == "structured_tokens_per_s")
+        info.structuredTokensPerSec = num();
+      else if (opt.name == "structured_ttft_ms")
+        info.structuredTtftMs = num();
     }
     ModelProfile profile = sizeClass ? defaultProfile(*sizeClass) : profileForModelName(info.name);
     if (!sizeClass) {

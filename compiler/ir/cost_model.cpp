@@ -73,6 +73,12 @@ int64_t estimateOutputTokens(const Node& node, const CostAssumptions& a) {
 
 namespace {
 
+/// Whether the runtime asks for this step's answer with a JSON schema (every type but free
+/// text; a fused call answers one object).
+bool constrainedAnswer(const Node& n) {
+  return !n.fused.empty() || !n.type || n.type->kind() != sema::Type::Kind::String;
+}
+
 /// The static text a prompt starts with (what a prefix cache can reuse), and its total size.
 struct PromptShape {
   std::string staticPrefix;
@@ -204,12 +210,16 @@ PlanEstimate estimate(Module& module, const CostAssumptions& a) {
         p.ttftBaseMs = model->ttftBaseMs;
         p.prefillMsPerToken = model->prefillMsPerToken;
         p.decodeTokensPerSec = model->decodeTokensPerSec > 0 ? model->decodeTokensPerSec : 1;
+        p.structuredDecodeTokensPerSec = model->structuredTokensPerSec;
+        p.structuredTtftMs = model->structuredTtftMs;
       } else {
         p = defaultProfile("large");
       }
       int64_t uncached = std::max<int64_t>(0, shape.totalTokens - cached);
-      n.estMs = estimateLatencyMs(p, static_cast<size_t>(uncached), static_cast<size_t>(outTokens));
-      ttftMs = estimateTtftMs(p, static_cast<size_t>(uncached));
+      bool structured = constrainedAnswer(n);
+      n.estMs = estimateLatencyMs(p, static_cast<size_t>(uncached), static_cast<size_t>(outTokens),
+                                  1, 0, structured);
+      ttftMs = estimateTtftMs(p, static_cast<size_t>(uncached), 1, 0, structured);
       double price = 0;
       if (model)
         price = (uncached * model->priceIn + cached * model->cachedPriceIn +

@@ -406,6 +406,8 @@ const std::map<std::string, OptKind, std::less<>> kModelOptions = {
     {"size", OptKind::Size},
     {"ttft_ms", OptKind::Number},
     {"tokens_per_s", OptKind::Number},
+    {"structured_tokens_per_s", OptKind::Number},
+    {"structured_ttft_ms", OptKind::Number},
 };
 
 const std::map<std::string, OptKind, std::less<>> kToolOptions = {

@@ -84,3 +84,29 @@ TEST_CASE("cost model: the critical path runs from an input to the output") {
   CHECK(c.estimate.criticalPath == expected);
   CHECK(node(c, "a")->priority >= node(c, "b")->priority);
 }
+
+TEST_CASE("cost model: a schema-constrained answer decodes at the model's structured speed") {
+  const char* flow = R"F(
+type Mood = enum { positive, neutral, negative }
+model cpu = openai("cpu-box") { size: "small", tokens_per_s: 40 STRUCTURED }
+workflow main(q: string) -> string {
+  m = llm cpu -> Mood { user "Mood of {q}" }
+  r = llm cpu -> string { user "Reply to {q}" max_tokens: 80 }
+  return "{m} {r}"
+})F";
+  auto with = [&](const std::string& fields) {
+    std::string text = flow;
+    text.replace(text.find("STRUCTURED"), 10, fields);
+    return compileFlow(text, 1);
+  };
+  auto plain = with(""), slow = with(", structured_tokens_per_s: 10, structured_ttft_ms: 200");
+  REQUIRE(plain.ok());
+  REQUIRE(slow.ok());
+  const auto* m0 = node(plain, "m");
+  const auto* m1 = node(slow, "m");
+  REQUIRE(m0->estOutputTokens > 1);
+  // 200 ms more to the first token, and every token after it at 100 ms instead of 25.
+  CHECK(m1->estMs - m0->estMs == Approx(200.0 + (m0->estOutputTokens - 1) * 75.0));
+  // Free text is not constrained: the same estimate either way.
+  CHECK(node(slow, "r")->estMs == Approx(node(plain, "r")->estMs));
+}

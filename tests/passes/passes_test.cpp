@@ -152,6 +152,30 @@ workflow main(q: string) -> string {
   CHECK(node(compileFlow(plain, 1), "m+r") == nullptr);
 }
 
+TEST_CASE("fuse: not onto a model whose constrained answers decode slower than free text") {
+  const char* flow = R"F(
+type Mood = enum { positive, neutral, negative }
+model cpu = openai("cpu-box") { size: "small" STRUCTURED }
+workflow main(q: string) -> string {
+  m = llm cpu -> Mood { user "Mood of {q}" }
+  r = llm cpu -> string { user "Reply to {q} ({m})" max_tokens: 80 }
+  return r
+})F";
+  auto with = [&](const std::string& fields) {
+    std::string text = flow;
+    text.replace(text.find("STRUCTURED"), 10, fields);
+    return compileFlow(text);
+  };
+  // The reply's 80 tokens would be decoded inside the fused JSON answer, at the slower speed.
+  auto slow = with(", structured_tokens_per_s: 10");
+  REQUIRE(slow.ok());
+  CHECK(node(slow, "m+r") == nullptr);
+  CHECK(slow.estimate.modelCalls == 2);
+  auto same = with("");
+  REQUIRE(same.ok());
+  CHECK(node(same, "m+r") != nullptr);
+}
+
 TEST_CASE("hoist: static parts first, trimmed; nohoist keeps source order") {
   const char* flow = R"F(
 const RULES = "  Answer in one short sentence, politely, without any preamble or apology or commentary.  "

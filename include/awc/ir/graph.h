@@ -174,6 +174,10 @@ struct ModelInfo {
   int64_t maxConcurrency = 0, rpm = 0, tpm = 0;
   std::string sizeClass; // small | medium | large
   double ttftBaseMs = 0, prefillMsPerToken = 0, decodeTokensPerSec = 0;
+  /// For answers a JSON schema constrains: decode speed (0 = decodeTokensPerSec) and extra
+  /// time to first token. Servers that check every token against a grammar (llama.cpp) are
+  /// slower there, which decides whether fusing a free-text step into a JSON answer pays.
+  double structuredTokensPerSec = 0, structuredTtftMs = 0;
 };
 
 struct ToolInfo {

@@ -65,9 +65,11 @@ double estimateTtftMs(const ModelProfile& profile, size_t uncachedPromptTokens, 
 double estimateDecodeMsPerToken(const ModelProfile& profile, size_t inFlight = 1,
                                 size_t contextTokens = 0, bool structured = false);
 
-/// Whole-request latency in ms: TTFT, then the remaining output tokens at the decode rate.
+/// Whole-request latency in ms: TTFT, then the remaining output tokens at the decode rate
+/// (both for a schema-constrained answer when `structured`).
 double estimateLatencyMs(const ModelProfile& profile, size_t uncachedPromptTokens,
-                         size_t outputTokens, size_t inFlight = 1, size_t cachedPromptTokens = 0);
+                         size_t outputTokens, size_t inFlight = 1, size_t cachedPromptTokens = 0,
+                         bool structured = false);
 
 /// Cost in USD of one call under the profile's illustrative prices.
 double estimateCostUsd(const ModelProfile& profile, size_t uncachedPromptTokens,
