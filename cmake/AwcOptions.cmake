@@ -32,5 +32,10 @@ function(awc_add_test name)
   target_include_directories(${name} PRIVATE ${AWC_SOURCE_DIR}/tests/common)
   target_compile_definitions(${name} PRIVATE
     AWC_SOURCE_DIR="${AWC_SOURCE_DIR}" AWC_BINARY_DIR="${CMAKE_BINARY_DIR}")
-  catch_discover_tests(${name} TEST_PREFIX "${name}:" PROPERTIES TIMEOUT 120)
+  set(properties TIMEOUT 120)
+  if(AWC_SANITIZE MATCHES "thread")
+    # Races inside uninstrumented third-party libraries the tests use (tests/tsan.supp).
+    list(APPEND properties ENVIRONMENT "TSAN_OPTIONS=suppressions=${AWC_SOURCE_DIR}/tests/tsan.supp")
+  endif()
+  catch_discover_tests(${name} TEST_PREFIX "${name}:" PROPERTIES ${properties})
 endfunction()
