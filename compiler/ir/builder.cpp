@@ -482,6 +482,7 @@ void Builder::collectModels(Module& m) {
     info.name = d->modelName;
     std::optional<std::string> sizeClass;
     std::optional<double> ttft, tps;
+    double structuredTps = 0, structuredTtft = 0;
     for (const auto& opt : d->options) {
       std::optional<Json> v = evalOption(opt.value.get());
       if (!v) continue;
@@ -512,9 +513,9 @@ void Builder::collectModels(Module& m) {
       else if (opt.name == "tokens_per_s")
         tps = num();
       else if (opt.name == "structured_tokens_per_s")
-        info.structuredTokensPerSec = num();
+        structuredTps = num();
       else if (opt.name == "structured_ttft_ms")
-        info.structuredTtftMs = num();
+        structuredTtft = num();
     }
     ModelProfile profile = sizeClass ? defaultProfile(*sizeClass) : profileForModelName(info.name);
     if (!sizeClass) {
@@ -525,10 +526,12 @@ void Builder::collectModels(Module& m) {
           sizeClass = cls;
     }
     info.sizeClass = sizeClass.value_or("large");
-    info.ttftBaseMs = ttft.value_or(profile.ttftBaseMs);
-    info.prefillMsPerToken = profile.prefillMsPerToken;
-    info.decodeTokensPerSec = tps.value_or(profile.decodeTokensPerSec);
     if (info.cachedPriceIn < 0) info.cachedPriceIn = info.priceIn * profile.cachedInputCostFactor;
+    info.latency = std::move(profile);
+    info.latency.ttftBaseMs = ttft.value_or(info.latency.ttftBaseMs);
+    info.latency.decodeTokensPerSec = tps.value_or(info.latency.decodeTokensPerSec);
+    info.latency.structuredDecodeTokensPerSec = structuredTps;
+    info.latency.structuredTtftMs = structuredTtft;
     m.models.push_back(std::move(info));
   }
   for (const auto& entry : program_.ladders) {

@@ -141,9 +141,6 @@ double roundUsd(double usd) {
 }
 
 void roundEstimates(Json& json) {
-  auto endsWith = [](const std::string& s, std::string_view tail) {
-    return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
-  };
   if (json.is_array()) {
     for (Json& v : json)
       roundEstimates(v);
@@ -152,9 +149,9 @@ void roundEstimates(Json& json) {
   if (!json.is_object()) return;
   for (auto it = json.begin(); it != json.end(); ++it) {
     if (it->is_number_float()) {
-      if (endsWith(it.key(), "_ms"))
+      if (it.key().ends_with("_ms"))
         *it = roundMs(it->get<double>());
-      else if (endsWith(it.key(), "_usd"))
+      else if (it.key().ends_with("_usd"))
         *it = roundUsd(it->get<double>());
     } else {
       roundEstimates(*it);
@@ -205,16 +202,8 @@ PlanEstimate estimate(Module& module, const CostAssumptions& a) {
 
     auto llmCost = [&](const ModelInfo* model, const PromptShape& shape, int64_t outTokens,
                        int64_t cached, double calls) {
-      ModelProfile p;
-      if (model) {
-        p.ttftBaseMs = model->ttftBaseMs;
-        p.prefillMsPerToken = model->prefillMsPerToken;
-        p.decodeTokensPerSec = model->decodeTokensPerSec > 0 ? model->decodeTokensPerSec : 1;
-        p.structuredDecodeTokensPerSec = model->structuredTokensPerSec;
-        p.structuredTtftMs = model->structuredTtftMs;
-      } else {
-        p = defaultProfile("large");
-      }
+      ModelProfile p = model ? model->latency : defaultProfile("large");
+      if (p.decodeTokensPerSec <= 0) p.decodeTokensPerSec = 1;
       int64_t uncached = std::max<int64_t>(0, shape.totalTokens - cached);
       bool structured = constrainedAnswer(n);
       n.estMs = estimateLatencyMs(p, static_cast<size_t>(uncached), static_cast<size_t>(outTokens),

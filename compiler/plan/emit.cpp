@@ -172,9 +172,9 @@ Json emitPlan(const ir::Module& m, const ir::PlanEstimate& estimate,
         {"cached_price_in", ir::roundUsd(md.cachedPriceIn)},
         {"size", md.sizeClass},
         {"profile",
-         {{"ttft_base_ms", md.ttftBaseMs},
-          {"prefill_ms_per_token", md.prefillMsPerToken},
-          {"decode_tokens_per_s", md.decodeTokensPerSec}}},
+         {{"ttft_base_ms", md.latency.ttftBaseMs},
+          {"prefill_ms_per_token", md.latency.prefillMsPerToken},
+          {"decode_tokens_per_s", md.latency.decodeTokensPerSec}}},
         {"limits", {{"max_concurrency", md.maxConcurrency}, {"rpm", md.rpm}, {"tpm", md.tpm}}}};
     if (!md.endpoint.empty()) j["endpoint"] = md.endpoint;
     if (!md.keyEnv.empty()) j["key_env"] = md.keyEnv;

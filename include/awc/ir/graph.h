@@ -5,6 +5,7 @@
 // constant folder and the runtime all evaluate the same thing.
 #pragma once
 
+#include "awc/support/latency_model.h"
 #include "awc/support/source.h"
 
 #include <cstdint>
@@ -173,11 +174,9 @@ struct ModelInfo {
   int64_t context = 0;
   int64_t maxConcurrency = 0, rpm = 0, tpm = 0;
   std::string sizeClass; // small | medium | large
-  double ttftBaseMs = 0, prefillMsPerToken = 0, decodeTokensPerSec = 0;
-  /// For answers a JSON schema constrains: decode speed (0 = decodeTokensPerSec) and extra
-  /// time to first token. Servers that check every token against a grammar (llama.cpp) are
-  /// slower there, which decides whether fusing a free-text step into a JSON answer pays.
-  double structuredTokensPerSec = 0, structuredTtftMs = 0;
+  /// The latency profile the estimates use: the size class's, with the declaration's
+  /// ttft_ms, tokens_per_s, structured_tokens_per_s and structured_ttft_ms over it.
+  ModelProfile latency;
 };
 
 struct ToolInfo {
