@@ -178,14 +178,15 @@ struct Fuser {
     // last, the whole instruction text is a static prefix the server's prefix cache keeps
     // across runs, as the separate calls' static prefixes were.
     std::map<std::string, std::string> sharedNames;
-    std::vector<const ir::Segment*> sharedInputs;
+    std::vector<std::pair<const ir::Segment*, std::string>> sharedInputs; // and their names
     for (const auto& [key, count] : uses) {
       if (count < 2) continue;
       const ir::Segment* seg = firstUse[key];
-      sharedNames[key] = exprToFlow(seg->expr.contains("text") && seg->expr["text"].size() == 1
+      std::string name = exprToFlow(seg->expr.contains("text") && seg->expr["text"].size() == 1
                                         ? seg->expr["text"][0]
                                         : seg->expr);
-      sharedInputs.push_back(seg);
+      sharedNames[key] = name;
+      sharedInputs.emplace_back(seg, std::move(name));
     }
     for (size_t i = 0; i < ts.size(); ++i) {
       user.segments.push_back(ir::separatorSegment());
@@ -202,10 +203,9 @@ struct Fuser {
               user.segments.push_back(s);
           }
     }
-    for (const ir::Segment* seg : sharedInputs) {
+    for (const auto& [seg, name] : sharedInputs) {
       user.segments.push_back(ir::separatorSegment());
-      user.segments.push_back(ir::staticSegment(
-          fmt::format("Input \"{}\":\n", sharedNames[seg->expr.dump()]), "fusion"));
+      user.segments.push_back(ir::staticSegment(fmt::format("Input \"{}\":\n", name), "fusion"));
       user.segments.push_back(*seg);
     }
     if (!system.segments.empty()) f.messages.push_back(std::move(system));
