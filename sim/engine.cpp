@@ -134,14 +134,17 @@ const ModelProfile& Engine::profileFor(const std::string& model) {
   return profiles_.emplace(model, profileForModelName(model)).first->second;
 }
 
-Engine::Timing Engine::admit(const std::string& model, size_t promptTokens, size_t cachedTokens,
+Engine::Timing Engine::admit(ResponsePlan& plan, size_t promptTokens, size_t cachedTokens,
                              bool structured) {
-  const ModelProfile& profile = profileFor(model);
+  const ModelProfile& profile = profileFor(plan.entry.model);
   size_t n = ++inFlight_[profile.engineName()];
+  plan.inFlight = true;
+  plan.engine = profile.engineName();
+  plan.entry.inFlight = n;
   double speed = config_.speed > 0 ? config_.speed : 1.0;
   return Timing{estimateTtftMs(profile, promptTokens - cachedTokens, n, cachedTokens, structured) /
                     speed,
-                estimateDecodeMsPerToken(profile, n, promptTokens, structured) / speed, n};
+                estimateDecodeMsPerToken(profile, n, promptTokens, structured) / speed};
 }
 
 void Engine::finished(const ResponsePlan& plan) {
@@ -303,18 +306,15 @@ ResponsePlan Engine::openai(const http::Request& req, bool keepAlive) {
   if (fault == FaultKind::SchemaViolation && !schema) fault = FaultKind::None;
   Answer answer = generateAnswer(AnswerRequest{requestHash, schema, maxTokens, fixture, violate});
 
+  ResponsePlan plan;
+  tag(plan);
   // A response_format schema means constrained decoding, which has its own speed.
-  Timing t = admit(modelName, promptTokens, cached, schema != nullptr);
+  Timing t = admit(plan, promptTokens, cached, schema != nullptr);
   // This prompt's blocks are reusable once its prefill is done.
   if (!blocks.empty()) cache_.insertBlocks(blocks, nowMs + t.ttftMs);
 
-  ResponsePlan plan;
-  tag(plan);
-  plan.inFlight = true;
-  plan.engine = profileFor(modelName).engineName();
   plan.entry.cachedTokens = cached;
   plan.entry.outputTokens = answer.tokens;
-  plan.entry.inFlight = t.inFlight;
   plan.entry.finishReason = answer.truncated ? "length" : "stop";
   std::string id = "chatcmpl-" + hex(requestHash);
   long long created = unixNow();
@@ -547,22 +547,19 @@ ResponsePlan Engine::anthropic(const http::Request& req, bool keepAlive) {
   if (fault == FaultKind::SchemaViolation && !schema) fault = FaultKind::None;
   Answer answer = generateAnswer(AnswerRequest{requestHash, schema, maxTokens, fixture, violate});
 
+  ResponsePlan plan;
+  tag(plan);
   // Messages ask for JSON in the prompt; nothing constrains the decoding.
-  Timing t = admit(modelName, promptTokens, cacheRead, false);
+  Timing t = admit(plan, promptTokens, cacheRead, false);
   // Written entries are readable once this request's prefill is done.
   if (cacheWrite > 0)
     for (size_t bp : breakpoints)
       if (bp >= config_.anthropicMinCacheTokens && bp > cacheRead)
         cache_.insertEntry(prefixHash(prompt, tokens, bp, modelSeed), bp, nowMs + t.ttftMs);
 
-  ResponsePlan plan;
-  tag(plan);
-  plan.inFlight = true;
-  plan.engine = profileFor(modelName).engineName();
   plan.entry.cachedTokens = cacheRead;
   plan.entry.cacheCreationTokens = cacheWrite;
   plan.entry.outputTokens = answer.tokens;
-  plan.entry.inFlight = t.inFlight;
   std::string stopReason = answer.truncated ? "max_tokens" : "end_turn";
   plan.entry.finishReason = stopReason;
   std::string id = "msg_" + hex(requestHash);

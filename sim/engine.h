@@ -44,13 +44,13 @@ private:
   struct Timing {
     double ttftMs;
     double perTokenMs;
-    size_t inFlight; ///< requests on the model, this one included
     double lastTokenMs(size_t tokens) const {
       return ttftMs + (tokens > 1 ? static_cast<double>(tokens - 1) * perTokenMs : 0);
     }
   };
-  /// Counts a request in its engine's in-flight requests and times it under the model's profile.
-  Timing admit(const std::string& model, size_t promptTokens, size_t cachedTokens, bool structured);
+  /// Counts the request of `plan` (its model already tagged) in its engine's in-flight requests,
+  /// records that on the plan for finished(), and times it under the model's profile.
+  Timing admit(ResponsePlan& plan, size_t promptTokens, size_t cachedTokens, bool structured);
 
   ResponsePlan openai(const http::Request& request, bool keepAlive);
   ResponsePlan anthropic(const http::Request& request, bool keepAlive);
