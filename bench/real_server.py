@@ -535,12 +535,7 @@ def print_tables(result):
     print("| uncached prompt tokens | " + " | ".join(str(int(x["prompt_tokens"])) for x in c["points"]) + " |")
     print("|---|" + "---|" * len(c["points"]))
     print("| TTFT ms | " + " | ".join(f"{x['ttft_ms']:.0f}" for x in c["points"]) + " |")
-    print(f"\nFitted profile: ttft_base_ms {p['ttft_base_ms']}, prefill_ms_per_token "
-          f"{p['prefill_ms_per_token']}, prefill_ms_per_token_per_1k_context "
-          f"{p['prefill_ms_per_token_per_1k_context']}, decode_tokens_per_sec {p['decode_tokens_per_sec']}, "
-          f"decode_ms_per_token_per_1k_context {p['decode_ms_per_token_per_1k_context']}, "
-          f"structured_decode_tokens_per_sec {p['structured_decode_tokens_per_sec']}, "
-          f"concurrency_slowdown {p['concurrency_slowdown']}\n")
+    print("\nFitted profile: " + ", ".join(f"{k} {v}" for k, v in p.items()) + "\n")
     print("| example | -O | phase | real calls | real prompt / cached / output | real wall ms "
           "| sim calls | sim prompt / cached / output | sim wall ms | sim error | model on real calls ms | model error |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")

@@ -19,6 +19,7 @@
 #include <cstdio>
 #include <curl/curl.h>
 #include <fstream>
+#include <latch>
 #include <sstream>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -40,6 +41,11 @@ Cpu cpuSeconds() {
   getrusage(RUSAGE_SELF, &u);
   return {u.ru_utime.tv_sec + u.ru_utime.tv_usec / 1e6,
           u.ru_stime.tv_sec + u.ru_stime.tv_usec / 1e6};
+}
+/// CPU spent since `before`.
+Cpu cpuSince(const Cpu& before) {
+  Cpu now = cpuSeconds();
+  return {now.user - before.user, now.kernel - before.kernel};
 }
 double rssMb() {
   std::ifstream in("/proc/self/statm");
@@ -84,7 +90,8 @@ struct FloorResult {
 
 /// Sends every body at once through awc's transport and waits for all of them.
 FloorResult transportCalls(const std::string& endpoint, const std::vector<std::string>& bodies) {
-  std::atomic<std::size_t> received{0}, done{0};
+  std::atomic<std::size_t> received{0};
+  std::latch done(static_cast<std::ptrdiff_t>(bodies.size()));
   Cpu before = cpuSeconds();
   {
     CurlTransport transport;
@@ -94,13 +101,11 @@ FloorResult transportCalls(const std::string& endpoint, const std::vector<std::s
       req.headers = {{"Content-Type", "application/json"}, {"Accept", "text/event-stream"}};
       req.body = body;
       req.onBodyChunk = [&](std::string_view chunk) { received += chunk.size(); };
-      transport.submit(std::move(req), [&](HttpResponse) { ++done; });
+      transport.submit(std::move(req), [&](HttpResponse) { done.count_down(); });
     }
-    while (done < bodies.size())
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    done.wait();
   }
-  Cpu after = cpuSeconds();
-  return {{after.user - before.user, after.kernel - before.kernel}, received};
+  return {cpuSince(before), received};
 }
 
 /// Sends every body at once through one plain curl multi handle and waits for all of them.
@@ -134,9 +139,9 @@ FloorResult plainCurlCalls(const std::string& endpoint, const std::vector<std::s
     curl_easy_cleanup(e);
   }
   curl_multi_cleanup(multi);
-  Cpu after = cpuSeconds();
+  Cpu cpu = cpuSince(before);
   curl_slist_free_all(headers);
-  return {{after.user - before.user, after.kernel - before.kernel}, received};
+  return {cpu, received};
 }
 
 void printFloor(const char* what, const FloorResult& r, std::size_t calls, double runtimePerCall) {
@@ -226,8 +231,7 @@ int main(int argc, char** argv) {
       if (!r.ok && ok == 0) std::fprintf(stderr, "run failed: %s\n", r.error.c_str());
     }
     double secs = std::chrono::duration<double>(Clock::now() - t0).count();
-    Cpu end = cpuSeconds();
-    Cpu cpu{end.user - cpu0.user, end.kernel - cpu0.kernel};
+    Cpu cpu = cpuSince(cpu0);
     double us = 1e6 / double(std::max<std::int64_t>(calls, 1));
     double perCall = cpu.total() * us;
     std::printf("%d runs (%d ok) in %.2f s: %.0f runs/s, %lld model calls, CPU %.3f s = %.1f us "
