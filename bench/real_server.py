@@ -42,6 +42,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXAMPLES = ["customer_support", "intent_router", "doc_review", "research", "ticket_triage",
             "invoice", "rag_answer"]
 TOOL_STUB_MS = 150  # the compiler's estimate for a tool call (scripts/demo_run.sh uses it too)
+SLOTS = 4  # llama-server -np: parallel slots, each keeping the prompt it last served
 CHILDREN = []
 
 
@@ -68,7 +69,7 @@ def stop(proc):
 class LlamaServer:
     """llama-server on 127.0.0.1 and a free port; stopped on exit from the `with` block."""
 
-    def __init__(self, binary, model, log_path, ctx=32768, slots=4, threads=1):
+    def __init__(self, binary, model, log_path, ctx=32768, slots=SLOTS, threads=1):
         self.args = [binary, "-m", model, "--host", "127.0.0.1", "-c", str(ctx), "-np", str(slots),
                      "-t", str(threads), "--metrics", "--no-webui"]
         self.log_path = log_path
@@ -307,9 +308,10 @@ def run_flow(awc, flow, level, endpoint, backend, work, tag):
             "wall_ms": round(m["run.wall_ms"], 1), "nodes": nodes}
 
 
-def model_latency_ms(p, uncached, cached, output, in_flight, structured):
-    """support/latency_model.cpp's TTFT and decode formulas, for one call (keep the two in step)."""
-    factor = 1 + p["concurrency_slowdown"] * (in_flight - 1)
+def model_call_ms(p, uncached, cached, output, structured):
+    """support/latency_model.cpp's formulas for one call alone on its engine (keep the two in
+    step), split as sim/server.cpp plays them: the fixed ttft_base_ms, then the work (prefill,
+    then tokens) that load stretches by 1 + concurrency_slowdown × (in flight − 1)."""
     prefill = (uncached * p["prefill_ms_per_token"]
                + (uncached * cached + uncached * uncached / 2) / 1000 * p.get("prefill_ms_per_token_per_1k_context", 0))
     if structured:
@@ -317,7 +319,7 @@ def model_latency_ms(p, uncached, cached, output, in_flight, structured):
     speed = p.get("structured_decode_tokens_per_sec") if structured else None
     per_token = (1000 / (speed or p["decode_tokens_per_sec"])
                  + (uncached + cached) / 1000 * p.get("decode_ms_per_token_per_1k_context", 0))
-    return p["ttft_base_ms"] + prefill * factor + max(0, output - 1) * per_token * factor
+    return p["ttft_base_ms"], prefill + max(0, output - 1) * per_token
 
 
 def structured_steps(awc, flow, level, work):
@@ -340,23 +342,10 @@ def replay_ms(nodes, p, sequential, structured_ids):
     """Wall time the latency model gives for the calls a real run made: the same prompts, cached
     and output tokens and the same graph, each model call timed by the profile and each other node
     by its measured duration. This separates the model's error from the simulator's answers (a
-    random-weight model writes other lengths and takes other branches than the simulator)."""
+    random-weight model writes other lengths and takes other branches than the simulator). Model
+    calls share the server as in the simulator: each one's work advances at 1 / factor of the
+    moment, with every call in flight counted."""
     ran = {n["id"]: n for n in nodes if n["start"] is not None}
-    llm = [n for n in ran.values() if n["kind"] == "llm" and n["calls"] > 0]
-
-    def duration(n):
-        if n["kind"] == "map":
-            return 0.0  # a map's time is its instances'
-        if n["kind"] == "llm" and n["calls"] > 0:
-            in_flight = sum(1 for o in llm if o["start"] <= n["start"] < o["end"])
-            step = re.sub(r"\[\d+\]", "", n["id"])  # a map instance times like its body's step
-            return model_latency_ms(p, n["prompt"] - n["cached"], n["cached"], n["output"], max(1, in_flight),
-                                    step in structured_ids)
-        return n["end"] - n["start"]
-
-    if sequential:  # -O0 runs one node at a time: the run is the sum of its nodes
-        return sum(duration(n) for n in ran.values())
-    finish, start = {}, {}
 
     def owner_map(i):
         """The map an instance node belongs to ("scored/r[0]" → "scored"): the longest prefix
@@ -367,25 +356,58 @@ def replay_ms(nodes, p, sequential, structured_ids):
                 return i[:k]
         return None
 
-    def begin(i):
-        if i not in start:
-            n = ran[i]
-            deps = [finish_of(d) for d in n["deps"] if d in ran]
-            owner = owner_map(i)  # map instances start with their map
-            if owner:
-                deps.append(begin(owner))
-            start[i] = max(deps + [0.0])
-        return start[i]
+    owner = {i: owner_map(i) for i in ran}
 
-    def finish_of(i):
-        if i not in finish:
-            end = begin(i) + duration(ran[i])
-            if ran[i]["kind"] == "map":
-                end = max([end] + [finish_of(k) for k in ran if k.startswith(i + "/") and owner_map(k) == i])
-            finish[i] = end
-        return finish[i]
+    def cost(n):
+        """(fixed ms, stretchable model work ms) of one node."""
+        if n["kind"] == "map":
+            return 0.0, 0.0  # a map's time is its instances'
+        if n["kind"] == "llm" and n["calls"] > 0:
+            step = re.sub(r"\[\d+\]", "", n["id"])  # a map instance times like its body's step
+            return model_call_ms(p, n["prompt"] - n["cached"], n["cached"], n["output"], step in structured_ids)
+        return n["end"] - n["start"], 0.0
 
-    return max((finish_of(i) for i in ran), default=0.0)
+    if sequential:  # -O0 runs one node at a time: the run is the sum of its nodes
+        return sum(sum(cost(n)) for n in ran.values())
+
+    eps = 1e-9
+    now, started, done, running = 0.0, set(), set(), {}
+
+    def finished(i):
+        fixed, work = running[i]
+        if fixed > eps or work > eps:
+            return False
+        return ran[i]["kind"] != "map" or all(k in done for k in ran if owner[k] == i)
+
+    while len(done) < len(ran):
+        progressed = True
+        while progressed:  # start what is ready, finish what is over, until nothing moves
+            progressed = False
+            for i, n in ran.items():
+                if i not in started and all(d in done for d in n["deps"] if d in ran) and \
+                        (owner[i] is None or owner[i] in started):
+                    started.add(i)
+                    running[i] = list(cost(n))
+                    progressed = True
+            for i in [i for i in running if finished(i)]:
+                done.add(i)
+                del running[i]
+                progressed = True
+        if len(done) == len(ran):
+            break
+        in_flight = sum(1 for i in running if ran[i]["kind"] == "llm" and ran[i]["calls"] > 0)
+        factor = 1 + p["concurrency_slowdown"] * max(0, in_flight - 1)
+        steps = [f if f > eps else w * factor for f, w in running.values() if f > eps or w > eps]
+        if not steps:  # only maps waiting on instances that cannot start: a malformed record
+            break
+        dt = min(steps)
+        now += dt
+        for state in running.values():
+            if state[0] > eps:
+                state[0] -= dt
+            else:
+                state[1] -= dt / factor
+    return now
 
 
 def peer_dir(build):
@@ -458,7 +480,7 @@ def main():
         text=True, timeout=3600).stdout.split())
     flows = [os.path.join(REPO, "examples", n + ".flow") for n in opts.examples.split(",")]
     levels = [int(x) for x in opts.levels.split(",")]
-    result = {"model": os.path.basename(env["MODEL_BENCH"]), "server_args": "-c 32768 -np 4 -t 1",
+    result = {"model": os.path.basename(env["MODEL_BENCH"]), "server_args": f"-c 32768 -np {SLOTS} -t 1",
               "tool_stub_ms": TOOL_STUB_MS}
     server_log = os.path.join(out, "llama-server.log")
     open(server_log, "w").close()
@@ -467,8 +489,9 @@ def main():
         result["calibration"] = calibrate(server.port, opts.repeats)
     profile = result["calibration"]["profile"]
     profiles = os.path.join(out, "sim_profile.json")
-    # One server answers for every model name, with one prefix cache and one set of slots.
-    json.dump({"models": [dict(profile, name=n, engine="llama-server") for n in model_names(awc, flows, work)]},
+    # One server answers for every model name, with one load and one set of slots.
+    json.dump({"models": [dict(profile, name=n, engine="llama-server", cache_slots=SLOTS)
+                          for n in model_names(awc, flows, work)]},
               open(profiles, "w"), indent=1)
 
     rows = []

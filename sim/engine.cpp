@@ -117,8 +117,13 @@ bool optionalPositiveInt(const json& body, const char* key, size_t& out, std::st
 Engine::Engine(const ServerConfig& config)
     : config_(config), cache_(config.cacheBlockTokens, config.cacheTokens),
       started_(std::chrono::steady_clock::now()) {
-  for (const auto& p : config.profiles)
+  for (const auto& p : config.profiles) {
     profiles_[p.name] = p;
+    // An engine's kind of prompt reuse is the first declaring profile's.
+    if (p.cacheSlots > 0)
+      slotCaches_.try_emplace(p.engineName(), p.cacheSlots, config.cacheBlockTokens,
+                              config.cacheTokens);
+  }
 }
 
 double Engine::clockMs() const {
@@ -142,15 +147,24 @@ Engine::Timing Engine::admit(ResponsePlan& plan, size_t promptTokens, size_t cac
   plan.engine = profile.engineName();
   plan.entry.inFlight = n;
   double speed = config_.speed > 0 ? config_.speed : 1.0;
-  return Timing{estimateTtftMs(profile, promptTokens - cachedTokens, n, cachedTokens, structured) /
-                    speed,
-                estimateDecodeMsPerToken(profile, n, promptTokens, structured) / speed};
+  plan.stretchFromMs = profile.ttftBaseMs / speed;
+  plan.concurrencySlowdown = profile.concurrencySlowdown;
+  size_t uncached = promptTokens - cachedTokens;
+  return Timing{estimateTtftMs(profile, uncached, 1, cachedTokens, structured) / speed,
+                estimateDecodeMsPerToken(profile, 1, promptTokens, structured) / speed,
+                estimateTtftMs(profile, uncached, n, cachedTokens, structured) / speed};
 }
 
 void Engine::finished(const ResponsePlan& plan) {
   if (!plan.inFlight) return;
+  if (plan.slot) slotCaches_.at(plan.engine).release(*plan.slot, clockMs());
   auto it = inFlight_.find(plan.engine);
   if (it != inFlight_.end() && it->second > 0 && --it->second == 0) inFlight_.erase(it);
+}
+
+size_t Engine::inFlight(const std::string& engine) const {
+  auto it = inFlight_.find(engine);
+  return it == inFlight_.end() ? 0 : it->second;
 }
 
 ResponsePlan Engine::protocolError(int status, const std::string& message) {
@@ -292,11 +306,21 @@ ResponsePlan Engine::openai(const http::Request& req, bool keepAlive) {
   size_t cached = 0;
   double nowMs = clockMs();
   std::vector<uint64_t> blocks;
+  SlotCache* slots = nullptr;
+  std::optional<size_t> slot;
   if (config_.cacheTokens > 0) {
-    blocks = blockHashes(prompt, tokens, cache_.blockTokens(),
-                         hashOf(profileFor(modelName).engineName(), 0x5eed));
-    cached = cache_.lookup(blocks, nowMs);
-    // vLLM always recomputes the last prompt token, so a full hit gives one block back.
+    const std::string& engineName = profileFor(modelName).engineName();
+    blocks = blockHashes(prompt, tokens, cache_.blockTokens(), hashOf(engineName, 0x5eed));
+    if (auto it = slotCaches_.find(engineName); it != slotCaches_.end()) {
+      slots = &it->second;
+      SlotAdmission admission = slots->acquire(blocks, nowMs);
+      slot = admission.slot;
+      cached = admission.cachedTokens;
+    } else {
+      cached = cache_.lookup(blocks, nowMs);
+    }
+    // Both vLLM and llama-server recompute the last prompt token for its logits, so a full hit
+    // gives one block back.
     if (cached >= promptTokens && cached > 0) cached -= cache_.blockTokens();
   }
 
@@ -310,8 +334,10 @@ ResponsePlan Engine::openai(const http::Request& req, bool keepAlive) {
   tag(plan);
   // A response_format schema means constrained decoding, which has its own speed.
   Timing t = admit(plan, promptTokens, cached, schema != nullptr);
-  // This prompt's blocks are reusable once its prefill is done.
-  if (!blocks.empty()) cache_.insertBlocks(blocks, nowMs + t.ttftMs);
+  plan.slot = slot;
+  // In a shared cache this prompt's blocks are reusable once its prefill is done; in a slot,
+  // once the request has finished.
+  if (!blocks.empty() && !slots) cache_.insertBlocks(blocks, nowMs + t.readyMs);
 
   plan.entry.cachedTokens = cached;
   plan.entry.outputTokens = answer.tokens;
@@ -555,7 +581,7 @@ ResponsePlan Engine::anthropic(const http::Request& req, bool keepAlive) {
   if (cacheWrite > 0)
     for (size_t bp : breakpoints)
       if (bp >= config_.anthropicMinCacheTokens && bp > cacheRead)
-        cache_.insertEntry(prefixHash(prompt, tokens, bp, modelSeed), bp, nowMs + t.ttftMs);
+        cache_.insertEntry(prefixHash(prompt, tokens, bp, modelSeed), bp, nowMs + t.readyMs);
 
   plan.entry.cachedTokens = cacheRead;
   plan.entry.cacheCreationTokens = cacheWrite;

@@ -5,6 +5,7 @@
 #include "engine.h"
 #include "http.h"
 
+#include <algorithm>
 #include <arpa/inet.h>
 #include <atomic>
 #include <cerrno>
@@ -72,8 +73,18 @@ struct Conn {
   double arrivalMs = 0;
   bool logged = false;
   bool countedStream = false;
+  // Processor sharing: the response's work (pieces past plan.stretchFromMs) advances at
+  // 1 / factor while `factor` is its engine's load; workMs is how much is done by progressAt.
+  double workMs = 0;
+  double factor = 1;
+  Clock::time_point progressAt;
   bool processing = false; // inside processInput: finishPlan must not re-enter it
 };
+
+Clock::time_point later(Clock::time_point t, double ms) {
+  return t +
+         std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double, std::milli>(ms));
+}
 
 struct Timer {
   Clock::time_point at;
@@ -94,6 +105,7 @@ struct Server::Impl {
   Clock::time_point start;
   std::unordered_map<uint64_t, std::unique_ptr<Conn>> conns;
   std::priority_queue<Timer, std::vector<Timer>, std::greater<Timer>> timers;
+  std::unordered_map<std::string, std::vector<Conn*>> loaded; // responding conns per engine
   uint64_t nextConnId = 2;
   uint64_t nextLogId = 1;
   FILE* logFile = nullptr;
@@ -113,6 +125,11 @@ struct Server::Impl {
   void startPlan(Conn& c, ResponsePlan plan);
   void emitDue(Conn& c);
   void finishPlan(Conn& c);
+  void release(Conn& c);
+  void loadChanged(const std::string& engine);
+  void advance(Conn& c, Clock::time_point now);
+  Clock::time_point dueAt(const Conn& c, double atMs) const;
+  void scheduleNext(Conn& c);
   void flush(Conn& c);
   void closeConn(Conn& c);
   void writeLog(Conn& c, std::optional<double> finishMs);
@@ -363,6 +380,9 @@ void Server::Impl::startPlan(Conn& c, ResponsePlan plan) {
   c.arrivalMs = msSinceStart(c.arrival);
   c.logged = false;
   c.plan.entry.arrivalMs = c.arrivalMs;
+  c.workMs = 0;
+  c.factor = 1;
+  c.progressAt = c.arrival;
   {
     std::lock_guard<std::mutex> lock(mu);
     ++st.requests;
@@ -371,11 +391,8 @@ void Server::Impl::startPlan(Conn& c, ResponsePlan plan) {
     c.state = ConnState::Hanging;
     // Logged at once: the client will give up, and tests want to see what it sent.
     writeLog(c, std::nullopt);
-    engine->finished(c.plan);
-    c.plan.inFlight = false;
-    timers.push(
-        Timer{c.arrival + std::chrono::microseconds(static_cast<long long>(c.plan.hangMs * 1000)),
-              c.id, c.gen});
+    release(c);
+    timers.push(Timer{later(c.arrival, c.plan.hangMs), c.id, c.gen});
     return;
   }
   c.state = ConnState::Responding;
@@ -383,13 +400,66 @@ void Server::Impl::startPlan(Conn& c, ResponsePlan plan) {
     c.countedStream = true;
     updateStreams(+1);
   }
+  if (c.plan.inFlight) {
+    // A response whose pace no load changes needs no rescheduling.
+    if (c.plan.concurrencySlowdown > 0) loaded[c.plan.engine].push_back(&c);
+    loadChanged(c.plan.engine);
+  }
   emitDue(c);
 }
 
+void Server::Impl::advance(Conn& c, Clock::time_point now) {
+  auto from = std::max(c.progressAt, later(c.arrival, c.plan.stretchFromMs));
+  if (now > from)
+    c.workMs += std::chrono::duration<double, std::milli>(now - from).count() / c.factor;
+  c.progressAt = std::max(c.progressAt, now);
+}
+
+Clock::time_point Server::Impl::dueAt(const Conn& c, double atMs) const {
+  if (atMs <= c.plan.stretchFromMs) return later(c.arrival, atMs);
+  auto from = std::max(c.progressAt, later(c.arrival, c.plan.stretchFromMs));
+  return later(from, std::max(0.0, atMs - c.plan.stretchFromMs - c.workMs) * c.factor);
+}
+
+void Server::Impl::scheduleNext(Conn& c) {
+  ++c.gen;
+  timers.push(Timer{dueAt(c, c.plan.pieces[c.nextPiece].atMs), c.id, c.gen});
+}
+
+void Server::Impl::loadChanged(const std::string& engineName) {
+  auto it = loaded.find(engineName);
+  if (it == loaded.end()) return;
+  size_t n = engine->inFlight(engineName);
+  auto now = Clock::now();
+  for (Conn* c : it->second) {
+    double factor = concurrencyFactor(c->plan.concurrencySlowdown, n);
+    if (factor == c->factor) continue;
+    advance(*c, now);
+    c->factor = factor;
+    if (c->nextPiece < c->plan.pieces.size()) scheduleNext(*c);
+  }
+}
+
+void Server::Impl::release(Conn& c) {
+  if (!c.plan.inFlight) return;
+  engine->finished(c.plan);
+  c.plan.inFlight = false;
+  auto it = loaded.find(c.plan.engine);
+  if (it == loaded.end()) return;
+  std::erase(it->second, &c);
+  if (it->second.empty())
+    loaded.erase(it);
+  else
+    loadChanged(c.plan.engine);
+}
+
 void Server::Impl::emitDue(Conn& c) {
-  double elapsed = std::chrono::duration<double, std::milli>(Clock::now() - c.arrival).count();
+  auto now = Clock::now();
+  advance(c, now);
   auto& pieces = c.plan.pieces;
-  while (c.nextPiece < pieces.size() && pieces[c.nextPiece].atMs <= elapsed) {
+  // A timer may wake a few ns early (its time is rounded); within a microsecond is due.
+  auto horizon = now + std::chrono::microseconds(1);
+  while (c.nextPiece < pieces.size() && dueAt(c, pieces[c.nextPiece].atMs) <= horizon) {
     Piece& p = pieces[c.nextPiece++];
     if (p.firstToken && !c.plan.entry.firstTokenMs)
       c.plan.entry.firstTokenMs = msSinceStart(Clock::now());
@@ -400,17 +470,13 @@ void Server::Impl::emitDue(Conn& c) {
     finishPlan(c);
     return;
   }
-  ++c.gen;
-  timers.push(Timer{c.arrival + std::chrono::microseconds(
-                                    static_cast<long long>(pieces[c.nextPiece].atMs * 1000)),
-                    c.id, c.gen});
+  scheduleNext(c);
   flush(c);
 }
 
 void Server::Impl::finishPlan(Conn& c) {
   writeLog(c, msSinceStart(Clock::now()));
-  engine->finished(c.plan);
-  c.plan.inFlight = false;
+  release(c);
   if (c.countedStream) {
     c.countedStream = false;
     updateStreams(-1);
@@ -480,7 +546,7 @@ void Server::Impl::closeConn(Conn& c) {
       c.plan.entry.finishReason = "client_closed";
       writeLog(c, std::nullopt);
     }
-    engine->finished(c.plan);
+    release(c);
     if (c.countedStream) updateStreams(-1);
   }
   epoll_ctl(epollFd, EPOLL_CTL_DEL, c.fd, nullptr);

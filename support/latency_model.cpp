@@ -48,9 +48,13 @@ ModelProfile profileForModelName(std::string_view modelName) {
   return p;
 }
 
-double concurrencyFactor(const ModelProfile& profile, size_t inFlight) {
+double concurrencyFactor(double slowdown, size_t inFlight) {
   size_t extra = inFlight > 1 ? inFlight - 1 : 0;
-  return 1.0 + profile.concurrencySlowdown * static_cast<double>(extra);
+  return 1.0 + slowdown * static_cast<double>(extra);
+}
+
+double concurrencyFactor(const ModelProfile& profile, size_t inFlight) {
+  return concurrencyFactor(profile.concurrencySlowdown, inFlight);
 }
 
 double estimateTtftMs(const ModelProfile& profile, size_t uncachedPromptTokens, size_t inFlight,
@@ -113,6 +117,7 @@ nlohmann::json profileToJson(const ModelProfile& p) {
     out["structured_decode_tokens_per_sec"] = p.structuredDecodeTokensPerSec;
   if (p.structuredTtftMs != 0) out["structured_ttft_ms"] = p.structuredTtftMs;
   if (!p.engine.empty()) out["engine"] = p.engine;
+  if (p.cacheSlots != 0) out["cache_slots"] = p.cacheSlots;
   return out;
 }
 
@@ -171,6 +176,13 @@ std::optional<ModelProfile> profileFromJson(const nlohmann::json& j, std::string
       return std::nullopt;
     }
     p.engine = engine->get<std::string>();
+  }
+  if (auto slots = j.find("cache_slots"); slots != j.end()) {
+    if (!slots->is_number_unsigned()) {
+      error = "profile '" + p.name + "': \"cache_slots\" must be a non-negative integer";
+      return std::nullopt;
+    }
+    p.cacheSlots = slots->get<size_t>();
   }
   return p;
 }

@@ -73,6 +73,16 @@ TEST_CASE("prefill grows with the position of each uncached token", "[latency]")
   CHECK_FALSE(profileToJson(defaultProfile("small")).contains("structured_ttft_ms"));
   CHECK_FALSE(parseProfileFile(R"({"models":[{"name":"alias","engine":7}]})", error));
   CHECK(error.find("engine") != std::string::npos);
+
+  // llama-server's slots: an integer, written only when set.
+  auto slotted = parseProfileFile(R"({"models":[{"name":"cpu","cache_slots":4}]})", error);
+  REQUIRE(slotted);
+  CHECK((*slotted)[0].cacheSlots == 4);
+  CHECK(profileToJson((*slotted)[0])["cache_slots"] == 4);
+  CHECK_FALSE(profileToJson(defaultProfile("small")).contains("cache_slots"));
+  CHECK_FALSE(parseProfileFile(R"({"models":[{"name":"cpu","cache_slots":1.5}]})", error));
+  CHECK(error.find("cache_slots") != std::string::npos);
+  CHECK_FALSE(parseProfileFile(R"({"models":[{"name":"cpu","cache_slots":-1}]})", error));
 }
 
 TEST_CASE("size classes are ordered and model names map to them", "[latency]") {

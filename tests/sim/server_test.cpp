@@ -250,6 +250,44 @@ TEST_CASE("concurrent requests on one model see each other in flight", "[server]
   CHECK(maxInFlight >= 2);
 }
 
+TEST_CASE("a request slows down only while others share its engine", "[server]") {
+  // Processor sharing: with slowdown 1, two requests in flight each decode at half speed, and
+  // the survivor speeds up again when the other leaves. Counting the load once at arrival
+  // would keep the long request at half speed to its end (2a instead of a + b).
+  std::string error;
+  ServerConfig config;
+  config.speed = 1.0;
+  config.profiles.push_back(ModelProfile{"shared", 0.0, 0.0, 50.0, 1.0}); // 20 ms per token
+  config.fixtures = *parseFixtures(R"([{"match": "long", "answer": ")" + longText(6, "w") +
+                                       R"("}, {"match": "short", "answer": "a b c d"}])",
+                                   error);
+  Sim sim(config, Clocking::AsConfigured);
+  auto ask = [&](const char* user) {
+    json b{{"model", "shared"}, {"messages", {{{"role", "user"}, {"content", user}}}}};
+    httpRequest(sim.port, "POST", "/v1/chat/completions", b.dump());
+  };
+  std::thread longOne([&] { ask("long"); });
+  std::thread shortOne([&] { ask("short"); });
+  longOne.join();
+  shortOne.join();
+  auto log = sim.server.log();
+  REQUIRE(log.size() == 2);
+  const LogEntry& a = log[0].outputTokens > log[1].outputTokens ? log[0] : log[1];
+  const LogEntry& b = &a == &log[0] ? log[1] : log[0];
+  REQUIRE(a.finishMs);
+  REQUIRE(b.finishMs);
+  double aWork = 20.0 * static_cast<double>(a.outputTokens - 1);
+  double bWork = 20.0 * static_cast<double>(b.outputTokens - 1);
+  REQUIRE(aWork > 4 * bWork);
+  // The short one arrived while the long one was running, so it ran at half speed throughout,
+  double bWall = *b.finishMs - b.arrivalMs;
+  CHECK(bWall >= 2 * bWork * 0.99);
+  // and the long one lost exactly the work the short one took: a + b, never 2a.
+  double aWall = *a.finishMs - a.arrivalMs;
+  CHECK(aWall >= (aWork + bWork) * 0.99);
+  CHECK(aWall < aWork + bWork + (aWork - bWork) / 2);
+}
+
 TEST_CASE("models served by one engine share its prefix cache and its load", "[server]") {
   ServerConfig config;
   config.speed = 1.0;
@@ -280,6 +318,46 @@ TEST_CASE("models served by one engine share its prefix cache and its load", "[s
   auto log = sim.server.log();
   REQUIRE(log.size() == 5);
   CHECK(std::max(log[3].inFlight, log[4].inFlight) == 2);
+}
+
+TEST_CASE("an engine with llama-server slots reuses a prompt from one slot at a time",
+          "[server]") {
+  // After one request over a document, two more over it that start together: a shared block
+  // cache (vLLM) serves the document to both; llama-server's slots serve it only to the one
+  // that lands on the slot holding it.
+  auto cachedPerRequest = [](size_t slots) {
+    ServerConfig config;
+    config.speed = 1.0;
+    ModelProfile p{"cpu", 0.0, 0.0, 100.0, 0.0};
+    p.cacheSlots = slots;
+    config.profiles.push_back(p);
+    Sim sim(config, Clocking::AsConfigured);
+    std::string doc = longText(80, "doc");
+    auto ask = [&](const std::string& question) {
+      json b = chatBody(doc + question, false, 20);
+      b["model"] = "cpu";
+      httpRequest(sim.port, "POST", "/v1/chat/completions", b.dump());
+    };
+    ask("first question");
+    std::thread second([&] { ask("second question"); });
+    std::thread third([&] { ask("third question"); });
+    second.join();
+    third.join();
+    std::vector<size_t> cached;
+    for (const auto& e : sim.server.log())
+      cached.push_back(e.cachedTokens);
+    return cached;
+  };
+  auto shared = cachedPerRequest(0);
+  REQUIRE(shared.size() == 3);
+  CHECK(shared[0] == 0);
+  CHECK(shared[1] > 400);
+  CHECK(shared[2] > 400);
+  auto slotted = cachedPerRequest(4);
+  REQUIRE(slotted.size() == 3);
+  CHECK(slotted[0] == 0);
+  CHECK(std::max(slotted[1], slotted[2]) > 400);
+  CHECK(std::min(slotted[1], slotted[2]) == 0);
 }
 
 TEST_CASE("anthropic messages: usage and cache_control breakpoints", "[server]") {

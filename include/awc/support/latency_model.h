@@ -38,6 +38,11 @@ struct ModelProfile {
   /// cache and one count of requests in flight, as several model names routed to one server
   /// do; empty means the model is its own engine.
   std::string engine;
+  /// How the engine reuses prompts: 0 is one block cache shared by every request (vLLM's
+  /// automatic prefix caching); N > 0 is llama-server's N slots, each keeping the prompt it last
+  /// served, plus its RAM prompt cache (sim/slot_cache.h). The simulator takes the value of the
+  /// first profile it sees for an engine; the compiler's estimates do not use it.
+  size_t cacheSlots = 0;
   /// The engine's name: `engine`, or the model's own name when that is empty.
   const std::string& engineName() const { return engine.empty() ? name : engine; }
 };
@@ -51,6 +56,7 @@ const ModelProfile& defaultProfile(std::string_view sizeClass);
 ModelProfile profileForModelName(std::string_view modelName);
 
 /// Slowdown factor with `inFlight` requests on the model (1 = alone): 1 + s × (n − 1).
+double concurrencyFactor(double slowdown, size_t inFlight);
 double concurrencyFactor(const ModelProfile& profile, size_t inFlight);
 
 /// Time to first token in ms: ttft_base + factor × (prefill + structured_ttft_ms for a
@@ -78,8 +84,8 @@ double estimateCostUsd(const ModelProfile& profile, size_t uncachedPromptTokens,
 /// One profile as JSON: {"name", "ttft_base_ms", "prefill_ms_per_token",
 /// "decode_tokens_per_sec", "concurrency_slowdown", ...,
 /// "prefill_ms_per_token_per_1k_context", "decode_ms_per_token_per_1k_context",
-/// "structured_decode_tokens_per_sec", "structured_ttft_ms", "engine" (these five only when
-/// set)}.
+/// "structured_decode_tokens_per_sec", "structured_ttft_ms", "engine", "cache_slots" (these
+/// six only when set)}.
 nlohmann::json profileToJson(const ModelProfile& profile);
 
 /// Parses one profile; a "class" field (small/medium/large) supplies defaults for the
