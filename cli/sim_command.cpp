@@ -17,6 +17,7 @@ struct SimOptions {
   std::string profiles;
   double speed = 1.0;
   std::string fixtures;
+  std::string replay;
   std::string faults;
   uint64_t seed = 0;
   std::string log;
@@ -47,6 +48,14 @@ int runSim(const SimOptions& o) {
       return kExitInputErrors;
     }
     config.fixtures = std::move(*f);
+  }
+  if (!o.replay.empty()) {
+    auto book = sim::ReplayBook::load(o.replay, error);
+    if (!book) {
+      std::fprintf(stderr, "awc sim: error: %s\n", error.c_str());
+      return kExitInputErrors;
+    }
+    config.replay = std::move(*book);
   }
   if (!o.faults.empty()) {
     auto f = sim::parseFaultSpec(o.faults, error);
@@ -96,6 +105,10 @@ void addSimCommand(CLI::App& app, CommandResult& result) {
       ->capture_default_str();
   cmd->add_option("--fixtures", opts->fixtures,
                   "JSON fixtures file: [{\"match\"|\"regex\", \"answer\"}]")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--replay", opts->replay,
+                  "Answer chat completions recorded by `awc run --record FILE` with the "
+                  "recorded text and token counts (others are generated)")
       ->check(CLI::ExistingFile);
   cmd->add_option("--faults", opts->faults,
                   "Fault spec, e.g. "

@@ -162,6 +162,16 @@ void Engine::finished(const ResponsePlan& plan) {
   if (it != inFlight_.end() && it->second > 0 && --it->second == 0) inFlight_.erase(it);
 }
 
+const RecordedAnswer* Engine::nextRecorded(const json& body) {
+  if (config_.replay.empty()) return nullptr;
+  const std::vector<RecordedAnswer>* answers = config_.replay.find(body);
+  if (!answers) return nullptr;
+  size_t& next = replayed_[answers];
+  const RecordedAnswer& answer = (*answers)[std::min(next, answers->size() - 1)];
+  ++next;
+  return &answer;
+}
+
 size_t Engine::inFlight(const std::string& engine) const {
   auto it = inFlight_.find(engine);
   return it == inFlight_.end() ? 0 : it->second;
@@ -328,7 +338,11 @@ ResponsePlan Engine::openai(const http::Request& req, bool keepAlive) {
   const Fixture* fixture = findFixture(config_.fixtures, lastUser, modelName);
   bool violate = fault == FaultKind::SchemaViolation && schema;
   if (fault == FaultKind::SchemaViolation && !schema) fault = FaultKind::None;
-  Answer answer = generateAnswer(AnswerRequest{requestHash, schema, maxTokens, fixture, violate});
+  Answer answer;
+  if (const RecordedAnswer* recorded = nextRecorded(body))
+    answer = Answer{recorded->text, recorded->completionTokens, recorded->truncated};
+  else
+    answer = generateAnswer(AnswerRequest{requestHash, schema, maxTokens, fixture, violate});
 
   ResponsePlan plan;
   tag(plan);
@@ -399,13 +413,20 @@ ResponsePlan Engine::openai(const http::Request& req, bool keepAlive) {
   size_t i = 0;
   size_t dropAt = fault == FaultKind::Drop ? answer.tokens / 2 : SIZE_MAX;
   bool dropped = false;
+  // A replayed answer's token count is the recording server's, not this tokenizer's: its
+  // pieces are spread over the time that count takes.
+  size_t pieces = approxTokenCount(answer.text);
+  double pieceMs =
+      pieces > 1 && answer.tokens > 1
+          ? t.perTokenMs * static_cast<double>(answer.tokens - 1) / static_cast<double>(pieces - 1)
+          : t.perTokenMs;
   forEachToken(answer.text, [&](TokenSpan s) {
     if (dropped) return;
     if (i == dropAt) {
       dropped = true;
       return;
     }
-    double at = t.ttftMs + static_cast<double>(i) * t.perTokenMs;
+    double at = t.ttftMs + static_cast<double>(i) * pieceMs;
     std::string data = prefix + R"({"index":0,"delta":{"content":)" +
                        json(answer.text.substr(s.begin, s.end - s.begin)).dump() +
                        R"(},"logprobs":null,"finish_reason":null}])" + usageNull;

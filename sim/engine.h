@@ -70,6 +70,8 @@ private:
   ResponsePlan anthropic(const http::Request& request, bool keepAlive);
   ResponsePlan models(bool keepAlive);
   const ModelProfile& profileFor(const std::string& model);
+  /// The recorded answer due for this chat-completions request, if the replay book has one.
+  const RecordedAnswer* nextRecorded(const nlohmann::json& body);
   double clockMs() const; ///< since the engine started: the prefix cache's clock
 
   const ServerConfig& config_;
@@ -78,6 +80,7 @@ private:
   std::unordered_map<std::string, ModelProfile> profiles_;
   std::unordered_map<std::string, size_t> inFlight_; ///< per engine
   std::unordered_map<uint64_t, uint64_t> attempts_;
+  std::unordered_map<const void*, size_t> replayed_; ///< answers served per recorded request
   uint64_t nextId_ = 1;
   std::chrono::steady_clock::time_point started_;
 };

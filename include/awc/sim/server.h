@@ -5,6 +5,7 @@
 
 #include "awc/sim/answers.h"
 #include "awc/sim/faults.h"
+#include "awc/sim/replay.h"
 #include "awc/support/latency_model.h"
 
 #include <cstddef>
@@ -23,6 +24,7 @@ struct ServerConfig {
   std::vector<ModelProfile> profiles; ///< exact model names; others use profileForModelName
   double speed = 1.0;                 ///< every simulated delay is divided by this
   std::vector<Fixture> fixtures;
+  ReplayBook replay; ///< recorded answers, served before fixtures (chat completions only)
   FaultSpec faults;
   uint64_t seed = 0;
   std::string logPath;                   ///< JSON-lines request log ("" = none)
