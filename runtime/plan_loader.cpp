@@ -1,10 +1,9 @@
 // Plan loading: JSON -> the executor's indexed Plan, with structural validation so a malformed
 // plan gets one clear error naming the node and field instead of a crash later.
 #include "awc/stdlib/eval.h"
+#include "awc/support/source.h"
 #include "plan_model.h"
 
-#include <fstream>
-#include <sstream>
 #include <unordered_set>
 
 namespace awc::runtime {
@@ -428,14 +427,9 @@ std::shared_ptr<const Plan> loadPlanText(std::string_view text, std::string& err
 }
 
 std::shared_ptr<const Plan> loadPlanFile(const std::string& path, std::string& error) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    error = "cannot open plan file '" + path + "'";
-    return nullptr;
-  }
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  auto plan = loadPlanText(buffer.str(), error);
+  auto text = readFile(path, error, "plan file");
+  if (!text) return nullptr;
+  auto plan = loadPlanText(*text, error);
   if (!plan) error = path + ": " + error;
   return plan;
 }

@@ -1,12 +1,11 @@
 // Deterministic answer generation: seeded text, schema-driven JSON, fixtures.
 #include "awc/sim/answers.h"
 
+#include "awc/support/source.h"
 #include "awc/support/tokenizer.h"
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
-#include <sstream>
 
 namespace awc::sim {
 namespace {
@@ -395,14 +394,9 @@ std::optional<std::vector<Fixture>> parseFixtures(std::string_view text, std::st
 }
 
 std::optional<std::vector<Fixture>> loadFixtures(const std::string& path, std::string& error) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    error = "cannot open fixtures file '" + path + "'";
-    return std::nullopt;
-  }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  auto r = parseFixtures(ss.str(), error);
+  auto text = readFile(path, error, "fixtures file");
+  if (!text) return std::nullopt;
+  auto r = parseFixtures(*text, error);
   if (!r) error = path + ": " + error;
   return r;
 }

@@ -1,8 +1,7 @@
 // Loading `awc run --record` files and matching requests to their recorded answers.
 #include "awc/sim/replay.h"
 
-#include <fstream>
-#include <sstream>
+#include "awc/support/source.h"
 
 namespace awc::sim {
 
@@ -54,14 +53,9 @@ std::optional<ReplayBook> ReplayBook::parse(std::string_view text, std::string& 
 }
 
 std::optional<ReplayBook> ReplayBook::load(const std::string& path, std::string& error) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    error = "cannot read replay file '" + path + "'";
-    return std::nullopt;
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse(text.str(), error);
+  auto text = readFile(path, error, "replay file");
+  if (!text) return std::nullopt;
+  return parse(*text, error);
 }
 
 const std::vector<RecordedAnswer>* ReplayBook::find(const json& body) const {

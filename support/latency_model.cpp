@@ -1,11 +1,12 @@
 // Latency model arithmetic, default size-class profiles and the profile file format.
 #include "awc/support/latency_model.h"
 
+#include "awc/support/source.h"
+
 #include <algorithm>
 #include <cctype>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 namespace awc {
 namespace {
@@ -209,14 +210,9 @@ std::optional<std::vector<ModelProfile>> parseProfileFile(std::string_view text,
 
 std::optional<std::vector<ModelProfile>> loadProfileFile(const std::string& path,
                                                          std::string& error) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    error = "cannot open profile file '" + path + "'";
-    return std::nullopt;
-  }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  auto r = parseProfileFile(ss.str(), error);
+  auto text = readFile(path, error, "profile file");
+  if (!text) return std::nullopt;
+  auto r = parseProfileFile(*text, error);
   if (!r) error = path + ": " + error;
   return r;
 }

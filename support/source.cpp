@@ -32,20 +32,28 @@ FileId SourceManager::addBuffer(std::string name, std::string contents) {
   return static_cast<FileId>(files_.size());
 }
 
-std::optional<FileId> SourceManager::addFile(const std::string& path, std::string& error) {
-  if (auto existing = findFile(path)) return existing;
+std::optional<std::string> readFile(const std::string& path, std::string& error,
+                                    std::string_view what) {
+  std::string named = what.empty() ? fmt::format("'{}'", path) : fmt::format("{} '{}'", what, path);
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    error = fmt::format("cannot open '{}'", path);
+    error = "cannot open " + named;
     return std::nullopt;
   }
   std::ostringstream buf;
   buf << in.rdbuf();
   if (in.bad()) {
-    error = fmt::format("cannot read '{}'", path);
+    error = "cannot read " + named;
     return std::nullopt;
   }
-  return addBuffer(path, buf.str());
+  return std::move(buf).str();
+}
+
+std::optional<FileId> SourceManager::addFile(const std::string& path, std::string& error) {
+  if (auto existing = findFile(path)) return existing;
+  auto text = readFile(path, error);
+  if (!text) return std::nullopt;
+  return addBuffer(path, std::move(*text));
 }
 
 std::optional<FileId> SourceManager::findFile(std::string_view path) const {

@@ -6,12 +6,11 @@
 //   rules = { AWL502 = "off" }
 //   exclude = ["generated/**"]   (top level)
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #define TOML_HEADER_ONLY 1
 #define TOML_EXCEPTIONS 0
 #include "awc/lint/lint.h"
+#include "awc/support/source.h"
 
 #include <fmt/format.h>
 #include <toml++/toml.h>
@@ -119,16 +118,11 @@ std::optional<Config> Config::parse(std::string_view text, const std::string& ba
 }
 
 std::optional<Config> Config::load(const std::string& path, std::string& error) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    error = fmt::format("cannot read {}", path);
-    return std::nullopt;
-  }
-  std::stringstream ss;
-  ss << in.rdbuf();
+  auto text = readFile(path, error, "lint config");
+  if (!text) return std::nullopt;
   std::error_code ec;
   fs::path base = fs::absolute(fs::path(path), ec).parent_path();
-  std::optional<Config> c = parse(ss.str(), base.string(), error);
+  std::optional<Config> c = parse(*text, base.string(), error);
   if (!c) error = fmt::format("{}:{}", path, error);
   return c;
 }

@@ -11,6 +11,11 @@
 
 namespace awc {
 
+/// The whole text of a file, or nullopt with `error` set to "cannot open <what> 'PATH'" (or
+/// "cannot read ..." when reading fails part way). `what` names the kind of file ("plan file").
+std::optional<std::string> readFile(const std::string& path, std::string& error,
+                                    std::string_view what = "");
+
 using FileId = uint32_t;
 inline constexpr FileId kNoFile = 0;
 
