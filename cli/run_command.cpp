@@ -1,5 +1,6 @@
 // `awc run`: compile a .flow (or load a plan) and execute it with the runtime; results JSON on
-// stdout, a live progress line and a per-node summary on stderr, metrics and traces on request.
+// stdout, a live progress line and a per-node summary on stderr; metrics, traces and a record of
+// every model exchange on request.
 #include "awc/compiler/driver.h"
 #include "awc/runtime/runtime.h"
 #include "awc/runtime/trace.h"
@@ -7,7 +8,9 @@
 
 #include <CLI/CLI.hpp>
 #include <atomic>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <fmt/format.h>
 #include <fstream>
 #include <mutex>
@@ -32,6 +35,7 @@ struct RunFlags {
   std::string cacheFile = ".awc/cache.sqlite";
   std::string metricsFile;
   std::string traceFile;
+  std::string recordFile;
   std::vector<std::string> toolStubs;
   std::string toolStubsFile;
   int toolStubLatencyMs = 0;
@@ -85,6 +89,60 @@ private:
   std::size_t done_ = 0;
   std::size_t total_;
   bool enabled_;
+};
+
+// `--record FILE`: one JSON object per line for each successful model call, in completion order.
+// Each line is flushed as it is written, so a run that is killed still leaves every finished
+// exchange on disk. `awc sim --replay FILE` reads these keys (docs/runtime.md).
+class ExchangeRecorder {
+public:
+  ExchangeRecorder() = default;
+  ExchangeRecorder(const ExchangeRecorder&) = delete;
+  ExchangeRecorder& operator=(const ExchangeRecorder&) = delete;
+  ~ExchangeRecorder() {
+    if (file_) std::fclose(file_);
+  }
+
+  /// Creates or truncates `path`; false with `error` set when it cannot.
+  bool open(const std::string& path, std::string& error) {
+    path_ = path;
+    file_ = std::fopen(path.c_str(), "w");
+    if (!file_)
+      error = fmt::format("cannot open '{}' for --record: {}", path, std::strerror(errno));
+    return file_ != nullptr;
+  }
+
+  void record(const runtime::ModelExchange& e) {
+    // Keys in the documented order, so the file reads like docs/runtime.md.
+    nlohmann::ordered_json line = {{"node", e.nodeId},
+                                   {"request", e.request},
+                                   {"answer", e.answer},
+                                   {"usage",
+                                    {{"prompt_tokens", e.usage.promptTokens},
+                                     {"completion_tokens", e.usage.outputTokens},
+                                     {"cached_tokens", e.usage.cachedTokens}}},
+                                   {"finish_reason", e.finishReason}};
+    // A model may answer with invalid UTF-8; replacing it beats throwing on the I/O thread.
+    std::string text =
+        line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
+    // The runtime already serializes one run's calls; the lock keeps this class safe alone.
+    std::lock_guard lock(mutex_);
+    if (std::fwrite(text.data(), 1, text.size(), file_) != text.size() || std::fflush(file_) != 0)
+      failed_ = true;
+  }
+
+  /// Reports a write that failed during the run (disk full, ...); true when all went well.
+  bool finish(std::string& error) {
+    std::lock_guard lock(mutex_);
+    if (failed_) error = fmt::format("could not write every exchange to '{}'", path_);
+    return !failed_;
+  }
+
+private:
+  std::mutex mutex_;
+  std::string path_;
+  std::FILE* file_ = nullptr;
+  bool failed_ = false;
 };
 
 std::string ms(double v) {
@@ -211,10 +269,23 @@ int runCommand(const RunFlags& f) {
     options.toolStubs[stub.substr(0, eq)] = std::move(value);
   }
   options.toolStubLatency = std::chrono::milliseconds(f.toolStubLatencyMs);
+  // Opened before the runtime starts, so a bad path is a usage error before any model call.
+  std::unique_ptr<ExchangeRecorder> recorder;
+  if (!f.recordFile.empty()) {
+    recorder = std::make_unique<ExchangeRecorder>();
+    if (!recorder->open(f.recordFile, error)) {
+      std::fprintf(stderr, "awc run: %s\n", error.c_str());
+      return kExitUsage;
+    }
+  }
   runtime::Runtime rt(std::move(options));
   Progress progress(info.nodeCount);
   runtime::RunOptions runOptions;
   runOptions.onEvent = [&progress](const runtime::NodeEvent& e) { progress.onEvent(e); };
+  if (recorder)
+    runOptions.onModelExchange = [&recorder](const runtime::ModelExchange& e) {
+      recorder->record(e);
+    };
   runtime::RunResult result = rt.run(plan, inputs, runOptions);
   progress.clear();
 
@@ -233,6 +304,7 @@ int runCommand(const RunFlags& f) {
   if (!f.traceFile.empty() &&
       !runtime::writeJsonFile(f.traceFile, runtime::chromeTrace({result.metrics}), error))
     std::fprintf(stderr, "awc run: %s\n", error.c_str());
+  if (recorder && !recorder->finish(error)) std::fprintf(stderr, "awc run: %s\n", error.c_str());
   return result.ok ? kExitOk : kExitInputErrors;
 }
 
@@ -254,6 +326,9 @@ void addRunCommand(CLI::App& app, CommandResult& result) {
   cmd->add_option("--cache", f->cacheFile, "SQLite result cache file")->capture_default_str();
   cmd->add_option("--metrics", f->metricsFile, "write run metrics JSON (docs/metrics.md)");
   cmd->add_option("--trace", f->traceFile, "write a Chrome trace (ui.perfetto.dev)");
+  cmd->add_option("--record", f->recordFile,
+                  "write every model exchange (request body, answer, usage) as JSON lines, "
+                  "e.g. for `awc sim --replay`");
   cmd->add_option("--tool-stub", f->toolStubs,
                   "NAME=FILE.json: tool NAME returns the file's value (testing aid)");
   cmd->add_option("--tool-stubs", f->toolStubsFile,

@@ -88,6 +88,7 @@ struct RunState : std::enable_shared_from_this<RunState> {
   std::atomic<bool> stopping{false};
   std::atomic<bool> cancelled{false};
   std::atomic<std::int64_t> cacheMisses{0};
+  std::mutex exchangeMutex; // serializes options.onModelExchange (only reportExchange takes it)
 
   std::mutex mutex; // guards everything below
   std::string error;
@@ -123,6 +124,21 @@ struct RunState : std::enable_shared_from_this<RunState> {
   void removeCanceler(std::uint64_t id) {
     std::lock_guard lock(mutex);
     cancelers.erase(id);
+  }
+
+  /// Hands one successful model call to options.onModelExchange. The exchange is built outside
+  /// the lock; the lock makes the hook's calls for this run one at a time, so a recorder needs
+  /// no locking of its own and sees completion order.
+  void reportExchange(std::string nodeId, const std::string& body, const ModelResponse& response) {
+    ModelExchange exchange;
+    exchange.nodeId = std::move(nodeId);
+    exchange.request = json::parse(body, nullptr, false);
+    if (exchange.request.is_discarded()) exchange.request = body; // unreachable: we built it
+    exchange.answer = response.text;
+    exchange.usage = response.usage;
+    exchange.finishReason = response.finishReason;
+    std::lock_guard lock(exchangeMutex);
+    options.onModelExchange(exchange);
   }
 };
 
@@ -550,6 +566,15 @@ struct Runtime::Impl {
     if (!node.warmFollowers.empty()) {
       Scope* s = &scope;
       call.onFirstToken = [this, s, i] { releaseWarm(*s, i); };
+    }
+    if (run.options.onModelExchange) {
+      // A raw pointer suffices: the call completes before its `done`, which holds ctx, whose
+      // `keep` holds the run.
+      RunState* r = &run;
+      call.onExchange = [r, nodeId = node.id + scope.suffix](const std::string& body,
+                                                             const ModelResponse& response) {
+        r->reportExchange(nodeId, body, response);
+      };
     }
     call.provider = options.backend.value_or(model.provider);
     call.endpoint = options.endpoint.empty() ? model.endpoint : options.endpoint;

@@ -651,7 +651,10 @@ struct CallState : ModelCallHandle, std::enable_shared_from_this<CallState> {
       std::lock_guard lock(mutex);
       finished = true;
     }
-    if (response.error) response.error->message = redact(response.error->message, secret);
+    if (response.error)
+      response.error->message = redact(response.error->message, secret);
+    else if (call.onExchange)
+      call.onExchange(request.body, response);
     if (done) done(std::move(response));
   }
 };

@@ -382,6 +382,57 @@ TEST_CASE("startModelCall retries 429 with Retry-After, then succeeds", "[backen
   CHECK(budget.used() == 2);
 }
 
+TEST_CASE("onExchange sees the final attempt's body and response once, before done", "[backend]") {
+  FakeTransport transport;
+  int calls = 0;
+  transport.setHandler([&](const HttpRequest&) {
+    return ++calls == 1 ? reply(503, "busy") : streamReply(kOpenAIStream);
+  });
+  RetryConfig config;
+  config.baseDelay = std::chrono::milliseconds(10);
+  config.jitter = 0;
+  RetryPolicy policy(config);
+  ModelCall call = openaiCall();
+  std::vector<std::pair<std::string, ModelResponse>> exchanges;
+  call.onExchange = [&](const std::string& body, const ModelResponse& response) {
+    exchanges.emplace_back(body, response);
+  };
+  bool doneSawExchange = false;
+  startModelCall(transport, call, fakeEnv({{"TEST_KEY", kKey}}), &policy, nullptr,
+                 [&](ModelResponse) { doneSawExchange = exchanges.size() == 1; });
+  transport.drain();
+  transport.advance(std::chrono::milliseconds(10));
+  CHECK(calls == 2);
+  REQUIRE(exchanges.size() == 1);
+  CHECK(doneSawExchange);
+  const auto& [body, response] = exchanges[0];
+  CHECK(body == transport.requests()[1].body);
+  CHECK(body == transport.requests()[0].body);
+  CHECK(json::parse(body) == buildRequestBody(openaiCall()));
+  CHECK(body.find(kKey) == std::string::npos);
+  CHECK(response.text == R"({"mood":"positive"})");
+  CHECK(response.usage.outputTokens == 5);
+  CHECK(response.finishReason == "stop");
+  CHECK(response.attempts == 2);
+}
+
+TEST_CASE("onExchange is not called for failed or cancelled calls", "[backend]") {
+  FakeTransport transport;
+  transport.setHandler([](const HttpRequest&) { return reply(400, "bad request"); });
+  int exchanges = 0, completions = 0;
+  ModelCall call = openaiCall();
+  call.onExchange = [&](const std::string&, const ModelResponse&) { ++exchanges; };
+  auto count = [&](ModelResponse) { ++completions; };
+  startModelCall(transport, call, fakeEnv({{"TEST_KEY", kKey}}), nullptr, nullptr, count);
+  transport.drain();
+  startModelCall(transport, call, fakeEnv({}), nullptr, nullptr, count); // missing key
+  auto handle =
+      startModelCall(transport, call, fakeEnv({{"TEST_KEY", kKey}}), nullptr, nullptr, count);
+  handle->cancel();
+  CHECK(completions == 3);
+  CHECK(exchanges == 0);
+}
+
 TEST_CASE("startModelCall gives up on non-retryable errors and redacts the key", "[backend]") {
   FakeTransport transport;
   transport.setHandler([](const HttpRequest&) {

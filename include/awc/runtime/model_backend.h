@@ -40,6 +40,8 @@ struct Message {
   std::vector<ContentBlock> content;
 };
 
+struct ModelResponse;
+
 /// Which field carries the output limit for OpenAI-compatible servers.
 enum class MaxTokensField { MaxCompletionTokens, MaxTokens, Both };
 
@@ -77,6 +79,12 @@ struct ModelCall {
   /// (at most once per attempt). The executor uses it to release "warm first" followers:
   /// by then the server has the prompt's prefix in its cache.
   std::function<void()> onFirstToken;
+  /// Called once when the call succeeds (never on an error or cancellation), on the thread
+  /// that completes it and just before startModelCall's `done`, with the request body exactly
+  /// as sent (the key travels in a header, never in the body) and the final response. After
+  /// retries this is the successful attempt; every attempt sends the same body. Lets callers
+  /// record a run's exchanges (`awc run --record`); unset costs nothing. Must not throw.
+  std::function<void(const std::string& requestBody, const ModelResponse& response)> onExchange;
 };
 
 /// Token counts. promptTokens is the whole prompt including cached tokens (for Anthropic the

@@ -96,6 +96,21 @@ struct NodeEvent {
   bool skipped = false;
 };
 
+/// One successful model call of a run, as sent and as answered: what `awc run --record`
+/// writes, and what the simulator's `--replay` serves again.
+struct ModelExchange {
+  /// The node's id as in NodeEvent: map instances carry their element ("scored/r[2]"). A node
+  /// whose first answer was repaired has two exchanges (the second request has the repair).
+  std::string nodeId;
+  /// The request body as sent, in the provider's wire format (model, messages, ...); the API key
+  /// is a header and never part of it.
+  nlohmann::json request;
+  /// The answer text, before schema parsing or unwrapping.
+  std::string answer;
+  Usage usage;
+  std::string finishReason;
+};
+
 /// Per-run settings.
 struct RunOptions {
   /// Use the Runtime's result cache for this run.
@@ -103,6 +118,12 @@ struct RunOptions {
   /// Empty: a generated id.
   std::string runId;
   std::function<void(const NodeEvent&)> onEvent;
+  /// Called once per successful model call, in completion order (cache hits make no call and
+  /// failed calls report nothing). Calls for one run are serialized, never concurrent, but run
+  /// on runtime I/O threads: the hook must be quick and must not throw. Runs sharing one hook
+  /// may call it concurrently. Every call returns before its node finishes, hence before
+  /// `RunHandle::wait()` returns.
+  std::function<void(const ModelExchange&)> onModelExchange;
 };
 
 /// The outcome of a run. Node metrics are kept for every node that finished, also on failure.

@@ -358,3 +358,73 @@ TEST_CASE("many concurrent runs share one Runtime", "[exec][e2e]") {
   CHECK(ok >= 39);
   CHECK(callbacks == 40);
 }
+
+TEST_CASE("onModelExchange reports each model call: node, request as sent, answer, usage",
+          "[exec][e2e][record]") {
+  SimFixture sim;
+  Runtime rt(sim.runtimeOptions());
+  std::vector<ModelExchange> exchanges; // the runtime serializes one run's calls
+  RunOptions options;
+  options.onModelExchange = [&](const ModelExchange& e) { exchanges.push_back(e); };
+  RunResult r = rt.run(mustLoad(twoIndependentLlmPlan()), {{"q", "hello"}}, options);
+  REQUIRE(r.ok);
+  REQUIRE(exchanges.size() == 2);
+  REQUIRE(sim.server.log().size() == 2);
+  std::map<std::string, const ModelExchange*> byNode;
+  for (const auto& e : exchanges)
+    byNode[e.nodeId] = &e;
+  REQUIRE(byNode.size() == 2);
+  for (const auto& [id, prompt] : std::map<std::string, std::string>{
+           {"a", "First question: hello"}, {"b", "Second question: hello"}}) {
+    INFO(id);
+    REQUIRE(byNode.count(id));
+    const ModelExchange& e = *byNode[id];
+    CHECK(e.request["model"] == "llama-3.1-8b");
+    REQUIRE(e.request["messages"].size() == 1);
+    CHECK(e.request["messages"][0] == json({{"role", "user"}, {"content", prompt}}));
+    CHECK(e.request["max_completion_tokens"] == 16);
+    CHECK(e.answer == r.values[id].get<std::string>());
+    CHECK(e.usage.outputTokens > 0);
+    CHECK(e.usage.promptTokens > 0);
+    CHECK(!e.finishReason.empty());
+  }
+  // Without the hook nothing is reported, and the run is the same.
+  exchanges.clear();
+  REQUIRE(rt.run(mustLoad(twoIndependentLlmPlan()), {{"q", "hello"}}).ok);
+  CHECK(exchanges.empty());
+}
+
+TEST_CASE("onModelExchange names map instances and skips failed attempts", "[exec][e2e][record]") {
+  std::string error;
+  auto faults = awc::sim::parseFaultSpec("429=0.2,500=0.2,drop=0.2,retry_after=0", error);
+  REQUIRE(faults);
+  SimFixture sim("", *faults);
+  Runtime rt(sim.runtimeOptions(stubsFor("doc_review")));
+  std::vector<ModelExchange> exchanges;
+  RunOptions options;
+  options.onModelExchange = [&](const ModelExchange& e) { exchanges.push_back(e); };
+  RunResult r = rt.run(compileExample("doc_review", 2), inputsFor("doc_review"), options);
+  INFO(r.error);
+  REQUIRE(r.ok);
+  // One exchange per answered request: failed attempts (faults) are not reported.
+  std::int64_t answered = 0, outputTokens = 0;
+  for (const auto& e : sim.server.log())
+    if (e.fault.empty()) {
+      ++answered;
+      outputTokens += std::int64_t(e.outputTokens);
+    }
+  CHECK(std::int64_t(exchanges.size()) == answered);
+  std::int64_t reportedTokens = 0;
+  std::set<std::string> nodes;
+  for (const auto& e : exchanges) {
+    reportedTokens += e.usage.outputTokens;
+    nodes.insert(e.nodeId);
+  }
+  CHECK(reportedTokens == outputTokens);
+  std::set<std::string> llmNodes;
+  for (const auto& n : r.metrics.nodes)
+    if (n.kind == "llm" && n.modelCalls > 0) llmNodes.insert(n.id);
+  CHECK(nodes == llmNodes);
+  CHECK(nodes.count("scored/r[0]") == 1);
+  CHECK(nodes.count("scored/r[3]") == 1);
+}

@@ -152,6 +152,34 @@ TEST_CASE("a malformed answer is repaired once; the repair request carries the e
   CHECK(body["response_format"]["json_schema"]["schema"]["required"] == json({"value"}));
 }
 
+TEST_CASE("a repaired node reports both exchanges; the second request carries the repair",
+          "[exec][repair][record]") {
+  std::atomic<int> calls{0};
+  FakeLoop loop([&](const HttpRequest&) {
+    return completion(calls++ == 0 ? "{\"value\": \"ecstatic\"}" : "{\"value\": \"positive\"}");
+  });
+  Runtime rt(fakeOptions(loop.transport));
+  std::vector<ModelExchange> exchanges;
+  RunOptions options;
+  options.onModelExchange = [&](const ModelExchange& e) { exchanges.push_back(e); };
+  RunResult r = rt.run(mustLoad(enumPlan()), {{"q", "great"}}, options);
+  REQUIRE(r.ok);
+  REQUIRE(exchanges.size() == 2);
+  auto requests = loop.transport.requests();
+  REQUIRE(requests.size() == 2);
+  for (int k = 0; k < 2; ++k) {
+    CHECK(exchanges[k].nodeId == "a");
+    CHECK(exchanges[k].request == json::parse(requests[k].body));
+    CHECK(exchanges[k].usage.promptTokens == 10);
+    CHECK(exchanges[k].usage.outputTokens == 3);
+    CHECK(exchanges[k].finishReason == "stop");
+  }
+  // The raw answer text, before unwrapping {"value": ...}.
+  CHECK(exchanges[0].answer == "{\"value\": \"ecstatic\"}");
+  CHECK(exchanges[1].answer == "{\"value\": \"positive\"}");
+  CHECK(exchanges[1].request["messages"].size() == 3);
+}
+
 TEST_CASE("host tools: sync and async callbacks, missing ones named", "[exec][tools]") {
   FakeLoop loop([](const HttpRequest&) { return completion("ok"); });
   {
