@@ -189,6 +189,10 @@ struct Runtime::Impl {
   std::condition_variable runsCv;
   std::unordered_map<RunState*, std::weak_ptr<RunState>> active;
   std::atomic<std::uint64_t> runSeq{0};
+  // Results handed to the pool for the cache but not yet stored: a run that starts right after
+  // the one that computed them must still find them.
+  std::mutex unstoredMutex;
+  std::unordered_map<std::string, json> unstored;
   std::unique_ptr<WorkerPool> pool; // declared last: destroyed (joined) first
 
   explicit Impl(RuntimeOptions opts) : options(std::move(opts)), retryPolicy(options.retry) {
@@ -532,8 +536,23 @@ struct Runtime::Impl {
   /// Stores a result from the worker pool, so SQLite writes never block the I/O thread.
   void cachePut(const std::string& key, const json& value,
                 std::optional<std::chrono::milliseconds> ttl) {
-    auto cache = options.cache;
-    pool->submit(1e300, [cache, key, value, ttl] { cache->put(key, value, ttl); });
+    {
+      std::lock_guard lock(unstoredMutex);
+      unstored[key] = value;
+    }
+    pool->submit(1e300, [this, key, value, ttl] {
+      options.cache->put(key, value, ttl);
+      std::lock_guard lock(unstoredMutex);
+      unstored.erase(key);
+    });
+  }
+
+  std::optional<json> cacheGet(const std::string& key) {
+    {
+      std::lock_guard lock(unstoredMutex);
+      if (auto it = unstored.find(key); it != unstored.end()) return it->second;
+    }
+    return options.cache->get(key);
   }
 
   // ---- llm nodes -----------------------------------------------------------------------
@@ -630,7 +649,7 @@ struct Runtime::Impl {
           .add(providerName(call.provider))
           .add(buildRequestBody(call).dump());
       ctx->cacheKey = "llm:" + h.hex();
-      if (auto hit = options.cache->get(ctx->cacheKey)) {
+      if (auto hit = cacheGet(ctx->cacheKey)) {
         scope.metrics[i]->cacheHit = true;
         publishLlm(scope, i, *hit);
         finish(scope, i, Outcome::Ok);
@@ -805,7 +824,7 @@ struct Runtime::Impl {
       Hasher h;
       h.add("tool").add(node.cacheKey).add(tool.id).add(args.dump());
       cacheKey = "tool:" + h.hex();
-      if (auto hit = options.cache->get(cacheKey)) {
+      if (auto hit = cacheGet(cacheKey)) {
         scope.metrics[i]->cacheHit = true;
         scope.publish(node.slot, std::move(*hit));
         finish(scope, i, Outcome::Ok);
