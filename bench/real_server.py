@@ -1,25 +1,29 @@
 #!/usr/bin/env python3
 """Real-server benchmark: the -O0/-O1/-O2 ladder on llama.cpp's llama-server, beside the simulator.
 
-  bench/real_server.py BUILD [--examples a,b] [--out DIR] [--repeats N]
+  bench/real_server.py [BUILD] [--examples a,b] [--out DIR] [--repeats N] [--tables-only]
 
 1. Calibration: on a fresh llama-server with the larger generated model (scripts/llama/setup.sh),
    measure client-side time to first token against uncached prompt tokens (streaming,
    cache_prompt off, several prompt sizes), decode speed (tokens after the first), the decode
    speed and the extra TTFT of schema-constrained answers, and the slowdown of two concurrent
    requests; fit the simulator's latency profile (docs/simulator.md) by least squares and write
-   it as a profile file, every model name on one engine (one server, one prefix cache).
+   it as a profile file, every model name on one engine (one server, one set of slots).
 2. The ladder: every example at -O0, -O1 and -O2, cold (a fresh server: empty prefix cache) and
    warm (the same run again on that server), result cache off, tools stubbed from
    examples/fixtures with the latency the compiler assumes. Calls, prompt/cached/output tokens
    and wall time from `awc run --metrics`.
-3. The same ladder on `awc sim` with the calibrated profile; the error of the simulator's wall
-   time against the real one per example and level, and the error of the latency model alone on
-   the calls each real run made (its tokens, graph and concurrency, so the simulator's different
-   answers do not count).
+3. The same ladder on `awc sim` with the calibrated profile, twice: with the simulator's own
+   answers, and replaying the answers the real runs recorded (`awc run --record`, `awc sim
+   --replay`: the same branches and answer lengths, so only the simulator's timing, caching and
+   load model differ); the error of each wall time against the real one per example and level,
+   and the error of the latency model alone on the calls each real run made (its tokens, graph
+   and concurrency).
 
 Writes DIR/real_server.json (every figure, per node), bench/results/real_server.json (the same
-without the per-node detail) and prints Markdown tables (docs/benchmarks.md).
+without the per-node detail), prints the Markdown tables and replaces them in docs/benchmarks.md
+(between its generated markers; the analysis around them is written by hand).
+`bench/real_server.py --tables-only` redoes the tables from bench/results/real_server.json.
 Only 127.0.0.1 is bound; every server started here is stopped on exit.
 """
 import argparse
@@ -103,8 +107,8 @@ class LlamaServer:
 class Sim:
     """`awc sim` with a profile file, on a free port."""
 
-    def __init__(self, awc, profiles, log_path):
-        self.args = [awc, "sim", "--port", "0", "--profiles", profiles]
+    def __init__(self, awc, profiles, log_path, replay=None):
+        self.args = [awc, "sim", "--port", "0", "--profiles", profiles] + (["--replay", replay] if replay else [])
         self.log_path = log_path
 
     def __enter__(self):
@@ -282,11 +286,13 @@ def calibrate(port, repeats):
             "decode_ms_per_token_2": round(double, 3), "profile": profile}
 
 
-def run_flow(awc, flow, level, endpoint, backend, work, tag):
+def run_flow(awc, flow, level, endpoint, backend, work, tag, record=None):
     name = os.path.basename(flow)[:-5]
     metrics = os.path.join(work, f"{tag}.metrics.json")
     args = [awc, "run", flow, f"-O{level}", "--backend", backend, "--endpoint", endpoint, "--no-cache",
             "-q", "--metrics", metrics, "--tool-stub-latency", str(TOOL_STUB_MS)]
+    if record:
+        args += ["--record", record]
     fixtures = os.path.join(REPO, "examples", "fixtures")
     if os.path.exists(os.path.join(fixtures, name + ".inputs.json")):
         args += ["--inputs", os.path.join(fixtures, name + ".inputs.json")]
@@ -464,13 +470,20 @@ def model_names(awc, flows, work):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("build")
+    ap.add_argument("build", nargs="?", default="build")
     ap.add_argument("--examples", default=",".join(EXAMPLES))
     ap.add_argument("--out", default=None)
-    ap.add_argument("--repeats", type=int, default=2)
+    ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--levels", default="0,1,2")
     ap.add_argument("--no-peer", action="store_true")
+    ap.add_argument("--tables-only", action="store_true",
+                    help="redo the docs tables from bench/results/real_server.json; run nothing")
     opts = ap.parse_args()
+    if opts.tables_only:
+        markdown = tables(json.load(open(os.path.join(REPO, "bench", "results", "real_server.json"))))
+        print(markdown)
+        splice_docs(markdown)
+        return
     awc = os.path.abspath(os.path.join(opts.build, "awc"))
     out = opts.out or os.path.join(opts.build, "real_server_bench")
     os.makedirs(out, exist_ok=True)
@@ -499,19 +512,29 @@ def main():
         name = os.path.basename(flow)[:-5]
         for level in levels:
             row = {"example": name, "level": level}
+            # Both real runs record their answers, cold then warm: the replaying simulator answers
+            # a request asked in both phases with the cold answer first, as the real server did.
+            recorded = os.path.join(work, f"{name}.O{level}.answers.jsonl")
             with LlamaServer(env["LLAMA_SERVER"], env["MODEL_BENCH"], server_log) as server:
                 for phase in ("cold", "warm"):
+                    record = os.path.join(work, f"{name}.O{level}.{phase}.answers.jsonl")
                     row["real_" + phase] = run_flow(awc, flow, level, server.base + "/v1", "openai", work,
-                                                    f"{name}.O{level}.real.{phase}")
-            with Sim(awc, profiles, os.path.join(out, "sim.log")) as sim:
-                for phase in ("cold", "warm"):
-                    row["sim_" + phase] = run_flow(awc, flow, level, sim.base + "/v1", "sim", work,
-                                                   f"{name}.O{level}.sim.{phase}")
+                                                    f"{name}.O{level}.real.{phase}", record)
+                    if os.path.exists(record):
+                        with open(recorded, "a") as out_file, open(record) as in_file:
+                            out_file.write(in_file.read())
+            for kind, replay in (("sim", None), ("replay", recorded)):
+                with Sim(awc, profiles, os.path.join(out, "sim.log"), replay) as sim:
+                    for phase in ("cold", "warm"):
+                        row[f"{kind}_{phase}"] = run_flow(awc, flow, level, sim.base + "/v1", "sim", work,
+                                                          f"{name}.O{level}.{kind}.{phase}")
             structured = structured_steps(awc, flow, level, work)
             for phase in ("cold", "warm"):
-                real, simr = row["real_" + phase], row["sim_" + phase]
-                if real.get("ok") and simr.get("ok"):
-                    row["sim_error_" + phase] = round((simr["wall_ms"] - real["wall_ms"]) / real["wall_ms"], 3)
+                real = row["real_" + phase]
+                for kind in ("sim", "replay"):
+                    other = row[f"{kind}_{phase}"]
+                    if real.get("ok") and other.get("ok"):
+                        row[f"{kind}_error_{phase}"] = round((other["wall_ms"] - real["wall_ms"]) / real["wall_ms"], 3)
                 if real.get("ok"):
                     predicted = replay_ms(real["nodes"], profile, level == 0, structured)
                     row["model_ms_" + phase] = round(predicted, 1)
@@ -544,56 +567,86 @@ def main():
         json.dump(summary, f, indent=1)
         f.write("\n")
     shutil.rmtree(work, ignore_errors=True)
-    print_tables(result)
+    markdown = tables(result)
+    print(markdown)
+    splice_docs(markdown)
+
+
+def num(x):
+    """A figure as the docs print it: whole numbers with thousands separators."""
+    return f"{x:,.0f}" if isinstance(x, (int, float)) else str(x)
 
 
 def cell(r, key):
-    return "fail" if not r.get("ok") else str(r[key])
+    return "fail" if not r.get("ok") else num(r[key])
 
 
-def print_tables(result):
+def tables(result):
+    """The section's tables in Markdown (docs/benchmarks.md, Real server, between the markers)."""
+    out = []
     c = result["calibration"]
-    p = c["profile"]
-    print("Calibration (client-side TTFT, streaming, uncached prompt):\n")
-    print("| uncached prompt tokens | " + " | ".join(str(int(x["prompt_tokens"])) for x in c["points"]) + " |")
-    print("|---|" + "---|" * len(c["points"]))
-    print("| TTFT ms | " + " | ".join(f"{x['ttft_ms']:.0f}" for x in c["points"]) + " |")
-    print("\nFitted profile: " + ", ".join(f"{k} {v}" for k, v in p.items()) + "\n")
-    print("| example | -O | phase | real calls | real prompt / cached / output | real wall ms "
-          "| sim calls | sim prompt / cached / output | sim wall ms | sim error | model on real calls ms | model error |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
-    errors, model_errors = [], []
+    out.append("| uncached prompt tokens | " + " | ".join(num(x["prompt_tokens"]) for x in c["points"]) + " |")
+    out.append("|---|" + "---|" * len(c["points"]))
+    out.append("| TTFT ms | " + " | ".join(num(x["ttft_ms"]) for x in c["points"]) + " |")
+    out.append("\nFitted profile: " + ", ".join(f"`{k}` {v}" for k, v in c["profile"].items()) + ".\n")
+    out.append("| example | -O | phase | real calls | real prompt / cached / output | real wall ms "
+               "| sim calls | sim prompt / cached / output | sim wall ms | sim error "
+               "| replay prompt / cached / output | replay wall ms | replay error "
+               "| model on real calls ms | model error |")
+    out.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    errors = {"sim": [], "replay": [], "model": []}
     pct = lambda e: "" if e is None else f"{e * 100:+.0f} %"
+    toks = lambda r: "fail" if not r.get("ok") else f"{num(r['prompt'])} / {num(r['cached'])} / {num(r['output'])}"
     for row in result["ladder"]:
         for phase in ("cold", "warm"):
-            real, simr = row["real_" + phase], row["sim_" + phase]
-            err, merr = row.get("sim_error_" + phase), row.get("model_error_" + phase)
-            if err is not None:
-                errors.append(abs(err))
-            if merr is not None:
-                model_errors.append(abs(merr))
-            toks = lambda r: "fail" if not r.get("ok") else f"{r['prompt']} / {r['cached']} / {r['output']}"
-            print(f"| {row['example']} | {row['level']} | {phase} | {cell(real, 'calls')} | {toks(real)} | "
-                  f"{cell(real, 'wall_ms')} | {cell(simr, 'calls')} | {toks(simr)} | {cell(simr, 'wall_ms')} | "
-                  f"{pct(err)} | {row.get('model_ms_' + phase, '')} | {pct(merr)} |")
+            real, simr, replay = row["real_" + phase], row["sim_" + phase], row.get("replay_" + phase, {})
+            for kind in errors:
+                if row.get(f"{kind}_error_{phase}") is not None:
+                    errors[kind].append(abs(row[f"{kind}_error_{phase}"]))
+            out.append(f"| {row['example']} | {row['level']} | {phase} | {cell(real, 'calls')} | {toks(real)} | "
+                       f"{cell(real, 'wall_ms')} | {cell(simr, 'calls')} | {toks(simr)} | {cell(simr, 'wall_ms')} | "
+                       f"{pct(row.get('sim_error_' + phase))} | {toks(replay)} | {cell(replay, 'wall_ms')} | "
+                       f"{pct(row.get('replay_error_' + phase))} | {num(row.get('model_ms_' + phase, ''))} | "
+                       f"{pct(row.get('model_error_' + phase))} |")
+    out.append("")
+    for label, errs in (("The simulator with its own answers", errors["sim"]),
+                        ("The simulator replaying the real answers", errors["replay"]),
+                        ("The latency model on the real runs' calls", errors["model"])):
+        if errs:
+            within = sum(e <= 0.15 for e in errs)
+            out.append(f"- {label}: median |error| {statistics.median(errs) * 100:.0f} %, "
+                       f"max {max(errs) * 100:.0f} %, {within} of {len(errs)} runs within 15 %.")
     if result.get("peer"):
-        print("\nLangGraph.js peer (graphs from the -O0 plans, bench/peer) on the same server:\n")
-        print("| example | phase | calls | prompt / cached / output | wall ms | awc -O0 wall ms | awc -O2 wall ms |")
-        print("|---|---|---|---|---|---|---|")
+        out.append("\nLangGraph.js (graphs from the -O0 plans, bench/peer) on the same server, a fresh server per "
+                   "example:\n")
+        out.append("| example | phase | calls | prompt / cached / output | wall ms | awc -O0 wall ms | awc -O2 wall ms |")
+        out.append("|---|---|---|---|---|---|---|")
         awc_wall = {(r["example"], r["level"], ph): r["real_" + ph].get("wall_ms")
                     for r in result["ladder"] for ph in ("cold", "warm")}
         for row in result["peer"]:
             for phase in ("cold", "warm"):
                 r = row["real_" + phase]
-                toks = "fail" if not r.get("ok") else f"{r['prompt']} / {r['cached']} / {r['output']}"
-                print(f"| {row['example']} | {phase} | {cell(r, 'calls')} | {toks} | {cell(r, 'wall_ms')} | "
-                      f"{awc_wall.get((row['example'], 0, phase))} | {awc_wall.get((row['example'], 2, phase))} |")
-    for label, errs in (("Simulator wall time vs real", errors),
-                        ("Latency model on the real runs' calls vs real", model_errors)):
-        if errs:
-            within = sum(e <= 0.15 for e in errs)
-            print(f"\n{label}: median |error| {statistics.median(errs) * 100:.0f} %, "
-                  f"max {max(errs) * 100:.0f} %, {within} of {len(errs)} runs within 15 %.")
+                tk = "fail" if not r.get("ok") else f"{num(r['prompt'])} / {num(r['cached'])} / {num(r['output'])}"
+                out.append(f"| {row['example']} | {phase} | {cell(r, 'calls')} | {tk} | {cell(r, 'wall_ms')} | "
+                           f"{num(awc_wall.get((row['example'], 0, phase)))} | "
+                           f"{num(awc_wall.get((row['example'], 2, phase)))} |")
+    return "\n".join(out) + "\n"
+
+
+BEGIN_MARK = "<!-- BEGIN real-server tables (bench/real_server.py) -->"
+END_MARK = "<!-- END real-server tables -->"
+
+
+def splice_docs(markdown, doc=os.path.join(REPO, "docs", "benchmarks.md")):
+    """Replaces the generated block of docs/benchmarks.md; the prose around it is written by hand."""
+    text = open(doc).read()
+    if BEGIN_MARK not in text or END_MARK not in text:
+        log(f"{doc}: no generated real-server block; tables printed only")
+        return
+    head, rest = text.split(BEGIN_MARK, 1)
+    tail = rest.split(END_MARK, 1)[1]
+    with open(doc, "w") as f:
+        f.write(head + BEGIN_MARK + "\n\n" + markdown + "\n" + END_MARK + tail)
 
 
 if __name__ == "__main__":
