@@ -129,10 +129,12 @@ const passes = (R.config.passes || []).filter((p) => exs.some((ex) => R.cases[ex
 const errs = exs.flatMap((ex) => Object.entries(R.cases[ex] || {}).flatMap(([v, s]) => s.errors.map((e) => `${ex} ${v}: ${e}`)));
 
 const M = R.machine;
+// Busy: more runnable work than half the cores at the start or the end of the session.
+const busy = Math.max(M.loadavg_start[0], M.loadavg_end[0]) > M.cores / 2;
 const setup = `Measured ${R.started.slice(0, 16).replace("T", " ")} UTC by \`node bench/ladder/ladder.mjs\` (part of \`make bench\`)${R.config.awc ? `, ${R.config.awc},` : ""} on
 ${M.cores} × ${M.cpu}, ${M.mem_gib} GiB, ${M.os}, Node ${M.node}. Load average (1/5/15 min) ${M.loadavg_start.join(" / ")} at the start and
-${M.loadavg_end.join(" / ")} at the end: **the machine was shared with other builds**, so absolute times carry scheduling noise; the
-variants were interleaved so that noise falls on all of them alike.
+${M.loadavg_end.join(" / ")} at the end: ${busy ? "**the machine was shared with other work**, so absolute times carry scheduling noise" : "the machine was otherwise idle"}; the
+variants were interleaved so that scheduling noise falls on all of them alike.
 
 - One \`awc sim\` for every case, with the documented default latency profiles (docs/simulator.md; the examples' model
   names map to the small/medium/large classes) at \`--speed ${R.config.speed}\`: every simulated delay is divided by ${R.config.speed}, so
