@@ -339,7 +339,8 @@ ResponsePlan Engine::openai(const http::Request& req, bool keepAlive) {
   bool violate = fault == FaultKind::SchemaViolation && schema;
   if (fault == FaultKind::SchemaViolation && !schema) fault = FaultKind::None;
   Answer answer;
-  if (const RecordedAnswer* recorded = nextRecorded(body))
+  const RecordedAnswer* recorded = nextRecorded(body);
+  if (recorded)
     answer = Answer{recorded->text, recorded->completionTokens, recorded->truncated};
   else
     answer = generateAnswer(AnswerRequest{requestHash, schema, maxTokens, fixture, violate});
@@ -414,8 +415,8 @@ ResponsePlan Engine::openai(const http::Request& req, bool keepAlive) {
   size_t dropAt = fault == FaultKind::Drop ? answer.tokens / 2 : SIZE_MAX;
   bool dropped = false;
   // A replayed answer's token count is the recording server's, not this tokenizer's: its
-  // pieces are spread over the time that count takes.
-  size_t pieces = approxTokenCount(answer.text);
+  // pieces are spread over the time that count takes. A generated answer has one per token.
+  size_t pieces = recorded ? approxTokenCount(answer.text) : answer.tokens;
   double pieceMs =
       pieces > 1 && answer.tokens > 1
           ? t.perTokenMs * static_cast<double>(answer.tokens - 1) / static_cast<double>(pieces - 1)
