@@ -22,8 +22,9 @@
 
 Writes DIR/real_server.json (every figure, per node), bench/results/real_server.json (the same
 without the per-node detail), prints the Markdown tables and replaces them in docs/benchmarks.md
-(between its generated markers; the analysis around them is written by hand).
-`bench/real_server.py --tables-only` redoes the tables from bench/results/real_server.json.
+(between its generated markers; the analysis around them is written by hand), with a picture of the
+cold wall times drawn by gnuplot (docs/img/real-server-wall.svg; without gnuplot it is left as is).
+`bench/real_server.py --tables-only` redoes the tables and the picture from bench/results/real_server.json.
 Only 127.0.0.1 is bound; every server started here is stopped on exit.
 """
 import argparse
@@ -483,7 +484,7 @@ def main():
         markdown = tables(json.load(open(os.path.join(REPO, "bench", "results", "real_server.json"))))
         print(markdown)
         splice_docs(markdown)
-        return
+        sys.exit(1 if PLOTS["failed"] else 0)
     awc = os.path.abspath(os.path.join(opts.build, "awc"))
     out = opts.out or os.path.join(opts.build, "real_server_bench")
     os.makedirs(out, exist_ok=True)
@@ -570,6 +571,8 @@ def main():
     markdown = tables(result)
     print(markdown)
     splice_docs(markdown)
+    if PLOTS["failed"]:
+        sys.exit(1)
 
 
 def num(x):
@@ -581,6 +584,91 @@ def cell(r, key):
     return "fail" if not r.get("ok") else num(r[key])
 
 
+COLORS = ["#9e9e9e", "#64b5f6", "#1565c0"]  # the first three of bench/ladder/plot.mjs's
+PLOTS = {"missing": False, "failed": []}
+
+
+def gnuplot_q(text):
+    """A gnuplot double-quoted string (a newline becomes a line break in a label)."""
+    return '"' + str(text).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def bar_chart(file, title, unit, series, groups, separators=()):
+    """Grouped bars drawn by gnuplot (gnuplot-nox; `bash scripts/install-deps.sh bench`) into
+    docs/img/FILE as SVG; returns the Markdown image line. groups: [(label, [value or None, ...])],
+    separators: x positions of faint vertical lines. The data go into the script as an inline data
+    block and the script into gnuplot's stdin; the SVG has no timestamp (same figures, same bytes).
+    Without gnuplot the old picture stays (one line on stderr); a gnuplot error is printed and
+    makes the script exit non-zero after the tables are written."""
+    line = f"![{title}](img/{file})"
+    if PLOTS["missing"]:
+        return line
+    rows = [" ".join([gnuplot_q(label)] + ["?" if v is None else f"{v:.3f}" for v in values])
+            for label, values in groups]
+    script = "\n".join([
+        'set terminal svg size 900,400 fixed font "sans-serif,11" noenhanced background "white"',
+        "set encoding utf8",
+        'set datafile missing "?"',
+        "$data << EOD", *rows, "EOD",
+        f'set title {gnuplot_q(title)} font "sans-serif,14"',
+        f"set ylabel {gnuplot_q(unit)}",
+        "set style data histograms",
+        "set style histogram clustered gap 1",
+        "set style fill solid border -1",
+        "set boxwidth 0.9",
+        "set key below horizontal maxrows 1 reverse Left width -4 samplen 2 noautotitle",
+        "set bmargin 5",  # room for two-line group labels and the key
+        "set border 3",
+        "set xtics nomirror scale 0",
+        "set ytics nomirror",
+        'set grid ytics lc rgb "#e0e0e0" lt 1',
+        f"set xrange [-0.6:{len(groups) - 0.4}]",
+        "set yrange [0:*]",
+        *[f'set arrow from first {x}, graph 0 to first {x}, graph 1 nohead lc rgb "#bdbdbd" back'
+          for x in separators],
+        "plot " + ", \\\n     ".join(
+            f"$data using {i + 2}{':xtic(1)' if i == 0 else ''} title {gnuplot_q(name)} "
+            f'lc rgb "{COLORS[i % len(COLORS)]}"' for i, name in enumerate(series)),
+    ]) + "\n"
+    try:
+        proc = subprocess.run(["gnuplot"], input=script, capture_output=True, text=True, timeout=120)
+    except FileNotFoundError:
+        PLOTS["missing"] = True
+        log("gnuplot is not installed, so the pictures in docs/img were not regenerated "
+            "(apt-get install gnuplot-nox)")
+        return line
+    if proc.returncode != 0:
+        PLOTS["failed"].append(file)
+        log(f"gnuplot failed on {file} (exit {proc.returncode}):\n{proc.stderr}")
+        return line
+    if proc.stderr:
+        log(f"gnuplot on {file}: {proc.stderr}")
+    os.makedirs(os.path.join(REPO, "docs", "img"), exist_ok=True)
+    with open(os.path.join(REPO, "docs", "img", file), "w") as f:
+        f.write(proc.stdout)
+    return line
+
+
+def wall_chart(result):
+    """Cold runs: the real wall time beside the replaying simulator's and the latency model's."""
+    short = {"customer_support": "support", "intent_router": "router", "ticket_triage": "triage"}
+    rows = result["ladder"]
+    levels = sorted({r["level"] for r in rows})
+    wall = lambda r: r["wall_ms"] / 1000 if r.get("ok") else None
+    groups, separators = [], []
+    for i, r in enumerate(rows):
+        if i and r["example"] != rows[i - 1]["example"]:
+            separators.append(i - 0.5)
+        # The example's name under its middle level.
+        name = short.get(r["example"], r["example"]) if r["level"] == levels[len(levels) // 2] else ""
+        model = r.get("model_ms_cold")
+        groups.append((f"-O{r['level']}\n{name}", [wall(r["real_cold"]), wall(r.get("replay_cold", {})),
+                                                   None if model is None else model / 1000]))
+    return bar_chart("real-server-wall.svg", "Real server vs simulator, cold runs: wall time per example and -O level",
+                     "wall time, s", ["llama-server (real)", "sim replaying the real answers",
+                                      "latency model on the real calls"], groups, separators)
+
+
 def tables(result):
     """The section's tables in Markdown (docs/benchmarks.md, Real server, between the markers)."""
     out = []
@@ -589,6 +677,7 @@ def tables(result):
     out.append("|---|" + "---|" * len(c["points"]))
     out.append("| TTFT ms | " + " | ".join(num(x["ttft_ms"]) for x in c["points"]) + " |")
     out.append("\nFitted profile: " + ", ".join(f"`{k}` {v}" for k, v in c["profile"].items()) + ".\n")
+    out.append(wall_chart(result) + "\n")
     out.append("| example | -O | phase | real calls | real prompt / cached / output | real wall ms "
                "| sim calls | sim prompt / cached / output | sim wall ms | sim error "
                "| replay prompt / cached / output | replay wall ms | replay error "

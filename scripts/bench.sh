@@ -4,6 +4,8 @@
 set -euo pipefail
 build=${1:-build}
 run() { echo; echo "== $*"; "$@"; }
+# The benchmark-only Debian tools (gnuplot-nox for the pictures); a no-op when present.
+bash scripts/install-deps.sh bench
 
 [ -x "$build/bench/compile_scaling" ] && run bash bench/compile_scaling.sh "$build"
 [ -x "$build/bench/stdlib_eval" ] && run "$build/bench/stdlib_eval"

@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Debian packages awc builds and tests with. Idempotent: it only calls
 # apt-get when something is missing, so `make` stays fast on a prepared machine.
+#
+#   bash scripts/install-deps.sh          # build and test (what `make`, `make test` and CI run)
+#   bash scripts/install-deps.sh bench    # also the benchmark-only tools: gnuplot-nox draws the
+#                                         # pictures of docs/benchmarks.md (`make bench` runs this)
 set -euo pipefail
 
 packages=(
@@ -12,6 +16,9 @@ packages=(
   nodejs npm
   jq curl python3
 )
+if [ "${1:-}" = bench ]; then
+  packages+=(gnuplot-nox)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1,11 +1,12 @@
 // report.mjs — turns bench/results/ladder.json into the "The ladder", "A peer" and "Targets"
 // sections of docs/benchmarks.md (between generated markers) and one SVG per headline comparison
-// in docs/img/. Plain JS, no plotting dependency.
+// in docs/img/, drawn by gnuplot (plot.mjs; without gnuplot the text is still updated).
 //
 //   node bench/ladder/report.mjs [--in bench/results/ladder.json] [--doc docs/benchmarks.md]
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { barChart as plotChart, plots } from "./plot.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, "../..");
@@ -51,52 +52,9 @@ const row = (cells) => `| ${cells.join(" | ")} |`;
 const table = (head, rows) => [row(head), row(head.map(() => "---")), ...rows.map(row)].join("\n");
 
 // ---------------------------------------------------------------------------------------------
-// SVG bar charts (grouped bars, one colour per series, value labels, optional log axis).
+// Bar charts (grouped bars, one colour per series, optional log axis): drawn by gnuplot, plot.mjs.
 
-const COLORS = ["#9e9e9e", "#64b5f6", "#1565c0", "#2e7d32", "#ef6c00", "#8e24aa"];
-const esc = (s) => String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;");
-
-function barChart({ file, title, unit, series, groups, log = false, refLine = null }) {
-  const W = 900, H = 380, L = 70, B = 70, T = 50, Rm = 20;
-  const vals = groups.flatMap((g) => g.values).filter((v) => v !== null && v > 0);
-  const max = Math.max(...vals) * 1.1;
-  const min = log ? Math.max(Math.min(...vals) / 2, 1e-3) : 0;
-  const y = (v) => {
-    const f = log ? (Math.log10(v) - Math.log10(min)) / (Math.log10(max) - Math.log10(min)) : v / max;
-    return +(T + (H - T - B) * (1 - Math.max(0, f))).toFixed(1);
-  };
-  const gw = (W - L - Rm) / groups.length;
-  const bw = Math.min(28, (gw * 0.8) / series.length);
-  const out = [`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="11">`,
-    `<rect width="${W}" height="${H}" fill="white"/>`, `<text x="${W / 2}" y="18" text-anchor="middle" font-size="14" font-weight="bold">${esc(title)}</text>`];
-  // Axis ticks.
-  const ticks = log ? [] : [0, 0.25, 0.5, 0.75, 1].map((f) => f * max);
-  if (log) for (let p = Math.floor(Math.log10(min)); p <= Math.ceil(Math.log10(max)); ++p) for (const k of [1, 2, 5]) { const v = k * 10 ** p; if (v >= min && v <= max) ticks.push(v); }
-  for (const t of ticks) {
-    out.push(`<line x1="${L}" x2="${W - Rm}" y1="${y(t)}" y2="${y(t)}" stroke="#e0e0e0"/>`);
-    out.push(`<text x="${L - 6}" y="${y(t) + 4}" text-anchor="end">${esc(+t.toPrecision(3))}</text>`);
-  }
-  out.push(`<text x="14" y="${(T + H - B) / 2}" transform="rotate(-90 14 ${(T + H - B) / 2})" text-anchor="middle">${esc(unit)}</text>`);
-  groups.forEach((g, gi) => {
-    const x0 = L + gi * gw + (gw - bw * series.length) / 2;
-    g.values.forEach((v, si) => {
-      if (v === null || v <= 0) return;
-      const x = x0 + si * bw;
-      out.push(`<rect x="${x.toFixed(1)}" y="${y(v).toFixed(1)}" width="${(bw - 2).toFixed(1)}" height="${(H - B - y(v)).toFixed(1)}" fill="${COLORS[si % COLORS.length]}"><title>${esc(`${g.label} ${series[si]}: ${+v.toPrecision(4)} ${unit}`)}</title></rect>`);
-    });
-    out.push(`<text x="${L + gi * gw + gw / 2}" y="${H - B + 16}" text-anchor="middle">${esc(g.label)}</text>`);
-  });
-  out.push(`<line x1="${L}" x2="${W - Rm}" y1="${H - B}" y2="${H - B}" stroke="black"/>`);
-  if (refLine !== null) out.push(`<line x1="${L}" x2="${W - Rm}" y1="${y(refLine)}" y2="${y(refLine)}" stroke="#c62828" stroke-dasharray="6 4"/>`);
-  series.forEach((s, si) => {
-    const x = L + si * Math.min(150, (W - L) / series.length);
-    out.push(`<rect x="${x}" y="${H - 28}" width="12" height="12" fill="${COLORS[si % COLORS.length]}"/><text x="${x + 16}" y="${H - 18}">${esc(s)}</text>`);
-  });
-  out.push("</svg>");
-  fs.mkdirSync(imgDir, { recursive: true });
-  fs.writeFileSync(path.join(imgDir, file), out.join("\n") + "\n");
-  return `![${title}](img/${file})`;
-}
+const barChart = (spec) => plotChart(imgDir, spec);
 
 // ---------------------------------------------------------------------------------------------
 // Figures.
@@ -305,4 +263,9 @@ if (re.test(doc)) doc = doc.replace(re, () => block);
 else if (/^## Lint$/m.test(doc)) doc = doc.replace(/^## Lint$/m, () => block + "\n\n## Lint");
 else doc = doc.replace(/\n*$/, "\n\n") + block + "\n";
 fs.writeFileSync(docFile, doc);
-process.stderr.write(`report: updated ${path.relative(root, docFile)} and ${path.relative(root, imgDir)}/{ladder-*,peer-overhead}.svg\n`);
+const img = path.relative(root, imgDir);
+process.stderr.write(`report: updated ${path.relative(root, docFile)}${plots.written.length ? ` and ${img}/{${plots.written.join(",")}}` : ""}\n`);
+if (plots.failed.length) {
+  process.stderr.write(`report: gnuplot failed on ${img}/{${plots.failed.join(",")}}\n`);
+  process.exitCode = 1;
+}
