@@ -10,9 +10,11 @@
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fmt/format.h>
 #include <fstream>
+#include <limits>
 #include <mutex>
 #include <set>
 #include <sstream>
@@ -39,8 +41,27 @@ struct RunFlags {
   std::vector<std::string> toolStubs;
   std::string toolStubsFile;
   int toolStubLatencyMs = 0;
+  std::string speculate = "free";
   bool quiet = false;
 };
+
+/// --speculate: off, free (hinted steps that cost nothing extra), all, or a number — the most
+/// expected extra USD a hinted step may cost to start early.
+bool parseSpeculation(const std::string& text, runtime::SpeculationOptions& out) {
+  if (text == "off") {
+    out.enabled = false;
+  } else if (text == "free") {
+    out.maxExtraCostUsd = 0;
+  } else if (text == "all") {
+    out.maxExtraCostUsd = std::numeric_limits<double>::infinity();
+  } else {
+    char* end = nullptr;
+    double usd = std::strtod(text.c_str(), &end);
+    if (text.empty() || *end != '\0' || !(usd >= 0)) return false;
+    out.maxExtraCostUsd = usd;
+  }
+  return true;
+}
 
 bool readFile(const std::string& path, std::string& out) {
   std::ifstream in(path, std::ios::binary);
@@ -157,6 +178,7 @@ void printSummary(const runtime::RunMetrics& m) {
     if (n.kind == "input") continue;
     std::string status = n.startMs < 0 ? (n.error.empty() ? "(not run)" : n.error)
                                        : (n.error.empty() ? std::to_string(n.retries) : n.error);
+    if (!n.speculation.empty()) status += " (started early: " + n.speculation + ")";
     std::string id = n.id.size() > 28 ? n.id.substr(0, 25) + "..." : n.id;
     out += fmt::format(
         "{:<28} {:<7} {:<16} {:>7} {:>7} {:>7} {:>7} {:>7} {:>5} {:>6.0f} {:<5} {}\n", id, n.kind,
@@ -170,6 +192,9 @@ void printSummary(const runtime::RunMetrics& m) {
                      m.wallMs, m.criticalPathMs, m.overheadMs, m.peakParallelism, m.modelCalls,
                      m.toolCalls, m.promptTokens, m.cachedTokens, m.outputTokens, m.cacheHits,
                      m.costUsd);
+  if (m.speculated > 0)
+    out += fmt::format("started early {} · wasted {} (${:.6f})\n", m.speculated,
+                       m.speculationWasted, m.speculationWastedUsd);
   std::fputs(out.c_str(), stderr);
 }
 
@@ -282,6 +307,7 @@ int runCommand(const RunFlags& f) {
   Progress progress(info.nodeCount);
   runtime::RunOptions runOptions;
   runOptions.onEvent = [&progress](const runtime::NodeEvent& e) { progress.onEvent(e); };
+  parseSpeculation(f.speculate, runOptions.speculation); // checked when parsed
   if (recorder)
     runOptions.onModelExchange = [&recorder](const runtime::ModelExchange& e) {
       recorder->record(e);
@@ -335,6 +361,18 @@ void addRunCommand(CLI::App& app, CommandResult& result) {
                   "FILE.json {tool: value}: stub several tools at once (testing aid)");
   cmd->add_option("--tool-stub-latency", f->toolStubLatencyMs,
                   "milliseconds a stubbed tool takes to answer (testing aid)");
+  cmd->add_option("--speculate", f->speculate,
+                  "start hinted branch-arm steps before the branch is decided: off, free (those "
+                  "costing nothing extra), all, or the most extra USD one may cost")
+      ->capture_default_str()
+      ->check(
+          [](const std::string& text) {
+            runtime::SpeculationOptions ignored;
+            return parseSpeculation(text, ignored)
+                       ? std::string()
+                       : "expected off, free, all or a non-negative number of USD";
+          },
+          "off|free|all|USD");
   cmd->add_flag("-q,--quiet", f->quiet, "no summary table");
   cmd->callback([f, &result] { result.exitCode = runCommand(*f); });
 }

@@ -10,6 +10,14 @@
 //     first), then go to the transport; the answer is validated, repaired once if needed.
 //  3. finish(): the value is published, dependants' counts are decremented. Ready dependants are
 //     processed from a thread-local work list, so long chains never recurse.
+//
+// Speculation (RunOptions::speculation): a branch-arm node allowed to start early has a second
+// count, of its dependencies other than the guarding branch. When that one hits zero first, the
+// node starts early (Speculation::Running) and its finish() is held (Held) instead of published
+// to the run. When the guard is decided, process() adopts the node — settles the held outcome,
+// or lets the running work settle itself (Adopted) — or drops it: its dependants learn at once
+// that it was skipped, an unfinished call is cancelled, and the node counts as done when that
+// work returns (Dropped), so what it cost stays in the run's metrics.
 #include "awc/runtime/runtime.h"
 #include "awc/runtime/schema_validate.h"
 #include "awc/stdlib/eval.h"
@@ -33,6 +41,9 @@ using nlohmann::json;
 namespace {
 
 enum class Outcome : std::uint8_t { Pending, Ok, Skipped, Failed, Abandoned };
+
+/// Where a node that may start early stands (Scope::spec); see the header comment.
+enum Speculation : std::uint8_t { kNotStarted, kRunning, kHeld, kAdopted, kDropped, kInOrder };
 
 double msSince(Clock::time_point start, Clock::time_point t) {
   return std::chrono::duration<double, std::milli>(t - start).count();
@@ -93,7 +104,12 @@ struct RunState : std::enable_shared_from_this<RunState> {
   std::mutex mutex; // guards everything below
   std::string error;
   std::string errorNode;
-  std::unordered_map<std::uint64_t, std::function<void()>> cancelers;
+  struct Canceler {
+    std::function<void()> fn;
+    const Scope* scope = nullptr; ///< the node whose call this cancels (for speculation)
+    int node = -1;
+  };
+  std::unordered_map<std::uint64_t, Canceler> cancelers;
   std::uint64_t nextCancelId = 1;
   std::deque<std::unique_ptr<Scope>> scopes;
   std::deque<NodeMetrics> metrics;
@@ -115,11 +131,22 @@ struct RunState : std::enable_shared_from_this<RunState> {
     }
     stopping = true;
   }
-  std::uint64_t addCanceler(std::function<void()> fn) {
+  std::uint64_t addCanceler(std::function<void()> fn, const Scope* scope, int node) {
     std::lock_guard lock(mutex);
     std::uint64_t id = nextCancelId++;
-    cancelers.emplace(id, std::move(fn));
+    cancelers.emplace(id, Canceler{std::move(fn), scope, node});
     return id;
+  }
+  /// Cancels the in-flight call of one node (a dropped speculation), if it has one.
+  void cancelNode(const Scope* scope, int node) {
+    std::vector<std::function<void()>> fns;
+    {
+      std::lock_guard lock(mutex);
+      for (auto& [id, c] : cancelers)
+        if (c.scope == scope && c.node == node) fns.push_back(c.fn);
+    }
+    for (auto& fn : fns)
+      fn();
   }
   void removeCanceler(std::uint64_t id) {
     std::lock_guard lock(mutex);
@@ -157,6 +184,15 @@ struct Scope {
   std::vector<NodeMetrics*> metrics;
   std::atomic<int> remaining{0};
   std::function<void(Scope&)> onComplete;
+  // Speculation; `spec` is null when no node of this scope may start early.
+  std::vector<char> earlyAllowed; ///< per node: may start before its guard is decided
+  std::unique_ptr<std::atomic<std::uint8_t>[]> spec;  ///< per node: a Speculation
+  std::unique_ptr<std::atomic<int>[]> earlyPending;   ///< unfinished deps other than the guard
+  std::unique_ptr<std::atomic<bool>[]> earlyNotified; ///< its early dependants were counted down
+  std::vector<Outcome> heldOutcome;
+  std::vector<std::string> heldError;
+
+  bool mayStartEarly(int i) const { return spec && earlyAllowed[i]; }
 
   const json* resolve(std::string_view name) const {
     for (const auto& [key, value] : locals)
@@ -171,6 +207,13 @@ struct Scope {
   void publish(int slot, json value) {
     values[slot] = std::move(value);
     slotReady[slot].store(1, std::memory_order_release);
+  }
+  /// Hides a dropped speculation's value (and its fused parts') from the run's results.
+  void unpublish(int i) {
+    const PlanNode& node = graph->nodes[i];
+    for (const FusedPart& part : node.fused)
+      slotReady[part.slot].store(0, std::memory_order_release);
+    slotReady[node.slot].store(0, std::memory_order_release);
   }
 };
 
@@ -246,7 +289,7 @@ struct Runtime::Impl {
     {
       std::lock_guard lock(run.mutex);
       for (auto& [id, fn] : run.cancelers)
-        fns.push_back(fn);
+        fns.push_back(fn.fn);
     }
     std::vector<std::shared_ptr<ModelLimiter>> all;
     {
@@ -276,6 +319,7 @@ struct Runtime::Impl {
     scope->outcome.assign(n, Outcome::Pending);
     scope->remaining.store(int(n), std::memory_order_relaxed);
     scope->metrics.resize(n);
+    prepareSpeculation(run, *scope);
     std::lock_guard lock(run.mutex);
     for (std::size_t i = 0; i < n; ++i) {
       const PlanNode& node = graph.nodes[i];
@@ -295,6 +339,46 @@ struct Runtime::Impl {
     return run.scopes.back().get();
   }
 
+  /// Marks the nodes of the scope that may start before their guard is decided: the steps the
+  /// compiler hinted, within the run's cost limit, and the pure nodes of an arm they read.
+  void prepareSpeculation(const RunState& run, Scope& scope) {
+    const SpeculationOptions& opts = run.options.speculation;
+    if (!opts.enabled || run.plan->sequential) return;
+    const Graph& graph = *scope.graph;
+    std::size_t n = graph.nodes.size();
+    auto eligible = [&](int i) {
+      const PlanNode& node = graph.nodes[i];
+      return node.guardBranch >= 0 && node.warmLeader < 0;
+    };
+    std::vector<char> allowed(n, 0);
+    std::vector<int> stack;
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto& extra = graph.nodes[i].speculateExtraUsd;
+      if (eligible(int(i)) && extra && *extra <= opts.maxExtraCostUsd) {
+        allowed[i] = 1;
+        stack.push_back(int(i));
+      }
+    }
+    if (stack.empty()) return;
+    while (!stack.empty()) {
+      const PlanNode& node = graph.nodes[stack.back()];
+      stack.pop_back();
+      for (int d : node.deps)
+        if (d != node.guardBranch && !allowed[d] && graph.nodes[d].pure && eligible(d)) {
+          allowed[d] = 1;
+          stack.push_back(d);
+        }
+    }
+    scope.earlyAllowed = std::move(allowed);
+    scope.spec = std::make_unique<std::atomic<std::uint8_t>[]>(n);
+    scope.earlyPending = std::make_unique<std::atomic<int>[]>(n);
+    scope.earlyNotified = std::make_unique<std::atomic<bool>[]>(n);
+    scope.heldOutcome.assign(n, Outcome::Pending);
+    scope.heldError.assign(n, {});
+    for (std::size_t i = 0; i < n; ++i)
+      scope.earlyPending[i].store(int(graph.nodes[i].deps.size()) - 1, std::memory_order_relaxed);
+  }
+
   /// Starts every root of the scope (or completes it at once when it has no nodes).
   void startScope(Scope& scope) {
     if (scope.graph->nodes.empty()) {
@@ -303,6 +387,10 @@ struct Runtime::Impl {
     }
     for (std::size_t i = 0; i < scope.graph->nodes.size(); ++i)
       if (scope.graph->initialPending[i] == 0) ready(scope, int(i));
+    if (scope.spec)
+      for (std::size_t i = 0; i < scope.graph->nodes.size(); ++i)
+        if (scope.earlyAllowed[i] && scope.graph->nodes[i].deps.size() == 1)
+          startEarly(scope, int(i));
   }
 
   void scopeDone(Scope& scope) {
@@ -372,27 +460,43 @@ struct Runtime::Impl {
   struct ReadyItem {
     Scope* scope;
     int node;
+    bool early = false; ///< starts before its guard is decided
   };
   static inline thread_local std::vector<ReadyItem>* tlReady = nullptr;
 
   /// Processes a ready node and, iteratively, every node its completion makes ready.
-  void ready(Scope& scope, int node) {
+  void ready(Scope& scope, int node, bool early = false) {
     if (tlReady) {
-      tlReady->push_back({&scope, node});
+      tlReady->push_back({&scope, node, early});
       return;
     }
     std::vector<ReadyItem> local;
     tlReady = &local;
-    process(scope, node);
-    while (!local.empty()) {
-      ReadyItem item = local.back();
-      local.pop_back();
-      process(*item.scope, item.node);
-    }
+    local.push_back({&scope, node, early});
+    drainReady(local);
     tlReady = nullptr;
   }
 
+  void drainReady(std::vector<ReadyItem>& local) {
+    while (!local.empty()) {
+      ReadyItem item = local.back();
+      local.pop_back();
+      if (item.early)
+        runEarly(*item.scope, item.node);
+      else
+        process(*item.scope, item.node);
+    }
+  }
+
+  /// Whether node `i`'s guarding branch (decided, or skipped) took its arm.
+  static bool guardTaken(const Scope& scope, const PlanNode& node) {
+    const PlanNode& branch = scope.graph->nodes[node.guardBranch];
+    return scope.outcome[node.guardBranch] == Outcome::Ok &&
+           scope.values[branch.slot] == json(node.guardArm == 0);
+  }
+
   void process(Scope& scope, int i) {
+    if (scope.mayStartEarly(i) && resolveEarly(scope, i)) return;
     RunState& run = *scope.run;
     const PlanNode& node = scope.graph->nodes[i];
     NodeMetrics& m = *scope.metrics[i];
@@ -401,14 +505,9 @@ struct Runtime::Impl {
       finish(scope, i, Outcome::Abandoned);
       return;
     }
-    if (node.guardBranch >= 0) {
-      const PlanNode& branch = scope.graph->nodes[node.guardBranch];
-      bool taken = scope.outcome[node.guardBranch] == Outcome::Ok &&
-                   scope.values[branch.slot] == json(node.guardArm == 0);
-      if (!taken) {
-        finish(scope, i, Outcome::Skipped);
-        return;
-      }
+    if (node.guardBranch >= 0 && !guardTaken(scope, node)) {
+      finish(scope, i, Outcome::Skipped);
+      return;
     }
     if (node.kind == NodeKind::Input) {
       m.startMs = m.queuedMs;
@@ -436,12 +535,87 @@ struct Runtime::Impl {
       finish(scope, i, Outcome::Abandoned);
     else
       execute(scope, i);
-    while (!local.empty()) {
-      ReadyItem item = local.back();
-      local.pop_back();
-      process(*item.scope, item.node);
-    }
+    drainReady(local);
     tlReady = nullptr;
+  }
+
+  // ---- speculation ---------------------------------------------------------------------
+
+  /// Node `d`'s inputs other than its guard are in: start it unless the guard is in too (then
+  /// process() runs it the usual way) or it has started already.
+  void startEarly(Scope& scope, int d) {
+    if (scope.pending[d].load(std::memory_order_acquire) == 0) return;
+    std::uint8_t expected = kNotStarted;
+    if (!scope.spec[d].compare_exchange_strong(expected, kRunning, std::memory_order_acq_rel))
+      return;
+    ready(scope, d, true);
+  }
+
+  void runEarly(Scope& scope, int i) {
+    RunState& run = *scope.run;
+    scope.metrics[i]->queuedMs = run.now();
+    if (run.stopping.load(std::memory_order_relaxed)) {
+      finish(scope, i, Outcome::Abandoned);
+      return;
+    }
+    if (!WorkerPool::onWorker()) {
+      auto keep = run.shared_from_this();
+      pool->submit(scope.graph->nodes[i].priorityMs,
+                   [this, keep, &scope, i] { executeOnWorker(scope, i); });
+      return;
+    }
+    execute(scope, i);
+  }
+
+  /// Counts node `i`'s success down in the early count of its dependants (once).
+  void notifyEarly(Scope& scope, int i) {
+    if (scope.earlyNotified[i].exchange(true, std::memory_order_acq_rel)) return;
+    for (int d : scope.graph->dependants[i])
+      if (scope.earlyAllowed[d] && scope.graph->nodes[d].guardBranch != i &&
+          scope.earlyPending[d].fetch_sub(1, std::memory_order_acq_rel) == 1)
+        startEarly(scope, d);
+  }
+
+  /// The guard of a node that may start early is decided. Returns false when the node has not
+  /// started (it runs, or is skipped, the usual way and can no longer start early).
+  bool resolveEarly(Scope& scope, int i) {
+    std::atomic<std::uint8_t>& state = scope.spec[i];
+    std::uint8_t s = kNotStarted;
+    if (state.compare_exchange_strong(s, kInOrder, std::memory_order_acq_rel)) return false;
+    RunState& run = *scope.run;
+    const PlanNode& node = scope.graph->nodes[i];
+    NodeMetrics& m = *scope.metrics[i];
+    bool stopping = run.stopping.load(std::memory_order_relaxed);
+    bool taken = !stopping && guardTaken(scope, node);
+    m.speculation = taken ? "used" : "wasted";
+    m.speculatedBranch = scope.graph->nodes[node.guardBranch].id + scope.suffix;
+    if (taken) {
+      if (s == kRunning && state.compare_exchange_strong(s, kAdopted, std::memory_order_acq_rel))
+        return true; // its own finish() settles it
+      settle(scope, i, scope.heldOutcome[i], scope.heldError[i]);
+      return true;
+    }
+    Outcome dropped = stopping ? Outcome::Abandoned : Outcome::Skipped;
+    if (s == kRunning && state.compare_exchange_strong(s, kDropped, std::memory_order_acq_rel)) {
+      // Dependants learn now; the node counts as done when its work returns (so the run, which
+      // the call keeps alive, is still going when it is cancelled below).
+      scope.outcome[i] = dropped;
+      releaseWarm(scope, i);
+      for (int d : scope.graph->dependants[i])
+        if (scope.pending[d].fetch_sub(1, std::memory_order_acq_rel) == 1) ready(scope, d);
+      run.cancelNode(&scope, i);
+      return true;
+    }
+    state.store(kDropped, std::memory_order_release);
+    scope.unpublish(i);
+    m.error.clear();
+    settle(scope, i, dropped);
+    return true;
+  }
+
+  /// Whether node `i` is a speculation that was dropped (its work may stop early).
+  static bool isDropped(const Scope& scope, int i) {
+    return scope.mayStartEarly(i) && scope.spec[i].load(std::memory_order_acquire) == kDropped;
   }
 
   void execute(Scope& scope, int i) {
@@ -505,15 +679,47 @@ struct Runtime::Impl {
     cb(event);
   }
 
+  /// A node's work is over (every path of every node kind ends here).
   void finish(Scope& scope, int i, Outcome outcome, const std::string& error = {}) {
+    if (scope.mayStartEarly(i)) {
+      std::atomic<std::uint8_t>& state = scope.spec[i];
+      std::uint8_t s = state.load(std::memory_order_acquire);
+      NodeMetrics& m = *scope.metrics[i];
+      if (s == kRunning) {
+        if (m.startMs >= 0) m.endMs = scope.run->now();
+        scope.heldOutcome[i] = outcome;
+        scope.heldError[i] = error;
+        if (state.compare_exchange_strong(s, kHeld, std::memory_order_acq_rel)) {
+          if (outcome == Outcome::Ok) notifyEarly(scope, i);
+          return;
+        }
+      }
+      if (s == kDropped) {
+        scope.unpublish(i);
+        m.error.clear();
+        if (m.startMs >= 0) {
+          m.endMs = scope.run->now();
+          emit(scope, i, NodeEvent::Finished, false, true);
+        }
+        if (scope.remaining.fetch_sub(1, std::memory_order_acq_rel) == 1) scopeDone(scope);
+        return;
+      }
+    }
+    settle(scope, i, outcome, error);
+  }
+
+  /// Publishes node `i`'s outcome to the run and counts its dependants down.
+  void settle(Scope& scope, int i, Outcome outcome, const std::string& error = {}) {
     RunState& run = *scope.run;
     NodeMetrics& m = *scope.metrics[i];
-    if (m.startMs >= 0) m.endMs = run.now();
+    if (m.startMs >= 0 && m.endMs < 0) m.endMs = run.now();
     scope.outcome[i] = outcome;
     if (outcome == Outcome::Failed)
       run.fail(scope.graph->nodes[i].id + scope.suffix, nodeLabel(scope, i) + ": " + error);
-    if (m.startMs >= 0) emit(scope, i, NodeEvent::Finished, outcome == Outcome::Ok);
+    if (m.startMs >= 0)
+      emit(scope, i, NodeEvent::Finished, outcome == Outcome::Ok, outcome == Outcome::Skipped);
     releaseWarm(scope, i);
+    if (scope.spec && outcome == Outcome::Ok) notifyEarly(scope, i);
     for (int d : scope.graph->dependants[i])
       if (scope.pending[d].fetch_sub(1, std::memory_order_acq_rel) == 1) ready(scope, d);
     if (scope.remaining.fetch_sub(1, std::memory_order_acq_rel) == 1) scopeDone(scope);
@@ -688,7 +894,7 @@ struct Runtime::Impl {
 
   void sendModelCall(const std::shared_ptr<LlmCall>& ctx) {
     RunState& run = *ctx->scope->run;
-    if (run.stopping.load()) {
+    if (run.stopping.load() || isDropped(*ctx->scope, ctx->node)) {
       if (!ctx->limiter->unlimited()) ctx->limiter->release();
       finishOnWorker(ctx->scope, ctx->node, Outcome::Abandoned);
       return;
@@ -697,14 +903,16 @@ struct Runtime::Impl {
       std::lock_guard lock(ctx->mutex);
       ctx->done = false;
     }
-    ctx->cancelId = run.addCanceler([ctx] {
-      std::shared_ptr<ModelCallHandle> handle;
-      {
-        std::lock_guard lock(ctx->mutex);
-        if (!ctx->done) handle = ctx->handle;
-      }
-      if (handle) handle->cancel();
-    });
+    ctx->cancelId = run.addCanceler(
+        [ctx] {
+          std::shared_ptr<ModelCallHandle> handle;
+          {
+            std::lock_guard lock(ctx->mutex);
+            if (!ctx->done) handle = ctx->handle;
+          }
+          if (handle) handle->cancel();
+        },
+        ctx->scope, ctx->node);
     const PlanNode& node = ctx->scope->graph->nodes[ctx->node];
     RetryPolicy* policy = &retryPolicy;
     if (node.retries) {
@@ -721,7 +929,7 @@ struct Runtime::Impl {
     {
       std::lock_guard lock(ctx->mutex);
       if (!ctx->done) ctx->handle = handle;
-      cancelNow = !ctx->done && run.cancelled.load();
+      cancelNow = !ctx->done && (run.cancelled.load() || isDropped(*ctx->scope, ctx->node));
     }
     if (cancelNow) handle->cancel();
   }
@@ -847,7 +1055,7 @@ struct Runtime::Impl {
       return;
     }
     if (tool.http) {
-      startHttpTool(scope, tool, std::move(args), done);
+      startHttpTool(scope, i, tool, std::move(args), done);
       return;
     }
     HostTool sync;
@@ -924,7 +1132,7 @@ struct Runtime::Impl {
     std::function<void(ToolResult)> done;
   };
 
-  void startHttpTool(Scope& scope, const PlanTool& tool, json args,
+  void startHttpTool(Scope& scope, int i, const PlanTool& tool, json args,
                      std::function<void(ToolResult)> done) {
     RunState& run = *scope.run;
     std::string url;
@@ -974,10 +1182,14 @@ struct Runtime::Impl {
         tool.timeoutMs > 0 ? std::chrono::milliseconds(tool.timeoutMs) : options.defaultToolTimeout;
     ctx->maxAttempts = tool.retries + 1;
     auto keep = run.shared_from_this();
-    ctx->cancelId = run.addCanceler([this, ctx] {
-      if (RequestId id = ctx->id.load()) transport->cancel(id);
-    });
+    ctx->cancelId = run.addCanceler(
+        [this, ctx] {
+          if (RequestId id = ctx->id.load()) transport->cancel(id);
+        },
+        &scope, i);
     sendHttp(keep, ctx);
+    if (isDropped(scope, i))
+      if (RequestId id = ctx->id.load()) transport->cancel(id);
   }
 
   void sendHttp(const std::shared_ptr<RunState>& keep, const std::shared_ptr<HttpToolCall>& ctx) {

@@ -42,8 +42,10 @@ double measuredCriticalPathMs(const std::vector<NodeMetrics>& nodes) {
         dependants[it->second].push_back(i);
         ++waiting[i];
       }
-  std::vector<double> finish(nodes.size(), 0);
-  std::vector<double> ready(nodes.size(), 0);
+  // A node started early (speculated) did its work on its other deps' *work*, and counts as done
+  // only when its branch and every dep are done too: two times per node.
+  std::vector<double> workReady(nodes.size(), 0), workDone(nodes.size(), 0);
+  std::vector<double> doneReady(nodes.size(), 0), done(nodes.size(), 0);
   std::vector<std::size_t> queue;
   for (std::size_t i = 0; i < nodes.size(); ++i)
     if (waiting[i] == 0) queue.push_back(i);
@@ -51,10 +53,19 @@ double measuredCriticalPathMs(const std::vector<NodeMetrics>& nodes) {
   while (!queue.empty()) {
     std::size_t i = queue.back();
     queue.pop_back();
-    finish[i] = ready[i] + nodes[i].durationMs();
-    longest = std::max(longest, finish[i]);
+    bool wasted = nodes[i].speculation == "wasted";
+    workDone[i] = workReady[i] + (wasted ? 0 : nodes[i].durationMs());
+    done[i] = std::max(workDone[i], doneReady[i]);
+    longest = std::max(longest, done[i]);
     for (std::size_t next : dependants[i]) {
-      ready[next] = std::max(ready[next], finish[i]);
+      const NodeMetrics& n = nodes[next];
+      if (n.speculatedBranch.empty()) {
+        workReady[next] = std::max(workReady[next], done[i]);
+      } else {
+        doneReady[next] = std::max(doneReady[next], done[i]);
+        if (n.speculatedBranch != nodes[i].id)
+          workReady[next] = std::max(workReady[next], workDone[i]);
+      }
       if (--waiting[next] == 0) queue.push_back(next);
     }
   }
@@ -63,9 +74,14 @@ double measuredCriticalPathMs(const std::vector<NodeMetrics>& nodes) {
 
 void finalizeRun(RunMetrics& run) {
   run.modelCalls = run.toolCalls = run.promptTokens = run.cachedTokens = run.outputTokens = 0;
-  run.retries = run.cacheHits = 0;
-  run.costUsd = 0;
+  run.retries = run.cacheHits = run.speculated = run.speculationWasted = 0;
+  run.costUsd = run.speculationWastedUsd = 0;
   for (const auto& node : run.nodes) {
+    if (!node.speculation.empty()) ++run.speculated;
+    if (node.speculation == "wasted") {
+      ++run.speculationWasted;
+      run.speculationWastedUsd += node.costUsd;
+    }
     run.modelCalls += node.modelCalls;
     if (node.kind == "tool" && node.startMs >= 0 && !node.cacheHit) ++run.toolCalls;
     run.promptTokens += node.promptTokens;
@@ -146,6 +162,7 @@ static json nodeToJson(const NodeMetrics& node) {
   out["node.cache_hit"] = node.cacheHit;
   out["node.cost_usd"] = node.costUsd;
   out["node.error"] = node.error.empty() ? json(nullptr) : json(node.error);
+  out["node.speculation"] = node.speculation.empty() ? json(nullptr) : json(node.speculation);
   out["node.lane"] = node.lane;
   return out;
 }
@@ -170,6 +187,9 @@ json metricsToJson(const RunMetrics& run) {
   out["run.cache_hits"] = run.cacheHits;
   out["run.cache_misses"] = run.cacheMisses;
   out["run.cost_usd"] = run.costUsd;
+  out["run.speculated"] = run.speculated;
+  out["run.speculation_wasted"] = run.speculationWasted;
+  out["run.speculation_wasted_usd"] = run.speculationWastedUsd;
   out["run.error"] = run.error.empty() ? json(nullptr) : json(run.error);
   json nodes = json::array();
   for (const auto& node : run.nodes)

@@ -4,6 +4,7 @@
 #include "awc/support/source.h"
 #include "plan_model.h"
 
+#include <algorithm>
 #include <unordered_set>
 
 namespace awc::runtime {
@@ -167,6 +168,7 @@ public:
     case NodeKind::Branch:
       node.expr = field(n, "expr", where);
       checkExpr(node.expr, where);
+      node.pure = node.kind == NodeKind::Native;
       break;
     case NodeKind::Llm:
       loadLlm(n, node, where);
@@ -200,9 +202,17 @@ public:
       const json& bodyNodes = body.value("nodes", json::array());
       if (!bodyNodes.is_array()) throw LoadError{where + ": body 'nodes' must be an array"};
       loadGraph(bodyNodes, *node.body, false, where + " body");
+      node.pure =
+          std::all_of(node.body->nodes.begin(), node.body->nodes.end(), [](const PlanNode& b) {
+            return b.pure || b.kind == NodeKind::Input || b.kind == NodeKind::Output ||
+                   b.kind == NodeKind::Branch;
+          });
       break;
     }
     }
+    if (auto h = n.find("hints"); h != n.end() && h->is_object())
+      if (auto s = h->find("speculate"); s != h->end() && s->is_object())
+        node.speculateExtraUsd = optNum(*s, "extra_cost_usd", 0, where + " hints.speculate");
   }
 
   void loadLlm(const json& n, PlanNode& node, const std::string& where) {

@@ -85,6 +85,12 @@ struct PlanNode {
   /// so the shared prompt prefix is in the server's cache; -1 when none.
   int warmLeader = -1;
   std::vector<int> warmFollowers; ///< nodes waiting for this one's first token
+  /// hints.speculate: the step may start before its guarding branch is decided; the value is
+  /// the compiler's expected extra cost of doing so (paid when the other arm is taken).
+  std::optional<double> speculateExtraUsd;
+  /// Computes locally and reads nothing but its inputs (a native node, or a map whose body is
+  /// all native): starting it early costs nothing but CPU.
+  bool pure = false;
   nlohmann::json schema;
   bool hasSchema = false;
   double priorityMs = 0;

@@ -77,10 +77,10 @@ function estimates(examples) {
 }
 
 // A plan's behaviour: its nodes without the annotations the runtime does not read (`task`, the
-// estimates, `hints` — the runtime ignores hints so far), so a pass that only annotates counts as
-// "no effect".
+// estimates), so a pass that only annotates counts as "no effect". `hints` stay: the runtime acts
+// on `wait_for_warm` and `speculate` (awc run's default `--speculate free`).
 const nodesOf = (file) => JSON.stringify(JSON.parse(fs.readFileSync(file, "utf8")).nodes, (k, v) =>
-  k === "task" || k === "hints" || k === "est_ms" || k === "est_prompt_tokens" || k === "est_output_tokens" ? undefined : v);
+  k === "task" || k === "est_ms" || k === "est_prompt_tokens" || k === "est_output_tokens" ? undefined : v);
 
 // ---------------------------------------------------------------------------------------------
 // The simulator.

@@ -86,6 +86,40 @@ TEST_CASE("finalizeRun computes critical path, overhead, parallelism and lanes",
   CHECK(run.nodes[3].tokensPerSecond() == Approx(200.0));
 }
 
+TEST_CASE("a speculated node's work overlaps its branch; wasted work is on no path", "[metrics]") {
+  // classify 0–100, branch at 100; the arm's tool (20 ms) and reply (150 ms) started at 0 and
+  // 20, before the branch; the other arm's step ran 0–300 and was dropped.
+  RunMetrics run;
+  run.wallMs = 175;
+  NodeMetrics tool = node("tool", "tool", 0, 20, {"branch"});
+  NodeMetrics reply = node("reply", "llm", 20, 170, {"branch", "tool"});
+  NodeMetrics other = node("other", "llm", 0, 300, {"branch"});
+  for (NodeMetrics* n : {&tool, &reply, &other})
+    n->speculatedBranch = "branch";
+  tool.speculation = reply.speculation = "used";
+  other.speculation = "wasted";
+  other.costUsd = 0.25;
+  run.nodes = {node("classify", "llm", 0, 100),
+               node("branch", "branch", 100, 100, {"classify"}),
+               tool,
+               reply,
+               other,
+               node("join", "native", 171, 171, {"reply", "other"})};
+  finalizeRun(run);
+  CHECK(run.criticalPathMs == Approx(170)); // tool then reply; not classify + tool + reply
+  CHECK(run.speculated == 3);
+  CHECK(run.speculationWasted == 1);
+  CHECK(run.speculationWastedUsd == Approx(0.25));
+  json j = metricsToJson(run);
+  CHECK(j["run.speculation_wasted"] == 1);
+  CHECK(j["nodes"][4]["node.speculation"] == "wasted");
+  CHECK(j["nodes"][0]["node.speculation"].is_null());
+  // The branch decided late: everything waits for it.
+  run.nodes[0].endMs = run.nodes[1].startMs = run.nodes[1].endMs = 400;
+  finalizeRun(run);
+  CHECK(run.criticalPathMs == Approx(400));
+}
+
 TEST_CASE("metrics JSON has the documented keys", "[metrics]") {
   RunMetrics run = supportRun();
   finalizeRun(run);

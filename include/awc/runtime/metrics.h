@@ -48,6 +48,12 @@ struct NodeMetrics {
   double costUsd = 0;
   /// Empty when the node succeeded.
   std::string error;
+  /// Started before its guarding branch was decided (RunOptions::speculation): "used" when its
+  /// arm was taken, "wasted" when not (what it cost is counted all the same); empty otherwise.
+  std::string speculation;
+  /// For a speculated node, the branch it started before: for the critical path it commits when
+  /// both its own work and that branch are done, instead of starting after the branch.
+  std::string speculatedBranch;
   /// Trace lane (Chrome trace `tid`), assigned by finalizeRun.
   int lane = 0;
 
@@ -75,6 +81,11 @@ struct RunMetrics {
   std::int64_t cacheHits = 0;
   std::int64_t cacheMisses = 0;
   double costUsd = 0;
+  /// Nodes started before their branch was decided, those whose arm was not taken, and what
+  /// the latter cost.
+  std::int64_t speculated = 0;
+  std::int64_t speculationWasted = 0;
+  double speculationWastedUsd = 0;
   std::string error;
   std::vector<NodeMetrics> nodes;
 };
@@ -85,7 +96,9 @@ double costUsd(std::int64_t promptTokens, std::int64_t cachedTokens,
                std::int64_t cacheCreationTokens, std::int64_t outputTokens,
                const ModelPrice& price);
 
-/// Longest dependency chain of measured node durations (ms). Unknown deps are ignored.
+/// Longest dependency chain of measured node durations (ms). Unknown deps are ignored. A
+/// speculated node's work follows the work of its deps other than its branch, and it is done
+/// when that work, its branch and its deps are done; wasted speculation lies on no path.
 double measuredCriticalPathMs(const std::vector<NodeMetrics>& nodes);
 
 /// Fills the run totals, critical path, overhead (wall - critical path, never negative),

@@ -112,6 +112,19 @@ struct ModelExchange {
 };
 
 /// Per-run settings.
+/// Branch-arm steps the compiler marked `hints.speculate` (docs/optimizations.md) start as soon
+/// as their other inputs are ready, before the branch condition is known. When the other arm is
+/// taken their result is dropped and an unfinished model or HTTP call cancelled; what they cost
+/// is still counted. Native work in the arm (a native node, a map with a native body) starts
+/// early too, so a speculated step that reads it is not held back.
+struct SpeculationOptions {
+  bool enabled = true;
+  /// Start a hinted step only when its expected extra cost (`extra_cost_usd`) is at most this.
+  /// The default, 0, starts only what costs nothing: tool calls without side effects (the only
+  /// tools the compiler hints) and native work. Infinity starts every hinted step.
+  double maxExtraCostUsd = 0;
+};
+
 struct RunOptions {
   /// Use the Runtime's result cache for this run.
   bool useCache = true;
@@ -124,6 +137,7 @@ struct RunOptions {
   /// may call it concurrently. Every call returns before its node finishes, hence before
   /// `RunHandle::wait()` returns.
   std::function<void(const ModelExchange&)> onModelExchange;
+  SpeculationOptions speculation;
 };
 
 /// The outcome of a run. Node metrics are kept for every node that finished, also on failure.

@@ -4,6 +4,7 @@
 #include "exec_test_util.h"
 
 #include <atomic>
+#include <limits>
 #include <map>
 #include <set>
 #include <thread>
@@ -427,4 +428,38 @@ TEST_CASE("onModelExchange names map instances and skips failed attempts", "[exe
   CHECK(nodes == llmNodes);
   CHECK(nodes.count("scored/r[0]") == 1);
   CHECK(nodes.count("scored/r[3]") == 1);
+}
+
+TEST_CASE("speculation changes when arm steps start, never what the run computes",
+          "[exec][e2e][speculate]") {
+  auto plan = compileExample("intent_router", 2);
+  auto runWith = [&](double maxExtraUsd, bool enabled) {
+    SimFixture sim; // a fresh simulator each time: same answers, same prefix-cache state
+    Runtime rt(sim.runtimeOptions(stubsFor("intent_router")));
+    RunOptions options;
+    options.speculation.enabled = enabled;
+    options.speculation.maxExtraCostUsd = maxExtraUsd;
+    return rt.run(plan, inputsFor("intent_router"), options);
+  };
+  RunResult off = runWith(0, false);
+  RunResult all = runWith(std::numeric_limits<double>::infinity(), true);
+  RunResult free = runWith(0, true);
+  for (const RunResult* r : {&off, &all, &free}) {
+    INFO(r->error);
+    REQUIRE(r->ok);
+    CHECK(r->output == off.output);
+    CHECK(r->metrics.criticalPathMs <= r->metrics.wallMs + 1e-6);
+  }
+  CHECK(off.metrics.speculated == 0);
+  // Five hinted steps (two tools, three model calls) and the map the technical reply reads.
+  CHECK(all.metrics.speculated == 6);
+  CHECK(free.metrics.speculated == 2); // the two tools without side effects
+  for (const auto& n : all.metrics.nodes) {
+    if (n.speculation.empty()) continue;
+    // Used exactly when the arm was taken, which is when the value survived.
+    CHECK((n.speculation == "used") == all.values.contains(n.id));
+    CHECK(n.error.empty());
+  }
+  CHECK(all.metrics.speculationWasted >= 3); // at most one arm of four is taken
+  CHECK(all.metrics.costUsd >= off.metrics.costUsd - 1e-12);
 }

@@ -3,6 +3,7 @@
 #include "../../../runtime/executor_internal.h"
 #include "exec_test_util.h"
 
+#include <limits>
 #include <thread>
 
 using namespace awc::runtime;
@@ -355,4 +356,151 @@ TEST_CASE("the limiter admits the highest priority first and purges a run's wait
   rpm->acquire(&owner, 1, 0, [&](bool) { admitted++; });
   rpm->acquire(&owner, 1, 0, [&](bool) { admitted++; });
   CHECK(admitted == 1);
+}
+
+namespace {
+
+// c classifies; `if` takes arm 0 when c == "a": x (hinted, free) or else y (hinted, $0.5).
+json speculationPlan() {
+  json p = basePlan();
+  json c = llmNode("c", {"input.q"}, userMsg({staticSeg("Classify: "), refSeg("input.q")}), 3, 1);
+  c["schema"] = {{"type", "string"}, {"enum", {"a", "b"}}};
+  p["nodes"].push_back(c);
+  p["nodes"].push_back(
+      {{"id", "if"},
+       {"kind", "branch"},
+       {"deps", {"c"}},
+       {"order", 2},
+       {"expr", {{"op", "=="}, {"args", json::array({{{"ref", "c"}}, {{"lit", "a"}}})}}}});
+  json x = llmNode("x", {"input.q", "if"}, userMsg({staticSeg("X: "), refSeg("input.q")}), 2, 3);
+  x["guard"] = {{"branch", "if"}, {"arm", 0}};
+  x["hints"] = {{"speculate", {{"gain_ms", 100}, {"extra_cost_usd", 0.0}, {"condition", "c"}}}};
+  json y = llmNode("y", {"input.q", "if"}, userMsg({staticSeg("Y: "), refSeg("input.q")}), 2, 4);
+  y["guard"] = {{"branch", "if"}, {"arm", 1}};
+  y["hints"] = {{"speculate", {{"gain_ms", 100}, {"extra_cost_usd", 0.5}, {"condition", "c"}}}};
+  p["nodes"].push_back(x);
+  p["nodes"].push_back(y);
+  p["nodes"].push_back(
+      {{"id", "r"},
+       {"kind", "native"},
+       {"deps", {"if", "x", "y"}},
+       {"order", 5},
+       {"expr", {{"if", {{"ref", "if"}}}, {"then", {{"ref", "x"}}}, {"else", {{"ref", "y"}}}}}});
+  p["nodes"].push_back(outputNode({"r"}, 6));
+  return p;
+}
+
+// Pending requests by prompt tag, once every tag of `wanted` is pending (or after 2 s).
+std::map<std::string, RequestId> awaitPending(FakeTransport& t, std::vector<std::string> wanted) {
+  std::map<std::string, RequestId> byPrompt;
+  for (int k = 0; k < 2000; ++k) {
+    byPrompt.clear();
+    auto requests = t.requests();
+    for (RequestId id : t.pending()) {
+      const std::string& body = requests[id - 1].body; // ids count from 1 in submit order
+      for (const char* tag : {"Classify", "X: ", "Y: "})
+        if (body.find(tag) != std::string::npos) byPrompt[tag] = id;
+    }
+    if (std::all_of(wanted.begin(), wanted.end(), [&](auto& w) { return byPrompt.count(w); }))
+      break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return byPrompt;
+}
+
+const NodeMetrics& nodeOf(const RunResult& r, const std::string& id) {
+  for (const auto& n : r.metrics.nodes)
+    if (n.id == id) return n;
+  FAIL("no node " << id);
+  return r.metrics.nodes.front();
+}
+
+} // namespace
+
+TEST_CASE("a hinted step starts before its branch is decided and is adopted when taken",
+          "[exec][speculate]") {
+  // Both orders: the early answer arrives after the classification, or before it.
+  for (bool earlyFirst : {false, true}) {
+    FakeTransport t;
+    Runtime rt(fakeOptions(t));
+    auto run = rt.start(mustLoad(speculationPlan()), {{"q", "hello"}});
+    auto ids = awaitPending(t, {"Classify", "X: "});
+    REQUIRE(ids.count("Classify"));
+    REQUIRE(ids.count("X: ")); // started early; y's $0.5 is above the default limit of $0
+    CHECK_FALSE(ids.count("Y: "));
+    if (earlyFirst) t.complete(ids["X: "], completion("from x"));
+    t.complete(ids["Classify"], completion(R"({"value":"a"})"));
+    if (!earlyFirst) t.complete(ids["X: "], completion("from x"));
+    const RunResult& r = run->wait();
+    INFO(r.error);
+    REQUIRE(r.ok);
+    CHECK(r.output == json({{"r", "from x"}}));
+    CHECK(t.requests().size() == 2);
+    const NodeMetrics& x = nodeOf(r, "x");
+    CHECK(x.speculation == "used");
+    CHECK(x.speculatedBranch == "if");
+    CHECK(x.startMs < nodeOf(r, "c").endMs);
+    CHECK(r.metrics.speculated == 1);
+    CHECK(r.metrics.speculationWasted == 0);
+    CHECK(metricsToJson(r.metrics)["nodes"][3]["node.speculation"] == "used");
+  }
+}
+
+TEST_CASE("a dropped speculation is cancelled or discarded, and its cost still counts",
+          "[exec][speculate]") {
+  for (bool earlyFirst : {false, true}) {
+    FakeTransport t;
+    Runtime rt(fakeOptions(t));
+    auto run = rt.start(mustLoad(speculationPlan()), {{"q", "hello"}});
+    auto ids = awaitPending(t, {"Classify", "X: "});
+    REQUIRE(ids.count("X: "));
+    if (earlyFirst) t.complete(ids["X: "], completion("from x"));
+    t.complete(ids["Classify"], completion(R"({"value":"b"})"));
+    // Not taken: x is cancelled if still in flight, and y starts the usual way.
+    auto after = awaitPending(t, {"Y: "});
+    REQUIRE(after.count("Y: "));
+    CHECK_FALSE(after.count("X: "));
+    t.complete(after["Y: "], completion("from y"));
+    const RunResult& r = run->wait();
+    INFO(r.error);
+    REQUIRE(r.ok);
+    CHECK(r.output == json({{"r", "from y"}}));
+    CHECK_FALSE(r.values.contains("x"));
+    const NodeMetrics& x = nodeOf(r, "x");
+    CHECK(x.speculation == "wasted");
+    CHECK(x.error.empty());
+    CHECK(r.metrics.speculationWasted == 1);
+    if (earlyFirst) { // it answered before it was dropped: paid for, and counted
+      CHECK(x.costUsd > 0);
+      CHECK(r.metrics.speculationWastedUsd == Approx(x.costUsd));
+      CHECK(r.metrics.costUsd ==
+            Approx(x.costUsd + nodeOf(r, "c").costUsd + nodeOf(r, "y").costUsd));
+    } else { // cancelled before any answer: no tokens came back
+      CHECK(x.costUsd == 0);
+    }
+  }
+}
+
+TEST_CASE("the speculation limit and switch decide which hinted steps start early",
+          "[exec][speculate]") {
+  auto pendingAtStart = [](RunOptions options, std::vector<std::string> expected) {
+    FakeTransport t;
+    Runtime rt(fakeOptions(t));
+    auto run = rt.start(mustLoad(speculationPlan()), {{"q", "hello"}}, options);
+    awaitPending(t, expected);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20)); // and nothing else starts
+    std::size_t n = t.pending().size();
+    run->cancel();
+    run->wait();
+    return n;
+  };
+  RunOptions all;
+  all.speculation.maxExtraCostUsd = std::numeric_limits<double>::infinity();
+  CHECK(pendingAtStart(all, {"Classify", "X: ", "Y: "}) == 3);
+  RunOptions half;
+  half.speculation.maxExtraCostUsd = 0.49;
+  CHECK(pendingAtStart(half, {"Classify", "X: "}) == 2);
+  RunOptions off;
+  off.speculation.enabled = false;
+  CHECK(pendingAtStart(off, {"Classify"}) == 1);
 }
