@@ -719,9 +719,10 @@ struct Runtime::Impl {
     if (m.startMs >= 0)
       emit(scope, i, NodeEvent::Finished, outcome == Outcome::Ok, outcome == Outcome::Skipped);
     releaseWarm(scope, i);
-    if (scope.spec && outcome == Outcome::Ok) notifyEarly(scope, i);
     for (int d : scope.graph->dependants[i])
       if (scope.pending[d].fetch_sub(1, std::memory_order_acq_rel) == 1) ready(scope, d);
+    // After the counts: a dependant this node completes runs in order, not early.
+    if (scope.spec && outcome == Outcome::Ok) notifyEarly(scope, i);
     if (scope.remaining.fetch_sub(1, std::memory_order_acq_rel) == 1) scopeDone(scope);
   }
 

@@ -504,3 +504,39 @@ TEST_CASE("the speculation limit and switch decide which hinted steps start earl
   off.speculation.enabled = false;
   CHECK(pendingAtStart(off, {"Classify"}) == 1);
 }
+
+TEST_CASE("a hinted step whose branch is already decided never starts early", "[exec][speculate]") {
+  // x also reads u, an unguarded step that answers after the branch went the other way: x must
+  // be skipped, not started and cancelled.
+  json p = speculationPlan();
+  p["nodes"].push_back(
+      llmNode("u", {"input.q"}, userMsg({staticSeg("U: "), refSeg("input.q")}), 1, 7));
+  for (auto& n : p["nodes"])
+    if (n["id"] == "x") {
+      n["deps"].push_back("u");
+      n["messages"] = userMsg({staticSeg("X: "), refSeg("u")});
+    }
+  FakeTransport t;
+  Runtime rt(fakeOptions(t));
+  auto run = rt.start(mustLoad(p), {{"q", "hello"}});
+  auto ids = awaitPending(t, {"Classify"});
+  REQUIRE(ids.count("Classify"));
+  t.complete(ids["Classify"], completion(R"({"value":"b"})"));
+  ids = awaitPending(t, {"Y: "}); // the branch is decided
+  REQUIRE(ids.count("Y: "));
+  RequestId u = 0;
+  auto requests = t.requests();
+  for (RequestId id : t.pending())
+    if (requests[id - 1].body.find("U: ") != std::string::npos) u = id;
+  REQUIRE(u != 0);
+  t.complete(u, completion("from u"));
+  t.complete(ids["Y: "], completion("from y"));
+  const RunResult& r = run->wait();
+  INFO(r.error);
+  REQUIRE(r.ok);
+  CHECK(r.output == json({{"r", "from y"}}));
+  for (const HttpRequest& req : t.requests())
+    CHECK(req.body.find("X: ") == std::string::npos);
+  CHECK(nodeOf(r, "x").speculation.empty());
+  CHECK(r.metrics.speculated == 0);
+}
