@@ -408,6 +408,24 @@ std::map<std::string, RequestId> awaitPending(FakeTransport& t, std::vector<std:
   return byPrompt;
 }
 
+// speculationPlan() started, x's early call and the classification in flight; the
+// classification is answered with `label` — after x answered when `earlyFirst`, else while x
+// is still in flight.
+struct EarlyRun {
+  FakeTransport transport;
+  Runtime rt{fakeOptions(transport)};
+  std::shared_ptr<RunHandle> run;
+  std::map<std::string, RequestId> ids;
+  EarlyRun(const std::string& label, bool earlyFirst) {
+    run = rt.start(mustLoad(speculationPlan()), {{"q", "hello"}});
+    ids = awaitPending(transport, {"Classify", "X: "});
+    REQUIRE(ids.count("Classify"));
+    REQUIRE(ids.count("X: ")); // started early
+    if (earlyFirst) transport.complete(ids["X: "], completion("from x"));
+    transport.complete(ids["Classify"], completion(R"({"value":")" + label + "\"}"));
+  }
+};
+
 const NodeMetrics& nodeOf(const RunResult& r, const std::string& id) {
   for (const auto& n : r.metrics.nodes)
     if (n.id == id) return n;
@@ -421,21 +439,14 @@ TEST_CASE("a hinted step starts before its branch is decided and is adopted when
           "[exec][speculate]") {
   // Both orders: the early answer arrives after the classification, or before it.
   for (bool earlyFirst : {false, true}) {
-    FakeTransport t;
-    Runtime rt(fakeOptions(t));
-    auto run = rt.start(mustLoad(speculationPlan()), {{"q", "hello"}});
-    auto ids = awaitPending(t, {"Classify", "X: "});
-    REQUIRE(ids.count("Classify"));
-    REQUIRE(ids.count("X: ")); // started early; y's $0.5 is above the default limit of $0
-    CHECK_FALSE(ids.count("Y: "));
-    if (earlyFirst) t.complete(ids["X: "], completion("from x"));
-    t.complete(ids["Classify"], completion(R"({"value":"a"})"));
-    if (!earlyFirst) t.complete(ids["X: "], completion("from x"));
-    const RunResult& r = run->wait();
+    EarlyRun e("a", earlyFirst);
+    CHECK_FALSE(e.ids.count("Y: ")); // y's $0.5 is above the default limit of $0
+    if (!earlyFirst) e.transport.complete(e.ids["X: "], completion("from x"));
+    const RunResult& r = e.run->wait();
     INFO(r.error);
     REQUIRE(r.ok);
     CHECK(r.output == json({{"r", "from x"}}));
-    CHECK(t.requests().size() == 2);
+    CHECK(e.transport.requests().size() == 2);
     const NodeMetrics& x = nodeOf(r, "x");
     CHECK(x.speculation == "used");
     CHECK(x.speculatedBranch == "if");
@@ -449,19 +460,13 @@ TEST_CASE("a hinted step starts before its branch is decided and is adopted when
 TEST_CASE("a dropped speculation is cancelled or discarded, and its cost still counts",
           "[exec][speculate]") {
   for (bool earlyFirst : {false, true}) {
-    FakeTransport t;
-    Runtime rt(fakeOptions(t));
-    auto run = rt.start(mustLoad(speculationPlan()), {{"q", "hello"}});
-    auto ids = awaitPending(t, {"Classify", "X: "});
-    REQUIRE(ids.count("X: "));
-    if (earlyFirst) t.complete(ids["X: "], completion("from x"));
-    t.complete(ids["Classify"], completion(R"({"value":"b"})"));
+    EarlyRun e("b", earlyFirst);
     // Not taken: x is cancelled if still in flight, and y starts the usual way.
-    auto after = awaitPending(t, {"Y: "});
+    auto after = awaitPending(e.transport, {"Y: "});
     REQUIRE(after.count("Y: "));
     CHECK_FALSE(after.count("X: "));
-    t.complete(after["Y: "], completion("from y"));
-    const RunResult& r = run->wait();
+    e.transport.complete(after["Y: "], completion("from y"));
+    const RunResult& r = e.run->wait();
     INFO(r.error);
     REQUIRE(r.ok);
     CHECK(r.output == json({{"r", "from y"}}));
