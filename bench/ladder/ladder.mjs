@@ -1,5 +1,6 @@
 // ladder.mjs — the measured ladder: every example at -O0/-O1/-O2 (cold and warm result cache),
-// -O2 with one pass off at a time, and the LangGraph.js peer, against one `awc sim`, with the
+// -O2 with one pass off at a time, -O2 with `--speculate all` where the plan has steps that only
+// that policy starts early, and the LangGraph.js peer, against one `awc sim`, with the
 // variants interleaved; then a zero-latency simulator for orchestration overhead alone.
 // Writes bench/results/ladder.json; bench/ladder/report.mjs turns it into docs/benchmarks.md.
 //
@@ -124,15 +125,16 @@ function inputsFor(example) {
   return { inputs, file, stubsFile: path.join(root, spec.stubs) };
 }
 
-const METRICS = ["wall_ms", "critical_path_ms", "model_calls", "tool_calls", "prompt_tokens", "cached_tokens", "output_tokens", "cost_usd"];
+const METRICS = ["wall_ms", "critical_path_ms", "model_calls", "tool_calls", "prompt_tokens", "cached_tokens", "output_tokens", "cost_usd",
+  "speculated", "speculation_wasted_usd"];
 const pick = (m) => Object.fromEntries(METRICS.map((k) => [k, m["run." + k] ?? null]));
 
-function runAwc(plan, inp, { url, cache, toolMs }) {
+function runAwc(plan, inp, { url, cache, toolMs, flags = [] }) {
   const metrics = path.join(work, "metrics.json");
   fs.rmSync(metrics, { force: true });
   const cacheArgs = cache ? ["--cache", cache] : ["--no-cache"];
   const r = spawnSync(awc, ["run", plan, "--backend", "sim", "--endpoint", url + "/v1", "--inputs", inp.file, "--tool-stubs", inp.stubsFile,
-    "--tool-stub-latency", String(toolMs), ...cacheArgs, "--metrics", metrics, "-q"], { encoding: "utf8" });
+    "--tool-stub-latency", String(toolMs), ...cacheArgs, "--metrics", metrics, ...flags, "-q"], { encoding: "utf8" });
   if (r.status !== 0 || !fs.existsSync(metrics)) return { error: (r.stdout + r.stderr).slice(0, 300) };
   const m = JSON.parse(fs.readFileSync(metrics, "utf8"));
   if (m["run.error"]) return { error: m["run.error"] };
@@ -203,6 +205,7 @@ async function main() {
 
   // Plans, and which -fno-<pass> variants change anything (the others are -O2 byte for byte).
   const plans = {};
+  const runFlags = {}; // variant -> extra `awc run` flags
   const noEffect = {};
   for (const ex of args.examples) {
     // "O2 A/A" runs the -O2 plan again as its own variant: the noise floor of a comparison.
@@ -214,6 +217,13 @@ async function main() {
       const f = build(ex, ["-O2", `-fno-${p}`]);
       if (nodesOf(f) === o2) noEffect[ex].push(p);
       else plans[ex][`O2 -fno-${p}`] = f;
+    }
+    // The runtime's default starts only hinted steps that cost nothing extra; `--speculate all`
+    // also starts the paid ones (docs/runtime.md). Measured where that changes what starts.
+    const paid = JSON.parse(fs.readFileSync(plans[ex].O2, "utf8")).nodes.some((n) => n.hints?.speculate?.extra_cost_usd > 0);
+    if (paid) {
+      plans[ex]["O2 speculate all"] = plans[ex].O2;
+      runFlags["O2 speculate all"] = ["--speculate", "all"];
     }
   }
 
@@ -240,7 +250,7 @@ async function main() {
       }
       const warmable = v === "O0" || v === "O1" || v === "O2";
       const cache = path.join(work, `cache-${++cacheN}.sqlite`);
-      (sink[v] ??= []).push(runAwc(plans[ex][v], inp, { url: sim.url, cache, toolMs: toolLatencyMs }));
+      (sink[v] ??= []).push(runAwc(plans[ex][v], inp, { url: sim.url, cache, toolMs: toolLatencyMs, flags: runFlags[v] }));
       if (warmable) (sink[v + " warm"] ??= []).push(runAwc(plans[ex][v], inp, { url: sim.url, cache, toolMs: toolLatencyMs }));
       fs.rmSync(cache, { force: true });
     }

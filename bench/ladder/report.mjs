@@ -153,6 +153,18 @@ const passTable = passes.length ? table(["example", "A/A (noise)", ...passes.map
 const passMedian = passes.map((p) => `\`-fno-${p}\` ${x2(med(exs.map((ex) => ratio(m(ex, `O2 -fno-${p}`), m(ex, "O2")))))}`).join(", ");
 const noEffect = R.no_effect ? Object.entries(R.no_effect).map(([ex, ps]) => `${ex}: ${ps.join(", ") || "none"}`).join("; ") : "";
 
+// -O2 under `awc run --speculate all` against -O2 under the default (`free`), where it differs.
+const SPEC = "O2 speculate all";
+const specExs = exs.filter((ex) => R.cases[ex]?.[SPEC]);
+const specTable = specExs.length ? table(
+  ["example", "-O2 ms (default: free)", "-O2 --speculate all ms", "-O2 / all", "A/A", "started early (free → all)", "calls", "cost all / -O2", "of which wasted"],
+  specExs.map((ex) => {
+    const d = mw(runs(ex, "O2"), runs(ex, SPEC)); // all helps when -O2 under the default is reliably slower
+    return [ex, ms(m(ex, "O2")), ms(m(ex, SPEC)), `**${x2(ratio(m(ex, "O2"), m(ex, SPEC)))}**${d === 1 ? " ✓" : d === -1 ? " ✗" : " ≈"}`, x2(aa[ex]),
+      `${int(m(ex, "O2", "speculated"))} → ${int(m(ex, SPEC, "speculated"))}`, `${int(m(ex, "O2", "model_calls"))} → ${int(m(ex, SPEC, "model_calls"))}`,
+      x2(ratio(m(ex, SPEC, "cost_usd"), m(ex, "O2", "cost_usd"))), usd(m(ex, SPEC, "speculation_wasted_usd"))];
+  })) : "";
+
 const peerTable = hasPeer ? table(
   ["example", `${PEER} ms`, "awc -O0 ms", "awc -O2 ms", `${PEER} / -O2`, `calls ${PEER} / -O2`, `prompt tok ${PEER} / -O0`, `out tok ${PEER} / -O2`, `cost ${PEER}`, "cost -O2"],
   exs.map((ex) => [ex, ms(m(ex, PEER)), ms(m(ex, "O0")), ms(m(ex, "O2")), `**${x2(peerRatio[ex])}**${sig(peerSig[ex])}`,
@@ -209,7 +221,7 @@ ${warmTable}
 Median wall time of -O2 with one \`-fno-<pass>\`, relative to -O2 in the same session (the A/A column: -O2 against itself) (above 1×: turning the pass off
 makes the run slower, i.e. the pass helps), with the model calls and the cost relative to -O2. "·": the pass changes
 nothing in that example's plan that the runtime reads (the nodes are identical to -O2's apart from annotations:
-\`task\`, estimates, \`hints\`), so it was not run. ✓: the run without the pass is reliably slower (U test, 5 %), i.e. the pass
+\`task\` and the estimates), so it was not run. ✓: the run without the pass is reliably slower (U test, 5 %), i.e. the pass
 reliably helps; ✗: reliably faster; ≈: not distinguishable in this session. Median over examples:
 ${passMedian}.
 
@@ -218,7 +230,19 @@ ${passPic}
 ${passTable}
 
 Passes with no effect per example: ${noEffect}.
+${specTable ? `
+### Speculation policy
 
+\`speculate\` marks branch-arm steps that could start before their branch is decided; \`awc run\` starts them by default
+only when that costs nothing extra (\`--speculate free\`: tools without side effects), which is what every -O2 figure
+above ran. \`--speculate all\` also starts the hinted model steps of every arm and throws away the answers of the arms not
+taken (docs/runtime.md). Same session, interleaved; ✓: -O2 under the default is reliably slower (U test, 5 %).
+*started early*, *calls*: medians (a cancelled call counts as a call); *of which wasted*: median cost of the answers thrown
+away, part of *cost all* — a lower bound: a call cancelled before its answer ended reports no usage (the simulator, like
+the providers' streaming APIs, sends usage last), while a real provider bills the prompt it has already read.
+
+${specTable}
+` : ""}
 ## A peer
 
 The same seven workflows in LangGraph.js (${hasPeer ? Object.entries(R.config.peer).map(([k, v]) => `\`${k}\` ${v}`).join(", ") : "not run"}; pinned by
