@@ -311,11 +311,13 @@ async function main() {
   log("wrote", args.out);
 }
 
-// Which awc was measured: its version and the source tree's commit (+ "dirty" with local edits).
+// Which awc was measured: its version and the source tree's commit (+ "dirty" with local edits;
+// the benchmarks' own outputs, which `make bench` rewrites as it goes, do not count).
 function awcVersion() {
   const v = spawnSync(awc, ["--version"], { encoding: "utf8" }).stdout.trim();
   const git = (a) => spawnSync("git", ["-C", root, ...a], { encoding: "utf8" }).stdout.trim();
-  return `${v} (tree ${git(["rev-parse", "--short", "HEAD"])}${git(["status", "--porcelain", "--untracked-files=no"]) ? ", dirty" : ""})`;
+  const edits = git(["status", "--porcelain", "--untracked-files=no", "--", ".", ":!bench/results", ":!docs/benchmarks.md", ":!docs/img"]);
+  return `${v} (tree ${git(["rev-parse", "--short", "HEAD"])}${edits ? ", dirty" : ""})`;
 }
 
 function peerVersions() {
