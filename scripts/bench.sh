@@ -7,16 +7,11 @@ run() { echo; echo "== $*"; "$@"; }
 # The benchmark-only Debian tools (gnuplot-nox for the pictures); a no-op when present.
 bash scripts/install-deps.sh bench
 
-[ -x "$build/bench/compile_scaling" ] && run bash bench/compile_scaling.sh "$build"
-[ -x "$build/bench/stdlib_eval" ] && run "$build/bench/stdlib_eval"
-[ -x "$build/bench/sim_throughput" ] && run "$build/bench/sim_throughput"
-for script in bench/estimates.sh bench/lint_bench.sh; do
-  [ -f "$script" ] && run bash "$script" "$build"
-done
-# The runtime: overhead per node, wall / critical path per example, 1,000 concurrent runs.
-[ -x "$build/bench/runtime_overhead" ] && run "$build/bench/runtime_overhead"
-[ -x "$build/bench/runtime_examples" ] && run "$build/bench/runtime_examples"
-[ -x "$build/bench/runtime_concurrency" ] && run "$build/bench/runtime_concurrency"
+# The limits: compile scaling, expression evaluation, the simulator's ceiling, lint throughput,
+# the runtime's overhead per node, wall / critical path per example and 1,000 concurrent runs;
+# writes bench/results/limits.json and docs/benchmarks.md's "Limits on the last machine".
+run node bench/limits.mjs --build "$build"
+run bash bench/estimates.sh "$build"
 # The real-server ladder and simulator calibration (builds llama-server once; docs/real-server.md).
 [ -f bench/real_server.py ] && [ "${AWC_SKIP_REAL_SERVER:-0}" != 1 ] && run python3 bench/real_server.py "$build"
 # The ladder (-O0/-O1/-O2, cold/warm, one pass off at a time) and the LangGraph.js peer against one
