@@ -446,10 +446,12 @@ struct Runtime::Impl {
     }
     if (onDone) onDone(run.result);
     {
+      // Notified under the lock: a waiter that wakes may destroy the run (and this condition
+      // variable) as soon as it can take the lock, so the notify must be done by then.
       std::lock_guard lock(run.mutex);
       run.finished = true;
+      run.finishedCv.notify_all();
     }
-    run.finishedCv.notify_all();
     std::lock_guard lock(runsMutex);
     active.erase(&run);
     runsCv.notify_all();
