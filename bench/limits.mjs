@@ -8,10 +8,10 @@
 //   node bench/limits.mjs [--build DIR] [--out FILE] [--doc FILE] [--report-only]
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { compactJson } from "./ladder/json.mjs";
+import { loadavg, machine, sourceTree } from "./run_info.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, "..");
@@ -52,8 +52,7 @@ const BENCHES = [
 ];
 
 function runAll() {
-  const results = { version: 1, started: new Date().toISOString(), machine: { cpu: os.cpus()[0]?.model ?? "unknown", cores: os.cpus().length,
-    mem_gib: +(os.totalmem() / 2 ** 30).toFixed(1), os: `${os.type()} ${os.release()}`, loadavg_start: os.loadavg().map((x) => +x.toFixed(2)) }, tree: tree(), benches: {} };
+  const results = { version: 1, started: new Date().toISOString(), machine: machine(), tree: sourceTree(root), benches: {} };
   for (const b of BENCHES) {
     if (!fs.existsSync(path.join(build, b.needs))) {
       process.stderr.write(`limits: ${b.key}: ${path.join(args.build, b.needs)} is not built, skipped\n`);
@@ -70,17 +69,10 @@ function runAll() {
     results.benches[b.key] = b.parse(r.stdout);
   }
   results.finished = new Date().toISOString();
-  results.machine.loadavg_end = os.loadavg().map((x) => +x.toFixed(2));
+  results.machine.loadavg_end = loadavg();
   fs.mkdirSync(path.dirname(args.out), { recursive: true });
   fs.writeFileSync(args.out, compactJson(results));
   return results;
-}
-
-// The source tree measured (the benchmarks' own outputs do not make it "dirty").
-function tree() {
-  const git = (a) => spawnSync("git", ["-C", root, ...a], { encoding: "utf8" }).stdout?.trim() ?? "";
-  const edits = git(["status", "--porcelain", "--untracked-files=no", "--", ".", ":!bench/results", ":!docs/benchmarks.md", ":!docs/img"]);
-  return `${git(["rev-parse", "--short", "HEAD"])}${edits ? ", dirty" : ""}`;
 }
 
 // ---- the report ------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ import path from "node:path";
 import { setMaxListeners } from "node:events";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { compactJson } from "./json.mjs";
+import { loadavg, machine, sourceTree } from "../run_info.mjs";
 
 setMaxListeners(1000); // LangChain adds one abort listener per in-flight call
 
@@ -184,18 +185,6 @@ async function loadPeer() {
   return import(pathToFileURL(path.join(dir, "peer.mjs")).href);
 }
 
-function machine() {
-  const cpus = os.cpus();
-  return {
-    cpu: cpus[0]?.model ?? "unknown",
-    cores: cpus.length,
-    mem_gib: +(os.totalmem() / 2 ** 30).toFixed(1),
-    os: `${os.type()} ${os.release()}`,
-    node: process.version,
-    loadavg_start: os.loadavg().map((x) => +x.toFixed(2)),
-  };
-}
-
 async function main() {
   const started = new Date().toISOString();
   const info = machine();
@@ -297,7 +286,7 @@ async function main() {
     version: 1,
     started,
     finished: new Date().toISOString(),
-    machine: { ...info, loadavg_end: os.loadavg().map((x) => +x.toFixed(2)) },
+    machine: { ...info, loadavg_end: loadavg() },
     config: { awc: awcVersion(), passes, speed: args.speed, reps: args.reps, zero_reps: args.zeroReps, tool_stub_latency_ms: toolLatencyMs, examples: args.examples,
       profiles: "awc sim defaults (docs/simulator.md)", fixtures: "bench/ladder/sim_fixtures.json", peer: peerMod ? peerVersions() : null },
     no_effect: noEffect,
@@ -311,13 +300,10 @@ async function main() {
   log("wrote", args.out);
 }
 
-// Which awc was measured: its version and the source tree's commit (+ "dirty" with local edits;
-// the benchmarks' own outputs, which `make bench` rewrites as it goes, do not count).
+// Which awc was measured: its version and the source tree's commit.
 function awcVersion() {
   const v = spawnSync(awc, ["--version"], { encoding: "utf8" }).stdout.trim();
-  const git = (a) => spawnSync("git", ["-C", root, ...a], { encoding: "utf8" }).stdout.trim();
-  const edits = git(["status", "--porcelain", "--untracked-files=no", "--", ".", ":!bench/results", ":!docs/benchmarks.md", ":!docs/img"]);
-  return `${v} (tree ${git(["rev-parse", "--short", "HEAD"])}${edits ? ", dirty" : ""})`;
+  return `${v} (tree ${sourceTree(root)})`;
 }
 
 function peerVersions() {
