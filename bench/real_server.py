@@ -584,68 +584,25 @@ def cell(r, key):
     return "fail" if not r.get("ok") else num(r[key])
 
 
-COLORS = ["#9e9e9e", "#64b5f6", "#1565c0"]  # the first three of bench/ladder/plot.mjs's
 PLOTS = {"missing": False, "failed": []}
 
 
-def gnuplot_q(text):
-    """A gnuplot double-quoted string (a newline becomes a line break in a label)."""
-    return '"' + str(text).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
-
-
-def bar_chart(file, title, unit, series, groups, separators=()):
-    """Grouped bars drawn by gnuplot (gnuplot-nox; `bash scripts/install-deps.sh bench`) into
-    docs/img/FILE as SVG; returns the Markdown image line. groups: [(label, [value or None, ...])],
-    separators: x positions of faint vertical lines. The data go into the script as an inline data
-    block and the script into gnuplot's stdin; the SVG has no timestamp (same figures, same bytes).
-    Without gnuplot the old picture stays (one line on stderr); a gnuplot error is printed and
-    makes the script exit non-zero after the tables are written."""
-    line = f"![{title}](img/{file})"
+def bar_chart(spec):
+    """Grouped bars drawn by bench/ladder/plot.mjs (gnuplot; `bash scripts/install-deps.sh bench`)
+    into docs/img/<spec["file"]>; returns the Markdown image line. Without gnuplot the old picture
+    stays (plot.mjs says so on stderr); a gnuplot error makes this script exit non-zero after the
+    tables are written."""
+    line = f"![{spec['title']}](img/{spec['file']})"
     if PLOTS["missing"]:
         return line
-    rows = [" ".join([gnuplot_q(label)] + ["?" if v is None else f"{v:.3f}" for v in values])
-            for label, values in groups]
-    script = "\n".join([
-        'set terminal svg size 900,400 fixed font "sans-serif,11" noenhanced background "white"',
-        "set encoding utf8",
-        'set datafile missing "?"',
-        "$data << EOD", *rows, "EOD",
-        f'set title {gnuplot_q(title)} font "sans-serif,14"',
-        f"set ylabel {gnuplot_q(unit)}",
-        "set style data histograms",
-        "set style histogram clustered gap 1",
-        "set style fill solid border -1",
-        "set boxwidth 0.9",
-        "set key below horizontal maxrows 1 reverse Left width -4 samplen 2 noautotitle",
-        "set bmargin 5",  # room for two-line group labels and the key
-        "set border 3",
-        "set xtics nomirror scale 0",
-        "set ytics nomirror",
-        'set grid ytics lc rgb "#e0e0e0" lt 1',
-        f"set xrange [-0.6:{len(groups) - 0.4}]",
-        "set yrange [0:*]",
-        *[f'set arrow from first {x}, graph 0 to first {x}, graph 1 nohead lc rgb "#bdbdbd" back'
-          for x in separators],
-        "plot " + ", \\\n     ".join(
-            f"$data using {i + 2}{':xtic(1)' if i == 0 else ''} title {gnuplot_q(name)} "
-            f'lc rgb "{COLORS[i % len(COLORS)]}"' for i, name in enumerate(series)),
-    ]) + "\n"
-    try:
-        proc = subprocess.run(["gnuplot"], input=script, capture_output=True, text=True, timeout=120)
-    except FileNotFoundError:
-        PLOTS["missing"] = True
-        log("gnuplot is not installed, so the pictures in docs/img were not regenerated "
-            "(apt-get install gnuplot-nox)")
-        return line
-    if proc.returncode != 0:
-        PLOTS["failed"].append(file)
-        log(f"gnuplot failed on {file} (exit {proc.returncode}):\n{proc.stderr}")
-        return line
+    proc = subprocess.run(["node", os.path.join(REPO, "bench", "ladder", "plot.mjs"), os.path.join(REPO, "docs", "img")],
+                          input=json.dumps(spec), capture_output=True, text=True, timeout=120)
     if proc.stderr:
-        log(f"gnuplot on {file}: {proc.stderr}")
-    os.makedirs(os.path.join(REPO, "docs", "img"), exist_ok=True)
-    with open(os.path.join(REPO, "docs", "img", file), "w") as f:
-        f.write(proc.stdout)
+        log(proc.stderr.rstrip())
+    if proc.returncode == 3:
+        PLOTS["missing"] = True
+    elif proc.returncode != 0:
+        PLOTS["failed"].append(spec["file"])
     return line
 
 
@@ -662,11 +619,12 @@ def wall_chart(result):
         # The example's name under its middle level.
         name = short.get(r["example"], r["example"]) if r["level"] == levels[len(levels) // 2] else ""
         model = r.get("model_ms_cold")
-        groups.append((f"-O{r['level']}\n{name}", [wall(r["real_cold"]), wall(r.get("replay_cold", {})),
-                                                   None if model is None else model / 1000]))
-    return bar_chart("real-server-wall.svg", "Real server vs simulator, cold runs: wall time per example and -O level",
-                     "wall time, s", ["llama-server (real)", "sim replaying the real answers",
-                                      "latency model on the real calls"], groups, separators)
+        values = [wall(r["real_cold"]), wall(r.get("replay_cold", {})), None if model is None else model / 1000]
+        groups.append({"label": f"-O{r['level']}\n{name}", "values": [None if v is None else round(v, 3) for v in values]})
+    return bar_chart({"file": "real-server-wall.svg", "title": "Real server vs simulator, cold runs: wall time per example and -O level",
+                      "unit": "wall time, s", "series": ["llama-server (real)", "sim replaying the real answers",
+                                                         "latency model on the real calls"],
+                      "groups": groups, "separators": separators, "height": 400, "oneRowKey": True})
 
 
 def tables(result):

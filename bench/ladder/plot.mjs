@@ -4,22 +4,28 @@
 // data block and the script into gnuplot's stdin; gnuplot's SVG carries no timestamp, so the same
 // figures give the same bytes. Without gnuplot the pictures are left as they are (one line on
 // stderr); a gnuplot error is printed and counted in `plots.failed` (report.mjs exits non-zero).
+// Also a command for other languages' harnesses (bench/real_server.py):
+//   node bench/ladder/plot.mjs IMG_DIR < spec.json    (exit 0 drawn, 3 no gnuplot, 1 gnuplot failed)
 import fs from "node:fs";
 import path from "node:path";
 import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 
 export const COLORS = ["#9e9e9e", "#64b5f6", "#1565c0", "#2e7d32", "#ef6c00", "#8e24aa"];
 export const plots = { written: [], failed: [], missing: false };
 
-const q = (s) => `"${String(s).replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
+// A gnuplot double-quoted string; a newline becomes a line break in a label.
+const q = (s) => `"${String(s).replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`;
 const num = (v) => (v === null || v === undefined || !Number.isFinite(v) ? "?" : String(v));
 
 // The gnuplot script for one chart (SVG on stdout).
-export function gnuplotScript({ title, unit, series, groups, log = false, refLine = null }) {
+// separators: x positions of faint vertical lines between groups of groups; height in pixels;
+// oneRowKey: the legend on one row (long series names).
+export function gnuplotScript({ title, unit, series, groups, log = false, refLine = null, separators = [], height = 380, oneRowKey = false }) {
   const vals = groups.flatMap((g) => g.values).filter((v) => v !== null && v > 0);
   const rows = groups.map((g) => [q(g.label), ...g.values.map((v) => num(log && v !== null && v <= 0 ? null : v))].join(" "));
   const s = [
-    `set terminal svg size 900,380 fixed font "sans-serif,11" noenhanced background "white"`,
+    `set terminal svg size 900,${height} fixed font "sans-serif,11" noenhanced background "white"`,
     `set encoding utf8`,
     `set datafile missing "?"`,
     `$data << EOD`, ...rows, `EOD`,
@@ -29,7 +35,8 @@ export function gnuplotScript({ title, unit, series, groups, log = false, refLin
     `set style histogram clustered gap 1`,
     `set style fill solid border -1`,
     `set boxwidth 0.9`,
-    `set key below horizontal reverse Left width 2 noautotitle`,
+    oneRowKey ? `set key below horizontal maxrows 1 reverse Left width -4 samplen 2 noautotitle` : `set key below horizontal reverse Left width 2 noautotitle`,
+    ...(groups.some((g) => String(g.label).includes("\n")) ? [`set bmargin 5`] : []), // two-line labels and the key
     `set border 3`,
     `set xtics nomirror scale 0`,
     `set ytics nomirror`,
@@ -43,6 +50,7 @@ export function gnuplotScript({ title, unit, series, groups, log = false, refLin
       for (const k of [1, 2, 5]) { const v = +(k * 10 ** p).toPrecision(3); if (v >= lo && v <= hi) ticks.push(v); }
     s.push(`set logscale y`, `set yrange [${+lo.toPrecision(3)}:${+hi.toPrecision(3)}]`, `set ytics (${ticks.map((t) => `"${t}" ${t}`).join(", ")})`);
   } else s.push(`set yrange [0:*]`);
+  for (const x of separators) s.push(`set arrow from first ${x}, graph 0 to first ${x}, graph 1 nohead lc rgb "#bdbdbd" back`);
   if (refLine !== null) s.push(`set arrow from graph 0, first ${refLine} to graph 1, first ${refLine} nohead dt 2 lw 1.5 lc rgb "#c62828" front`);
   s.push(`plot ${series.map((name, i) => `$data using ${i + 2}${i ? "" : ":xtic(1)"} title ${q(name)} lc rgb "${COLORS[i % COLORS.length]}"`).join(", \\\n     ")}`);
   return s.join("\n") + "\n";
@@ -68,4 +76,11 @@ export function barChart(imgDir, spec) {
   fs.writeFileSync(path.join(imgDir, spec.file), r.stdout);
   plots.written.push(spec.file);
   return line;
+}
+
+// The command: a chart spec ({file, title, unit, series, groups: [{label, values}], ...}) on stdin.
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const line = barChart(process.argv[2], JSON.parse(fs.readFileSync(0, "utf8")));
+  process.stdout.write(line + "\n");
+  process.exitCode = plots.missing ? 3 : plots.failed.length ? 1 : 0;
 }
