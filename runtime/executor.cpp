@@ -208,12 +208,14 @@ struct Scope {
     values[slot] = std::move(value);
     slotReady[slot].store(1, std::memory_order_release);
   }
-  /// Hides a dropped speculation's value (and its fused parts') from the run's results.
-  void unpublish(int i) {
+  /// Forgets what a dropped speculation produced: its value (and its fused parts') leaves the
+  /// run's results, and an error it met (a cancelled call, say) is not the run's business.
+  void discardDropped(int i) {
     const PlanNode& node = graph->nodes[i];
     for (const FusedPart& part : node.fused)
       slotReady[part.slot].store(0, std::memory_order_release);
     slotReady[node.slot].store(0, std::memory_order_release);
+    metrics[i]->error.clear();
   }
 };
 
@@ -609,8 +611,7 @@ struct Runtime::Impl {
       return true;
     }
     state.store(kDropped, std::memory_order_release);
-    scope.unpublish(i);
-    m.error.clear();
+    scope.discardDropped(i);
     settle(scope, i, dropped);
     return true;
   }
@@ -697,8 +698,7 @@ struct Runtime::Impl {
         }
       }
       if (s == kDropped) {
-        scope.unpublish(i);
-        m.error.clear();
+        scope.discardDropped(i);
         if (m.startMs >= 0) {
           m.endMs = scope.run->now();
           emit(scope, i, NodeEvent::Finished, false, true);
