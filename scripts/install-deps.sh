@@ -8,11 +8,11 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake ninja-build pkg-config git
+  build-essential cmake ninja-build pkg-config git ccache
   antlr4 libantlr4-runtime-dev uuid-dev default-jre-headless
   llvm-dev libfmt-dev nlohmann-json3-dev catch2
   libcurl4-openssl-dev libsqlite3-dev libcpp-httplib-dev libcli11-dev
-  libxxhash-dev libtomlplusplus-dev libvalijson-dev
+  libxxhash-dev libtomlplusplus-dev libvalijson-dev libre2-dev
   nodejs npm
   jq curl python3
 )
