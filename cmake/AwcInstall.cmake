@@ -8,8 +8,9 @@ endif()
 
 # Everything awc_runtime links, directly or as $<LINK_ONLY:...> of a static library, must be in
 # the export set. Export names give the awc:: targets their short names.
-set(AWC_EXPORTED_TARGETS awc_runtime awc_stdlib awc_support awc_options awc_llvm)
+set(AWC_EXPORTED_TARGETS awc_runtime awc_plan_contract awc_stdlib awc_support awc_options awc_llvm)
 set_target_properties(awc_runtime PROPERTIES EXPORT_NAME runtime)
+set_target_properties(awc_plan_contract PROPERTIES EXPORT_NAME plan_contract)
 set_target_properties(awc_stdlib PROPERTIES EXPORT_NAME stdlib)
 set_target_properties(awc_support PROPERTIES EXPORT_NAME support)
 set_target_properties(awc_options PROPERTIES EXPORT_NAME options)

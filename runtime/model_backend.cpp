@@ -13,22 +13,11 @@ namespace awc::runtime {
 using nlohmann::json;
 
 std::string_view providerName(Provider provider) {
-  switch (provider) {
-  case Provider::OpenAI:
-    return "openai";
-  case Provider::Anthropic:
-    return "anthropic";
-  case Provider::Sim:
-    return "sim";
-  }
-  return "openai";
+  return plan::name(provider);
 }
 
 std::optional<Provider> parseProvider(std::string_view name) {
-  if (name == "openai") return Provider::OpenAI;
-  if (name == "anthropic") return Provider::Anthropic;
-  if (name == "sim") return Provider::Sim;
-  return std::nullopt;
+  return plan::parseEnum<Provider>(name);
 }
 
 static double msBetween(Clock::time_point a, Clock::time_point b) {

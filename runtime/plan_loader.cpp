@@ -1,5 +1,8 @@
-// Plan loading: JSON -> the executor's indexed Plan, with structural validation so a malformed
-// plan gets one clear error naming the node and field instead of a crash later.
+// Plan loading: text → bounded-depth JSON → the contract's typed plan (every field type-checked,
+// include/awc/plan/contract.h) → the executor's indexed Plan (references resolved, expressions
+// validated, cycles refused). A malformed plan of any shape or size gets one error naming the
+// node and the field's JSON pointer — never a crash, a throw or a deep recursion.
+#include "awc/plan/contract.h"
 #include "awc/stdlib/eval.h"
 #include "awc/support/source.h"
 #include "plan_model.h"
@@ -16,46 +19,16 @@ struct LoadError {
   std::string message;
 };
 
-const json& field(const json& obj, const char* name, const std::string& where) {
-  auto it = obj.find(name);
-  if (it == obj.end()) throw LoadError{where + ": missing field '" + name + "'"};
-  return *it;
+[[noreturn]] void fail(std::string pointer, std::string context, std::string message) {
+  throw LoadError{
+      plan::PlanError{std::move(pointer), std::move(context), std::move(message)}.render()};
 }
 
-std::string str(const json& obj, const char* name, const std::string& where) {
-  const json& v = field(obj, name, where);
-  if (!v.is_string()) throw LoadError{where + ": field '" + name + "' must be a string"};
-  return v.get<std::string>();
-}
-
-std::string optStr(const json& obj, const char* name, const std::string& where) {
-  auto it = obj.find(name);
-  if (it == obj.end() || it->is_null()) return {};
-  if (!it->is_string()) throw LoadError{where + ": field '" + name + "' must be a string"};
-  return it->get<std::string>();
-}
-
-double optNum(const json& obj, const char* name, double fallback, const std::string& where) {
-  auto it = obj.find(name);
-  if (it == obj.end() || it->is_null()) return fallback;
-  if (!it->is_number()) throw LoadError{where + ": field '" + name + "' must be a number"};
-  return it->get<double>();
-}
-
-void checkExpr(const json& expr, const std::string& where) {
+void checkExpr(const json& expr, const plan::Node& n, const std::string& field) {
   std::string problem = stdlib::validate(expr);
-  if (!problem.empty()) throw LoadError{where + ": malformed expression: " + problem};
-}
-
-NodeKind parseKind(const std::string& kind, const std::string& where) {
-  if (kind == "input") return NodeKind::Input;
-  if (kind == "llm") return NodeKind::Llm;
-  if (kind == "tool") return NodeKind::Tool;
-  if (kind == "native") return NodeKind::Native;
-  if (kind == "branch") return NodeKind::Branch;
-  if (kind == "map") return NodeKind::Map;
-  if (kind == "output") return NodeKind::Output;
-  throw LoadError{where + ": unknown node kind '" + kind + "'"};
+  if (problem.empty()) return;
+  if (problem.rfind("malformed expression", 0) != 0) problem = "malformed expression: " + problem;
+  fail(n.pointer + field, n.label, std::move(problem));
 }
 
 class Loader {
@@ -66,220 +39,170 @@ public:
 
   explicit Loader(Plan& p) : plan(p) {}
 
-  void loadModels(const json& doc) {
-    auto it = doc.find("models");
-    if (it == doc.end()) return;
-    if (!it->is_array()) throw LoadError{"plan: 'models' must be an array"};
-    for (const json& m : *it) {
-      if (!m.is_object()) throw LoadError{"plan: every entry of 'models' must be an object"};
+  void loadModels(std::vector<plan::Model>& models) {
+    for (std::size_t i = 0; i < models.size(); ++i) {
+      plan::Model& m = models[i];
       PlanModel model;
-      model.id = str(m, "id", "model");
-      std::string where = "model '" + model.id + "'";
-      std::string provider = str(m, "provider", where);
-      auto parsed = parseProvider(provider);
-      if (!parsed) throw LoadError{where + ": unknown provider '" + provider + "'"};
-      model.provider = *parsed;
-      model.name = str(m, "name", where);
-      model.endpoint = optStr(m, "endpoint", where);
-      model.keyEnv = optStr(m, "key_env", where);
-      model.price.inputPerMTok = optNum(m, "price_in", 0, where);
-      model.price.outputPerMTok = optNum(m, "price_out", 0, where);
-      if (m.contains("cached_price_in") && m["cached_price_in"].is_number())
-        model.price.cachedInputPerMTok = m["cached_price_in"].get<double>();
-      if (auto lim = m.find("limits"); lim != m.end() && lim->is_object()) {
-        model.maxConcurrency = int(optNum(*lim, "max_concurrency", 0, where));
-        model.rpm = int(optNum(*lim, "rpm", 0, where));
-        model.tpm = int(optNum(*lim, "tpm", 0, where));
-      }
+      model.id = m.id;
+      model.provider = m.provider;
+      model.name = std::move(m.name);
+      model.endpoint = std::move(m.endpoint);
+      model.keyEnv = std::move(m.keyEnv);
+      model.price.inputPerMTok = m.priceIn;
+      model.price.outputPerMTok = m.priceOut;
+      model.price.cachedInputPerMTok = m.cachedPriceIn;
+      model.maxConcurrency = int(m.maxConcurrency);
+      model.rpm = int(m.rpm);
+      model.tpm = int(m.tpm);
       if (!modelIndex.emplace(model.id, int(plan.models.size())).second)
-        throw LoadError{where + ": declared twice"};
+        fail("/models/" + std::to_string(i) + "/id", "model '" + m.id + "'", "declared twice");
       plan.models.push_back(std::move(model));
     }
   }
 
-  void loadTools(const json& doc) {
-    auto it = doc.find("tools");
-    if (it == doc.end()) return;
-    if (!it->is_array()) throw LoadError{"plan: 'tools' must be an array"};
-    for (const json& t : *it) {
-      if (!t.is_object()) throw LoadError{"plan: every entry of 'tools' must be an object"};
+  void loadTools(std::vector<plan::Tool>& tools) {
+    for (std::size_t i = 0; i < tools.size(); ++i) {
+      plan::Tool& t = tools[i];
       PlanTool tool;
-      tool.id = str(t, "id", "tool");
-      std::string where = "tool '" + tool.id + "'";
-      std::string impl = str(t, "impl", where);
-      if (impl != "http" && impl != "host")
-        throw LoadError{where + ": unknown impl '" + impl + "'"};
-      tool.http = impl == "http";
+      tool.id = t.id;
+      tool.http = t.impl == plan::ToolImpl::Http;
       if (tool.http) {
-        tool.method = str(t, "method", where);
-        tool.url = str(t, "url", where);
-        if (tool.method != "GET" && tool.method != "POST")
-          throw LoadError{where + ": unsupported method '" + tool.method + "'"};
+        tool.method = std::move(t.method);
+        tool.url = std::move(t.url);
       }
-      if (auto p = t.find("params"); p != t.end() && p->is_array())
-        for (const json& param : *p)
-          tool.params.push_back(str(param, "name", where + " param"));
-      if (auto r = t.find("result_schema"); r != t.end() && r->is_object()) {
-        tool.resultSchema = *r;
-        tool.hasResultSchema = true;
-      }
-      tool.cacheTtlMs = std::int64_t(optNum(t, "cache_ttl_ms", -1, where));
-      tool.timeoutMs = std::int64_t(optNum(t, "timeout_ms", 0, where));
-      tool.retries = int(optNum(t, "retries", 0, where));
+      for (plan::ToolParam& p : t.params)
+        tool.params.push_back(std::move(p.name));
+      tool.hasResultSchema = !t.resultSchema.is_null();
+      if (tool.hasResultSchema) tool.resultSchema = std::move(t.resultSchema);
+      tool.cacheTtlMs = t.cacheTtlMs;
+      tool.timeoutMs = t.timeoutMs;
+      tool.retries = int(t.retries);
       if (!toolIndex.emplace(tool.id, int(plan.tools.size())).second)
-        throw LoadError{where + ": declared twice"};
+        fail("/tools/" + std::to_string(i) + "/id", "tool '" + t.id + "'", "declared twice");
       plan.tools.push_back(std::move(tool));
     }
   }
 
-  void loadNode(const json& n, PlanNode& node) {
-    if (!n.is_object()) throw LoadError{"plan: every node must be an object"};
-    node.id = str(n, "id", "node");
-    std::string where = "node '" + node.id + "'";
-    node.kindName = str(n, "kind", where);
-    node.kind = parseKind(node.kindName, where);
-    node.order = int(optNum(n, "order", 0, where));
-    node.loc = optStr(n, "loc", where);
-    if (!node.loc.empty()) where += " (" + node.loc + ")";
-    if (auto d = n.find("deps"); d != n.end()) {
-      if (!d->is_array()) throw LoadError{where + ": 'deps' must be an array"};
-      for (const json& dep : *d) {
-        if (!dep.is_string()) throw LoadError{where + ": 'deps' must hold node ids"};
-        node.depIds.push_back(dep.get<std::string>());
-      }
-    }
-    if (auto s = n.find("schema"); s != n.end() && s->is_object()) {
-      node.schema = *s;
-      node.hasSchema = true;
-    }
-    node.priorityMs = optNum(n, "priority_ms", 0, where);
-    if (auto c = n.find("cache"); c != n.end() && c->is_object()) {
-      node.cacheEnabled = c->value("enabled", false) == true;
-      node.cacheKey = optStr(*c, "key", where);
-      node.cacheTtlMs = std::int64_t(optNum(*c, "ttl_ms", 0, where));
-    }
-    switch (node.kind) {
+  void loadNode(plan::Node& n, PlanNode& node) {
+    node.id = n.id;
+    node.kind = n.kind;
+    node.kindName = plan::kindName(n.kind);
+    node.order = int(n.order);
+    node.loc = n.loc;
+    node.depIds = n.deps;
+    node.hasSchema = !n.schema.is_null();
+    if (node.hasSchema) node.schema = std::move(n.schema);
+    node.priorityMs = n.priorityMs;
+    node.cacheEnabled = n.cache.enabled;
+    node.cacheKey = n.cache.key.value_or("");
+    node.cacheTtlMs = n.cache.ttlMs.value_or(0);
+    if (n.hints.speculate) node.speculateExtraUsd = n.hints.speculate->extraCostUsd;
+    switch (n.kind) {
     case NodeKind::Input:
-      node.inputName = str(n, "name", where);
-      if (auto d = n.find("default"); d != n.end()) node.defaultValue = *d;
+      node.inputName = n.inputName;
+      node.defaultValue = std::move(n.defaultValue);
       break;
     case NodeKind::Native:
     case NodeKind::Output:
     case NodeKind::Branch:
-      node.expr = field(n, "expr", where);
-      checkExpr(node.expr, where);
+      checkExpr(n.expr, n, "/expr");
+      node.expr = std::move(n.expr);
       node.pure = node.kind == NodeKind::Native;
       break;
     case NodeKind::Llm:
-      loadLlm(n, node, where);
+      loadLlm(n, node);
       break;
     case NodeKind::Tool: {
-      std::string tool = str(n, "tool", where);
-      auto it = toolIndex.find(tool);
-      if (it == toolIndex.end()) throw LoadError{where + ": unknown tool '" + tool + "'"};
+      auto it = toolIndex.find(n.tool);
+      if (it == toolIndex.end())
+        fail(n.pointer + "/tool", n.label, "unknown tool '" + n.tool + "'");
       node.tool = it->second;
-      node.args = n.value("args", json::object());
-      if (!node.args.is_object()) throw LoadError{where + ": 'args' must be an object"};
-      for (auto& [name, expr] : node.args.items())
-        checkExpr(expr, where + " argument '" + name + "'");
-      break;
-    }
-    case NodeKind::Map: {
-      node.var = str(n, "var", where);
-      node.over = field(n, "over", where);
-      checkExpr(node.over, where + " 'over'");
-      const json& body = field(n, "body", where);
-      if (!body.is_object()) throw LoadError{where + ": 'body' must be an object"};
-      node.result = field(body, "result", where + " body");
-      checkExpr(node.result, where + " body result");
-      if (auto r = n.find("reduce"); r != n.end() && r->is_object()) {
-        node.isReduce = true;
-        node.acc = str(*r, "acc", where + " reduce");
-        node.init = field(*r, "init", where + " reduce");
-        checkExpr(node.init, where + " reduce init");
+      node.args = json::object();
+      for (auto& [name, expr] : n.args) {
+        checkExpr(expr, n, "/args/" + name);
+        node.args[name] = std::move(expr);
       }
-      node.body = std::make_unique<Graph>();
-      const json& bodyNodes = body.value("nodes", json::array());
-      if (!bodyNodes.is_array()) throw LoadError{where + ": body 'nodes' must be an array"};
-      loadGraph(bodyNodes, *node.body, false, where + " body");
-      node.pure =
-          std::all_of(node.body->nodes.begin(), node.body->nodes.end(), [](const PlanNode& b) {
-            return b.pure || b.kind == NodeKind::Input || b.kind == NodeKind::Output ||
-                   b.kind == NodeKind::Branch;
-          });
       break;
     }
+    case NodeKind::Map:
+      loadMap(n, node);
+      break;
     }
-    if (auto h = n.find("hints"); h != n.end() && h->is_object())
-      if (auto s = h->find("speculate"); s != h->end() && s->is_object())
-        node.speculateExtraUsd = optNum(*s, "extra_cost_usd", 0, where + " hints.speculate");
   }
 
-  void loadLlm(const json& n, PlanNode& node, const std::string& where) {
-    std::string model = str(n, "model", where);
-    auto it = modelIndex.find(model);
-    if (it == modelIndex.end()) throw LoadError{where + ": unknown model '" + model + "'"};
+  void loadMap(plan::Node& n, PlanNode& node) {
+    plan::MapFields& m = n.map;
+    if (!m.body) fail(n.pointer + "/body", n.label, "missing (required)");
+    checkExpr(m.over, n, "/over");
+    node.var = m.var;
+    node.over = std::move(m.over);
+    checkExpr(m.body->result, n, "/body/result");
+    node.result = std::move(m.body->result);
+    if (m.reduce) {
+      node.isReduce = true;
+      node.acc = m.reduce->acc;
+      checkExpr(m.reduce->init, n, "/reduce/init");
+      node.init = std::move(m.reduce->init);
+    }
+    node.body = std::make_unique<Graph>();
+    loadGraph(m.body->nodes, *node.body, false, n.pointer + "/body/nodes", n.label);
+    node.pure =
+        std::all_of(node.body->nodes.begin(), node.body->nodes.end(), [](const PlanNode& b) {
+          return b.pure || b.kind == NodeKind::Input || b.kind == NodeKind::Output ||
+                 b.kind == NodeKind::Branch;
+        });
+  }
+
+  void loadLlm(plan::Node& n, PlanNode& node) {
+    plan::LlmFields& l = n.llm;
+    auto it = modelIndex.find(l.model);
+    if (it == modelIndex.end())
+      fail(n.pointer + "/model", n.label, "unknown model '" + l.model + "'");
     node.model = it->second;
-    const json& messages = field(n, "messages", where);
-    if (!messages.is_array() || messages.empty())
-      throw LoadError{where + ": 'messages' must be a non-empty array"};
-    for (const json& m : messages) {
+    for (std::size_t i = 0; i < l.messages.size(); ++i) {
       PlanMessage msg;
-      std::string role = str(m, "role", where + " message");
-      if (role != "system" && role != "user")
-        throw LoadError{where + ": unknown message role '" + role + "'"};
-      msg.system = role == "system";
-      const json& segments = field(m, "segments", where + " message");
-      if (!segments.is_array()) throw LoadError{where + ": 'segments' must be an array"};
-      for (const json& s : segments) {
+      msg.system = l.messages[i].role == plan::Role::System;
+      auto& segments = l.messages[i].segments;
+      for (std::size_t k = 0; k < segments.size(); ++k) {
+        plan::Segment& s = segments[k];
         Segment seg;
-        if (!s.is_object()) throw LoadError{where + ": a segment must be an object"};
-        seg.isStatic = s.value("static", true) == true;
+        seg.isStatic = s.isStatic;
         if (seg.isStatic) {
-          seg.text = str(s, "text", where + " segment");
+          seg.text = std::move(s.text);
         } else {
-          seg.expr = field(s, "expr", where + " segment");
-          checkExpr(seg.expr, where + " segment");
+          checkExpr(s.expr, n,
+                    "/messages/" + std::to_string(i) + "/segments/" + std::to_string(k) + "/expr");
+          seg.expr = std::move(s.expr);
         }
-        seg.cacheBreakpoint = s.value("cache_breakpoint", false) == true;
+        seg.cacheBreakpoint = s.cacheBreakpoint;
         msg.segments.push_back(std::move(seg));
       }
       node.messages.push_back(std::move(msg));
     }
-    if (auto o = n.find("options"); o != n.end() && o->is_object()) {
-      if (o->contains("temperature") && (*o)["temperature"].is_number())
-        node.temperature = (*o)["temperature"].get<double>();
-      if (o->contains("max_tokens") && (*o)["max_tokens"].is_number_integer())
-        node.maxTokens = (*o)["max_tokens"].get<int>();
-      if (o->contains("retries") && (*o)["retries"].is_number_integer())
-        node.retries = (*o)["retries"].get<int>();
-      if (o->contains("timeout_ms") && (*o)["timeout_ms"].is_number())
-        node.timeoutMs = (*o)["timeout_ms"].get<std::int64_t>();
-      node.promptCacheKey = optStr(*o, "prompt_cache_key", where);
-    }
-    node.estTokens = std::int64_t(optNum(n, "est_prompt_tokens", 0, where) +
-                                  optNum(n, "est_output_tokens", 0, where));
-    if (auto f = n.find("fused"); f != n.end()) {
-      if (!f->is_array()) throw LoadError{where + ": 'fused' must be an array"};
-      for (const json& part : *f)
-        node.fused.push_back(
-            {-1, str(part, "name", where + " fused"), str(part, "field", where + " fused")});
-    }
+    node.temperature = l.options.temperature;
+    if (l.options.maxTokens) node.maxTokens = int(*l.options.maxTokens);
+    if (l.options.retries) node.retries = int(*l.options.retries);
+    node.timeoutMs = l.options.timeoutMs;
+    node.promptCacheKey = l.options.promptCacheKey;
+    node.estTokens = l.estPromptTokens + l.estOutputTokens;
+    for (plan::FusedPart& part : l.fused)
+      node.fused.push_back({-1, std::move(part.name), std::move(part.field)});
   }
 
   // Builds one graph; ids not found in it are outer values (map captures) and count as ready.
-  void loadGraph(const json& nodes, Graph& graph, bool topLevel, const std::string& where) {
+  void loadGraph(std::vector<plan::Node>& nodes, Graph& graph, bool topLevel,
+                 const std::string& pointer, const std::string& context) {
     graph.nodes.resize(nodes.size());
     std::unordered_map<std::string, int> index;
     for (std::size_t i = 0; i < nodes.size(); ++i) {
       PlanNode& node = graph.nodes[i];
       loadNode(nodes[i], node);
       if (!index.emplace(node.id, int(i)).second)
-        throw LoadError{where + ": node id '" + node.id + "' appears twice"};
+        fail(nodes[i].pointer + "/id", nodes[i].label, "node id '" + node.id + "' appears twice");
       node.slot = graph.slotCount++;
       graph.slots.emplace(node.id, node.slot);
       if (node.kind == NodeKind::Output) {
-        if (graph.outputNode >= 0) throw LoadError{where + ": more than one output node"};
+        if (graph.outputNode >= 0) fail(nodes[i].pointer, nodes[i].label, "a second output node");
         graph.outputNode = int(i);
       }
     }
@@ -288,57 +211,63 @@ public:
     for (std::size_t i = 0; i < graph.nodes.size(); ++i)
       for (FusedPart& part : graph.nodes[i].fused) {
         if (graph.slots.count(part.name))
-          throw LoadError{"node '" + graph.nodes[i].id + "': fused name '" + part.name +
-                          "' is also a node id"};
+          fail(nodes[i].pointer + "/fused", nodes[i].label,
+               "fused name '" + part.name + "' is also a node id");
         part.slot = graph.slotCount++;
         graph.slots.emplace(part.name, part.slot);
         partOwner.emplace(part.name, int(i));
       }
     graph.dependants.assign(graph.nodes.size(), {});
     graph.initialPending.assign(graph.nodes.size(), 0);
-    for (std::size_t i = 0; i < graph.nodes.size(); ++i) {
-      PlanNode& node = graph.nodes[i];
-      std::unordered_set<int> seen;
-      for (const std::string& dep : node.depIds) {
-        int target = -1;
-        if (auto it = index.find(dep); it != index.end())
-          target = it->second;
-        else if (auto p = partOwner.find(dep); p != partOwner.end())
-          target = p->second;
-        else if (topLevel)
-          throw LoadError{"node '" + node.id + "': depends on unknown node '" + dep + "'"};
-        if (target == int(i)) throw LoadError{"node '" + node.id + "': depends on itself"};
-        if (target >= 0 && seen.insert(target).second) node.deps.push_back(target);
-      }
-      if (auto g = nodes[i].find("guard"); g != nodes[i].end() && g->is_object()) {
-        std::string branch = str(*g, "branch", "node '" + node.id + "' guard");
-        auto it = index.find(branch);
-        if (it == index.end() || graph.nodes[it->second].kind != NodeKind::Branch)
-          throw LoadError{"node '" + node.id + "': guard names '" + branch +
-                          "', which is not a branch node here"};
-        node.guardBranch = it->second;
-        node.guardArm = int(optNum(*g, "arm", 0, "node '" + node.id + "' guard"));
-        if (seen.insert(node.guardBranch).second) node.deps.push_back(node.guardBranch);
-      }
-      for (int d : node.deps)
-        graph.dependants[d].push_back(int(i));
-      graph.initialPending[i] = int(node.deps.size());
-      // A hint: honoured only between sibling model steps that do not depend on each other.
-      if (auto h = nodes[i].find("hints"); h != nodes[i].end() && h->is_object())
-        if (auto w = h->find("wait_for_warm"); w != h->end() && w->is_string())
-          if (auto it = index.find(w->get<std::string>());
-              it != index.end() && it->second != int(i) && seen.count(it->second) == 0) {
-            node.warmLeader = it->second;
-            ++graph.initialPending[i];
-          }
-    }
+    for (std::size_t i = 0; i < graph.nodes.size(); ++i)
+      linkNode(nodes[i], graph, int(i), index, partOwner, topLevel);
     for (std::size_t i = 0; i < graph.nodes.size(); ++i)
       if (graph.nodes[i].warmLeader >= 0)
         graph.nodes[graph.nodes[i].warmLeader].warmFollowers.push_back(int(i));
-    checkAcyclic(graph, where);
+    checkAcyclic(graph, pointer, context);
   }
 
-  void checkAcyclic(const Graph& graph, const std::string& where) {
+  // Resolves node i's deps, guard and warm-first leader to indices in its graph.
+  void linkNode(const plan::Node& n, Graph& graph, int i,
+                const std::unordered_map<std::string, int>& index,
+                const std::unordered_map<std::string, int>& partOwner, bool topLevel) {
+    PlanNode& node = graph.nodes[i];
+    std::unordered_set<int> seen;
+    for (std::size_t k = 0; k < node.depIds.size(); ++k) {
+      const std::string& dep = node.depIds[k];
+      int target = -1;
+      if (auto it = index.find(dep); it != index.end())
+        target = it->second;
+      else if (auto p = partOwner.find(dep); p != partOwner.end())
+        target = p->second;
+      else if (topLevel)
+        fail(n.pointer + "/deps/" + std::to_string(k), n.label,
+             "depends on unknown node '" + dep + "'");
+      if (target == i) fail(n.pointer + "/deps/" + std::to_string(k), n.label, "depends on itself");
+      if (target >= 0 && seen.insert(target).second) node.deps.push_back(target);
+    }
+    if (n.guard) {
+      auto it = index.find(n.guard->branch);
+      if (it == index.end() || graph.nodes[it->second].kind != NodeKind::Branch)
+        fail(n.pointer + "/guard/branch", n.label,
+             "guard names '" + n.guard->branch + "', which is not a branch node here");
+      node.guardBranch = it->second;
+      node.guardArm = n.guard->arm;
+      if (seen.insert(node.guardBranch).second) node.deps.push_back(node.guardBranch);
+    }
+    for (int d : node.deps)
+      graph.dependants[d].push_back(i);
+    graph.initialPending[i] = int(node.deps.size());
+    // A hint: honoured only between sibling model steps that do not depend on each other.
+    if (!n.hints.waitForWarm.empty())
+      if (auto it = index.find(n.hints.waitForWarm);
+          it != index.end() && it->second != i && seen.count(it->second) == 0) {
+        node.warmLeader = it->second;
+        ++graph.initialPending[i];
+      }
+  }
+
+  void checkAcyclic(const Graph& graph, const std::string& pointer, const std::string& context) {
     std::vector<int> pending = graph.initialPending;
     std::vector<int> ready;
     for (std::size_t i = 0; i < pending.size(); ++i)
@@ -353,11 +282,10 @@ public:
       for (int d : graph.nodes[n].warmFollowers)
         if (--pending[d] == 0) ready.push_back(d);
     }
-    if (visited != graph.nodes.size()) {
+    if (visited != graph.nodes.size())
       for (std::size_t i = 0; i < pending.size(); ++i)
         if (pending[i] > 0)
-          throw LoadError{where + ": dependency cycle through node '" + graph.nodes[i].id + "'"};
-    }
+          fail(pointer, context, "dependency cycle through node '" + graph.nodes[i].id + "'");
   }
 
   // Sequential mode: each node also waits for the node before it in `order`, recursively in
@@ -380,60 +308,69 @@ public:
       if (node.body) makeSequential(*node.body);
   }
 
-  void load(const json& doc) {
-    if (!doc.is_object()) throw LoadError{"plan: not a JSON object"};
-    auto version = doc.find("awc_plan");
-    if (version == doc.end()) throw LoadError{"plan: missing 'awc_plan' (is this an awc plan?)"};
-    if (!version->is_number_integer() || version->get<int>() != 1)
-      throw LoadError{"plan: unsupported plan version " + version->dump() +
-                      " (this runtime reads version 1)"};
-    plan.workflow = optStr(doc, "workflow", "plan");
-    plan.mode = doc.value("mode", std::string("parallel"));
-    if (plan.mode != "parallel" && plan.mode != "sequential")
-      throw LoadError{"plan: unknown mode '" + plan.mode + "'"};
-    plan.sequential = plan.mode == "sequential";
-    plan.optLevel = int(optNum(doc, "opt_level", 0, "plan"));
-    if (auto h = doc.find("hosts"); h != doc.end() && h->is_array())
-      for (const json& host : *h)
-        if (host.is_string()) plan.hosts.push_back(host.get<std::string>());
-    if (auto in = doc.find("inputs"); in != doc.end()) {
-      if (!in->is_array()) throw LoadError{"plan: 'inputs' must be an array"};
-      for (const json& i : *in)
-        plan.inputSchemas.emplace_back(str(i, "name", "input"), i.value("schema", json::object()));
-    }
-    loadModels(doc);
-    loadTools(doc);
-    const json& nodes = field(doc, "nodes", "plan");
-    if (!nodes.is_array()) throw LoadError{"plan: 'nodes' must be an array"};
-    loadGraph(nodes, plan.graph, true, "plan");
-    if (plan.graph.outputNode < 0) throw LoadError{"plan: no output node"};
+  void load(plan::Document& doc) {
+    plan.workflow = doc.workflow;
+    plan.mode = plan::name(doc.mode);
+    plan.sequential = doc.mode == plan::ExecMode::Sequential;
+    plan.optLevel = int(doc.optLevel);
+    plan.hosts = doc.hosts;
+    for (plan::Input& in : doc.inputs)
+      plan.inputSchemas.emplace_back(in.name, std::move(in.schema));
+    loadModels(doc.models);
+    loadTools(doc.tools);
+    loadGraph(doc.nodes, plan.graph, true, "/nodes", "");
+    if (plan.graph.outputNode < 0) fail("", "", "no output node");
     if (plan.sequential) makeSequential(plan.graph);
   }
 };
 
+// The one path every entry point takes; `doc` is consumed. Never throws.
+std::shared_ptr<const Plan> loadParsed(json&& doc, std::string& error) {
+  try {
+    std::vector<plan::PlanError> errors;
+    plan::Document typed = plan::fromJson(std::move(doc), errors);
+    if (!errors.empty()) {
+      error = errors.front().render();
+      return nullptr;
+    }
+    auto loaded = std::make_shared<Plan>();
+    Loader(*loaded).load(typed);
+    return loaded;
+  } catch (const LoadError& e) {
+    error = e.message;
+  } catch (const std::exception& e) {
+    error = std::string("plan: cannot load: ") + e.what();
+  } catch (...) {
+    error = "plan: cannot load";
+  }
+  return nullptr;
+}
+
 } // namespace
 
 std::shared_ptr<const Plan> loadPlan(const nlohmann::json& doc, std::string& error) {
-  auto plan = std::make_shared<Plan>();
-  try {
-    Loader(*plan).load(doc);
-  } catch (const LoadError& e) {
-    error = e.message;
-    return nullptr;
-  } catch (const std::exception& e) {
-    error = std::string("plan: malformed: ") + e.what();
+  // Copying a JSON tree recurses once per level: refuse deep trees before the copy.
+  if (plan::deeperThan(doc, plan::kMaxJsonDepth)) {
+    error = "plan: JSON nested deeper than " + std::to_string(plan::kMaxJsonDepth) + " levels";
     return nullptr;
   }
-  return plan;
+  try {
+    return loadParsed(json(doc), error);
+  } catch (const std::exception& e) {
+    error = std::string("plan: cannot load: ") + e.what();
+    return nullptr;
+  }
 }
 
 std::shared_ptr<const Plan> loadPlanText(std::string_view text, std::string& error) {
-  json doc = json::parse(text, nullptr, false);
-  if (doc.is_discarded()) {
-    error = "plan: not valid JSON";
+  try {
+    json doc = plan::parseBounded(text, error);
+    if (doc.is_discarded()) return nullptr;
+    return loadParsed(std::move(doc), error);
+  } catch (const std::exception& e) {
+    error = std::string("plan: cannot load: ") + e.what();
     return nullptr;
   }
-  return loadPlan(doc, error);
 }
 
 std::shared_ptr<const Plan> loadPlanFile(const std::string& path, std::string& error) {

@@ -2,6 +2,7 @@
 // and dependants precomputed, references resolved to value slots. Private to awc_runtime.
 #pragma once
 
+#include "awc/plan/contract.h"
 #include "awc/runtime/model_backend.h"
 #include "awc/runtime/runtime.h"
 
@@ -16,7 +17,8 @@
 
 namespace awc::runtime {
 
-enum class NodeKind { Input, Llm, Tool, Native, Branch, Map, Output };
+/// The plan contract's node kinds (include/awc/plan/plan_enums.def).
+using NodeKind = plan::NodeKind;
 
 struct PlanModel {
   std::string id;

@@ -186,8 +186,8 @@ PlanEstimate estimate(Module& module, const CostAssumptions& a) {
       ready = std::max(ready, sequentialClock);
     }
     // "Wait for warm": start once the leader's prefill has put the shared prefix in the cache.
-    if (auto warm = n.hints.find("wait_for_warm"); warm != n.hints.end() && warm->is_string()) {
-      auto leader = g.byId.find(warm->get<std::string>());
+    if (!n.hints.waitForWarm.empty()) {
+      auto leader = g.byId.find(n.hints.waitForWarm);
       if (leader != g.byId.end() && prefilled[leader->second] > ready) {
         ready = prefilled[leader->second];
         criticalDep[i] = leader->second;

@@ -5,26 +5,6 @@
 
 namespace awc::ir {
 
-const char* kindName(NodeKind kind) {
-  switch (kind) {
-  case NodeKind::Input:
-    return "input";
-  case NodeKind::Llm:
-    return "llm";
-  case NodeKind::Tool:
-    return "tool";
-  case NodeKind::Native:
-    return "native";
-  case NodeKind::Branch:
-    return "branch";
-  case NodeKind::Map:
-    return "map";
-  case NodeKind::Output:
-    return "output";
-  }
-  return "?";
-}
-
 Node& Graph::add(std::string id, NodeKind kind, SourceRange loc) {
   auto node = std::make_unique<Node>();
   node->index = static_cast<NodeIndex>(nodes.size());

@@ -157,7 +157,7 @@ PassReport runHoist(PassContext& ctx) {
     std::string group = "pg-" + key.substr(4, 8);
     std::vector<std::string> ids;
     for (ir::Node* n : members) {
-      n->hints["prefix_group"] = group;
+      n->hints.prefixGroup = group;
       ids.push_back(n->id);
     }
     int64_t tokens = static_cast<int64_t>(approxTokenCount(staticPrefix(*members.front())));

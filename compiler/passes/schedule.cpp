@@ -53,7 +53,7 @@ std::vector<PrefixGroup> prefixGroups(PassContext& ctx) {
   std::unordered_map<std::string, size_t> byFirstBlock; // model + first block → group
   for (ir::NodeIndex i : g.topoOrder()) {
     ir::Node& n = *g.nodes[i];
-    if (n.removed || n.kind != ir::NodeKind::Llm || n.hints.contains("wait_for_warm")) continue;
+    if (n.removed || n.kind != ir::NodeKind::Llm || !n.hints.waitForWarm.empty()) continue;
     std::string prefix = ir::staticPromptPrefix(n);
     std::string_view first = firstBlock(prefix, block);
     if (first.empty()) continue;
@@ -98,10 +98,10 @@ std::vector<std::string> markGroup(const ir::Graph& g,
   std::vector<std::string> followers;
   for (ir::Node* m : group.members)
     if (!after[m->index]) {
-      m->hints["wait_for_warm"] = group.leader->id;
+      m->hints.waitForWarm = group.leader->id;
       followers.push_back(m->id);
     }
-  if (!followers.empty()) group.leader->hints["warm_first"] = true;
+  if (!followers.empty()) group.leader->hints.warmFirst = true;
   return followers;
 }
 

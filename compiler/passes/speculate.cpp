@@ -80,8 +80,7 @@ PassReport runSpeculate(PassContext& ctx) {
       if (!independent) continue;
       double gain = classifier->estMs;
       double extra = n.estCostUsd * 0.5;
-      n.hints["speculate"] = {
-          {"gain_ms", gain}, {"extra_cost_usd", extra}, {"condition", classifier->id}};
+      n.hints.speculate = plan::SpeculateHint{gain, extra, classifier->id};
       report.changes.push_back(
           {n.id,
            fmt::format(

@@ -1,5 +1,5 @@
-// IR → plan JSON. Nodes appear in topological order; every field name is part of the
-// documented format (docs/plan-format.md), so changes here are format changes.
+// IR → the typed plan (include/awc/plan/contract.h), serialised by the contract. Nodes appear
+// in topological order; the keys themselves live in plan_keys.def, never here.
 #include "awc/plan/emit.h"
 
 #include "awc/sema/type.h"
@@ -29,199 +29,201 @@ struct SchemaCache {
   }
 };
 
-Json emitMessages(const std::vector<ir::Message>& messages) {
-  Json out = Json::array();
+std::vector<Message> planMessages(const std::vector<ir::Message>& messages) {
+  std::vector<Message> out;
   for (const auto& m : messages) {
-    Json segments = Json::array();
+    Message msg;
+    msg.role = parseEnum<Role>(m.role).value_or(Role::User);
     for (const auto& s : m.segments) {
-      Json seg = {{"static", s.isStatic}, {"origin", s.origin}};
+      Segment seg;
+      seg.isStatic = s.isStatic;
       if (s.isStatic)
-        seg["text"] = s.text;
+        seg.text = s.text;
       else
-        seg["expr"] = s.expr;
-      if (s.origin == "separator") seg.erase("origin");
-      if (s.cacheBreakpoint) seg["cache_breakpoint"] = true;
-      segments.push_back(std::move(seg));
+        seg.expr = s.expr;
+      if (s.origin != "separator") seg.origin = s.origin;
+      seg.cacheBreakpoint = s.cacheBreakpoint;
+      msg.segments.push_back(std::move(seg));
     }
-    out.push_back({{"role", m.role}, {"segments", std::move(segments)}});
+    out.push_back(std::move(msg));
   }
   return out;
 }
 
-Json emitNodes(const ir::Graph& g, const SourceManager& sources, SchemaCache& schemas);
+std::vector<Node> planNodes(const ir::Graph& g, const SourceManager& sources, SchemaCache& schemas);
 
-Json emitNode(const ir::Graph& g, const ir::Node& n, int order, const SourceManager& sources,
-              SchemaCache& schemas) {
-  Json j = {{"id", n.id}, {"kind", ir::kindName(n.kind)}, {"order", order}};
-  if (n.loc.valid()) j["loc"] = sources.describe(n.loc);
-  Json deps = Json::array();
-  for (ir::NodeIndex d : n.deps)
-    if (!g.nodes[d]->removed) deps.push_back(g.nodes[d]->id);
-  j["deps"] = std::move(deps);
-  if (n.guard) j["guard"] = {{"branch", g.nodes[n.guard->branch]->id}, {"arm", n.guard->arm}};
-  if (!n.schema.is_null())
-    j["schema"] = n.schema;
-  else if (n.type)
-    j["schema"] = schemas.get(n.type);
-  j["est_ms"] = ir::roundMs(n.estMs);
-  j["priority_ms"] = ir::roundMs(n.priority);
-  j["cache"] = {{"enabled", n.cache.enabled}};
-  if (n.cache.enabled) {
-    j["cache"]["reason"] = n.cache.reason;
-    if (!n.cache.key.empty()) {
-      j["cache"]["ttl_ms"] = n.cache.ttlMs;
-      j["cache"]["key"] = n.cache.key;
-    }
-  }
-  if (!n.hints.empty()) j["hints"] = n.hints;
-  switch (n.kind) {
-  case ir::NodeKind::Input:
-    j["name"] = n.id.substr(6); // after "input."
-    if (!n.defaultValue.is_null()) j["default"] = n.defaultValue;
-    break;
-  case ir::NodeKind::Native:
-  case ir::NodeKind::Output:
-  case ir::NodeKind::Branch:
-    j["expr"] = n.expr;
-    break;
-  case ir::NodeKind::Llm: {
-    j["model"] = n.model;
-    if (!n.autoLadder.empty()) j["auto_ladder"] = n.autoLadder;
-    if (!n.taskClass.empty()) j["task"] = n.taskClass;
-    j["messages"] = emitMessages(n.messages);
-    Json opts = Json::object();
-    if (n.options.temperature) opts["temperature"] = *n.options.temperature;
-    if (n.options.maxTokens) opts["max_tokens"] = *n.options.maxTokens;
-    if (n.options.retries) opts["retries"] = *n.options.retries;
-    if (n.options.timeoutMs) opts["timeout_ms"] = *n.options.timeoutMs;
-    if (!n.options.promptCacheKey.empty()) opts["prompt_cache_key"] = n.options.promptCacheKey;
-    j["options"] = std::move(opts);
-    j["est_prompt_tokens"] = n.estPromptTokens;
-    j["est_output_tokens"] = n.estOutputTokens;
-    if (!n.fused.empty()) {
-      Json parts = Json::array();
-      for (const auto& p : n.fused)
-        parts.push_back({{"name", p.name}, {"field", p.field}, {"schema", schemaOf(p.type)}});
-      j["fused"] = std::move(parts);
-    }
-    break;
-  }
-  case ir::NodeKind::Tool: {
-    j["tool"] = n.tool;
-    Json args = Json::object();
-    for (const auto& [name, e] : n.args)
-      args[name] = e;
-    j["args"] = std::move(args);
-    break;
-  }
-  case ir::NodeKind::Map: {
-    j["var"] = n.var;
-    j["over"] = n.over;
-    Json captures = Json::array();
-    if (n.expr.is_array())
-      for (const auto& r : n.expr)
-        captures.push_back(r.at("ref"));
-    j["captures"] = std::move(captures);
-    if (n.body)
-      j["body"] = {{"nodes", emitNodes(*n.body, sources, schemas)}, {"result", n.bodyResult}};
-    if (!n.accName.empty()) j["reduce"] = {{"acc", n.accName}, {"init", n.accInit}};
-    break;
-  }
-  }
-  return j;
+void planLlm(const ir::Node& n, LlmFields& l) {
+  l.model = n.model;
+  l.autoLadder = n.autoLadder;
+  if (!n.taskClass.empty()) l.task = parseEnum<TaskClass>(n.taskClass);
+  l.messages = planMessages(n.messages);
+  l.options = {n.options.temperature, n.options.maxTokens, n.options.retries, n.options.timeoutMs,
+               n.options.promptCacheKey};
+  l.estPromptTokens = n.estPromptTokens;
+  l.estOutputTokens = n.estOutputTokens;
+  for (const auto& p : n.fused)
+    l.fused.push_back({p.name, p.field, schemaOf(p.type)});
 }
 
-Json emitNodes(const ir::Graph& g, const SourceManager& sources, SchemaCache& schemas) {
-  Json nodes = Json::array();
+void planMap(const ir::Node& n, MapFields& m, const SourceManager& sources, SchemaCache& schemas) {
+  m.var = n.var;
+  m.over = n.over;
+  if (n.expr.is_array())
+    for (const auto& r : n.expr)
+      m.captures.push_back(r.at("ref").get<std::string>());
+  if (n.body) m.body = Body{planNodes(*n.body, sources, schemas), n.bodyResult};
+  if (!n.accName.empty()) m.reduce = ReduceSpec{n.accName, n.accInit};
+}
+
+Node planNode(const ir::Graph& g, const ir::Node& n, int order, const SourceManager& sources,
+              SchemaCache& schemas) {
+  Node node;
+  node.id = n.id;
+  node.kind = n.kind;
+  node.order = order;
+  if (n.loc.valid()) node.loc = sources.describe(n.loc);
+  for (ir::NodeIndex d : n.deps)
+    if (!g.nodes[d]->removed) node.deps.push_back(g.nodes[d]->id);
+  if (n.guard) node.guard = GuardRef{g.nodes[n.guard->branch]->id, n.guard->arm};
+  if (!n.schema.is_null())
+    node.schema = n.schema;
+  else if (n.type)
+    node.schema = schemas.get(n.type);
+  node.estMs = ir::roundMs(n.estMs);
+  node.priorityMs = ir::roundMs(n.priority);
+  node.cache.enabled = n.cache.enabled;
+  if (n.cache.enabled) {
+    node.cache.reason = n.cache.reason;
+    if (!n.cache.key.empty()) {
+      node.cache.ttlMs = n.cache.ttlMs;
+      node.cache.key = n.cache.key;
+    }
+  }
+  node.hints = n.hints;
+  switch (n.kind) {
+  case NodeKind::Input:
+    node.inputName = n.id.substr(6); // after "input."
+    if (!n.defaultValue.is_null()) node.defaultValue = n.defaultValue;
+    break;
+  case NodeKind::Native:
+  case NodeKind::Output:
+  case NodeKind::Branch:
+    node.expr = n.expr;
+    break;
+  case NodeKind::Llm:
+    planLlm(n, node.llm);
+    break;
+  case NodeKind::Tool:
+    node.tool = n.tool;
+    node.args = n.args;
+    break;
+  case NodeKind::Map:
+    planMap(n, node.map, sources, schemas);
+    break;
+  }
+  return node;
+}
+
+std::vector<Node> planNodes(const ir::Graph& g, const SourceManager& sources,
+                            SchemaCache& schemas) {
+  std::vector<Node> nodes;
   int order = 0;
   for (ir::NodeIndex i : g.topoOrder())
-    nodes.push_back(emitNode(g, *g.nodes[i], order++, sources, schemas));
+    nodes.push_back(planNode(g, *g.nodes[i], order++, sources, schemas));
   return nodes;
+}
+
+Model planModel(const ir::ModelInfo& md) {
+  Model m;
+  m.id = md.id;
+  m.provider = parseEnum<Provider>(md.provider).value_or(Provider::OpenAI);
+  m.name = md.name;
+  m.endpoint = md.endpoint;
+  m.keyEnv = md.keyEnv;
+  m.priceIn = ir::roundUsd(md.priceIn);
+  m.priceOut = ir::roundUsd(md.priceOut);
+  m.cachedPriceIn = ir::roundUsd(md.cachedPriceIn);
+  m.context = md.context;
+  m.size = parseEnum<SizeClass>(md.sizeClass);
+  m.ttftBaseMs = md.latency.ttftBaseMs;
+  m.prefillMsPerToken = md.latency.prefillMsPerToken;
+  m.decodeTokensPerS = md.latency.decodeTokensPerSec;
+  m.maxConcurrency = md.maxConcurrency;
+  m.rpm = md.rpm;
+  m.tpm = md.tpm;
+  return m;
+}
+
+Tool planTool(const ir::ToolInfo& t) {
+  Tool tool;
+  tool.id = t.id;
+  tool.impl = parseEnum<ToolImpl>(t.impl).value_or(ToolImpl::Host);
+  for (const auto& [name, type] : t.params)
+    tool.params.push_back({name, schemaOf(type)});
+  tool.resultSchema = schemaOf(t.result);
+  tool.effect = parseEnum<Effect>(t.effect);
+  tool.cacheTtlMs = t.cacheTtlMs;
+  tool.timeoutMs = t.timeoutMs;
+  tool.retries = t.retries;
+  if (tool.impl == ToolImpl::Http) {
+    tool.method = t.method;
+    tool.url = t.url;
+  }
+  tool.description = t.description;
+  return tool;
+}
+
+PassReport planPass(const passes::PassReport& r) {
+  // toJson rounds the estimates in the details; read the rounded form back.
+  Json j = r.toJson();
+  PassReport out;
+  out.pass = r.pass;
+  for (Json& c : j.at("changes"))
+    out.changes.push_back({c.at("node").get<std::string>(), c.at("message").get<std::string>(),
+                           std::move(c.at("detail"))});
+  return out;
 }
 
 } // namespace
 
+Document buildPlan(const ir::Module& m, const ir::PlanEstimate& estimate,
+                   const std::vector<passes::PassReport>& reports, const SourceManager& sources) {
+  Document d;
+  d.compiler = std::string("awc ") + AWC_VERSION_STRING;
+  d.source = m.sourceName;
+  d.workflow = m.workflow;
+  d.optLevel = m.optLevel;
+  d.mode = m.mode;
+  for (const auto& [name, type] : m.inputs) {
+    Input in{name, schemaOf(type), std::nullopt};
+    if (const ir::Node* n = m.graph.find("input." + name); n && !n->defaultValue.is_null())
+      in.defaultValue = n->defaultValue;
+    d.inputs.push_back(std::move(in));
+  }
+  d.outputSchema = schemaOf(m.resultType);
+  for (const auto& md : m.models)
+    d.models.push_back(planModel(md));
+  d.ladders = m.ladders;
+  for (const auto& t : m.tools)
+    d.tools.push_back(planTool(t));
+  d.hosts = m.hosts;
+  SchemaCache schemas;
+  d.nodes = planNodes(m.graph, sources, schemas);
+  d.estimate = {ir::roundMs(estimate.latencyMs),
+                ir::roundUsd(estimate.costUsd),
+                estimate.modelCalls,
+                estimate.promptTokens,
+                estimate.cachedTokens,
+                estimate.outputTokens,
+                estimate.criticalPath};
+  for (const auto& r : reports)
+    d.passes.push_back(planPass(r));
+  return d;
+}
+
 Json emitPlan(const ir::Module& m, const ir::PlanEstimate& estimate,
               const std::vector<passes::PassReport>& reports, const SourceManager& sources) {
-  Json plan;
-  plan["awc_plan"] = kPlanVersion;
-  plan["compiler"] = std::string("awc ") + AWC_VERSION_STRING;
-  plan["source"] = m.sourceName;
-  plan["workflow"] = m.workflow;
-  plan["opt_level"] = m.optLevel;
-  plan["mode"] = m.mode == ir::ExecMode::Sequential ? "sequential" : "parallel";
-
-  Json inputs = Json::array();
-  for (const auto& [name, type] : m.inputs) {
-    Json in = {{"name", name}, {"schema", schemaOf(type)}};
-    if (const ir::Node* n = m.graph.find("input." + name); n && !n->defaultValue.is_null())
-      in["default"] = n->defaultValue;
-    inputs.push_back(std::move(in));
-  }
-  plan["inputs"] = std::move(inputs);
-  plan["output"] = {{"schema", schemaOf(m.resultType)}};
-
-  Json models = Json::array();
-  for (const auto& md : m.models) {
-    Json j = {
-        {"id", md.id},
-        {"provider", md.provider},
-        {"name", md.name},
-        {"price_in", ir::roundUsd(md.priceIn)},
-        {"price_out", ir::roundUsd(md.priceOut)},
-        {"cached_price_in", ir::roundUsd(md.cachedPriceIn)},
-        {"size", md.sizeClass},
-        {"profile",
-         {{"ttft_base_ms", md.latency.ttftBaseMs},
-          {"prefill_ms_per_token", md.latency.prefillMsPerToken},
-          {"decode_tokens_per_s", md.latency.decodeTokensPerSec}}},
-        {"limits", {{"max_concurrency", md.maxConcurrency}, {"rpm", md.rpm}, {"tpm", md.tpm}}}};
-    if (!md.endpoint.empty()) j["endpoint"] = md.endpoint;
-    if (!md.keyEnv.empty()) j["key_env"] = md.keyEnv;
-    if (md.context) j["context"] = md.context;
-    models.push_back(std::move(j));
-  }
-  plan["models"] = std::move(models);
-  plan["ladders"] = Json::object();
-  for (const auto& [name, rungs] : m.ladders)
-    plan["ladders"][name] = rungs;
-
-  Json tools = Json::array();
-  for (const auto& t : m.tools) {
-    Json params = Json::array();
-    for (const auto& [name, type] : t.params)
-      params.push_back({{"name", name}, {"schema", schemaOf(type)}});
-    Json j = {{"id", t.id},
-              {"impl", t.impl},
-              {"params", std::move(params)},
-              {"result_schema", schemaOf(t.result)},
-              {"effect", t.effect},
-              {"cache_ttl_ms", t.cacheTtlMs},
-              {"timeout_ms", t.timeoutMs},
-              {"retries", t.retries}};
-    if (t.impl == "http") {
-      j["method"] = t.method;
-      j["url"] = t.url;
-    }
-    if (!t.description.empty()) j["description"] = t.description;
-    tools.push_back(std::move(j));
-  }
-  plan["tools"] = std::move(tools);
-  plan["hosts"] = m.hosts;
-  SchemaCache schemas;
-  plan["nodes"] = emitNodes(m.graph, sources, schemas);
-  plan["estimate"] = {{"latency_ms", ir::roundMs(estimate.latencyMs)},
-                      {"cost_usd", ir::roundUsd(estimate.costUsd)},
-                      {"model_calls", estimate.modelCalls},
-                      {"prompt_tokens", estimate.promptTokens},
-                      {"cached_tokens", estimate.cachedTokens},
-                      {"output_tokens", estimate.outputTokens},
-                      {"critical_path", estimate.criticalPath}};
-  Json passes = Json::array();
-  for (const auto& r : reports)
-    passes.push_back(r.toJson());
-  plan["passes"] = std::move(passes);
-  return plan;
+  return toJson(buildPlan(m, estimate, reports, sources));
 }
 
 std::string serialize(const Json& plan) {

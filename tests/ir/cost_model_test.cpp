@@ -25,8 +25,8 @@ std::string two(const std::string& dep) {
 // model says of two calls started together.
 awc::ir::PlanEstimate withoutWarmWaits(awc::Compilation& c) {
   for (auto& n : c.module->graph.nodes) {
-    n->hints.erase("wait_for_warm");
-    n->hints.erase("warm_first");
+    n->hints.waitForWarm.clear();
+    n->hints.warmFirst = false;
   }
   return awc::ir::estimate(*c.module);
 }
@@ -61,9 +61,8 @@ TEST_CASE("schedule: parallel steps sharing a prefix wait for the first one's pr
   REQUIRE(o0.ok());
   REQUIRE(o1.ok());
   const awc::ir::Node* b = node(o1, "b");
-  REQUIRE(b->hints.contains("wait_for_warm"));
-  CHECK(b->hints["wait_for_warm"] == "a");
-  CHECK(node(o1, "a")->hints.value("warm_first", false));
+  CHECK(b->hints.waitForWarm == "a");
+  CHECK(node(o1, "a")->hints.warmFirst);
   CHECK(o1.estimate.costUsd <= o0.estimate.costUsd + 1e-12);
   CHECK(o1.estimate.cachedTokens == o0.estimate.cachedTokens);
   // b starts at a's first token, not at its end: still faster than one after the other.
@@ -74,7 +73,7 @@ TEST_CASE("schedule: parallel steps sharing a prefix wait for the first one's pr
   distinct.replace(distinct.find("system LONG user \"B"), 19, "system \"Other.\" user \"B");
   auto apart = compileFlow(distinct, 1);
   REQUIRE(apart.ok());
-  CHECK_FALSE(node(apart, "b")->hints.contains("wait_for_warm"));
+  CHECK(node(apart, "b")->hints.waitForWarm.empty());
 }
 
 TEST_CASE("cost model: the critical path runs from an input to the output") {

@@ -247,8 +247,8 @@ workflow main(q: string) -> string {
 })F";
   auto c = compileFlow(flow);
   REQUIRE(c.ok());
-  CHECK(node(c, "r/then/x")->hints.contains("speculate"));
-  CHECK(!node(compileFlow(flow, 2, {"speculate"}), "r/then/x")->hints.contains("speculate"));
+  CHECK(node(c, "r/then/x")->hints.speculate.has_value());
+  CHECK(!node(compileFlow(flow, 2, {"speculate"}), "r/then/x")->hints.speculate.has_value());
 }
 
 TEST_CASE("schedule: -O0 is sequential, -O1 parallel, and only schedule runs below -O2") {

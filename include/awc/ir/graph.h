@@ -5,6 +5,7 @@
 // constant folder and the runtime all evaluate the same thing.
 #pragma once
 
+#include "awc/plan/contract.h"
 #include "awc/support/latency_model.h"
 #include "awc/support/source.h"
 
@@ -26,8 +27,9 @@ using Json = nlohmann::json;
 using NodeIndex = uint32_t;
 inline constexpr NodeIndex kNoNode = ~NodeIndex(0);
 
-enum class NodeKind : uint8_t { Input, Llm, Tool, Native, Branch, Map, Output };
-const char* kindName(NodeKind kind);
+/// The node kinds are the plan contract's (include/awc/plan/plan_enums.def).
+using plan::kindName;
+using plan::NodeKind;
 
 /// One piece of a prompt: static text (known at compile time) or a dynamic expression.
 struct Segment {
@@ -144,7 +146,7 @@ struct Node {
   double priority = 0;   // longest remaining path (ms) from this node to the output
   int64_t estPromptTokens = 0;
   int64_t estOutputTokens = 0;
-  Json hints = Json::object(); // pass annotations: prefix groups, speculation, warm-first...
+  plan::Hints hints; // pass annotations for the runtime: prefix groups, speculation, warm-first
 };
 
 /// A graph of nodes; map bodies are nested graphs.
@@ -192,8 +194,8 @@ struct ToolInfo {
   std::string description;
 };
 
-/// Execution mode: -O0 runs one node at a time in source order.
-enum class ExecMode : uint8_t { Sequential, Parallel };
+/// Execution mode: -O0 runs one node at a time in source order (the plan contract's enum).
+using plan::ExecMode;
 
 /// The whole compiled workflow.
 struct Module {

@@ -5,6 +5,7 @@
 #include "awc/ir/cost_model.h"
 #include "awc/ir/graph.h"
 #include "awc/passes/pass.h"
+#include "awc/plan/contract.h"
 #include "awc/support/source.h"
 
 #include <nlohmann/json.hpp>
@@ -13,9 +14,11 @@
 
 namespace awc::plan {
 
-inline constexpr int kPlanVersion = 1;
+/// The typed plan of a compiled module (include/awc/plan/contract.h).
+Document buildPlan(const ir::Module& module, const ir::PlanEstimate& estimate,
+                   const std::vector<passes::PassReport>& reports, const SourceManager& sources);
 
-/// The plan JSON of a compiled module.
+/// The plan JSON of a compiled module: toJson(buildPlan(...)).
 nlohmann::json emitPlan(const ir::Module& module, const ir::PlanEstimate& estimate,
                         const std::vector<passes::PassReport>& reports,
                         const SourceManager& sources);

@@ -2,6 +2,7 @@
 // Anthropic Messages, and the call runner that ties them to a Transport with retries.
 #pragma once
 
+#include "awc/plan/contract.h"
 #include "awc/runtime/http_client.h"
 #include "awc/runtime/retry_policy.h"
 
@@ -18,7 +19,8 @@
 namespace awc::runtime {
 
 /// Wire protocol of a model. `Sim` is awc's simulator, which speaks the OpenAI protocol.
-enum class Provider { OpenAI, Anthropic, Sim };
+/// The plan contract's providers (include/awc/plan/plan_enums.def).
+using Provider = plan::Provider;
 
 /// "openai", "anthropic", "sim".
 std::string_view providerName(Provider provider);

@@ -82,40 +82,42 @@ TEST_CASE("malformed plans get one clear error, never a crash", "[exec][plan]") 
   CHECK(loadError(p) == "plan: unsupported plan version 2 (this runtime reads version 1)");
   p = basePlan();
   p.erase("nodes");
-  CHECK(loadError(p) == "plan: missing field 'nodes'");
+  CHECK(loadError(p) == "plan: /nodes: missing (required)");
   p = twoIndependentLlmPlan();
   p["nodes"][1]["deps"] = {"nope"};
-  CHECK(loadError(p) == "node 'a': depends on unknown node 'nope'");
+  CHECK(loadError(p) == "node 'a' (t.flow:2:1): /nodes/1/deps/0: depends on unknown node 'nope'");
   p = twoIndependentLlmPlan();
   p["nodes"][1]["deps"] = {"b"};
   p["nodes"][2]["deps"] = {"a"};
   CHECK(loadError(p).find("dependency cycle through node") != std::string::npos);
   p = twoIndependentLlmPlan();
   p["nodes"][1]["kind"] = "teleport";
-  CHECK(loadError(p) == "node 'a': unknown node kind 'teleport'");
+  CHECK(loadError(p) == "node 'a' (t.flow:2:1): /nodes/1/kind: unknown kind \"teleport\" (known: "
+                        "input, llm, tool, native, branch, map, output)");
   p = twoIndependentLlmPlan();
   p["nodes"][1]["model"] = "gpt-9";
-  CHECK(loadError(p) == "node 'a' (t.flow:2:1): unknown model 'gpt-9'");
+  CHECK(loadError(p) == "node 'a' (t.flow:2:1): /nodes/1/model: unknown model 'gpt-9'");
   p = twoIndependentLlmPlan();
   p["nodes"][3]["expr"] = {{"op", "**"}, {"args", json::array()}};
-  CHECK(loadError(p).rfind("node 'output': malformed expression: ", 0) == 0);
+  CHECK(loadError(p).rfind("node 'output': /nodes/3/expr: malformed expression: ", 0) == 0);
   p = twoIndependentLlmPlan();
   p["nodes"].erase(3);
   CHECK(loadError(p) == "plan: no output node");
   p = twoIndependentLlmPlan();
   p["nodes"][1]["messages"] = "hi";
-  CHECK(loadError(p) == "node 'a' (t.flow:2:1): 'messages' must be a non-empty array");
+  CHECK(loadError(p) == "node 'a' (t.flow:2:1): /nodes/1/messages: must be an array, got string");
   std::string error;
   CHECK(loadPlanText("{not json", error) == nullptr);
   CHECK(error == "plan: not valid JSON");
   CHECK(loadPlanFile("/nonexistent/plan.json", error) == nullptr);
   CHECK(error == "cannot open plan file '/nonexistent/plan.json'");
-  // Random type confusion anywhere: an error, not an exception.
+  // Random type confusion anywhere: an error naming the first bad field, not an exception
+  // (tests/runtime/plan_loader_test.cpp has one case per field).
   p = twoIndependentLlmPlan();
   p["nodes"][1]["options"]["max_tokens"] = "many";
   p["models"][0]["limits"] = 5;
   p["nodes"][2]["deps"] = {1, 2};
-  CHECK(loadError(p) == "node 'b' (t.flow:3:1): 'deps' must hold node ids");
+  CHECK(loadError(p) == "model 'm': /models/0/limits: must be an object, got integer 5");
 }
 
 TEST_CASE("inputs: defaults applied, types checked, unknown names refused", "[exec][inputs]") {
