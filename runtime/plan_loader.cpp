@@ -3,6 +3,7 @@
 // validated, cycles refused). A malformed plan of any shape or size gets one error naming the
 // node and the field's JSON pointer — never a crash, a throw or a deep recursion.
 #include "awc/plan/contract.h"
+#include "awc/plan/quote.h"
 #include "awc/stdlib/eval.h"
 #include "awc/support/source.h"
 #include "plan_model.h"
@@ -55,7 +56,8 @@ public:
       model.rpm = int(m.rpm);
       model.tpm = int(m.tpm);
       if (!modelIndex.emplace(model.id, int(plan.models.size())).second)
-        fail("/models/" + std::to_string(i) + "/id", "model '" + m.id + "'", "declared twice");
+        fail("/models/" + std::to_string(i) + "/id", "model '" + plan::clip(m.id) + "'",
+             "declared twice");
       plan.models.push_back(std::move(model));
     }
   }
@@ -78,7 +80,8 @@ public:
       tool.timeoutMs = t.timeoutMs;
       tool.retries = int(t.retries);
       if (!toolIndex.emplace(tool.id, int(plan.tools.size())).second)
-        fail("/tools/" + std::to_string(i) + "/id", "tool '" + t.id + "'", "declared twice");
+        fail("/tools/" + std::to_string(i) + "/id", "tool '" + plan::clip(t.id) + "'",
+             "declared twice");
       plan.tools.push_back(std::move(tool));
     }
   }
@@ -115,7 +118,7 @@ public:
     case NodeKind::Tool: {
       auto it = toolIndex.find(n.tool);
       if (it == toolIndex.end())
-        fail(n.pointer + "/tool", n.label, "unknown tool '" + n.tool + "'");
+        fail(n.pointer + "/tool", n.label, "unknown tool '" + plan::clip(n.tool) + "'");
       node.tool = it->second;
       node.args = json::object();
       for (auto& [name, expr] : n.args) {
@@ -157,7 +160,7 @@ public:
     plan::LlmFields& l = n.llm;
     auto it = modelIndex.find(l.model);
     if (it == modelIndex.end())
-      fail(n.pointer + "/model", n.label, "unknown model '" + l.model + "'");
+      fail(n.pointer + "/model", n.label, "unknown model '" + plan::clip(l.model) + "'");
     node.model = it->second;
     for (std::size_t i = 0; i < l.messages.size(); ++i) {
       PlanMessage msg;
@@ -198,7 +201,8 @@ public:
       PlanNode& node = graph.nodes[i];
       loadNode(nodes[i], node);
       if (!index.emplace(node.id, int(i)).second)
-        fail(nodes[i].pointer + "/id", nodes[i].label, "node id '" + node.id + "' appears twice");
+        fail(nodes[i].pointer + "/id", nodes[i].label,
+             "node id '" + plan::clip(node.id) + "' appears twice");
       node.slot = graph.slotCount++;
       graph.slots.emplace(node.id, node.slot);
       if (node.kind == NodeKind::Output) {
@@ -212,7 +216,7 @@ public:
       for (FusedPart& part : graph.nodes[i].fused) {
         if (graph.slots.count(part.name))
           fail(nodes[i].pointer + "/fused", nodes[i].label,
-               "fused name '" + part.name + "' is also a node id");
+               "fused name '" + plan::clip(part.name) + "' is also a node id");
         part.slot = graph.slotCount++;
         graph.slots.emplace(part.name, part.slot);
         partOwner.emplace(part.name, int(i));
@@ -242,7 +246,7 @@ public:
         target = p->second;
       else if (topLevel)
         fail(n.pointer + "/deps/" + std::to_string(k), n.label,
-             "depends on unknown node '" + dep + "'");
+             "depends on unknown node '" + plan::clip(dep) + "'");
       if (target == i) fail(n.pointer + "/deps/" + std::to_string(k), n.label, "depends on itself");
       if (target >= 0 && seen.insert(target).second) node.deps.push_back(target);
     }
@@ -250,7 +254,7 @@ public:
       auto it = index.find(n.guard->branch);
       if (it == index.end() || graph.nodes[it->second].kind != NodeKind::Branch)
         fail(n.pointer + "/guard/branch", n.label,
-             "guard names '" + n.guard->branch + "', which is not a branch node here");
+             "guard names '" + plan::clip(n.guard->branch) + "', which is not a branch node here");
       node.guardBranch = it->second;
       node.guardArm = n.guard->arm;
       if (seen.insert(node.guardBranch).second) node.deps.push_back(node.guardBranch);
@@ -285,7 +289,8 @@ public:
     if (visited != graph.nodes.size())
       for (std::size_t i = 0; i < pending.size(); ++i)
         if (pending[i] > 0)
-          fail(pointer, context, "dependency cycle through node '" + graph.nodes[i].id + "'");
+          fail(pointer, context,
+               "dependency cycle through node '" + plan::clip(graph.nodes[i].id) + "'");
   }
 
   // Sequential mode: each node also waits for the node before it in `order`, recursively in

@@ -235,3 +235,16 @@ TEST_CASE("plan loader: any bytes give a plan or an error, never a throw") {
     CHECK_FALSE(error.empty());
   }
 }
+
+TEST_CASE("plan loader: values quoted in errors are clipped") {
+  std::string huge(100000, 'x');
+  std::string error = errorWith("/nodes/1/model", huge);
+  CHECK(error.size() < 300);
+  CHECK(error.find("unknown model 'xxxx") != std::string::npos);
+  CHECK(errorWith("/mode", huge).size() < 300);
+  json bad = validPlan();
+  bad["nodes"][1]["task"] = "\xff\xfe"; // not UTF-8: replaced, never thrown on
+  std::string message;
+  CHECK(loadPlan(bad, message) == nullptr);
+  CHECK(message.rfind("node 'a' (t.flow:2:1): /nodes/1/task: unknown task ", 0) == 0);
+}

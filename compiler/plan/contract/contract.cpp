@@ -2,6 +2,8 @@
 // parsing, an iterative depth check, and the JSON Schema sanity check.
 #include "awc/plan/contract.h"
 
+#include "awc/plan/quote.h"
+
 #include <utility>
 
 namespace awc::plan {
@@ -36,6 +38,19 @@ std::string PlanError::render() const {
   out += ": ";
   if (!pointer.empty()) out += pointer + ": ";
   return out + message;
+}
+
+std::string clip(std::string_view text, std::size_t max) {
+  if (text.size() <= max) return std::string(text);
+  std::size_t cut = max;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80)
+    --cut;
+  return std::string(text.substr(0, cut)) + "...";
+}
+
+std::string quote(const Json& value) {
+  if (value.is_structured()) return value.is_object() ? "an object" : "an array";
+  return clip(value.dump(-1, ' ', false, Json::error_handler_t::replace));
 }
 
 bool deeperThan(const Json& json, int limit) {
@@ -104,7 +119,7 @@ std::string checkSchemaAt(const Json& s, const std::string& at, int depth) {
       for (const Json& n : *t)
         ok = ok && knownTypeName(n);
     }
-    if (!ok) return at + "/type: unknown type " + t->dump();
+    if (!ok) return at + "/type: unknown type " + quote(*t);
   }
   if (auto p = s.find("properties"); p != s.end()) {
     if (!p->is_object()) return at + "/properties must be an object";

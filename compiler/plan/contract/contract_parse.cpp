@@ -2,6 +2,7 @@
 // type- and range-checked as docs/plan-format.md documents it; unknown fields are ignored
 // (the format's compatibility rule). Subtrees (expressions, schemas) are moved, never copied.
 #include "awc/plan/contract.h"
+#include "awc/plan/quote.h"
 
 #include <climits>
 #include <limits>
@@ -66,8 +67,8 @@ std::string num(double d) {
 }
 
 std::string got(const Json& v) {
-  if (v.is_number_integer()) return "got integer " + v.dump();
-  if (v.is_number()) return "got number " + v.dump();
+  if (v.is_number_integer()) return "got integer " + quote(v);
+  if (v.is_number()) return "got number " + quote(v);
   return std::string("got ") + v.type_name();
 }
 
@@ -140,7 +141,7 @@ public:
       for (std::string_view s : enumSpellings<E>())
         known += (known.empty() ? "" : ", ") + std::string(s);
       cx_.fail(at(key),
-               "unknown " + std::string(key) + " " + v->dump() + " (known: " + known + ")");
+               "unknown " + std::string(key) + " " + quote(*v) + " (known: " + known + ")");
     }
     return parsed;
   }
@@ -304,7 +305,8 @@ Node readNode(Obj n) {
   node.pointer = n.pointer();
   node.id = n.str(k::Node::kId, true);
   node.loc = n.str(k::Node::kLoc);
-  node.label = "node '" + node.id + "'" + (node.loc.empty() ? "" : " (" + node.loc + ")");
+  node.label =
+      "node '" + clip(node.id) + "'" + (node.loc.empty() ? "" : " (" + clip(node.loc) + ")");
   std::string outer = std::exchange(n.cx().context, node.label);
   auto kind = n.enumeration<NodeKind>(k::Node::kKind, true);
   node.order = n.integer(k::Node::kOrder, 0, INT_MAX).value_or(0);
@@ -339,7 +341,7 @@ std::vector<Node> readNodes(Obj& parent, const char* key) {
 Model readModel(Obj m) {
   Model model;
   model.id = m.str(k::Model::kId, true);
-  std::string outer = std::exchange(m.cx().context, "model '" + model.id + "'");
+  std::string outer = std::exchange(m.cx().context, "model '" + clip(model.id) + "'");
   model.provider = m.enumeration<Provider>(k::Model::kProvider, true).value_or(Provider::OpenAI);
   model.name = m.str(k::Model::kName, true);
   model.endpoint = m.str(k::Model::kEndpoint);
@@ -366,13 +368,14 @@ Model readModel(Obj m) {
 Tool readTool(Obj t) {
   Tool tool;
   tool.id = t.str(k::Tool::kId, true);
-  std::string outer = std::exchange(t.cx().context, "tool '" + tool.id + "'");
+  std::string outer = std::exchange(t.cx().context, "tool '" + clip(tool.id) + "'");
   tool.impl = t.enumeration<ToolImpl>(k::Tool::kImpl, true).value_or(ToolImpl::Host);
   bool http = tool.impl == ToolImpl::Http;
   tool.method = t.str(k::Tool::kMethod, http);
   tool.url = t.str(k::Tool::kUrl, http);
   if (http && !tool.method.empty() && tool.method != "GET" && tool.method != "POST")
-    t.cx().fail(t.at(k::Tool::kMethod), "unsupported method '" + tool.method + "' (GET or POST)");
+    t.cx().fail(t.at(k::Tool::kMethod),
+                "unsupported method '" + clip(tool.method) + "' (GET or POST)");
   t.objects(k::Tool::kParams, false, [&](Obj p) {
     tool.params.push_back(
         {p.str(k::Param::kName, true), p.take(k::Param::kSchema, FieldType::Schema)});
@@ -459,7 +462,7 @@ Document fromJson(Json&& json, std::vector<PlanError>& errors) {
   }
   const Json& version = json[k::Plan::kAwcPlan];
   if (!version.is_number_integer() || version != kPlanVersion) {
-    cx.fail("", "unsupported plan version " + version.dump() + " (this runtime reads version " +
+    cx.fail("", "unsupported plan version " + quote(version) + " (this runtime reads version " +
                     std::to_string(kPlanVersion) + ")");
     return d;
   }
