@@ -143,8 +143,14 @@ TEST_CASE("contract: the schema's enums are the contract's enums") {
   CHECK(enumAt("/definitions/node/properties/task") == enumSpellings<TaskClass>());
   CHECK(enumAt("/definitions/node/properties/messages/items/properties/role") ==
         enumSpellings<Role>());
+  // Those are all the enum-typed fields of the contract: a new one needs a line above.
+  std::set<std::string> enumFields;
   for (const auto& f : allFields())
-    if (f.type == FieldType::Enum) CHECK(std::string(f.key) != "");
+    if (f.type == FieldType::Enum)
+      enumFields.insert(std::string(objectName(f.object)) + "." + f.key);
+  CHECK(enumFields == std::set<std::string>{"node.kind", "plan.mode", "model.provider",
+                                            "model.size", "tool.impl", "tool.effect", "node.task",
+                                            "message.role"});
 }
 
 TEST_CASE("contract: enum names and parsing are inverse") {
