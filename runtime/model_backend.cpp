@@ -1,4 +1,6 @@
 // OpenAI Chat Completions and Anthropic Messages: bodies, parsing (whole and streamed), retries.
+// Over ~600 lines because both wire protocols' builders and parsers share private helpers
+// (usage readers, error shapes); splitting by protocol is the next step if it grows.
 #include "awc/runtime/model_backend.h"
 
 #include "awc/runtime/sse_parser.h"
