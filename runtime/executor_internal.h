@@ -1,5 +1,6 @@
-// Executor building blocks shared by executor.cpp and the tests: the priority worker pool and
-// the per-model limiter (max concurrency, requests and tokens per minute). Private to awc_runtime.
+// Executor building blocks shared by the scheduling core and the tests: the priority worker
+// pool and the per-model limiter (max concurrency, requests and tokens per minute). Private to
+// awc_runtime.
 #pragma once
 
 #include "awc/runtime/http_client.h"

@@ -306,11 +306,12 @@ struct CurlTransport::Impl {
     std::unique_ptr<Transfer> transfer = std::move(it->second);
     active.erase(it);
     curl_multi_remove_handle(multi, easy);
-    if (code == CURLE_OK) {
-      long status = 0;
-      curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
-      transfer->response.status = static_cast<int>(status);
-    } else {
+    // The status also on errors: a transfer that fails after a 200 must be reported as what it
+    // was (an answer cut short), not as a failure to connect.
+    long status = 0;
+    curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+    transfer->response.status = static_cast<int>(status);
+    if (code != CURLE_OK) {
       transfer->response.error = classify(code);
       transfer->response.errorMessage =
           transfer->errorBuffer[0] ? transfer->errorBuffer : curl_easy_strerror(code);

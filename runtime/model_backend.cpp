@@ -1,4 +1,6 @@
 // OpenAI Chat Completions and Anthropic Messages: bodies, parsing (whole and streamed), retries.
+// Over ~600 lines because both wire protocols' builders and parsers share private helpers
+// (usage readers, error shapes); splitting by protocol is the next step if it grows.
 #include "awc/runtime/model_backend.h"
 
 #include "awc/runtime/sse_parser.h"
@@ -238,12 +240,26 @@ static void fillTimes(ModelResponse& out, const HttpResponse& response) {
 }
 
 // Sets out.error when the transfer failed or the status is not 2xx; returns whether it did.
-static bool failedTransfer(const HttpResponse& response, ModelResponse& out) {
+/// Whether a failed transfer had already been answered with a 2xx status: the server did
+/// answer, then the body or stream stopped.
+static bool cutShort(const HttpResponse& response) {
+  return response.error != TransportError::None && response.error != TransportError::Cancelled &&
+         response.error != TransportError::Shutdown && response.status >= 200 &&
+         response.status < 300;
+}
+
+static bool failedTransfer(const HttpResponse& response, ModelResponse& out, std::uint64_t bytes) {
   if (response.error != TransportError::None) {
     ModelError error;
     error.kind = ModelErrorKind::Transport;
     error.message =
-        fmt::format("{} error: {}", transportErrorName(response.error), response.errorMessage);
+        cutShort(response)
+            ? fmt::format("{} after {} bytes (HTTP {}): {}",
+                          response.error == TransportError::Timeout ? "timed out"
+                                                                    : "stream ended early",
+                          bytes, response.status, response.errorMessage)
+            : fmt::format("{} error: {}", transportErrorName(response.error),
+                          response.errorMessage);
     error.retryable = isRetryable(response);
     out.error = std::move(error);
     return true;
@@ -273,7 +289,7 @@ static ModelError protocolError(std::string message, bool retryable = false) {
 ModelResponse parseModelResponse(Provider provider, const HttpResponse& response) {
   ModelResponse out;
   fillTimes(out, response);
-  if (failedTransfer(response, out)) return out;
+  if (failedTransfer(response, out, response.body.size())) return out;
   json body = json::parse(response.body, nullptr, false);
   if (!body.is_object()) {
     out.error = protocolError("response body is not a JSON object");
@@ -382,6 +398,7 @@ struct ModelStreamParser::State {
   ModelResponse response;
   bool done = false;
   bool sawEvent = false;
+  std::uint64_t bytes = 0; ///< body bytes received, for "stream ended early" errors
   std::optional<ModelError> streamError;
   Clock::time_point now{};
 
@@ -485,6 +502,7 @@ ModelStreamParser::~ModelStreamParser() = default;
 
 void ModelStreamParser::feed(std::string_view chunk, Clock::time_point now) {
   state_->now = now;
+  state_->bytes += chunk.size();
   state_->sse.feed(chunk, [this](const SseEvent& event) { state_->onEvent(event); });
 }
 
@@ -498,15 +516,16 @@ ModelResponse ModelStreamParser::finish(const HttpResponse& response) {
   s.sse.finish([this](const SseEvent& event) { state_->onEvent(event); });
   ModelResponse out = std::move(s.response);
   fillTimes(out, response);
-  if (failedTransfer(response, out)) return out;
+  if (failedTransfer(response, out, s.bytes)) return out;
   if (s.streamError)
     out.error = s.streamError;
   else if (s.sse.failed())
     out.error = protocolError("event stream line too long");
   else if (!s.done)
     // Cut off before the end marker: the connection dropped, worth another attempt.
-    out.error = protocolError(s.sawEvent ? "event stream ended before completion"
-                                         : "no events in the response stream",
+    // Say what the server did: it answered (with this status), then the stream stopped.
+    out.error = protocolError(fmt::format("stream ended early after {} bytes{} (HTTP {})", s.bytes,
+                                          s.sawEvent ? "" : ", no events", response.status),
                               true);
   return out;
 }
@@ -521,10 +540,22 @@ std::string redact(std::string text, std::string_view secret) {
   return text;
 }
 
+std::string truncateForRepair(const std::string& badAnswer, std::size_t limit) {
+  if (badAnswer.size() <= limit) return badAnswer;
+  std::size_t cut = limit;
+  // Never split a UTF-8 sequence: back up to the start of the character at the cut.
+  while (cut > 0 && (static_cast<unsigned char>(badAnswer[cut]) & 0xC0) == 0x80)
+    --cut;
+  return badAnswer.substr(0, cut) +
+         fmt::format("\n[... truncated: {} more bytes of the invalid answer]",
+                     badAnswer.size() - cut);
+}
+
 ModelCall makeRepairCall(const ModelCall& call, const std::string& badAnswer,
                          const std::string& error) {
   ModelCall repair = call;
-  repair.messages.push_back(Message{Role::Assistant, {ContentBlock{badAnswer}}});
+  repair.messages.push_back(
+      Message{Role::Assistant, {ContentBlock{truncateForRepair(badAnswer, kRepairAnswerLimit)}}});
   repair.messages.push_back(
       Message{Role::User,
               {ContentBlock{"Your answer was invalid: " + error +
@@ -614,15 +645,18 @@ struct CallState : ModelCallHandle, std::enable_shared_from_this<CallState> {
       stop = cancelled;
     }
     if (response.error && response.error->retryable && policy && !stop) {
-      // Stream-level errors have a 2xx status; ask the policy as if the server had said 503.
+      // Stream-level errors have a 2xx status; ask the policy as if the server had said 503,
+      // but name what really happened in the reason.
+      bool streamError = (response.error->kind != ModelErrorKind::Http &&
+                          response.error->kind != ModelErrorKind::Transport) ||
+                         cutShort(http);
       HttpResponse probe;
-      probe.status = response.error->kind == ModelErrorKind::Http ||
-                             response.error->kind == ModelErrorKind::Transport
-                         ? http.status
-                         : 503;
+      probe.status = streamError ? 503 : http.status;
       probe.error = http.error;
       probe.headers = http.headers;
-      RetryDecision decision = policy->decide(attempt, probe, budget);
+      RetryDecision decision = streamError
+                                   ? policy->decide(attempt, probe, budget, "the broken stream")
+                                   : policy->decide(attempt, probe, budget);
       if (decision.retry) {
         auto self = shared_from_this();
         transport->runAfter(decision.delay, [self] { self->launch(); });

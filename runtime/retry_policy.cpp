@@ -109,8 +109,13 @@ static std::string describe(const HttpResponse& response) {
 
 RetryDecision RetryPolicy::decide(int attempt, const HttpResponse& response, RetryBudget* budget,
                                   std::chrono::system_clock::time_point now) {
+  return decide(attempt, response, budget, describe(response), now);
+}
+
+RetryDecision RetryPolicy::decide(int attempt, const HttpResponse& response, RetryBudget* budget,
+                                  std::string_view what,
+                                  std::chrono::system_clock::time_point now) {
   RetryDecision decision;
-  std::string what = describe(response);
   if (!isRetryable(response)) {
     decision.reason = fmt::format("{} is not retryable", what);
     return decision;

@@ -559,7 +559,9 @@ void Builder::collectTools(Module& m) {
     // Without a declaration, only an HTTP GET is assumed free of side effects.
     info.effect =
         (d->impl == ast::ToolDecl::Impl::Http && d->method == "GET") ? "idempotent" : "side_effect";
+    bool retriesGiven = false;
     for (const auto& opt : d->options) {
+      retriesGiven = retriesGiven || opt.name == "retries";
       if (opt.name == "effect") {
         if (auto* n = dyn_cast_or_null<ast::NameExpr>(opt.value.get())) info.effect = n->name;
         continue;
@@ -578,6 +580,8 @@ void Builder::collectTools(Module& m) {
       else if (opt.name == "description" && v->is_string())
         info.description = v->get<std::string>();
     }
+    // docs/language.md: `retries` defaults to 2, but a side effect is never repeated unasked.
+    if (!retriesGiven) info.retries = info.effect == "side_effect" ? 0 : 2;
     m.tools.push_back(std::move(info));
   }
   m.hosts = program_.hosts;

@@ -322,7 +322,11 @@ TEST_CASE("a stream cut short or carrying an error is a retryable failure", "[ba
   http.status = 200;
   ModelResponse r = cut.finish(http);
   REQUIRE(r.error);
-  CHECK(r.error->message == "event stream ended before completion");
+  // What the server did: answered 200, then stopped sending (never "HTTP 503").
+  CHECK(r.error->message ==
+        "stream ended early after " +
+            std::to_string(sse({R"({"choices":[{"delta":{"content":"par"}}]})"}).size()) +
+            " bytes (HTTP 200)");
   CHECK(r.error->retryable);
 
   ModelStreamParser failed(Provider::Anthropic);

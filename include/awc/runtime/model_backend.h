@@ -178,7 +178,15 @@ private:
 /// Replaces every occurrence of `secret` in `text` with "[REDACTED]".
 std::string redact(std::string text, std::string_view secret);
 
-/// Adds the failed answer and the validation error to a copy of `call`, for the one repair retry.
+/// How much of an invalid answer a repair request sends back (bytes).
+inline constexpr std::size_t kRepairAnswerLimit = 4096;
+
+/// `badAnswer` cut to at most `limit` bytes (at a UTF-8 character boundary) with a marker
+/// saying how many bytes were left out; unchanged when it fits.
+std::string truncateForRepair(const std::string& badAnswer, std::size_t limit);
+
+/// Adds the failed answer (truncated to kRepairAnswerLimit bytes) and the validation error to a
+/// copy of `call`, for the one repair retry.
 ModelCall makeRepairCall(const ModelCall& call, const std::string& badAnswer,
                          const std::string& error);
 

@@ -15,8 +15,9 @@ namespace awc::runtime {
 
 /// Backoff and retry limits.
 struct RetryConfig {
-  /// Total attempts including the first; 1 disables retries.
-  int maxAttempts = 4;
+  /// Total attempts including the first; 1 disables retries. The default, 3, is a step's
+  /// documented `retries: 2` (docs/language.md).
+  int maxAttempts = 3;
   std::chrono::milliseconds baseDelay{500};
   std::chrono::milliseconds maxDelay{30'000};
   double multiplier = 2.0;
@@ -78,6 +79,11 @@ public:
   /// Consumes one retry from `budget` (if given) when it decides to retry.
   RetryDecision
   decide(int attempt, const HttpResponse& response, RetryBudget* budget,
+         std::chrono::system_clock::time_point now = std::chrono::system_clock::now());
+  /// Same, with `what` naming the failure in the reason instead of the response's status
+  /// (for a failure the status does not describe, such as a 200 whose stream broke).
+  RetryDecision
+  decide(int attempt, const HttpResponse& response, RetryBudget* budget, std::string_view what,
          std::chrono::system_clock::time_point now = std::chrono::system_clock::now());
   const RetryConfig& config() const { return config_; }
 

@@ -5,6 +5,7 @@
 #include "awc/runtime/http_client.h"
 #include "awc/runtime/metrics.h"
 #include "awc/runtime/model_backend.h"
+#include "awc/runtime/observer.h"
 #include "awc/runtime/result_cache.h"
 #include "awc/runtime/retry_policy.h"
 
@@ -16,6 +17,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace awc::runtime {
 
@@ -96,21 +98,6 @@ struct NodeEvent {
   bool skipped = false;
 };
 
-/// One successful model call of a run, as sent and as answered: what `awc run --record`
-/// writes, and what the simulator's `--replay` serves again.
-struct ModelExchange {
-  /// The node's id as in NodeEvent: map instances carry their element ("scored/r[2]"). A node
-  /// whose first answer was repaired has two exchanges (the second request has the repair).
-  std::string nodeId;
-  /// The request body as sent, in the provider's wire format (model, messages, ...); the API key
-  /// is a header and never part of it.
-  nlohmann::json request;
-  /// The answer text, before schema parsing or unwrapping.
-  std::string answer;
-  Usage usage;
-  std::string finishReason;
-};
-
 /// Per-run settings.
 /// Branch-arm steps the compiler marked `hints.speculate` (docs/optimizations.md) start as soon
 /// as their other inputs are ready, before the branch condition is known. When the other arm is
@@ -138,6 +125,9 @@ struct RunOptions {
   /// `RunHandle::wait()` returns.
   std::function<void(const ModelExchange&)> onModelExchange;
   SpeculationOptions speculation;
+  /// Listeners to every event of the run (include/awc/runtime/observer.h), called in this
+  /// order after the runtime's own (metrics, result cache). Kept alive until the run ends.
+  std::vector<std::shared_ptr<RunObserver>> observers;
 };
 
 /// The outcome of a run. Node metrics are kept for every node that finished, also on failure.
