@@ -188,7 +188,7 @@ void addCompilerCommands(CLI::App& app, CommandResult& result) {
                   "check the IR's invariants after every pass (an internal error names the pass)");
     cmd->add_option("--print-after", flags->printAfter,
                     "print the IR to stderr after this pass (repeatable, or 'all')")
-        ->expected(1); // one pass per occurrence, so the files after it stay positional
+        ->allow_extra_args(false); // one pass per occurrence: the files after it stay positional
     cmd->callback([=, &result] { result.exitCode = runBuild(*files, *out, *emit, *flags); });
   }
   // check
