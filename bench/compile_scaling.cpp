@@ -2,7 +2,9 @@
 // time, the median total compile time (parse → sema → IR → passes → plan JSON) and the
 // peak RSS of this process. Run one size per process (bench/compile_scaling.sh does) so
 // peak memory is per size.
-//   compile_scaling N [runs]
+//   compile_scaling N [runs] [mix|independent]
+// `independent`: N model steps on one model that each read only the input (the shape that
+// made -O2's fuse pass super-linear before its lower-bound filter).
 #include "awc/compiler/driver.h"
 #include "awc/plan/emit.h"
 #include "awc/syntax/parser.h"
@@ -49,6 +51,17 @@ std::string generateFlow(int steps) {
   return s;
 }
 
+std::string generateIndependent(int steps) {
+  std::string s = "model small = openai(\"llama-3.1-8b\") { price_in: 0.05, price_out: 0.08 }\n";
+  s += "workflow wide(q: string) -> list<int> {\n";
+  std::string list;
+  for (int i = 0; i < steps; ++i) {
+    s += fmt::format("  s{0} = llm small -> int {{ user \"Rate item {0} for: {{q}}\" }}\n", i);
+    list += fmt::format("{}s{}", i ? ", " : "", i);
+  }
+  return s + "  return [" + list + "]\n}\n";
+}
+
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   return v.empty() ? 0 : v[v.size() / 2];
@@ -63,7 +76,12 @@ int main(int argc, char** argv) {
   }
   int steps = std::atoi(argv[1]);
   int runs = argc > 2 ? std::atoi(argv[2]) : 5;
-  std::string source = generateFlow(steps);
+  std::string shape = argc > 3 ? argv[3] : "mix";
+  if (shape != "mix" && shape != "independent") {
+    std::fprintf(stderr, "compile_scaling: shape must be mix or independent\n");
+    return 2;
+  }
+  std::string source = shape == "mix" ? generateFlow(steps) : generateIndependent(steps);
   std::vector<double> parseMs, totalMs;
   size_t planBytes = 0;
   for (int r = 0; r < runs; ++r) {

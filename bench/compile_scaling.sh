@@ -17,3 +17,7 @@ awk -F'[:,}]' '
       total[10000], total[100000] / total[10000], total[10000] / parse[10000]
   }' "$out"
 rm -f "$out"
+# Wide: independent model steps on one model at -O2 (fuse's worst case before its bound).
+for n in 1000 10000; do
+  "$build/bench/compile_scaling" "$n" 3 independent
+done

@@ -21,6 +21,8 @@ struct CommonFlags {
   std::string workflow;
   std::string color = "auto";
   bool noWarnings = false;
+  bool verifyEach = false;             // build only
+  std::vector<std::string> printAfter; // build only
 };
 
 void addCommonFlags(CLI::App* cmd, CommonFlags& f) {
@@ -45,6 +47,15 @@ bool toOptions(const CommonFlags& f, CompileOptions& o) {
   o.optLevel = std::stoi(f.optLevel);
   o.workflow = f.workflow;
   o.warnings = !f.noWarnings;
+  o.verifyEach = f.verifyEach;
+  for (const std::string& pass : f.printAfter) {
+    if (pass != "all" && !passes::isKnownPass(pass)) {
+      std::fprintf(stderr, "awc: --print-after: unknown pass '%s' (a pass name or 'all')\n",
+                   pass.c_str());
+      return false;
+    }
+    o.printAfter.insert(pass);
+  }
   for (const std::string& flag : f.fFlags) {
     if (flag.rfind("no-", 0) != 0 || !passes::isKnownPass(flag.substr(3))) {
       std::string known;
@@ -173,6 +184,11 @@ void addCompilerCommands(CLI::App& app, CommandResult& result) {
     cmd->add_option("--emit", *emit, "what to write: plan, ast, dot, mermaid")
         ->check(CLI::IsMember({"plan", "ast", "dot", "mermaid"}));
     addCommonFlags(cmd, *flags);
+    cmd->add_flag("--verify-each", flags->verifyEach,
+                  "check the IR's invariants after every pass (an internal error names the pass)");
+    cmd->add_option("--print-after", flags->printAfter,
+                    "print the IR to stderr after this pass (repeatable, or 'all')")
+        ->allow_extra_args(false); // one pass per occurrence: the files after it stay positional
     cmd->callback([=, &result] { result.exitCode = runBuild(*files, *out, *emit, *flags); });
   }
   // check

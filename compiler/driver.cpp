@@ -47,6 +47,8 @@ void runPipeline(Compilation& c, FileId root, const CompileOptions& options) {
   passes::PipelineOptions pipeline;
   pipeline.optLevel = options.optLevel;
   pipeline.disabled = options.disabledPasses;
+  pipeline.verifyEach = options.verifyEach;
+  pipeline.printAfter = options.printAfter;
   c.reports = passes::runPipeline(ctx, pipeline);
   timer.lap("passes");
   c.timings.pop_back();

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <limits>
 #include <llvm/ADT/SmallVector.h>
+#include <set>
 
 namespace awc::stdlib {
 
@@ -108,12 +109,13 @@ const json& argsOf(const json& e) {
 
 class Evaluator {
 public:
-  explicit Evaluator(Resolver resolve, bool constantOnly)
-      : resolve_(resolve), constantOnly_(constantOnly) {}
+  Evaluator(Resolver resolve, bool constantOnly, const EvalLimits& limits)
+      : resolve_(resolve), constantOnly_(constantOnly), limits_(limits) {}
 
   /// Evaluates e. The result is either a pointer into the tree / environment, or into `tmp`.
   /// Returns nullptr on error (error_ is set).
   const json* eval(const json& e, json& tmp) {
+    if (!charge(64)) return nullptr;
     if (++depth_ > kMaxExprDepth) {
       --depth_;
       return fail(fmt::format("expression nested deeper than {} levels", kMaxExprDepth));
@@ -124,8 +126,31 @@ public:
   }
 
   std::string error_;
+  bool overLimit_ = false; // the failure was a budget, not the expression
 
 private:
+  static std::string bytesText(size_t n) {
+    return n % (size_t{1} << 20) == 0 ? fmt::format("{} MB", n >> 20) : fmt::format("{} bytes", n);
+  }
+  const json* limitFail(std::string msg) {
+    if (error_.empty()) overLimit_ = true;
+    return fail(std::move(msg));
+  }
+  /// Counts work: one step per 64 bytes (an expression node counts 64); false past the budget.
+  bool charge(size_t bytes) {
+    steps_ += bytes / 64 + 1;
+    if (steps_ <= limits_.maxSteps) return true;
+    limitFail(fmt::format("evaluation needs more than {} steps", limits_.maxSteps));
+    return false;
+  }
+  /// The size of a value about to be kept, charged as work; false when it is over the limit.
+  bool fits(const json& v, size_t alreadyBytes, std::string_view what) {
+    size_t b = approxValueBytes(v, limits_.maxValueBytes);
+    if (!charge(b)) return false;
+    if (alreadyBytes + b <= limits_.maxValueBytes) return true;
+    limitFail(fmt::format("{} would be larger than {}", what, bytesText(limits_.maxValueBytes)));
+    return false;
+  }
   const json* fail(std::string msg) {
     if (error_.empty()) error_ = std::move(msg);
     return nullptr;
@@ -133,9 +158,9 @@ private:
   const json* failed(EvalResult&& r, json& tmp) {
     if (r.ok()) {
       tmp = std::move(r).value();
-      return &tmp;
+      return fits(tmp, 0, "a function's result") ? &tmp : nullptr;
     }
-    return fail(r.error());
+    return r.overLimit() ? limitFail(r.error()) : fail(r.error());
   }
 
   const json* evalNode(const json& e, json& tmp) {
@@ -254,10 +279,12 @@ private:
     if (!elems.is_array()) return fail("malformed expression: list node needs an array");
     json out = json::array();
     out.get_ref<json::array_t&>().reserve(elems.size());
+    size_t bytes = 16;
     for (const json& el : elems) {
       json t;
       const json* v = eval(el, t);
-      if (!v) return nullptr;
+      if (!v || !fits(*v, bytes, "a list")) return nullptr;
+      bytes += approxValueBytes(*v, limits_.maxValueBytes);
       out.push_back(v == &t ? std::move(t) : *v);
     }
     tmp = std::move(out);
@@ -267,10 +294,12 @@ private:
   const json* evalRecord(const json& fields, json& tmp) {
     if (!fields.is_object()) return fail("malformed expression: record node needs an object");
     json out = json::object();
+    size_t bytes = 16;
     for (auto it = fields.begin(); it != fields.end(); ++it) {
       json t;
       const json* v = eval(it.value(), t);
-      if (!v) return nullptr;
+      if (!v || !fits(*v, bytes, "a record")) return nullptr;
+      bytes += approxValueBytes(*v, limits_.maxValueBytes) + 16 + it.key().size();
       out[it.key()] = v == &t ? std::move(t) : *v;
     }
     tmp = std::move(out);
@@ -285,6 +314,9 @@ private:
       const json* v = eval(p, t);
       if (!v) return nullptr;
       appendText(out, *v);
+      if (!charge(out.size()) || out.size() > limits_.maxValueBytes)
+        return limitFail(
+            fmt::format("a text would be longer than {}", bytesText(limits_.maxValueBytes)));
     }
     tmp = std::move(out);
     return &tmp;
@@ -403,6 +435,11 @@ private:
     const bool nums = a.is_number() && b.is_number();
     if (op == Op::Add && !nums) {
       if (a.is_string() && b.is_string()) {
+        size_t n = a.get_ref<const std::string&>().size() + b.get_ref<const std::string&>().size();
+        if (!charge(n)) return nullptr;
+        if (n > limits_.maxValueBytes)
+          return limitFail(fmt::format("'+' would build a string longer than {}",
+                                       bytesText(limits_.maxValueBytes)));
         std::string s;
         s.reserve(a.get_ref<const std::string&>().size() + b.get_ref<const std::string&>().size());
         s += a.get_ref<const std::string&>();
@@ -411,6 +448,9 @@ private:
         return &tmp;
       }
       if (a.is_array() && b.is_array()) {
+        if (!fits(a, 0, "'+' of two lists") ||
+            !fits(b, approxValueBytes(a, limits_.maxValueBytes), "'+' of two lists"))
+          return nullptr;
         json out = a;
         for (const json& x : b)
           out.push_back(x);
@@ -472,6 +512,8 @@ private:
 
   Resolver resolve_;
   bool constantOnly_;
+  const EvalLimits& limits_;
+  uint64_t steps_ = 0;
   int depth_ = 0;
 };
 
@@ -479,12 +521,12 @@ const json* noRefs(std::string_view) {
   return nullptr;
 }
 
-EvalResult run(const json& expr, Resolver resolve, bool constantOnly) {
+EvalResult run(const json& expr, Resolver resolve, bool constantOnly, const EvalLimits& limits) {
   try {
-    Evaluator ev(resolve, constantOnly);
+    Evaluator ev(resolve, constantOnly, limits);
     json tmp;
     const json* v = ev.eval(expr, tmp);
-    if (!v) return EvalError{std::move(ev.error_)};
+    if (!v) return EvalError{std::move(ev.error_), ev.overLimit_};
     if (v == &tmp) return EvalResult(std::move(tmp));
     return EvalResult(*v);
   } catch (const std::exception& ex) {
@@ -529,26 +571,31 @@ template <typename Visit> bool walk(const json& e, int depth, Visit& visit) {
 
 } // namespace
 
-EvalResult evaluate(const json& expr, Resolver resolve) {
-  return run(expr, resolve, false);
+EvalResult evaluate(const json& expr, Resolver resolve, const EvalLimits& limits) {
+  return run(expr, resolve, false, limits);
 }
 
-EvalResult evaluateConstant(const json& expr) {
-  return run(expr, noRefs, true);
+EvalResult evaluateConstant(const json& expr, const EvalLimits& limits) {
+  return run(expr, noRefs, true, limits);
 }
 
 void collectRefs(const json& expr, std::vector<std::string>& out) {
+  // A set of what `out` holds, so an expression reading thousands of names (a list of every
+  // step) costs n log n, not n².
+  std::set<std::string_view> seen;
+  std::vector<std::string> added; // kept apart so `seen`'s views stay valid while collecting
+  for (const std::string& o : out)
+    seen.insert(o);
   auto visit = [&](const json& e, int, Node k) {
     if (k == Node::Ref && e.begin().value().is_string()) {
       const std::string& n = e.begin().value().get_ref<const std::string&>();
-      bool seen = false;
-      for (const std::string& o : out)
-        seen = seen || o == n;
-      if (!seen) out.push_back(n);
+      if (seen.insert(n).second) added.push_back(n);
     }
     return true;
   };
   walk(expr, 1, visit);
+  out.insert(out.end(), std::make_move_iterator(added.begin()),
+             std::make_move_iterator(added.end()));
 }
 
 std::string validate(const json& expr) {

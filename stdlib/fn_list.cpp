@@ -119,6 +119,7 @@ EvalResult joinImpl(Args a) {
     if (!firstElem) out += str(a[1]);
     firstElem = false;
     appendText(out, v);
+    if (out.size() > kMaxValueBytes) return failLimit("join: result larger than 64 MB");
   }
   return json(std::move(out));
 }

@@ -1,141 +1,110 @@
-// regex: matches, extract — ECMAScript syntax via std::regex, with size limits because
-// libstdc++'s matcher recurses per character and would overflow the stack on huge input.
+// regex: matches, extract — RE2 syntax (linear-time matching, no backtracking), with size
+// limits on text and pattern, and checkRegex for the compiler to reject bad constant patterns.
+#include "awc/stdlib/regex.h"
 #include "builtins.h"
 
-#include <algorithm>
 #include <memory>
-#include <regex>
+#include <re2/re2.h>
 #include <unordered_map>
 
-namespace awc::stdlib::detail {
+namespace awc::stdlib {
 
 namespace {
-
-using Args = std::span<const json>;
 
 constexpr size_t kMaxRegexText = 100 * 1024;
 constexpr size_t kMaxPattern = 1024;
 constexpr size_t kCacheSize = 64;
-constexpr int kMaxGroupNesting = 8;
-constexpr size_t kInlineText = 2 * 1024;
-constexpr size_t kBigStack = 512u * 1024 * 1024;
+constexpr int64_t kMaxProgramMemory = 8 << 20; // RE2's compiled-program budget
 
-int groupNesting(std::string_view p) {
-  int depth = 0, maxDepth = 0;
-  bool inClass = false;
-  for (size_t i = 0; i < p.size(); ++i) {
-    char c = p[i];
-    if (c == '\\') {
-      ++i;
-      continue;
-    }
-    if (inClass) {
-      inClass = c != ']';
-      continue;
-    }
-    if (c == '[')
-      inClass = true;
-    else if (c == '(')
-      maxDepth = std::max(maxDepth, ++depth);
-    else if (c == ')')
-      --depth;
-  }
-  return maxDepth;
+RE2::Options regexOptions() {
+  RE2::Options o;
+  o.set_log_errors(false);
+  o.set_max_mem(kMaxProgramMemory);
+  return o;
 }
 
-struct SearchJob {
-  const std::string* text;
-  const std::regex* re;
-  std::smatch* m;
-  bool found = false;
-  std::string error;
-};
-
-void runSearch(SearchJob& job) {
-  try {
-    job.found = std::regex_search(*job.text, *job.m, *job.re);
-  } catch (const std::exception& e) {
-    job.error = e.what();
+// The constructs RE2 rejects that ECMAScript users reach for, with what to write instead.
+std::string explain(const RE2& re) {
+  switch (re.error_code()) {
+  case RE2::ErrorBadEscape:
+    return "; backreferences (\\1) and some escapes are not supported";
+  case RE2::ErrorMissingParen:
+  case RE2::ErrorBadPerlOp:
+  case RE2::ErrorBadNamedCapture:
+    return "; lookahead and lookbehind ((?=, (?!, (?<=) are not supported";
+  case RE2::ErrorPatternTooLarge:
+    return "; the pattern compiles to more than 8 MB (repetition counts too large?)";
+  default:
+    return "";
   }
 }
 
-void* searchThread(void* arg) {
-  runSearch(*static_cast<SearchJob*>(arg));
-  return nullptr;
-}
-
-/// Runs the search inline for short texts, else on a thread whose stack fits the recursion.
-bool searchWithStack(SearchJob& job) {
-  if (job.text->size() <= kInlineText) {
-    runSearch(job);
-    return true;
-  }
-  pthread_attr_t attr;
-  if (pthread_attr_init(&attr) != 0) return false;
-  pthread_t thread;
-  bool started = pthread_attr_setstacksize(&attr, kBigStack) == 0 &&
-                 pthread_create(&thread, &attr, searchThread, &job) == 0;
-  pthread_attr_destroy(&attr);
-  if (!started) return false;
-  pthread_join(thread, nullptr);
-  return true;
-}
-
-/// Compiling a std::regex costs far more than matching a short text; keep recent ones per thread.
-const std::regex* compiled(const std::string& pattern, std::string& err) {
-  thread_local std::unordered_map<std::string, std::unique_ptr<std::regex>> cache;
+/// Compiling costs far more than matching a short text; keep recent patterns per thread.
+const RE2* compiled(const std::string& pattern, std::string& err) {
+  thread_local std::unordered_map<std::string, std::unique_ptr<RE2>> cache;
   auto it = cache.find(pattern);
   if (it != cache.end()) return it->second.get();
-  try {
-    auto re = std::make_unique<std::regex>(pattern, std::regex::ECMAScript);
-    if (cache.size() >= kCacheSize) cache.clear();
-    return cache.emplace(pattern, std::move(re)).first->second.get();
-  } catch (const std::regex_error& e) {
-    err = fmt::format("invalid regular expression '{}': {}", pattern, e.what());
+  auto re = std::make_unique<RE2>(pattern, regexOptions());
+  if (!re->ok()) {
+    err = fmt::format("invalid regular expression '{}': {}{}", pattern, re->error(), explain(*re));
     return nullptr;
   }
+  if (cache.size() >= kCacheSize) cache.clear();
+  return cache.emplace(pattern, std::move(re)).first->second.get();
 }
 
-EvalResult search(Args a, std::string_view fn, std::smatch& m, bool& found) {
-  const std::string& text = str(a[0]);
-  const std::string& pattern = str(a[1]);
+using Args = std::span<const nlohmann::json>;
+
+// Finds the first match; `groups` receives the whole match and group 1 (when there is one).
+EvalResult search(Args a, std::string_view fn, re2::StringPiece (&groups)[2], bool& found,
+                  int& groupCount) {
+  const std::string& text = detail::str(a[0]);
+  const std::string& pattern = detail::str(a[1]);
   if (text.size() > kMaxRegexText) return fail(fmt::format("{}: text longer than 100 KB", fn));
   if (pattern.size() > kMaxPattern) return fail(fmt::format("{}: pattern longer than 1 KB", fn));
-  if (groupNesting(pattern) > kMaxGroupNesting)
-    return fail(fmt::format("{}: groups nested deeper than {} levels", fn, kMaxGroupNesting));
   std::string err;
-  const std::regex* re = compiled(pattern, err);
+  const RE2* re = compiled(pattern, err);
   if (!re) return fail(fmt::format("{}: {}", fn, err));
-  SearchJob job{&text, re, &m};
-  if (!searchWithStack(job)) return fail(fmt::format("{}: could not start the matcher thread", fn));
-  if (!job.error.empty()) return fail(fmt::format("{}: regex failed: {}", fn, job.error));
-  found = job.found;
-  return json(nullptr);
+  groupCount = re->NumberOfCapturingGroups();
+  found = re->Match(text, 0, text.size(), RE2::UNANCHORED, groups, groupCount > 0 ? 2 : 1);
+  return nlohmann::json(nullptr);
 }
 
 EvalResult matchesImpl(Args a) {
-  std::smatch m;
+  re2::StringPiece groups[2];
   bool found = false;
-  EvalResult r = search(a, "matches", m, found);
+  int groupCount = 0;
+  EvalResult r = search(a, "matches", groups, found, groupCount);
   if (!r) return r;
-  return json(found);
+  return nlohmann::json(found);
 }
 
 EvalResult extractImpl(Args a) {
-  std::smatch m;
+  re2::StringPiece groups[2];
   bool found = false;
-  EvalResult r = search(a, "extract", m, found);
+  int groupCount = 0;
+  EvalResult r = search(a, "extract", groups, found, groupCount);
   if (!r) return r;
-  if (!found) return json("");
-  return json(m.size() > 1 ? m[1].str() : m[0].str());
+  if (!found) return nlohmann::json("");
+  // With a group, its text ("" when it did not take part in the match); else the whole match.
+  const re2::StringPiece& g = groupCount > 0 ? groups[1] : groups[0];
+  return nlohmann::json(std::string(g.data() ? g.data() : "", g.size()));
 }
 
 } // namespace
 
+std::string checkRegex(const std::string& pattern) {
+  if (pattern.size() > kMaxPattern) return "pattern longer than 1 KB";
+  std::string err;
+  return compiled(pattern, err) ? "" : err;
+}
+
+namespace detail {
+
 void registerRegex(std::vector<Function>& out) {
   out.push_back(Function{"matches",
                          "regex",
-                         "Whether the pattern matches anywhere in text (^$ anchor).",
+                         "Whether the pattern (RE2 syntax) matches anywhere in text (^$ anchor).",
                          {{"text", tStr()}, {"pattern", tStr()}},
                          tBool(),
                          true,
@@ -149,4 +118,5 @@ void registerRegex(std::vector<Function>& out) {
                          extractImpl});
 }
 
-} // namespace awc::stdlib::detail
+} // namespace detail
+} // namespace awc::stdlib

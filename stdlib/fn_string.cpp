@@ -65,6 +65,7 @@ EvalResult splitImpl(Args a) {
       while (j < s.size() && !isSpace(s[j]))
         ++j;
       if (j > i) out.push_back(std::string(s.substr(i, j - i)));
+      if (out.size() > kMaxValueBytes / 32) return failLimit("split: more than 2 million pieces");
       i = j;
     }
     return out;
@@ -76,6 +77,7 @@ EvalResult splitImpl(Args a) {
     size_t pos = s.find(sep, start);
     out.push_back(
         std::string(s.substr(start, pos == std::string_view::npos ? s.npos : pos - start)));
+    if (out.size() > kMaxValueBytes / 32) return failLimit("split: more than 2 million pieces");
     if (pos == std::string_view::npos) break;
     start = pos + sep.size();
   }
@@ -93,6 +95,7 @@ EvalResult replaceImpl(Args a) {
     out.append(s.substr(start, pos - start));
     out.append(to);
     start = pos + from.size();
+    if (out.size() > kMaxValueBytes) return failLimit("replace: result larger than 64 MB");
   }
   out.append(s.substr(start));
   return json(std::move(out));

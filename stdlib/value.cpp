@@ -4,6 +4,7 @@
 #include <cmath>
 #include <fmt/format.h>
 #include <limits>
+#include <vector>
 
 namespace awc::stdlib {
 
@@ -102,6 +103,28 @@ std::string toText(const json& v) {
   std::string out;
   appendText(out, v);
   return out;
+}
+
+size_t approxValueBytes(const json& v, size_t cap) {
+  size_t total = 0;
+  std::vector<const json*> stack{&v};
+  while (!stack.empty() && total <= cap) {
+    const json* x = stack.back();
+    stack.pop_back();
+    total += 16;
+    if (x->is_string()) {
+      total += x->get_ref<const std::string&>().size();
+    } else if (x->is_array()) {
+      for (const json& e : *x)
+        stack.push_back(&e);
+    } else if (x->is_object()) {
+      for (auto it = x->begin(); it != x->end(); ++it) {
+        total += 16 + it.key().size();
+        stack.push_back(&it.value());
+      }
+    }
+  }
+  return total;
 }
 
 } // namespace awc::stdlib

@@ -5,13 +5,18 @@
 //     branch node, guarded arm nodes and a native node that selects the taken arm's value.
 //  4. Lower `return` into the output node; derive every node's deps from the refs its
 //     expressions read (plus its guard's branch).
+// Over ~600 lines because the Builder is one class whose members share the lowering state
+// (step ids, constant values and their budgets); splitting it is part of the per-kind IR work.
 #include "awc/ir/builder.h"
 
+#include "awc/ir/expr.h"
 #include "awc/stdlib/eval.h"
+#include "awc/stdlib/regex.h"
 #include "awc/stdlib/value.h"
 #include "awc/support/latency_model.h"
 
 #include <algorithm>
+#include <fmt/format.h>
 #include <llvm/Support/Casting.h>
 #include <set>
 
@@ -65,7 +70,9 @@ private:
 
   // Expressions
   Json lowerExpr(const ast::Expr* e);
-  Json constValue(const ast::ConstDecl* c);
+  Json constValue(const ast::ConstDecl* c, SourceRange use);
+  Json evalConst(const ast::ConstDecl* c);
+  void checkConstantPattern(const ast::CallExpr& call, const Json& args);
   std::optional<Json> evalOption(const ast::Expr* e);
   std::vector<Segment> flattenPrompt(const ast::Expr* e);
 
@@ -90,6 +97,11 @@ private:
   DiagnosticEngine& diags_;
   std::map<const ast::Node*, std::string> stepIds_;
   std::map<const ast::ConstDecl*, Json> constValues_;
+  std::map<const ast::ConstDecl*, size_t> constBytes_; // approxValueBytes of each value
+  size_t inlinedConstBytes_ = 0;                       // copied into the IR so far
+  bool inlinedTooMuch_ = false;
+  std::set<const ast::ConstDecl*> failedConsts_; // reported once; readers stay quiet
+  bool readFailedConst_ = false;                 // the expression being lowered read one
   std::set<const ast::ConstDecl*> constsInProgress_;
   int order_ = 0;
 };
@@ -101,7 +113,38 @@ bool Builder::ifHasSteps(const ast::IfExpr& e) {
   return false;
 }
 
-Json Builder::constValue(const ast::ConstDecl* c) {
+/// The most bytes of constant values the IR may hold copies of (each use is a copy).
+constexpr size_t kMaxInlinedConstBytes = size_t{256} << 20;
+
+// A constant's value for one use, charged against the budget of copies in the IR.
+Json Builder::constValue(const ast::ConstDecl* c, SourceRange use) {
+  Json value = evalConst(c);
+  if (failedConsts_.count(c)) readFailedConst_ = true;
+  size_t& bytes = constBytes_[c];
+  if (bytes == 0) bytes = stdlib::approxValueBytes(value);
+  inlinedConstBytes_ += bytes;
+  if (inlinedConstBytes_ <= kMaxInlinedConstBytes) return value;
+  if (!inlinedTooMuch_)
+    diags_.report(DiagCode::ConstNotConstant, use,
+                  fmt::format("constant '{}' is used where its copies would take more than {} MB "
+                              "in all",
+                              c->name, kMaxInlinedConstBytes >> 20));
+  inlinedTooMuch_ = true;
+  return nullptr;
+}
+
+// A regex pattern known at compile time is checked now (RE2 has no backreferences or
+// lookaround), so the author hears about it at the pattern, not when the step runs.
+void Builder::checkConstantPattern(const ast::CallExpr& call, const Json& args) {
+  if ((call.callee != "matches" && call.callee != "extract") || call.args.size() < 2) return;
+  ir::expr::View pattern(args[1]);
+  const std::string* text = pattern.literalString();
+  if (!text) return;
+  std::string problem = stdlib::checkRegex(*text);
+  if (!problem.empty()) diags_.report(DiagCode::BadRegex, call.args[1].value->range(), problem);
+}
+
+Json Builder::evalConst(const ast::ConstDecl* c) {
   if (auto it = constValues_.find(c); it != constValues_.end()) return it->second;
   if (!constsInProgress_.insert(c).second) {
     diags_.report(DiagCode::ConstNotConstant, c->nameRange,
@@ -110,12 +153,20 @@ Json Builder::constValue(const ast::ConstDecl* c) {
   }
   Json value = nullptr;
   if (c->value) {
-    stdlib::EvalResult r = stdlib::evaluateConstant(lowerExpr(c->value.get()));
+    bool outerRead = readFailedConst_;
+    readFailedConst_ = false;
+    Json expr = lowerExpr(c->value.get());
+    // Constants are compile-time values by definition: over the folding budget is an error.
+    // One error per cause: a constant built from a failed one fails silently.
+    stdlib::EvalResult r = readFailedConst_ ? stdlib::EvalResult(stdlib::fail(""))
+                                            : stdlib::evaluateConstant(expr, stdlib::kFoldLimits);
     if (r.ok())
       value = std::move(r).value();
-    else
+    else if (!readFailedConst_)
       diags_.report(DiagCode::ConstNotConstant, c->value->range(),
                     "constant '" + c->name + "' cannot be evaluated: " + r.error());
+    if (!r.ok()) failedConsts_.insert(c);
+    readFailedConst_ = outerRead;
   }
   constsInProgress_.erase(c);
   constValues_[c] = value;
@@ -156,7 +207,7 @@ Json Builder::lowerExpr(const ast::Expr* e) {
       return obj("ref", it != stepIds_.end() ? it->second : n->name);
     }
     case ast::Binding::Const:
-      return obj("lit", constValue(static_cast<const ast::ConstDecl*>(n->target)));
+      return obj("lit", constValue(static_cast<const ast::ConstDecl*>(n->target), n->range()));
     case ast::Binding::MapVar:
     case ast::Binding::ReduceVar:
     case ast::Binding::ReduceAcc:
@@ -195,6 +246,7 @@ Json Builder::lowerExpr(const ast::Expr* e) {
     Json args = Json::array();
     for (const auto& a : c->args)
       args.push_back(lowerExpr(a.value.get()));
+    checkConstantPattern(*c, args);
     return obj("call", c->callee, "args", std::move(args));
   }
   case ast::NodeKind::List: {
@@ -262,15 +314,17 @@ std::vector<Segment> Builder::flattenPrompt(const ast::Expr* e) {
           addStatic(p.text, "literal");
         } else if (auto* n = dyn_cast<ast::NameExpr>(p.expr.get());
                    n && n->binding == ast::Binding::Const) {
-          addStatic(stdlib::toText(constValue(static_cast<const ast::ConstDecl*>(n->target))),
-                    "const " + n->name);
+          addStatic(
+              stdlib::toText(constValue(static_cast<const ast::ConstDecl*>(n->target), n->range())),
+              "const " + n->name);
         } else {
           addDynamic(p.expr.get());
         }
       }
     } else if (auto* n = dyn_cast<ast::NameExpr>(x); n && n->binding == ast::Binding::Const) {
-      addStatic(stdlib::toText(constValue(static_cast<const ast::ConstDecl*>(n->target))),
-                "const " + n->name);
+      addStatic(
+          stdlib::toText(constValue(static_cast<const ast::ConstDecl*>(n->target), n->range())),
+          "const " + n->name);
     } else {
       addDynamic(x);
     }

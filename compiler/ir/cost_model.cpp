@@ -71,6 +71,14 @@ int64_t estimateOutputTokens(const Node& node, const CostAssumptions& a) {
   return std::max<int64_t>(byType, 1);
 }
 
+double structuredLatencyLowerBoundMs(const ModelInfo* model, int64_t outputTokens) {
+  // As in estimate() below, with no uncached prompt and no context: both only add time.
+  ModelProfile p = model ? model->latency : defaultProfile("large");
+  if (p.decodeTokensPerSec <= 0) p.decodeTokensPerSec = 1;
+  return estimateLatencyMs(p, 0, static_cast<size_t>(std::max<int64_t>(outputTokens, 1)), 1, 0,
+                           true);
+}
+
 namespace {
 
 /// Whether the runtime asks for this step's answer with a JSON schema (every type but free
@@ -296,6 +304,7 @@ PlanEstimate estimate(Module& module, const CostAssumptions& a) {
     if (last == kNoNode || finish[i] > finish[last] ||
         (finish[i] == finish[last] && g.nodes[i]->kind == NodeKind::Output))
       last = i;
+  total.finishMs = finish;
   if (last != kNoNode) {
     total.latencyMs = finish[last];
     for (NodeIndex i = last; i != kNoNode; i = criticalDep[i])

@@ -11,6 +11,7 @@
 //     type matches the step's result type; otherwise it is a suggestion with a reason.
 #include "awc/passes/deterministic.h"
 
+#include "awc/ir/expr.h"
 #include "awc/sema/type.h"
 #include "awc/stdlib/value.h"
 
@@ -40,8 +41,7 @@ std::vector<Tok> tokenize(const ir::Node& n) {
     if (m.role != "user") continue;
     for (const auto& s : m.segments) {
       if (!s.isStatic) {
-        Json inner =
-            s.expr.contains("text") && s.expr["text"].size() == 1 ? s.expr["text"][0] : s.expr;
+        Json inner = ir::expr::View(s.expr).unwrapText().json();
         toks.push_back({Tok::Hole, "", 0, false, inner, s.type});
         continue;
       }
@@ -98,13 +98,13 @@ bool numericList(const sema::Type* t) {
 }
 
 Json lit(double v, bool isInt) {
-  return isInt ? Json{{"lit", static_cast<int64_t>(v)}} : Json{{"lit", v}};
+  return isInt ? ir::expr::lit(static_cast<int64_t>(v)) : ir::expr::lit(v);
 }
 Json op(const char* o, Json a, Json b) {
-  return {{"op", o}, {"args", Json::array({std::move(a), std::move(b)})}};
+  return ir::expr::op(o, {std::move(a), std::move(b)});
 }
-Json call(const char* f, Json args) {
-  return {{"call", f}, {"args", std::move(args)}};
+Json call(const char* f, std::vector<Json> args) {
+  return ir::expr::call(f, std::move(args));
 }
 
 /// A typed native expression under construction.
@@ -356,44 +356,49 @@ const char* unitCode(const std::string& w) {
 
 } // namespace
 
-std::string exprToFlow(const Json& e) {
-  if (!e.is_object()) return "?";
-  if (e.contains("lit")) {
-    const Json& v = e["lit"];
-    if (v.is_string()) return Json(v).dump();
+std::string exprToFlow(const Json& json) {
+  using ir::expr::Kind;
+  ir::expr::View e(json);
+  switch (e.kind()) {
+  case Kind::Lit: {
+    const Json& v = e.literal();
+    if (v.is_string()) return v.dump();
     if (v.is_number_float()) return stdlib::formatFloat(v.get<double>());
     return v.dump();
   }
-  if (e.contains("ref")) {
-    std::string r = e["ref"].get<std::string>();
+  case Kind::Ref: {
+    const std::string& r = e.name();
     return r.rfind("input.", 0) == 0 ? r.substr(6) : r;
   }
-  if (e.contains("field")) return exprToFlow(e["of"]) + "." + e["field"].get<std::string>();
-  if (e.contains("index")) return exprToFlow(e["of"]) + "[" + exprToFlow(e["index"]) + "]";
-  if (e.contains("call")) {
+  case Kind::Field:
+    return exprToFlow(e.of().json()) + "." + e.name();
+  case Kind::Index:
+    return exprToFlow(e.of().json()) + "[" + exprToFlow(e.index().json()) + "]";
+  case Kind::Call: {
     std::string args;
-    for (const auto& a : e["args"])
-      args += (args.empty() ? "" : ", ") + exprToFlow(a);
-    return e["call"].get<std::string>() + "(" + args + ")";
+    for (size_t i = 0; i < e.size(); ++i)
+      args += (args.empty() ? "" : ", ") + exprToFlow(e[i].json());
+    return e.name() + "(" + args + ")";
   }
-  if (e.contains("op")) {
-    std::string o = e["op"].get<std::string>();
-    const Json& a = e["args"];
-    auto wrap = [](const Json& x) {
-      std::string s = exprToFlow(x);
-      return x.contains("op") ? "(" + s + ")" : s;
+  case Kind::Op: {
+    auto wrap = [](ir::expr::View x) {
+      std::string s = exprToFlow(x.json());
+      return x.is(Kind::Op) ? "(" + s + ")" : s;
     };
-    if (a.size() == 1) return (o == "neg" ? "-" : "not ") + wrap(a[0]);
-    return wrap(a[0]) + " " + o + " " + wrap(a[1]);
+    if (e.size() == 1) return (e.name() == "neg" ? "-" : "not ") + wrap(e[0]);
+    return wrap(e[0]) + " " + e.name() + " " + wrap(e[1]);
   }
-  if (e.contains("text")) {
+  case Kind::Text: {
     std::string s = "\"";
-    for (const auto& p : e["text"])
-      s += p.contains("lit") && p["lit"].is_string() ? p["lit"].get<std::string>()
-                                                     : "{" + exprToFlow(p) + "}";
+    for (size_t i = 0; i < e.size(); ++i) {
+      const std::string* lit = e[i].literalString();
+      s += lit ? *lit : "{" + exprToFlow(e[i].json()) + "}";
+    }
     return s + "\"";
   }
-  return "…";
+  default:
+    return "…";
+  }
 }
 
 std::optional<DeterministicTask> recognizeDeterministicTask(const ir::Node& n) {
@@ -427,8 +432,7 @@ std::optional<DeterministicTask> recognizeDeterministicTask(const ir::Node& n) {
     for (size_t i = 0; i < toks.size(); ++i)
       if (toks[i].kind == Tok::Number || (toks[i].kind == Tok::Symbol))
         used[i] = true; // the "$1,234.50" example
-    DeterministicTask task{"format", call("format_money", Json::array({toks[hs[0]].expr})), "",
-                           false, ""};
+    DeterministicTask task{"format", call("format_money", {toks[hs[0]].expr}), "", false, ""};
     return finish(task, result->kind() == K::String, "the step's result is not a string");
   }
 
@@ -454,8 +458,7 @@ std::optional<DeterministicTask> recognizeDeterministicTask(const ir::Node& n) {
       for (size_t i = 0; i < toks.size(); ++i)
         if (toks[i].kind == Tok::Word && toks[i].text == "convert") used[i] = true;
       DeterministicTask task{
-          "convert",
-          call("convert", Json::array({toks[hs[0]].expr, Json{{"lit", from}}, Json{{"lit", to}}})),
+          "convert", call("convert", {toks[hs[0]].expr, ir::expr::lit(from), ir::expr::lit(to)}),
           "", false, ""};
       return finish(task, result->kind() == K::Float, "the step's result is not a float");
     }
@@ -472,27 +475,26 @@ std::optional<DeterministicTask> recognizeDeterministicTask(const ir::Node& n) {
             (toks[i].text == "sort" || toks[i].text == "sorted" || toks[i].text == "ascending" ||
              toks[i].text == "descending" || toks[i].text == "order"))
           used[i] = true;
-      DeterministicTask task{"sort", call(desc ? "sort_desc" : "sort", Json::array({list.expr})),
-                             "", false, ""};
+      DeterministicTask task{"sort", call(desc ? "sort_desc" : "sort", {list.expr}), "", false, ""};
       return finish(task, sema::isAssignable(list.type, result),
                     "the step's result type differs from the list's");
     }
     if (numericList(list.type) && hasWord(toks, {"add", "sum", "total"}) &&
         !hasWord(toks, {"how", "many", "count"})) {
-      DeterministicTask task{"sum", call("sum", Json::array({list.expr})), "", false, ""};
+      DeterministicTask task{"sum", call("sum", {list.expr}), "", false, ""};
       bool intSum = list.type->element()->kind() == K::Int;
       return finish(task, intSum ? numericType(result) : result->kind() == K::Float,
                     "the step's result type differs");
     }
     if (hasWord(toks, {"how", "count"}) && hasWord(toks, {"many", "count", "number"})) {
       if (numericList(list.type) && hasWord(toks, {"total", "altogether", "combined"})) {
-        DeterministicTask task{"sum", call("sum", Json::array({list.expr})), "", false, ""};
+        DeterministicTask task{"sum", call("sum", {list.expr}), "", false, ""};
         task.rewrite = exprToFlow(task.expr);
         task.why = "\"how many … in total\" over a list of numbers may mean their sum or how many "
                    "there are";
         return task;
       }
-      DeterministicTask task{"count", call("len", Json::array({list.expr})), "", false, ""};
+      DeterministicTask task{"count", call("len", {list.expr}), "", false, ""};
       for (size_t i = 0; i < toks.size(); ++i)
         if (toks[i].kind == Tok::Word &&
             (toks[i].text == "how" || toks[i].text == "many" || toks[i].text == "count" ||
@@ -507,9 +509,8 @@ std::optional<DeterministicTask> recognizeDeterministicTask(const ir::Node& n) {
   // Date arithmetic and JSON picking: recognised, never lowered (formats and paths are guesses).
   if (hasWord(toks, {"days", "weeks"}) && hasWord(toks, {"after", "before", "from", "between"}) &&
       !hs.empty()) {
-    DeterministicTask task{
-        "date", call("date_add", Json::array({toks[hs.back()].expr, toks[hs.front()].expr})), "",
-        false, ""};
+    DeterministicTask task{"date", call("date_add", {toks[hs.back()].expr, toks[hs.front()].expr}),
+                           "", false, ""};
     task.rewrite = exprToFlow(task.expr);
     task.why =
         "date arithmetic: check the date format and direction, then use date_add/days_between";
@@ -517,9 +518,8 @@ std::optional<DeterministicTask> recognizeDeterministicTask(const ir::Node& n) {
   }
   if (hasWord(toks, {"field", "key", "property"}) && hasWord(toks, {"json", "value"}) &&
       !hs.empty()) {
-    DeterministicTask task{
-        "json", call("json_get", Json::array({toks[hs.back()].expr, Json{{"lit", "path"}}})), "",
-        false, ""};
+    DeterministicTask task{"json", call("json_get", {toks[hs.back()].expr, ir::expr::lit("path")}),
+                           "", false, ""};
     task.rewrite = exprToFlow(task.expr);
     task.why = "picking a field out of JSON: use json_get with the field's path";
     return task;
@@ -541,7 +541,7 @@ std::optional<DeterministicTask> recognizeDeterministicTask(const ir::Node& n) {
     Json expr = v->expr;
     bool isInt = v->isInt;
     if (digits) {
-      expr = call("round", Json::array({expr, Json{{"lit", *digits}}}));
+      expr = call("round", {expr, ir::expr::lit(*digits)});
       isInt = false;
     }
     bool hasPercent = std::any_of(toks.begin(), toks.end(), [](const Tok& t) {

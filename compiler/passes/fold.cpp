@@ -8,6 +8,10 @@
 //     is then static, which the hoisting pass and prefix caches can use.
 //  4. A branch whose condition folds to a constant keeps only the taken arm: the other
 //     arm's nodes are removed and the taken arm's guards dropped.
+//  5. Budgets: evaluation runs under stdlib::kFoldLimits. A value over them is left to the
+//     runtime (warning AWC6009), and substituting constants into their readers stops once
+//     kMaxInlinedBytes have been copied, so hostile constants cannot exhaust memory.
+#include "awc/ir/expr.h"
 #include "awc/stdlib/eval.h"
 #include "awc/stdlib/value.h"
 #include "pass_list.h"
@@ -18,24 +22,48 @@ namespace awc::passes {
 namespace {
 
 using Json = nlohmann::json;
+using ir::expr::Kind;
+
+/// The most bytes of constant values copied into readers' expressions in one compilation.
+constexpr size_t kMaxInlinedBytes = size_t{64} << 20;
+
+/// A folded value and its size (what substituting it once costs).
+struct Constant {
+  Json value;
+  size_t bytes = 0;
+};
+
+struct Constants {
+  std::map<std::string, Constant> values;
+  size_t inlinedBytes = 0; // copied into readers so far, against kMaxInlinedBytes
+
+  void add(const std::string& id, const Json& value) {
+    values[id] = Constant{value, stdlib::approxValueBytes(value)};
+  }
+  bool count(const std::string& id) const { return values.count(id) != 0; }
+};
 
 bool simplifyIfs(Json& expr);
 
 // Replaces {"ref": id} by {"lit": value} for known constants (then drops the untaken arms of
 // `if`s whose condition became a literal); returns whether anything changed.
-bool substitute(Json& expr, const std::map<std::string, Json>& constants) {
-  if (constants.empty()) return false;
+bool substitute(Json& expr, Constants& constants) {
+  if (constants.values.empty()) return false;
   bool changed = false;
   std::vector<Json*> stack{&expr};
   while (!stack.empty()) {
     Json* e = stack.back();
     stack.pop_back();
     if (e->is_object()) {
-      auto ref = e->find("ref");
-      if (ref != e->end() && ref->is_string()) {
-        auto it = constants.find(ref->get<std::string>());
-        if (it != constants.end()) {
-          *e = Json{{"lit", it->second}};
+      ir::expr::View v(*e);
+      if (v.is(Kind::Ref)) {
+        auto it = constants.values.find(v.name());
+        // Small values (bools deciding branches) always go in: the arms depend on it.
+        if (it != constants.values.end() &&
+            (it->second.bytes <= 64 ||
+             constants.inlinedBytes + it->second.bytes <= kMaxInlinedBytes)) {
+          constants.inlinedBytes += it->second.bytes;
+          *e = ir::expr::lit(it->second.value);
           changed = true;
         }
         continue;
@@ -60,10 +88,10 @@ bool simplifyIfs(Json& expr) {
     Json* e = stack.back();
     stack.pop_back();
     if (e->is_object()) {
-      auto cond = e->find("if");
-      if (cond != e->end() && cond->is_object() && cond->contains("lit") &&
-          (*cond)["lit"].is_boolean() && e->contains("then") && e->contains("else")) {
-        Json taken = std::move((*e)[(*cond)["lit"].get<bool>() ? "then" : "else"]);
+      ir::expr::View v(*e);
+      if (v.is(Kind::If) && v.cond().is(Kind::Lit) && v.cond().literal().is_boolean() &&
+          e->contains("then") && e->contains("else")) {
+        Json taken = std::move((*e)[v.cond().literal().get<bool>() ? "then" : "else"]);
         *e = std::move(taken);
         changed = true;
         stack.push_back(e);
@@ -83,6 +111,19 @@ bool readsNothing(const Json& expr) {
   std::vector<std::string> refs;
   stdlib::collectRefs(expr, refs);
   return refs.empty();
+}
+
+// A value too large (or too slow) to compute at compile time stays for the runtime, whose own
+// budgets are larger; the author hears why the step was not folded.
+void notFolded(PassContext& ctx, PassReport& report, const ir::Node& n,
+               const stdlib::EvalResult& r) {
+  Diagnostic& d = ctx.diags.report(
+      DiagCode::NotFolded, n.loc,
+      fmt::format("'{}' not folded: result too large to compute at compile time ({})", n.id,
+                  r.error()));
+  d.hints.push_back("the runtime computes it instead, under its own limits (docs/stdlib.md)");
+  report.changes.push_back(
+      {n.id, "not folded: result too large (" + r.error() + ")", {{"reason", r.error()}}});
 }
 
 void removeArm(ir::Graph& g, ir::NodeIndex branch, int arm, std::vector<std::string>& removed) {
@@ -109,20 +150,22 @@ void removeArm(ir::Graph& g, ir::NodeIndex branch, int arm, std::vector<std::str
 PassReport runFold(PassContext& ctx) {
   PassReport report;
   ir::Graph& g = ctx.module.graph;
-  std::map<std::string, Json> constants;
+  Constants constants;
   std::vector<bool> touched(g.nodes.size(), false); // nodes whose expressions or guards changed
   for (ir::NodeIndex i : g.topoOrder()) {
     ir::Node& n = *g.nodes[i];
     if (n.removed) continue;
     switch (n.kind) {
     case ir::NodeKind::Native: {
-      bool wasLiteral = n.expr.contains("lit"); // as written: a literal step is not worth reporting
+      // As written, a literal step is not worth reporting.
+      bool wasLiteral = ir::expr::View(n.expr).is(Kind::Lit);
       if (substitute(n.expr, constants)) touched[i] = true;
       if (readsNothing(n.expr) && stdlib::isDeterministic(n.expr) && !n.guard) {
-        stdlib::EvalResult r = stdlib::evaluateConstant(n.expr);
+        stdlib::EvalResult r = stdlib::evaluateConstant(n.expr, stdlib::kFoldLimits);
+        if (r.overLimit()) notFolded(ctx, report, n, r);
         if (r.ok()) {
-          n.expr = Json{{"lit", r.value()}};
-          constants[n.id] = r.value();
+          n.expr = ir::expr::lit(r.value());
+          constants.add(n.id, r.value());
           if (!wasLiteral)
             report.changes.push_back({n.id,
                                       fmt::format("folded to {}", stdlib::toJsonText(r.value())),
@@ -137,7 +180,8 @@ PassReport runFold(PassContext& ctx) {
         for (auto& s : m.segments)
           if (!s.isStatic && substitute(s.expr, constants) && (touched[i] = true) &&
               readsNothing(s.expr)) {
-            stdlib::EvalResult r = stdlib::evaluateConstant(s.expr);
+            stdlib::EvalResult r = stdlib::evaluateConstant(s.expr, stdlib::kFoldLimits);
+            if (r.overLimit()) notFolded(ctx, report, n, r);
             if (!r.ok()) continue;
             s.isStatic = true;
             s.text =
@@ -167,12 +211,13 @@ PassReport runFold(PassContext& ctx) {
     case ir::NodeKind::Branch: {
       if (substitute(n.expr, constants)) touched[i] = true;
       if (n.guard || !readsNothing(n.expr)) break;
-      stdlib::EvalResult r = stdlib::evaluateConstant(n.expr);
+      stdlib::EvalResult r = stdlib::evaluateConstant(n.expr, stdlib::kFoldLimits);
+      if (r.overLimit()) notFolded(ctx, report, n, r);
       if (!r.ok() || !r.value().is_boolean()) break;
       int taken = r.value().get<bool>() ? 0 : 1;
       std::vector<std::string> removed;
       removeArm(g, n.index, 1 - taken, removed);
-      constants[n.id] = r.value();
+      constants.add(n.id, r.value());
       report.changes.push_back(
           {n.id,
            fmt::format("condition is always {}; removed {} node{} of the other arm",

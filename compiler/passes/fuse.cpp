@@ -12,6 +12,13 @@
 //  4. Every fusion is gated by the cost model: the whole plan's estimated latency may not
 //     grow by more than 1 % and its cost must not grow; otherwise it is undone. Steps marked
 //     `nofuse` are never fused; tools are never fused, so no fusion crosses a side effect.
+//  5. Cost, near-linear in the plan: the "before" estimate is computed once per change, not
+//     per candidate; a horizontal candidate whose fused call alone would end past the latency
+//     limit (a lower bound: its inputs' finish time plus the call with its prompt all cached)
+//     is rejected without building it, and a whole row of candidates at once through suffix
+//     minima of the parts' output tokens. After kMaxRejected full-gate rejections the pass
+//     stops looking (a pathological plan keeps the fusions found so far).
+#include "awc/ir/expr.h"
 #include "awc/passes/deterministic.h"
 #include "awc/sema/type.h"
 #include "awc/stdlib/eval.h"
@@ -19,11 +26,16 @@
 
 #include <algorithm>
 #include <fmt/format.h>
+#include <limits>
+#include <optional>
 
 namespace awc::passes {
 namespace {
 
 using Json = nlohmann::json;
+
+/// Candidates the full cost gate may reject before the pass stops looking (see 5. above).
+constexpr int kMaxRejected = 32;
 
 struct Task {
   std::string name; // the original step id
@@ -37,6 +49,53 @@ struct Fuser {
   ir::Graph& g;
   PassReport& report;
   std::map<ir::NodeIndex, std::vector<Task>> tasks; // per live fused node
+  std::optional<ir::PlanEstimate> cachedBefore;     // the estimate of the graph as it is
+  int rejected = 0;                                 // candidates the cost gate turned down
+
+  const ir::PlanEstimate& current() {
+    if (!cachedBefore) cachedBefore = ir::estimate(ctx.module, ctx.assumptions);
+    return *cachedBefore;
+  }
+
+  /// What a node adds to a fused call's output tokens, from below (estimateOutputTokens of a
+  /// fused node, without the field names) and to its max_tokens bound (merge's `total`).
+  struct OutputBound {
+    int64_t tokens = 0; // sum over tasks of 3 + min(value tokens, max_tokens)
+    int64_t cap = 0;    // sum over tasks of the max_tokens contribution
+    bool bounded = true;
+  };
+
+  OutputBound outputBound(const ir::Node& n) {
+    OutputBound b;
+    auto add = [&](const sema::Type* type, std::optional<int64_t> maxTokens) {
+      int64_t value = type && type->kind() == sema::Type::Kind::String
+                          ? ctx.assumptions.freeTextOutputTokens
+                          : ir::estimateValueTokens(type, ctx.assumptions);
+      b.tokens += 3 + (maxTokens ? std::min(value, *maxTokens) : value);
+      if (maxTokens)
+        b.cap += *maxTokens;
+      else if (type && type->kind() != sema::Type::Kind::String &&
+               type->kind() != sema::Type::Kind::List)
+        b.cap += ir::estimateValueTokens(type, ctx.assumptions) * 2 + 16;
+      else
+        b.bounded = false;
+    };
+    auto it = tasks.find(n.index);
+    if (it == tasks.end())
+      add(n.type, n.options.maxTokens);
+    else
+      for (const Task& t : it->second)
+        add(t.type, t.maxTokens);
+    return b;
+  }
+
+  // The least time a call fusing parts with these bounds can take.
+  double fusedLatencyLowerBound(const ir::ModelInfo* model, int64_t tokens, int64_t cap,
+                                bool bounded) {
+    int64_t out = 2 + tokens;
+    if (bounded) out = std::min(out, 16 + cap);
+    return ir::structuredLatencyLowerBoundMs(model, out);
+  }
 
   std::vector<Task> tasksOf(const ir::Node& n) {
     auto it = tasks.find(n.index);
@@ -96,17 +155,15 @@ struct Fuser {
         bool touches = std::any_of(refs.begin(), refs.end(),
                                    [&](const std::string& r) { return earlier.count(r); });
         if (!touches) continue;
-        const Json* inner = &s.expr;
-        if (inner->contains("text") && (*inner)["text"].size() == 1) inner = &(*inner)["text"][0];
+        using ir::expr::Kind;
+        ir::expr::View inner = ir::expr::View(s.expr).unwrapText();
         std::string words;
-        if (inner->contains("ref") && earlier.count((*inner)["ref"].get<std::string>())) {
-          words = fmt::format("(your answer to task {})",
-                              earlier.at((*inner)["ref"].get<std::string>()));
-        } else if (inner->contains("field") && (*inner)["of"].contains("ref") &&
-                   earlier.count((*inner)["of"]["ref"].get<std::string>())) {
-          words = fmt::format("(the \"{}\" of your answer to task {})",
-                              (*inner)["field"].get<std::string>(),
-                              earlier.at((*inner)["of"]["ref"].get<std::string>()));
+        if (inner.is(Kind::Ref) && earlier.count(inner.name())) {
+          words = fmt::format("(your answer to task {})", earlier.at(inner.name()));
+        } else if (inner.is(Kind::Field) && inner.of().is(Kind::Ref) &&
+                   earlier.count(inner.of().name())) {
+          words = fmt::format("(the \"{}\" of your answer to task {})", inner.name(),
+                              earlier.at(inner.of().name()));
         } else {
           return false;
         }
@@ -182,9 +239,7 @@ struct Fuser {
     for (const auto& [key, count] : uses) {
       if (count < 2) continue;
       const ir::Segment* seg = firstUse[key];
-      std::string name = exprToFlow(seg->expr.contains("text") && seg->expr["text"].size() == 1
-                                        ? seg->expr["text"][0]
-                                        : seg->expr);
+      std::string name = exprToFlow(ir::expr::View(seg->expr).unwrapText().json());
       sharedNames[key] = name;
       sharedInputs.emplace_back(seg, std::move(name));
     }
@@ -232,7 +287,7 @@ struct Fuser {
       if (!replaceTaskRefs(t.messages, earlier)) return nullptr;
     ts.insert(ts.end(), more.begin(), more.end());
 
-    ir::PlanEstimate before = ir::estimate(ctx.module, ctx.assumptions);
+    ir::PlanEstimate before = current();
     std::string id;
     for (const auto& t : ts)
       id += (id.empty() ? "" : "+") + t.name;
@@ -286,6 +341,7 @@ struct Fuser {
     bool better = after.latencyMs <= before.latencyMs * 1.01 + 1e-9 &&
                   after.costUsd <= before.costUsd + 1e-12;
     if (!better) {
+      ++rejected;
       f.removed = true;
       first.removed = second.removed = false;
       for (auto& [i, d] : snap.deps)
@@ -297,6 +353,7 @@ struct Fuser {
     tasks.erase(first.index);
     tasks.erase(second.index);
     tasks[f.index] = ts;
+    cachedBefore.reset(); // the graph changed
     std::vector<std::string> names;
     for (const auto& t : ts)
       names.push_back(t.name);
@@ -329,6 +386,7 @@ struct Fuser {
           if (u != bi && !reaches(u, bi)) othersWait = false;
         if (!othersWait) continue;
         if (merge(a, b, "vertical")) return true;
+        if (rejected >= kMaxRejected) return false;
       }
     }
     return false;
@@ -345,14 +403,51 @@ struct Fuser {
         groups[{n.model, n.deps}].push_back(i);
     }
     for (auto& [key, members] : groups)
-      for (size_t x = 0; x < members.size(); ++x)
-        for (size_t y = x + 1; y < members.size(); ++y) {
-          ir::Node& a = *g.nodes[members[x]];
-          ir::Node& b = *g.nodes[members[y]];
-          if (a.removed || b.removed || !compatible(a, b)) continue;
-          if (reaches(b.index, a.index) || reaches(a.index, b.index)) continue;
-          if (merge(a, b, "horizontal")) return true;
-        }
+      if (members.size() > 1 && horizontalIn(key.first, key.second, members)) return true;
+    return false;
+  }
+
+  // Tries the pairs of one group in order; the first that passes the cost gate is merged.
+  bool horizontalIn(const std::string& modelId, const std::vector<ir::NodeIndex>& inputs,
+                    const std::vector<ir::NodeIndex>& members) {
+    const ir::PlanEstimate& before = current();
+    const double limit = before.latencyMs * 1.01 + 1e-9;
+    double ready = 0; // every member starts when the last shared input is done
+    for (ir::NodeIndex d : inputs)
+      if (d < before.finishMs.size()) ready = std::max(ready, before.finishMs[d]);
+    const ir::ModelInfo* model = ctx.module.model(modelId);
+    const size_t k = members.size();
+    std::vector<OutputBound> bounds(k);
+    for (size_t i = 0; i < k; ++i)
+      bounds[i] = outputBound(*g.nodes[members[i]]);
+    // Suffix minima: a lower bound for every partner after x at once.
+    constexpr int64_t kNone = std::numeric_limits<int64_t>::max() / 4;
+    std::vector<int64_t> minTokens(k + 1, kNone), minCap(k + 1, kNone);
+    for (size_t i = k; i-- > 0;) {
+      minTokens[i] = std::min(minTokens[i + 1], bounds[i].tokens);
+      minCap[i] = std::min(minCap[i + 1], bounds[i].bounded ? bounds[i].cap : kNone);
+    }
+    for (size_t x = 0; x + 1 < k; ++x) {
+      const OutputBound& bx = bounds[x];
+      if (ready + fusedLatencyLowerBound(model, bx.tokens + minTokens[x + 1],
+                                         bx.cap + minCap[x + 1],
+                                         bx.bounded && minCap[x + 1] < kNone) >
+          limit)
+        continue;
+      for (size_t y = x + 1; y < k; ++y) {
+        const OutputBound& by = bounds[y];
+        if (ready + fusedLatencyLowerBound(model, bx.tokens + by.tokens, bx.cap + by.cap,
+                                           bx.bounded && by.bounded) >
+            limit)
+          continue;
+        ir::Node& a = *g.nodes[members[x]];
+        ir::Node& b = *g.nodes[members[y]];
+        if (a.removed || b.removed || !compatible(a, b)) continue;
+        if (reaches(b.index, a.index) || reaches(a.index, b.index)) continue;
+        if (merge(a, b, "horizontal")) return true;
+        if (rejected >= kMaxRejected) return false;
+      }
+    }
     return false;
   }
 };
@@ -361,9 +456,9 @@ struct Fuser {
 
 PassReport runFuse(PassContext& ctx) {
   PassReport report;
-  Fuser fuser{ctx, ctx.module.graph, report, {}, {}, {}, 0};
+  Fuser fuser{ctx, ctx.module.graph, report};
   // Each successful fusion changes the graph; start over until nothing more fuses.
-  for (int rounds = 0; rounds < 64; ++rounds)
+  for (int rounds = 0; rounds < 64 && fuser.rejected < kMaxRejected; ++rounds)
     if (!fuser.vertical() && !fuser.horizontal()) break;
   return report;
 }

@@ -1,9 +1,13 @@
 // The pass registry and the pipeline driver. Adding a pass: one file with a `run<Name>`
 // function, one line in the table below, one section in docs/optimizations.md.
+#include "awc/ir/printer.h"
+#include "awc/ir/verify.h"
 #include "awc/passes/pass.h"
 #include "pass_list.h"
 
 #include <chrono>
+#include <cstdio>
+#include <fmt/format.h>
 
 namespace awc::passes {
 
@@ -29,7 +33,28 @@ bool isKnownPass(const std::string& name) {
   return false;
 }
 
+namespace {
+
+void verifyAfter(const ir::Module& module, const std::string& pass) {
+  std::vector<ir::VerifyProblem> problems = ir::verify(module);
+  if (problems.empty()) return;
+  throw VerifyError(
+      fmt::format("IR verification failed after {}:\n{}", pass, ir::formatProblems(problems)));
+}
+
+void printAfter(const ir::Module& module, const std::string& pass, const PipelineOptions& options) {
+  if (!options.printAfter.count(pass) && !options.printAfter.count("all")) return;
+  std::string text = ir::printModule(module);
+  if (options.printSink)
+    options.printSink(pass, text);
+  else
+    std::fputs(fmt::format("; IR after {}\n{}", pass, text).c_str(), stderr);
+}
+
+} // namespace
+
 std::vector<PassReport> runPipeline(PassContext& ctx, const PipelineOptions& options) {
+  if (options.verifyEach) verifyAfter(ctx.module, "building the IR");
   if (options.optLevel > 0) {
     ctx.module.mode = ir::ExecMode::Sequential;
     ctx.baselineCostUsd = ir::estimate(ctx.module, ctx.assumptions).costUsd;
@@ -44,6 +69,8 @@ std::vector<PassReport> runPipeline(PassContext& ctx, const PipelineOptions& opt
     reports.back().pass = p.name;
     reports.back().elapsedMs =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    if (options.verifyEach) verifyAfter(ctx.module, fmt::format("pass '{}'", p.name));
+    printAfter(ctx.module, p.name, options);
   }
   return reports;
 }

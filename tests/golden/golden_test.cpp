@@ -26,6 +26,7 @@ static std::string readFile(const fs::path& p) {
 
 static awc::CompileOptions flagsFrom(const std::string& source) {
   awc::CompileOptions o;
+  o.verifyEach = true; // a pass that breaks an IR invariant fails the golden with its name
   std::string first = source.substr(0, source.find('\n'));
   const std::string marker = "// golden-flags:";
   if (first.rfind(marker, 0) != 0) return o;

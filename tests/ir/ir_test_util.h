@@ -24,6 +24,7 @@ inline Compilation compileFlow(const std::string& body, int level = 2,
   CompileOptions o;
   o.optLevel = level;
   o.disabledPasses = std::move(disabled);
+  o.verifyEach = true; // every test compilation checks the IR after each pass
   return compileSource("test.flow", std::string(kPrelude) + body, o);
 }
 

@@ -675,6 +675,7 @@ TEST_CASE("random flows: -O2 plans keep -O0's meaning, names, acyclicity and nev
     o0.optLevel = 0;
     o2.optLevel = 2;
     o0.warnings = o2.warnings = false;
+    o0.verifyEach = o2.verifyEach = true;
     awc::Compilation c0 = awc::compileSource("prop.flow", g.source, o0);
     awc::Compilation c2 = awc::compileSource("prop.flow", g.source, o2);
     INFO("seed " << seed << "\n--- source:\n"

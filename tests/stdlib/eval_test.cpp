@@ -223,3 +223,74 @@ TEST_CASE("isDeterministic flags now() and today()", "[stdlib][eval]") {
   CHECK_FALSE(isDeterministic(json::parse(R"({"text": [{"call": "today"}]})")));
   CHECK_FALSE(isDeterministic(json::parse(R"({"call": "now", "args": []})")));
 }
+
+TEST_CASE("evaluation budgets: doubling values fail with overLimit, never exhaust memory",
+          "[stdlib][eval]") {
+  // Two lists of 2.2 million ints (about 35 MB each by approxValueBytes): their `+` is over
+  // the 64 MB default and fails before the copy.
+  json big = json(std::vector<int>(2'200'000, 1));
+  EvalResult r = evaluateConstant({{"op", "+"}, {"args", {{{"lit", big}}, {{"lit", big}}}}});
+  REQUIRE(!r.ok());
+  CHECK(r.overLimit());
+  CHECK_THAT(r.error(), Catch::Contains("'+' of two lists would be larger than 64 MB"));
+  // Under the folding budget the limit is hit sooner, with the size in the message.
+  EvalResult folded = evaluateConstant(
+      {{"op", "+"},
+       {"args", {{{"lit", json::array()}}, {{"lit", json(std::vector<int>(70000, 1))}}}}},
+      kFoldLimits);
+  REQUIRE(!folded.ok());
+  CHECK(folded.overLimit());
+  CHECK_THAT(folded.error(), Catch::Contains("larger than 1 MB"));
+  // Strings: checked before the allocation.
+  std::string half(40u << 20, 'x');
+  EvalResult s = evaluateConstant({{"op", "+"}, {"args", {{{"lit", half}}, {{"lit", half}}}}});
+  REQUIRE(!s.ok());
+  CHECK(s.overLimit());
+  CHECK_THAT(s.error(), Catch::Contains("longer than 64 MB"));
+  // Text interpolation and list literals of big parts.
+  std::string mb(600 * 1024, 'y');
+  json parts = json::array({{{"lit", mb}}, {{"lit", mb}}});
+  CHECK(evaluateConstant({{"text", parts}}, kFoldLimits).overLimit());
+  CHECK(evaluateConstant({{"list", parts}}, kFoldLimits).overLimit());
+  CHECK(
+      evaluateConstant({{"record", {{"a", parts[0]}, {"b", parts[1]}}}}, kFoldLimits).overLimit());
+  // Ordinary errors are not budget errors.
+  CHECK(!evaluateConstant({{"op", "/"}, {"args", {{{"lit", 1}}, {{"lit", 0}}}}}).overLimit());
+}
+
+TEST_CASE("evaluation budgets: a step budget bounds the work", "[stdlib][eval]") {
+  json e = {{"lit", 1}};
+  for (int i = 0; i < 400; ++i)
+    e = {{"op", "+"}, {"args", {e, {{"lit", 1}}}}};
+  EvalLimits tight;
+  tight.maxSteps = 100;
+  EvalResult r = evaluateConstant(e, tight);
+  REQUIRE(!r.ok());
+  CHECK(r.overLimit());
+  CHECK_THAT(r.error(), Catch::Contains("more than 100 steps"));
+  CHECK(evaluateConstant(e).value() == 401);
+}
+
+TEST_CASE("functions that grow text check the 64 MB bound while building", "[stdlib][eval]") {
+  std::string mb(1u << 20, 'a');
+  EvalResult r = evaluateConstant(
+      {{"call", "replace"},
+       {"args",
+        {{{"lit", mb}},
+         {{"lit", "a"}},
+         {{"lit", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"}}}}});
+  REQUIRE(!r.ok());
+  CHECK(r.overLimit());
+  CHECK_THAT(r.error(), Catch::Contains("replace: result larger than 64 MB"));
+  std::string commas(3u << 20, ',');
+  EvalResult sp =
+      evaluateConstant({{"call", "split"}, {"args", {{{"lit", commas}}, {{"lit", ","}}}}});
+  REQUIRE(!sp.ok());
+  CHECK(sp.overLimit());
+  json many = json::array();
+  for (int i = 0; i < 70; ++i)
+    many.push_back(mb);
+  EvalResult j = evaluateConstant({{"call", "join"}, {"args", {{{"lit", many}}, {{"lit", ""}}}}});
+  REQUIRE(!j.ok());
+  CHECK_THAT(j.error(), Catch::Contains("join: result larger than 64 MB"));
+}

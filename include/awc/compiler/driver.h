@@ -22,7 +22,9 @@ struct CompileOptions {
   std::string workflow;                 // --workflow; empty = the only one
   std::string stdlibDir;                // empty = AWC_STDLIB_DIR or the built-in path
   bool warnings = true;
-  bool stopAfterSema = false; // `awc check`
+  bool stopAfterSema = false;       // `awc check`
+  bool verifyEach = false;          // --verify-each: ir::verify after building and after every pass
+  std::set<std::string> printAfter; // --print-after=PASS (or "all"): IR dumps to stderr
 };
 
 /// Everything one compilation produced. `ok()` is false when there were errors; the

@@ -29,12 +29,18 @@ struct PlanEstimate {
   int64_t cachedTokens = 0;
   int64_t outputTokens = 0;
   std::vector<std::string> criticalPath; // node ids, first to last
+  /// When each node of the top-level graph is estimated to finish (ms), by node index.
+  std::vector<double> finishMs;
 };
 
 /// Tokens a value of this type takes in a prompt or in an answer.
 int64_t estimateValueTokens(const sema::Type* type, const CostAssumptions& a);
 /// Output tokens a model step is expected to produce (bounded by max_tokens).
 int64_t estimateOutputTokens(const Node& node, const CostAssumptions& a);
+
+/// A lower bound on the latency of a structured (JSON-schema) call of `model` answering
+/// `outputTokens` tokens: its whole prompt cached. For cost gates that reject cheaply.
+double structuredLatencyLowerBoundMs(const ModelInfo* model, int64_t outputTokens);
 
 /// The static text a model step's prompt starts with: what a server's prefix cache can reuse.
 std::string staticPromptPrefix(const Node& node);

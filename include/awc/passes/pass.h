@@ -6,9 +6,11 @@
 #include "awc/ir/graph.h"
 #include "awc/support/diagnostics.h"
 
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -54,6 +56,18 @@ const std::vector<PassInfo>& allPasses();
 struct PipelineOptions {
   int optLevel = 2;
   std::set<std::string> disabled; // pass names from -fno-<name>
+  /// Run ir::verify on the built IR and after every pass (`--verify-each`; on in the tests).
+  bool verifyEach = false;
+  /// Pass names after which the IR is printed (`--print-after`); "all" means every pass.
+  std::set<std::string> printAfter;
+  /// Where printed IR goes; unset = stderr.
+  std::function<void(const std::string& pass, const std::string& ir)> printSink;
+};
+
+/// Thrown by runPipeline under verifyEach when a pass leaves invalid IR: a compiler bug,
+/// reported by the CLI as an internal error naming the pass.
+struct VerifyError : std::logic_error {
+  using std::logic_error::logic_error;
 };
 
 /// Sets the execution mode for the level (-O0 sequential) and runs the selected passes in

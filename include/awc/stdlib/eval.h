@@ -19,12 +19,26 @@ using Resolver = llvm::function_ref<const nlohmann::json*(std::string_view name)
 /// Expressions nested deeper than this are rejected with an error instead of recursing further.
 inline constexpr int kMaxExprDepth = 512;
 
+/// Budgets of one evaluation. Exceeding one is an error whose EvalResult::overLimit() is true,
+/// never an exhausted memory or an endless computation.
+struct EvalLimits {
+  /// The largest value (approxValueBytes) any sub-expression may build.
+  size_t maxValueBytes = kMaxValueBytes;
+  /// Evaluation steps: one per expression node visited plus one per 64 bytes of values built.
+  uint64_t maxSteps = 200'000'000;
+};
+
+/// The budgets constant folding uses: a folded value is written into the plan, so it is kept
+/// small; a larger one is left for the runtime to compute (docs/optimizations.md, "fold").
+inline constexpr EvalLimits kFoldLimits{size_t{1} << 20, 2'000'000};
+
 /// Evaluates one expression tree. Never throws; malformed trees, type errors, overflow,
-/// division by zero, out-of-range indexes, missing fields and unknown refs are errors.
-EvalResult evaluate(const nlohmann::json& expr, Resolver resolve);
+/// division by zero, out-of-range indexes, missing fields, unknown refs and exceeded budgets
+/// are errors.
+EvalResult evaluate(const nlohmann::json& expr, Resolver resolve, const EvalLimits& limits = {});
 
 /// Evaluates a tree that has no refs (constant folding); any ref is an error.
-EvalResult evaluateConstant(const nlohmann::json& expr);
+EvalResult evaluateConstant(const nlohmann::json& expr, const EvalLimits& limits = {});
 
 /// Appends every name the tree reads through {"ref": ...}, in tree order, without duplicates
 /// already present in `out`. Malformed parts are skipped (validate() reports them).

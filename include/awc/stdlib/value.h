@@ -14,7 +14,12 @@ namespace awc::stdlib {
 /// Why a native evaluation failed (overflow, division by zero, missing field, bad argument...).
 struct EvalError {
   std::string message;
+  bool overLimit = false; // a size or step budget was exceeded (not a property of the values)
 };
+
+/// The most memory one value built by the evaluator or a function may take (approximately,
+/// see approxValueBytes): past it, evaluation fails instead of exhausting memory.
+inline constexpr size_t kMaxValueBytes = size_t{64} << 20;
 
 /// A value or an EvalError. Library code never throws across this boundary.
 class EvalResult {
@@ -22,7 +27,8 @@ public:
   /// A successful result.
   EvalResult(nlohmann::json value) : value_(std::move(value)) {}
   /// A failed result.
-  EvalResult(EvalError error) : error_(std::move(error.message)), failed_(true) {}
+  EvalResult(EvalError error)
+      : error_(std::move(error.message)), failed_(true), overLimit_(error.overLimit) {}
 
   bool ok() const { return !failed_; }
   explicit operator bool() const { return !failed_; }
@@ -34,17 +40,30 @@ public:
 
   /// The error message; empty when ok().
   const std::string& error() const { return error_; }
+  /// True when the failure was a size or step budget (the expression may be fine at runtime).
+  bool overLimit() const { return overLimit_; }
 
 private:
   nlohmann::json value_;
   std::string error_;
   bool failed_ = false;
+  bool overLimit_ = false;
 };
 
 /// Shorthand for returning an error: `return fail("division by zero");`.
 inline EvalError fail(std::string message) {
   return EvalError{std::move(message)};
 }
+
+/// Shorthand for a budget failure: `return failLimit("replace: result larger than 64 MB");`.
+inline EvalError failLimit(std::string message) {
+  return EvalError{std::move(message), true};
+}
+
+/// Approximately the memory `v` takes: string bytes plus 16 per value and per key. Stops
+/// counting (and returns a number above `cap`) once `cap` is exceeded, so it costs at most
+/// about cap / 16 steps.
+size_t approxValueBytes(const nlohmann::json& v, size_t cap = kMaxValueBytes);
 
 /// The language type name of a value: "string", "int", "float", "bool", "list", "record", "null".
 std::string_view typeName(const nlohmann::json& v);
