@@ -95,7 +95,7 @@ void Analyzer::checkWorkflow(ast::WorkflowDecl& wf, bool warnings) {
     checkAssign(wf.result.get(), rt, wf.resultTypeResolved,
                 fmt::format("the result of workflow '{}'", wf.name));
   }
-  if (warnings) warnUnused(wf);
+  if (warnings && !tooDeepReported) warnUnused(wf);
 }
 
 void Analyzer::warnUnused(ast::WorkflowDecl& wf) {
