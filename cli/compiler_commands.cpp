@@ -31,7 +31,8 @@ void addCommonFlags(CLI::App* cmd, CommonFlags& f) {
   cmd->add_option("-f", f.fFlags, "-fno-<pass> turns one pass off (see `awc explain`)");
   cmd->add_option("--workflow", f.workflow, "which workflow to compile when a file has several");
   cmd->add_option("--import-root", f.importRoots,
-                  "a folder (besides the importing file's own) that imports may read from");
+                  "a folder (besides the importing file's own) that imports may read from")
+      ->allow_extra_args(false); // one folder per --import-root, repeatable
   cmd->add_option("--color", f.color, "colour diagnostics: auto, always, never")
       ->check(CLI::IsMember({"auto", "always", "never"}));
   cmd->add_flag("-w,--no-warnings", f.noWarnings, "do not report warnings");

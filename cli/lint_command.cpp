@@ -191,7 +191,8 @@ void addLintCommand(CLI::App& app, CommandResult& result) {
   cmd->add_option("--color", args->color, "Colour text output")
       ->check(CLI::IsMember({"auto", "always", "never"}));
   cmd->add_option("--import-root", args->importRoots,
-                  "A folder (besides each file's own) that imports may read from");
+                  "A folder (besides each file's own) that imports may read from")
+      ->allow_extra_args(false); // one folder per --import-root, repeatable
   cmd->add_option("--jobs,-j", args->jobs, "Files linted in parallel (default: number of CPUs)");
   cmd->add_flag("--list-rules", args->listRules,
                 "Print every rule with its default level and exit");
