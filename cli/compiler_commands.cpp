@@ -19,6 +19,7 @@ struct CommonFlags {
   std::string optLevel = "2";
   std::vector<std::string> fFlags; // -fno-<pass>
   std::string workflow;
+  std::vector<std::string> importRoots;
   std::string color = "auto";
   bool noWarnings = false;
   bool verifyEach = false;             // build only
@@ -31,6 +32,9 @@ void addCommonFlags(CLI::App* cmd, CommonFlags& f) {
       ->check(CLI::IsMember({"0", "1", "2"}));
   cmd->add_option("-f", f.fFlags, "-fno-<pass> turns one pass off (see `awc explain`)");
   cmd->add_option("--workflow", f.workflow, "which workflow to compile when a file has several");
+  cmd->add_option("--import-root", f.importRoots,
+                  "a folder (besides the importing file's own) that imports may read from")
+      ->allow_extra_args(false); // one folder per --import-root, repeatable
   cmd->add_option("--color", f.color, "colour diagnostics: auto, always, never")
       ->check(CLI::IsMember({"auto", "always", "never"}));
   cmd->add_flag("-w,--no-warnings", f.noWarnings, "do not report warnings");
@@ -46,6 +50,7 @@ bool useColor(const std::string& mode) {
 bool toOptions(const CommonFlags& f, CompileOptions& o) {
   o.optLevel = std::stoi(f.optLevel);
   o.workflow = f.workflow;
+  o.importRoots = f.importRoots;
   o.warnings = !f.noWarnings;
   o.verifyEach = f.verifyEach;
   for (const std::string& pass : f.printAfter) {

@@ -28,6 +28,7 @@ struct LintArgs {
   std::string output;
   std::string config;
   std::string color = "auto";
+  std::vector<std::string> importRoots; // --import-root
   bool noConfig = false;
   bool werror = false;
   bool fix = false;
@@ -36,7 +37,8 @@ struct LintArgs {
 };
 
 std::vector<lint::FileResult> lintAll(const std::vector<std::string>& files,
-                                      const lint::Config& config, int jobs) {
+                                      const lint::Config& config, int jobs,
+                                      const lint::LintOptions& options) {
   std::vector<lint::FileResult> results(files.size());
   size_t workers =
       std::clamp<size_t>(jobs > 0 ? size_t(jobs) : std::thread::hardware_concurrency(), 1, 16);
@@ -44,7 +46,7 @@ std::vector<lint::FileResult> lintAll(const std::vector<std::string>& files,
   std::atomic<size_t> next{0};
   auto work = [&] {
     for (size_t i = next++; i < files.size(); i = next++)
-      results[i] = lint::lintFile(files[i], config);
+      results[i] = lint::lintFile(files[i], config, options);
   };
   if (workers <= 1) {
     work();
@@ -102,7 +104,9 @@ int runLint(const LintArgs& args) {
     ioFailure = true;
   }
 
-  std::vector<lint::FileResult> results = lintAll(files, config, args.jobs);
+  lint::LintOptions options;
+  options.compile.importRoots = args.importRoots;
+  std::vector<lint::FileResult> results = lintAll(files, config, args.jobs, options);
 
   if (args.fix) {
     for (auto& r : results) {
@@ -112,7 +116,7 @@ int runLint(const LintArgs& args) {
       std::string fixed = lint::applySafeFixes(r, applied, changes);
       if (applied == 0) continue;
       // Never keep an edit that breaks the file: re-compile the fixed text first.
-      lint::FileResult check = lint::lintSource(r.path, fixed, config);
+      lint::FileResult check = lint::lintSource(r.path, fixed, config, options);
       if (check.hasCompileErrors()) {
         std::fprintf(stderr, "awc lint: %s: fixes not applied (the result would not compile)\n",
                      r.path.c_str());
@@ -125,7 +129,7 @@ int runLint(const LintArgs& args) {
       }
       for (const auto& c : changes)
         std::fprintf(stderr, "fixed: %s\n", c.c_str());
-      r = lint::lintFile(r.path, config); // report what remains
+      r = lint::lintFile(r.path, config, options); // report what remains
     }
   }
 
@@ -186,6 +190,9 @@ void addLintCommand(CLI::App& app, CommandResult& result) {
                 "Apply the safe fixes (static-first prompts, explicit max_tokens) in place");
   cmd->add_option("--color", args->color, "Colour text output")
       ->check(CLI::IsMember({"auto", "always", "never"}));
+  cmd->add_option("--import-root", args->importRoots,
+                  "A folder (besides each file's own) that imports may read from")
+      ->allow_extra_args(false); // one folder per --import-root, repeatable
   cmd->add_option("--jobs,-j", args->jobs, "Files linted in parallel (default: number of CPUs)");
   cmd->add_flag("--list-rules", args->listRules,
                 "Print every rule with its default level and exit");

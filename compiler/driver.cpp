@@ -30,6 +30,7 @@ void runPipeline(Compilation& c, FileId root, const CompileOptions& options) {
   sema::AnalyzeOptions analyze;
   analyze.workflow = options.workflow;
   analyze.stdlibDir = options.stdlibDir;
+  analyze.importRoots = options.importRoots;
   analyze.warnings = options.warnings;
   c.program = sema::analyze(root, *c.sources, *c.diags, analyze);
   timer.lap("front end (parse + sema)");

@@ -2,6 +2,7 @@
 // mapped to rules (so no analysis is computed twice), and the remaining rules walk the
 // checked AST and the optimised IR. Then levels come from the configuration and inline
 // suppressions drop what the author silenced.
+#include "awc/ast/walker.h"
 #include "awc/ir/cost_model.h"
 #include "awc/lint/lint.h"
 #include "awc/passes/deterministic.h"
@@ -28,222 +29,6 @@ size_t FileResult::count(Level level) const {
 }
 
 namespace {
-
-// ---------------------------------------------------------------------------
-// AST helpers
-
-template <typename Fn> void forEachChild(const ast::Expr* e, Fn&& fn);
-
-void forEachBlockStep(const ast::Block& b, const std::function<void(const ast::Step&)>& fn);
-
-// Every step of a workflow, nested blocks (if arms, map and reduce bodies) included.
-void forEachStep(const std::vector<std::unique_ptr<ast::Step>>& steps,
-                 const std::function<void(const ast::Step&)>& fn) {
-  for (const auto& s : steps) {
-    if (!s) continue;
-    fn(*s);
-    std::function<void(const ast::Expr*)> visit = [&](const ast::Expr* e) {
-      if (!e) return;
-      if (auto* i = dyn_cast<ast::IfExpr>(e)) {
-        forEachBlockStep(i->thenBlock, fn);
-        forEachBlockStep(i->elseBlock, fn);
-        visit(i->thenBlock.value.get());
-        visit(i->elseBlock.value.get());
-      } else if (auto* m = dyn_cast<ast::MapExpr>(e)) {
-        forEachBlockStep(m->body, fn);
-        visit(m->body.value.get());
-      } else if (auto* r = dyn_cast<ast::ReduceExpr>(e)) {
-        forEachBlockStep(r->body, fn);
-        visit(r->body.value.get());
-      }
-    };
-    visit(s->value.get());
-  }
-}
-
-void forEachBlockStep(const ast::Block& b, const std::function<void(const ast::Step&)>& fn) {
-  forEachStep(b.steps, fn);
-}
-
-template <typename Fn> void forEachChild(const ast::Expr* e, Fn&& fn) {
-  if (!e) return;
-  switch (e->kind()) {
-  case ast::NodeKind::String:
-    for (const auto& p : llvm::cast<ast::StringExpr>(e)->parts)
-      if (p.expr) fn(p.expr.get());
-    break;
-  case ast::NodeKind::Field:
-    fn(llvm::cast<ast::FieldExpr>(e)->base.get());
-    break;
-  case ast::NodeKind::Index: {
-    auto* i = llvm::cast<ast::IndexExpr>(e);
-    fn(i->base.get());
-    fn(i->index.get());
-    break;
-  }
-  case ast::NodeKind::Unary:
-    fn(llvm::cast<ast::UnaryExpr>(e)->operand.get());
-    break;
-  case ast::NodeKind::Binary: {
-    auto* b = llvm::cast<ast::BinaryExpr>(e);
-    fn(b->lhs.get());
-    fn(b->rhs.get());
-    break;
-  }
-  case ast::NodeKind::Call:
-    for (const auto& a : llvm::cast<ast::CallExpr>(e)->args)
-      fn(a.value.get());
-    break;
-  case ast::NodeKind::List:
-    for (const auto& x : llvm::cast<ast::ListExpr>(e)->elements)
-      fn(x.get());
-    break;
-  case ast::NodeKind::Record:
-    for (const auto& f : llvm::cast<ast::RecordExpr>(e)->fields)
-      fn(f.value.get());
-    break;
-  case ast::NodeKind::If: {
-    auto* i = llvm::cast<ast::IfExpr>(e);
-    fn(i->cond.get());
-    fn(i->thenBlock.value.get());
-    fn(i->elseBlock.value.get());
-    break;
-  }
-  case ast::NodeKind::Map:
-    fn(llvm::cast<ast::MapExpr>(e)->list.get());
-    break;
-  case ast::NodeKind::Reduce: {
-    auto* r = llvm::cast<ast::ReduceExpr>(e);
-    fn(r->list.get());
-    fn(r->init.get());
-    break;
-  }
-  default:
-    break;
-  }
-}
-
-// A prompt part whose text is known at compile time: literals and constants only.
-bool isStaticExpr(const ast::Expr* e) {
-  if (!e) return false;
-  if (isa<ast::LiteralExpr>(e)) return true;
-  if (auto* n = dyn_cast<ast::NameExpr>(e)) return n->binding == ast::Binding::Const;
-  if (auto* s = dyn_cast<ast::StringExpr>(e)) {
-    for (const auto& p : s->parts)
-      if (p.expr && !isStaticExpr(p.expr.get())) return false;
-    return true;
-  }
-  return false;
-}
-
-// The text of a static prompt part (constants resolved one level deep, as the IR does).
-std::optional<std::string> staticText(const ast::Expr* e) {
-  if (auto* s = dyn_cast_or_null<ast::StringExpr>(e)) {
-    std::string out;
-    for (const auto& p : s->parts) {
-      if (!p.expr) {
-        out += p.text;
-        continue;
-      }
-      auto inner = staticText(p.expr.get());
-      if (!inner) return std::nullopt;
-      out += *inner;
-    }
-    return out;
-  }
-  if (auto* n = dyn_cast_or_null<ast::NameExpr>(e))
-    if (auto* c = dyn_cast_or_null<ast::ConstDecl>(n->target)) return staticText(c->value.get());
-  return std::nullopt;
-}
-
-std::string trimmed(std::string_view s) {
-  size_t b = 0, e = s.size();
-  while (b < e && std::isspace(static_cast<unsigned char>(s[b])))
-    ++b;
-  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1])))
-    --e;
-  return std::string(s.substr(b, e - b));
-}
-
-std::string collapseSpace(std::string_view s) {
-  std::string out;
-  bool space = false;
-  for (char c : s) {
-    if (std::isspace(static_cast<unsigned char>(c))) {
-      space = true;
-      continue;
-    }
-    if (space && !out.empty()) out += ' ';
-    space = false;
-    out += c;
-  }
-  return out;
-}
-
-// An expression that reads nothing at run time: literals and constants combined.
-bool isConstantExpr(const ast::Expr* e) {
-  if (!e) return false;
-  if (isa<ast::LiteralExpr>(e)) return true;
-  if (auto* n = dyn_cast<ast::NameExpr>(e)) return n->binding == ast::Binding::Const;
-  if (isa<ast::UnaryExpr>(e) || isa<ast::BinaryExpr>(e) || isa<ast::StringExpr>(e)) {
-    bool all = true;
-    forEachChild(e, [&](const ast::Expr* c) { all = all && isConstantExpr(c); });
-    return all;
-  }
-  return false;
-}
-
-void forEachExpr(const ast::Expr* e, const std::function<void(const ast::Expr*)>& fn) {
-  if (!e) return;
-  fn(e);
-  forEachChild(e, [&](const ast::Expr* c) { forEachExpr(c, fn); });
-}
-
-// Whether an expression reads a workflow input, directly or through native steps.
-bool readsInput(const ast::Expr* e, std::set<const ast::Node*>& seen, std::string& which) {
-  if (!e) return false;
-  if (auto* n = dyn_cast<ast::NameExpr>(e)) {
-    if (n->binding == ast::Binding::Input) {
-      which = n->name;
-      return true;
-    }
-    if (n->binding == ast::Binding::Step) {
-      auto* s = dyn_cast_or_null<ast::Step>(n->target);
-      if (!s || !seen.insert(s).second || !s->value) return false;
-      // A model answer or a tool result is a new value, not the caller's text.
-      if (isa<ast::LlmExpr>(s->value.get()) || isa<ast::CallExpr>(s->value.get())) {
-        auto* call = dyn_cast<ast::CallExpr>(s->value.get());
-        if (!call || call->target == ast::CallExpr::Target::Tool) return false;
-      }
-      return readsInput(s->value.get(), seen, which);
-    }
-    return false;
-  }
-  bool found = false;
-  forEachChild(e, [&](const ast::Expr* c) {
-    if (!found) found = readsInput(c, seen, which);
-  });
-  return found;
-}
-
-// A value that changes on every run (now(), today()) — poison inside a cached prefix.
-const ast::CallExpr* volatileCall(const ast::Expr* e) {
-  if (!e) return nullptr;
-  if (auto* c = dyn_cast<ast::CallExpr>(e))
-    if (c->target == ast::CallExpr::Target::Function &&
-        (c->callee == "now" || c->callee == "today" || c->callee == "uuid" ||
-         c->callee == "random"))
-      return c;
-  if (auto* n = dyn_cast<ast::NameExpr>(e))
-    if (auto* s = dyn_cast_or_null<ast::Step>(n->target); s && n->binding == ast::Binding::Step)
-      if (auto* c = dyn_cast_or_null<ast::CallExpr>(s->value.get()))
-        return volatileCall(c) ? c : nullptr;
-  const ast::CallExpr* found = nullptr;
-  forEachChild(e, [&](const ast::Expr* c) {
-    if (!found) found = volatileCall(c);
-  });
-  return found;
-}
 
 // ---------------------------------------------------------------------------
 // IR helpers
@@ -320,7 +105,7 @@ struct Linter {
     else if (c.sources->fileCount() > 0)
       root = 1;
     if (program && program->workflow) {
-      forEachStep(program->workflow->steps, [&](const ast::Step& s) {
+      ast::walkSteps(program->workflow->steps, [&](const ast::Step& s) {
         steps.push_back(&s);
         stepsByBegin[s.range().begin] = &s;
       });
@@ -357,6 +142,7 @@ struct Linter {
         rule = "AWL201";
         break;
       case DiagCode::UndeclaredHost:
+      case DiagCode::BadUrl:
         rule = "AWL403";
         break;
       default:
@@ -364,7 +150,7 @@ struct Linter {
       }
       if (rule.empty() && d.severity != Severity::Error) continue; // other warnings have no rule
       Finding& f = add(rule.empty() ? diagId(d.code) : rule, d.range, d.message);
-      if (rule.empty() || d.code == DiagCode::UndeclaredHost) f.level = Level::Error;
+      if (rule.empty() || d.severity == Severity::Error) f.level = Level::Error;
       f.notes = d.notes;
       f.hints = d.hints;
       f.fixes = d.fixes;
@@ -587,9 +373,8 @@ struct Linter {
   void injectionRule(const ast::Step& s, const ast::LlmExpr& llm) {
     for (const auto& pr : llm.prompts) {
       if (pr.role != ast::LlmExpr::Role::System || !pr.text) continue;
-      std::set<const ast::Node*> seen;
       std::string input;
-      if (!readsInput(pr.text.get(), seen, input)) continue;
+      if (!readsInput(pr.text.get(), input)) continue;
       Finding& f = add(
           "AWL401", pr.text->range(),
           fmt::format(

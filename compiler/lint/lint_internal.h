@@ -3,6 +3,8 @@
 
 #include "awc/lint/lint.h"
 
+#include <functional>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -31,6 +33,24 @@ private:
   const sema::Program* program_;
   std::vector<FileSupp> files_;
 };
+
+// AST queries (ast_queries.cpp).
+/// A prompt part whose text is known at compile time: literals and constants only.
+bool isStaticExpr(const ast::Expr* e);
+/// The text of a static prompt part (constants resolved, as the IR does).
+std::optional<std::string> staticText(const ast::Expr* e);
+/// `s` without leading and trailing white space.
+std::string trimmed(std::string_view s);
+/// `s` with every run of white space collapsed to one space.
+std::string collapseSpace(std::string_view s);
+/// An expression that reads nothing at run time: literals and constants combined.
+bool isConstantExpr(const ast::Expr* e);
+/// Calls `fn` on `e` and every expression under it.
+void forEachExpr(const ast::Expr* e, const std::function<void(const ast::Expr*)>& fn);
+/// Whether `e` reads a workflow input, directly or through native steps; names it in `which`.
+bool readsInput(const ast::Expr* e, std::string& which);
+/// A call under `e` (or in a step it reads) whose value changes on every run, or null.
+const ast::CallExpr* volatileCall(const ast::Expr* e);
 
 FileResult lintCompilation(std::string path, Compilation compilation, const Config& config);
 

@@ -1,6 +1,7 @@
 // Semantic types: interning, printing, JSON Schema for validated results, assignability.
 #include "awc/sema/type.h"
 
+#include <algorithm>
 #include <fmt/format.h>
 
 namespace awc::sema {
@@ -127,6 +128,7 @@ const Type* TypeContext::list(const Type* element) {
   Type t;
   t.kind_ = Type::Kind::List;
   t.element_ = element ? element : error_;
+  t.depth_ = t.element_->depth() + 1;
   return make(std::move(t));
 }
 
@@ -141,8 +143,11 @@ const Type* TypeContext::enumeration(std::vector<std::string> members, std::stri
 const Type* TypeContext::record(std::vector<Type::Field> fields, std::string name) {
   Type t;
   t.kind_ = Type::Kind::Record;
-  for (Type::Field& f : fields)
+  t.depth_ = 1;
+  for (Type::Field& f : fields) {
     if (!f.type) f.type = error_;
+    t.depth_ = std::max(t.depth_, f.type->depth() + 1);
+  }
   t.fields_ = std::move(fields);
   t.name_ = std::move(name);
   return make(std::move(t));

@@ -21,6 +21,7 @@ struct CompileOptions {
   std::set<std::string> disabledPasses; // -fno-<pass>
   std::string workflow;                 // --workflow; empty = the only one
   std::string stdlibDir;                // empty = AWC_STDLIB_DIR or the built-in path
+  std::vector<std::string> importRoots; // --import-root: more folders imports may read
   bool warnings = true;
   bool stopAfterSema = false;       // `awc check`
   bool verifyEach = false;          // --verify-each: ir::verify after building and after every pass

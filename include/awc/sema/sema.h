@@ -18,6 +18,9 @@ struct AnalyzeOptions {
   std::string workflow;
   /// Directory holding the standard .flow modules (`import std/x` → `<dir>/x.flow`).
   std::string stdlibDir;
+  /// Folders (besides the importing file's own) that `import "..."` may read .flow files
+  /// from; `--import-root DIR`.
+  std::vector<std::string> importRoots;
   /// Report warnings (unused steps and inputs, ...).
   bool warnings = true;
 };

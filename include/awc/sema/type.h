@@ -32,6 +32,9 @@ public:
   const Field* field(std::string_view name) const;
   /// List element type.
   const Type* element() const { return element_; }
+  /// How deeply lists and records nest: 0 for scalars and enums, 1 + the deepest part
+  /// otherwise (sema bounds it, so code that recurses over types stays shallow).
+  size_t depth() const { return depth_; }
   /// The declared name (`type Mood = ...`), empty for anonymous types.
   const std::string& name() const { return name_; }
 
@@ -47,6 +50,7 @@ private:
   std::vector<Field> fields_;
   const Type* element_ = nullptr;
   std::string name_;
+  size_t depth_ = 0;
 };
 
 /// Owns and interns every type of one compilation.
