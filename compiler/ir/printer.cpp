@@ -43,7 +43,7 @@ void printGraph(const Graph& g, const std::string& pad, std::string& out) {
     if (!n.tool.empty()) out += fmt::format("{}  tool: {}\n", pad, n.tool);
     for (const auto& [name, arg] : n.args)
       out += fmt::format("{}  arg {}: {}\n", pad, name, arg.dump());
-    if (!n.hints.empty()) out += fmt::format("{}  hints: {}\n", pad, n.hints.dump());
+    if (!n.hints.empty()) out += fmt::format("{}  hints: {}\n", pad, plan::toJson(n.hints).dump());
     if (n.body) {
       out += fmt::format("{}  over {} as {}{}: {}\n", pad, n.over.dump(), n.var,
                          n.accName.empty() ? "" : " with " + n.accName, n.bodyResult.dump());
