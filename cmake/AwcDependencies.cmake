@@ -21,6 +21,7 @@ llvm_map_components_to_libnames(AWC_LLVM_LIBS support)
 target_link_libraries(awc_llvm INTERFACE ${AWC_LLVM_LIBS})
 
 pkg_check_modules(XXHASH REQUIRED IMPORTED_TARGET libxxhash)
+pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)
 
 if(AWC_BUILD_TESTS)
   find_package(Catch2 2 REQUIRED)

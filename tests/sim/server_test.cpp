@@ -323,8 +323,7 @@ TEST_CASE("models served by one engine share its prefix cache and its load", "[s
   CHECK(std::max(log[3].inFlight, log[4].inFlight) == 2);
 }
 
-TEST_CASE("an engine with llama-server slots reuses a prompt from one slot at a time",
-          "[server]") {
+TEST_CASE("an engine with llama-server slots reuses a prompt from one slot at a time", "[server]") {
   // After one request over a document, two more over it that start together: a shared block
   // cache (vLLM) serves the document to both; llama-server's slots serve it only to the one
   // that lands on the slot holding it.
@@ -416,6 +415,29 @@ TEST_CASE("errors come in each API's own shape", "[server]") {
   CHECK(httpRequest(sim.port, "GET", "/v1/chat/completions").status == 405);
   CHECK(httpRequest(sim.port, "GET", "/nowhere").status == 404);
   CHECK(httpRequest(sim.port, "POST", "/v1/chat/completions", "{not json").status == 400);
+}
+
+// Found by fuzzing: json::value on a non-boolean flag threw in the event loop and ended the
+// process.
+TEST_CASE("flags of the wrong type neither stream nor bring the server down", "[server]") {
+  Sim sim;
+  json body = chatBody("hi");
+  body["stream"] = "yes";
+  body["stream_options"] = {{"include_usage", 1}};
+  auto o = httpRequest(sim.port, "POST", "/v1/chat/completions", body.dump());
+  CHECK(o.status == 200);
+  CHECK(json::parse(o.body)["object"] == "chat.completion");
+  json a{{"model", "m"}, {"max_tokens", 5}, {"stream", 1}, {"messages", body["messages"][1]}};
+  a["messages"] = json::array({body["messages"][1]});
+  auto r = httpRequest(sim.port, "POST", "/v1/messages", a.dump());
+  CHECK(r.status == 200);
+  CHECK(json::parse(r.body)["type"] == "message");
+  body.erase("stream");
+  body["response_format"] = {{"type", 5}};
+  auto bad = httpRequest(sim.port, "POST", "/v1/chat/completions", body.dump());
+  CHECK(bad.status == 400);
+  CHECK(json::parse(bad.body)["error"]["param"] == "response_format");
+  CHECK(httpRequest(sim.port, "GET", "/health").status == 200);
 }
 
 TEST_CASE("malformed HTTP and oversized bodies are refused without harm", "[server]") {
