@@ -117,7 +117,6 @@ private:
   std::unordered_map<std::string, size_t> inFlight_; ///< per engine
   std::unordered_map<uint64_t, uint64_t> attempts_;
   std::unordered_map<const void*, size_t> replayed_; ///< answers served per recorded request
-  uint64_t nextId_ = 1;
   std::chrono::steady_clock::time_point started_;
 };
 
