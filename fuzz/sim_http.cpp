@@ -13,7 +13,9 @@ awc::sim::ServerConfig makeConfig() {
   awc::sim::ServerConfig config;
   std::string error;
   config.fixtures = *awc::sim::parseFixtures(
-      R"([{"regex": "^(a+)+$", "answer": "a"}, {"match": "order", "answer": {"id": 1}}])", error);
+      R"([{"regex": "^(a+)+$", "answer": "a"}, {"match": "order", "answer": {"id": 1}},
+          {"match": "x", "answer": "h\u00e9llo w\u00f6rld \ud83d\ude00 \u00fc\u00fc\u00fc\u00fc"}])",
+      error);
   config.faults =
       *awc::sim::parseFaultSpec("429=0.1,503=0.1,drop=0.1,malformed=0.1,schema=0.2", error);
   config.anthropicMinCacheTokens = 8;

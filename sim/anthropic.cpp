@@ -24,7 +24,7 @@ public:
                        : status == 429                  ? "rate_limit_error"
                        : status == 503 || status == 529 ? "overloaded_error"
                                                         : "api_error";
-    return json{{"type", "error"}, {"error", {{"type", type}, {"message", message}}}}.dump();
+    return toJsonText(json{{"type", "error"}, {"error", {{"type", type}, {"message", message}}}});
   }
 
   std::optional<ApiError> parse(const std::string& text, ChatRequest& out) const override {
@@ -77,7 +77,7 @@ public:
               {"stop_reason", c.finishReason},
               {"stop_sequence", nullptr},
               {"usage", usage(c)}};
-    return resp.dump();
+    return toJsonText(resp);
   }
 
   std::string streamStart(const Completion& c) const override {

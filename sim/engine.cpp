@@ -329,7 +329,7 @@ void Engine::renderStream(ResponsePlan& plan, const Protocol& protocol, const Co
       pieces != tokens && pieces > 1 && tokens > 1
           ? t.perTokenMs * static_cast<double>(tokens - 1) / static_cast<double>(pieces - 1)
           : t.perTokenMs;
-  size_t i = 0;
+  size_t i = 0, sent = 0;
   size_t dropAt = fault == FaultKind::Drop ? tokens / 2 : SIZE_MAX;
   bool dropped = false;
   forEachToken(c.text, [&](TokenSpan s) {
@@ -338,8 +338,13 @@ void Engine::renderStream(ResponsePlan& plan, const Protocol& protocol, const Co
       dropped = true;
       return;
     }
-    std::string data =
-        delta.before + json(c.text.substr(s.begin, s.end - s.begin)).dump() + delta.after;
+    // A token may end inside a multi-byte character (non-ASCII runs are cut every 3 bytes):
+    // the piece runs on to the character's end, so every event carries whole characters.
+    size_t end = std::max<size_t>(s.end, sent);
+    while (end < c.text.size() && (static_cast<unsigned char>(c.text[end]) & 0xC0) == 0x80)
+      ++end;
+    std::string data = delta.before + toJsonText(c.text.substr(sent, end - sent)) + delta.after;
+    sent = end;
     if (fault == FaultKind::Malformed && i == 0) data = data.substr(0, data.size() / 2);
     plan.pieces.push_back(
         Piece{t.ttftMs + static_cast<double>(i) * pieceMs, protocol.frameDelta(data), i == 0});

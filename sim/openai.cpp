@@ -36,7 +36,7 @@ public:
              {"type", type},
              {"param", param.empty() ? json(nullptr) : json(param)},
              {"code", status == 429 ? json("rate_limit_exceeded") : json(nullptr)}};
-    return json{{"error", err}}.dump();
+    return toJsonText(json{{"error", err}});
   }
 
   std::optional<ApiError> parse(const std::string& text, ChatRequest& out) const override {
@@ -79,7 +79,7 @@ public:
                                         {"logprobs", nullptr},
                                         {"finish_reason", c.finishReason}}})},
               {"usage", usage(c)}};
-    return resp.dump();
+    return toJsonText(resp);
   }
 
   // Headers' companion: the role chunk, sent at once.

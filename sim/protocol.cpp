@@ -41,6 +41,10 @@ bool isTrue(const json& object, const char* key) {
   return it != object.end() && *it == true;
 }
 
+std::string toJsonText(const json& value) {
+  return value.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
 std::string hex(uint64_t v) {
   static const char* d = "0123456789abcdef";
   std::string out(16, '0');

@@ -89,6 +89,9 @@ std::string lastUserText(const nlohmann::json& messages);
 /// Whether `object[key]` is true; anything else (absent, null, a non-boolean) is false, where
 /// json::value would throw.
 bool isTrue(const nlohmann::json& object, const char* key);
+/// `value` as compact JSON; invalid UTF-8 (a path or header echoed in an error, a cut character)
+/// becomes U+FFFD where json::dump would throw.
+std::string toJsonText(const nlohmann::json& value);
 /// 16 lower-case hex digits: response ids.
 std::string hex(uint64_t v);
 

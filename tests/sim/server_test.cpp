@@ -440,6 +440,41 @@ TEST_CASE("flags of the wrong type neither stream nor bring the server down", "[
   CHECK(httpRequest(sim.port, "GET", "/health").status == 200);
 }
 
+// Found by fuzzing: an error echoing a path that is not UTF-8, and a streamed or truncated
+// answer cut inside a multi-byte character, made json::dump throw and ended the process.
+TEST_CASE("answers and errors stay valid UTF-8", "[server]") {
+  std::string error;
+  ServerConfig config;
+  const std::string accented =
+      "h\xc3\xa9llo w\xc3\xb6rld \xf0\x9f\x98\x80 \xc3\xbc\xc3\xbc\xc3\xbc";
+  config.fixtures =
+      *parseFixtures(json::array({{{"match", "accents"}, {"answer", accented}}}).dump(), error);
+  Sim sim(config);
+  auto streamed = httpRequest(sim.port, "POST", "/v1/chat/completions",
+                              chatBody("accents please", true).dump());
+  REQUIRE(streamed.status == 200);
+  std::string text;
+  for (const std::string& data : sseData(streamed.body)) {
+    if (data == "[DONE]") continue;
+    json chunk = json::parse(data); // throws on invalid UTF-8 inside
+    if (!chunk["choices"].empty() && chunk["choices"][0]["delta"].contains("content"))
+      text += chunk["choices"][0]["delta"]["content"].get<std::string>();
+  }
+  CHECK(text == accented);
+  for (int maxTokens = 1; maxTokens < 16; ++maxTokens) { // every cut, some inside a character
+    auto cut = httpRequest(sim.port, "POST", "/v1/chat/completions",
+                           chatBody("accents please", false, maxTokens).dump());
+    REQUIRE(cut.status == 200);
+    std::string content = json::parse(cut.body)["choices"][0]["message"]["content"];
+    CHECK(accented.rfind(content, 0) == 0);
+  }
+  auto notFound = httpRequest(sim.port, "GET", "/v1/\xff\xfe");
+  CHECK(notFound.status == 404);
+  CHECK(json::parse(notFound.body)["error"]["message"].get<std::string>().find("/v1/") !=
+        std::string::npos);
+  CHECK(httpRequest(sim.port, "GET", "/health").status == 200);
+}
+
 TEST_CASE("malformed HTTP and oversized bodies are refused without harm", "[server]") {
   ServerConfig config;
   config.maxBodyBytes = 1000;
