@@ -43,3 +43,10 @@ format:
 
 clean:
 	rm -rf $(BUILD)
+
+# Coverage-guided fuzzing (docs/fuzzing.md): builds build-fuzz-clang (libFuzzer) and
+# build-fuzz-afl (AFL++), runs each target FUZZ_SECONDS (default 60) from fuzz/corpus/.
+FUZZ_SECONDS ?= 60
+.PHONY: fuzz
+fuzz:
+	FUZZ_SECONDS=$(FUZZ_SECONDS) JOBS=$(JOBS) bash scripts/fuzz.sh

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <re2/re2.h>
 
 namespace awc::sim {
 namespace {
@@ -341,6 +342,9 @@ std::string truncateToTokens(const std::string& text, size_t maxTokens, bool& tr
   });
   if (i <= maxTokens) return text;
   truncated = true;
+  // Never cut a multi-byte character in two: the answer must stay valid UTF-8.
+  while (cut > 0 && cut < text.size() && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80)
+    --cut;
   return text.substr(0, cut);
 }
 
@@ -369,12 +373,14 @@ std::optional<std::vector<Fixture>> parseFixtures(std::string_view text, std::st
     if (e.contains("regex") && e["regex"].is_string()) {
       f.isRegex = true;
       f.match = e["regex"].get<std::string>();
-      try {
-        f.re = std::regex(f.match, std::regex::ECMAScript);
-      } catch (const std::regex_error& ex) {
-        error = where + ": bad regex '" + f.match + "': " + ex.what();
+      RE2::Options options;
+      options.set_log_errors(false);
+      auto re = std::make_shared<const RE2>(f.match, options);
+      if (!re->ok()) {
+        error = where + ": bad regex '" + f.match + "': " + re->error();
         return std::nullopt;
       }
+      f.re = std::move(re);
     } else if (e.contains("match") && e["match"].is_string()) {
       f.match = e["match"].get<std::string>();
     } else {
@@ -406,7 +412,7 @@ const Fixture* findFixture(const std::vector<Fixture>& fixtures, std::string_vie
   for (const Fixture& f : fixtures) {
     if (!f.model.empty() && model.find(f.model) == std::string_view::npos) continue;
     if (f.isRegex) {
-      if (std::regex_search(message.begin(), message.end(), f.re)) return &f;
+      if (RE2::PartialMatch(re2::StringPiece(message.data(), message.size()), *f.re)) return &f;
     } else if (message.find(f.match) != std::string_view::npos) {
       return &f;
     }

@@ -1,11 +1,17 @@
-// The simulator's API semantics without sockets: turns one HTTP request into a timed
-// response plan (internal to awc_sim; the event loop in server.cpp plays it out).
+// The simulator's protocol-neutral core without sockets: routes one HTTP request, and for a chat
+// request (parsed by its Protocol) draws faults, looks up the prompt cache, picks the answer,
+// times it under the engine's load and lays out the timed response plan (internal to awc_sim;
+// the event loop in server.cpp plays it out).
 #pragma once
 
+#include "awc/sim/answers.h"
+#include "awc/sim/faults.h"
 #include "awc/sim/prefix_cache.h"
 #include "awc/sim/server.h"
 #include "awc/sim/slot_cache.h"
+#include "awc/support/tokenizer.h"
 #include "http.h"
+#include "protocol.h"
 
 #include <chrono>
 #include <optional>
@@ -61,13 +67,43 @@ private:
       return ttftMs + (tokens > 1 ? static_cast<double>(tokens - 1) * perTokenMs : 0);
     }
   };
+  /// What a request reads from and leaves in the prompt cache.
+  struct CacheUse {
+    size_t read = 0;                 ///< cached prompt tokens
+    size_t write = 0;                ///< tokens written at breakpoints (explicit caching)
+    std::vector<uint64_t> blocks;    ///< the prompt's block hashes (block caching)
+    SlotCache* slots = nullptr;      ///< the engine's slots, if it has them
+    std::optional<size_t> slot;      ///< the slot the request took
+    std::vector<size_t> breakpoints; ///< breakpoints as token counts, ascending
+    uint64_t seed = 0;               ///< seeds the breakpoint prefix hashes
+  };
   /// Counts the request of `plan` (its model already tagged) in its engine's in-flight requests,
   /// records that on the plan for finished() and the event loop, and times it under the model's
   /// profile.
   Timing admit(ResponsePlan& plan, size_t promptTokens, size_t cachedTokens, bool structured);
 
-  ResponsePlan openai(const http::Request& request, bool keepAlive);
-  ResponsePlan anthropic(const http::Request& request, bool keepAlive);
+  /// A chat request in `protocol`, from parsing to the timed response.
+  ResponsePlan serve(const Protocol& protocol, const http::Request& request, bool keepAlive);
+  FaultKind drawFault(uint64_t requestHash);
+  /// vLLM's automatic block cache, or llama-server's slots when the engine has them.
+  CacheUse lookupBlocks(const ChatRequest& chat, const std::vector<TokenSpan>& tokens,
+                        double nowMs);
+  /// Anthropic's explicit cache_control breakpoints.
+  CacheUse lookupBreakpoints(const ChatRequest& chat, const std::vector<TokenSpan>& tokens,
+                             double nowMs);
+  /// Makes the prompt's cache entries readable from `readyMs` on (block and breakpoint caching;
+  /// a slot's prompt becomes reusable in finished()).
+  void storePrompt(const ChatRequest& chat, const std::vector<TokenSpan>& tokens,
+                   const CacheUse& use, double readyMs);
+  /// Replay first (when the protocol allows it), then fixtures and generated answers.
+  Answer chooseAnswer(const ChatRequest& chat, uint64_t requestHash, bool violateSchema,
+                      bool& recorded);
+  /// A whole answer at its last token's time (cut short by the drop fault).
+  static void renderWhole(ResponsePlan& plan, const Protocol& protocol, const Completion& c,
+                          FaultKind fault, double lastAt, bool keepAlive);
+  /// Headers at once, one event per token piece, then the end.
+  static void renderStream(ResponsePlan& plan, const Protocol& protocol, const Completion& c,
+                           FaultKind fault, const Timing& t, size_t pieces, bool keepAlive);
   ResponsePlan models(bool keepAlive);
   const ModelProfile& profileFor(const std::string& model);
   /// The recorded answer due for this chat-completions request, if the replay book has one.
@@ -81,7 +117,6 @@ private:
   std::unordered_map<std::string, size_t> inFlight_; ///< per engine
   std::unordered_map<uint64_t, uint64_t> attempts_;
   std::unordered_map<const void*, size_t> replayed_; ///< answers served per recorded request
-  uint64_t nextId_ = 1;
   std::chrono::steady_clock::time_point started_;
 };
 

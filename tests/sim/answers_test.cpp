@@ -108,6 +108,19 @@ TEST_CASE("fixtures script answers by substring, regex and model", "[answers]") 
   CHECK_FALSE(parseFixtures("{}", error));
 }
 
+// Fixture regexes are RE2: matching is linear in the message, so a pattern that makes a
+// backtracking engine take exponential time (std::regex: seconds at 26 characters) answers at
+// once here, and constructs RE2 cannot run in linear time are refused when the file is read.
+TEST_CASE("fixture regexes cannot backtrack exponentially", "[answers]") {
+  std::string error;
+  auto fx = parseFixtures(R"([{"regex": "^(a+)+$", "answer": "a"}])", error);
+  REQUIRE(fx);
+  CHECK(findFixture(*fx, std::string(100000, 'a') + "!", "m") == nullptr);
+  CHECK(findFixture(*fx, std::string(100000, 'a'), "m") == &(*fx)[0]);
+  CHECK_FALSE(parseFixtures(R"([{"regex": "(a)\\1", "answer": 1}])", error));
+  CHECK(error.find("fixture 0: bad regex") != std::string::npos);
+}
+
 TEST_CASE("the schema fault gives well-formed JSON that fails validation", "[answers]") {
   for (uint64_t seed = 0; seed < 20; ++seed) {
     Answer bad = generateAnswer(AnswerRequest{seed, &kTicket, 0, nullptr, true});

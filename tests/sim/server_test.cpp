@@ -323,8 +323,7 @@ TEST_CASE("models served by one engine share its prefix cache and its load", "[s
   CHECK(std::max(log[3].inFlight, log[4].inFlight) == 2);
 }
 
-TEST_CASE("an engine with llama-server slots reuses a prompt from one slot at a time",
-          "[server]") {
+TEST_CASE("an engine with llama-server slots reuses a prompt from one slot at a time", "[server]") {
   // After one request over a document, two more over it that start together: a shared block
   // cache (vLLM) serves the document to both; llama-server's slots serve it only to the one
   // that lands on the slot holding it.
@@ -416,6 +415,64 @@ TEST_CASE("errors come in each API's own shape", "[server]") {
   CHECK(httpRequest(sim.port, "GET", "/v1/chat/completions").status == 405);
   CHECK(httpRequest(sim.port, "GET", "/nowhere").status == 404);
   CHECK(httpRequest(sim.port, "POST", "/v1/chat/completions", "{not json").status == 400);
+}
+
+// Found by fuzzing: json::value on a non-boolean flag threw in the event loop and ended the
+// process.
+TEST_CASE("flags of the wrong type neither stream nor bring the server down", "[server]") {
+  Sim sim;
+  json body = chatBody("hi");
+  body["stream"] = "yes";
+  body["stream_options"] = {{"include_usage", 1}};
+  auto o = httpRequest(sim.port, "POST", "/v1/chat/completions", body.dump());
+  CHECK(o.status == 200);
+  CHECK(json::parse(o.body)["object"] == "chat.completion");
+  json a{{"model", "m"}, {"max_tokens", 5}, {"stream", 1}, {"messages", body["messages"][1]}};
+  a["messages"] = json::array({body["messages"][1]});
+  auto r = httpRequest(sim.port, "POST", "/v1/messages", a.dump());
+  CHECK(r.status == 200);
+  CHECK(json::parse(r.body)["type"] == "message");
+  body.erase("stream");
+  body["response_format"] = {{"type", 5}};
+  auto bad = httpRequest(sim.port, "POST", "/v1/chat/completions", body.dump());
+  CHECK(bad.status == 400);
+  CHECK(json::parse(bad.body)["error"]["param"] == "response_format");
+  CHECK(httpRequest(sim.port, "GET", "/health").status == 200);
+}
+
+// Found by fuzzing: an error echoing a path that is not UTF-8, and a streamed or truncated
+// answer cut inside a multi-byte character, made json::dump throw and ended the process.
+TEST_CASE("answers and errors stay valid UTF-8", "[server]") {
+  std::string error;
+  ServerConfig config;
+  const std::string accented =
+      "h\xc3\xa9llo w\xc3\xb6rld \xf0\x9f\x98\x80 \xc3\xbc\xc3\xbc\xc3\xbc";
+  config.fixtures =
+      *parseFixtures(json::array({{{"match", "accents"}, {"answer", accented}}}).dump(), error);
+  Sim sim(config);
+  auto streamed = httpRequest(sim.port, "POST", "/v1/chat/completions",
+                              chatBody("accents please", true).dump());
+  REQUIRE(streamed.status == 200);
+  std::string text;
+  for (const std::string& data : sseData(streamed.body)) {
+    if (data == "[DONE]") continue;
+    json chunk = json::parse(data); // throws on invalid UTF-8 inside
+    if (!chunk["choices"].empty() && chunk["choices"][0]["delta"].contains("content"))
+      text += chunk["choices"][0]["delta"]["content"].get<std::string>();
+  }
+  CHECK(text == accented);
+  for (int maxTokens = 1; maxTokens < 16; ++maxTokens) { // every cut, some inside a character
+    auto cut = httpRequest(sim.port, "POST", "/v1/chat/completions",
+                           chatBody("accents please", false, maxTokens).dump());
+    REQUIRE(cut.status == 200);
+    std::string content = json::parse(cut.body)["choices"][0]["message"]["content"];
+    CHECK(accented.rfind(content, 0) == 0);
+  }
+  auto notFound = httpRequest(sim.port, "GET", "/v1/\xff\xfe");
+  CHECK(notFound.status == 404);
+  CHECK(json::parse(notFound.body)["error"]["message"].get<std::string>().find("/v1/") !=
+        std::string::npos);
+  CHECK(httpRequest(sim.port, "GET", "/health").status == 200);
 }
 
 TEST_CASE("malformed HTTP and oversized bodies are refused without harm", "[server]") {

@@ -3,23 +3,29 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <regex>
 #include <string>
 #include <string_view>
 #include <vector>
 
+namespace re2 {
+class RE2;
+}
+
 namespace awc::sim {
 
-/// One scripted answer: when `match` (a substring, or a regex if `isRegex`) occurs in the
+/// One scripted answer: when `match` (a substring, or an RE2 regex if `isRegex`) occurs in the
 /// last user message — and `model`, if set, occurs in the model name — answer `answer`.
 struct Fixture {
   std::string match;
   bool isRegex = false;
   std::string model;
   nlohmann::json answer; ///< a string (text) or any JSON value (structured answer)
-  std::regex re;
+  /// The compiled `match` when isRegex. RE2 matches in time linear in the message, so a
+  /// fixture's pattern cannot make the simulator backtrack exponentially.
+  std::shared_ptr<const re2::RE2> re;
 };
 
 /// Parses `[{"match": "...", "answer": ...}, {"regex": "...", "model": "...", "answer": ...}]`.
