@@ -30,6 +30,7 @@ golden-update: build
 	AWC_GOLDEN_UPDATE=1 ctest --test-dir $(BUILD) -R golden --output-on-failure -j $(JOBS)
 
 bench: build
+	cmake --build $(BUILD) -j $(JOBS) --target benchmarks
 	@bash scripts/bench.sh $(BUILD)
 
 # Sanitizer builds: runtime and compiler tests under ASan+UBSan and under TSan.

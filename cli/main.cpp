@@ -10,14 +10,6 @@
 #define AWC_VERSION "0.0.0"
 #endif
 
-// Weak defaults let the binary build while a component is absent from the tree.
-namespace awc::cli {
-[[gnu::weak]] void addCompilerCommands(CLI::App&, CommandResult&) {}
-[[gnu::weak]] void addSimCommand(CLI::App&, CommandResult&) {}
-[[gnu::weak]] void addRunCommand(CLI::App&, CommandResult&) {}
-[[gnu::weak]] void addLintCommand(CLI::App&, CommandResult&) {}
-} // namespace awc::cli
-
 int main(int argc, char** argv) {
   using namespace awc::cli;
   CLI::App app{"awc — the agentic workflow compiler", "awc"};

@@ -19,6 +19,10 @@ target_include_directories(awc_llvm SYSTEM INTERFACE ${LLVM_INCLUDE_DIRS})
 target_compile_definitions(awc_llvm INTERFACE ${LLVM_DEFINITIONS})
 llvm_map_components_to_libnames(AWC_LLVM_LIBS support)
 target_link_libraries(awc_llvm INTERFACE ${AWC_LLVM_LIBS})
+# LLVM's macros go on every awc file, not only those that see LLVM: a precompiled header is
+# shared by targets with and without LLVM (cmake/AwcOptions.cmake) and needs the same macros.
+separate_arguments(AWC_LLVM_DEFINITIONS UNIX_COMMAND "${LLVM_DEFINITIONS}")
+target_compile_options(awc_options INTERFACE ${AWC_LLVM_DEFINITIONS})
 
 pkg_check_modules(XXHASH REQUIRED IMPORTED_TARGET libxxhash)
 pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)

@@ -1,35 +1,65 @@
 # Compiler flags shared by every awc target: warnings on, sanitizers on request.
 add_library(awc_options INTERFACE)
-target_compile_options(awc_options INTERFACE -Wall -Wextra -Wno-missing-field-initializers)
+# -Winvalid-pch: a precompiled header that does not fit a file's flags is a warning, not a silent
+# slow build.
+target_compile_options(awc_options INTERFACE -Wall -Wextra -Wno-missing-field-initializers
+  $<$<COMPILE_LANGUAGE:CXX>:-Winvalid-pch>)
 if(AWC_SANITIZE)
   target_compile_options(awc_options INTERFACE -fsanitize=${AWC_SANITIZE} -fno-omit-frame-pointer)
   target_link_options(awc_options INTERFACE -fsanitize=${AWC_SANITIZE})
 endif()
 
-# awc_add_library(name SOURCES... [DEPS ...] [PRIVATE_DEPS ...])
-# One static library per folder, public headers under include/awc/.
+# Precompiled headers. Parsing nlohmann/json, fmt and the standard library took 2-4 s of every
+# translation unit, Catch2 another 3-5 s of every test file, CLI11 most of each cli/ file. One PCH
+# is built per group of targets with the same flags and reused (REUSE_FROM) by the others:
+# awc_pch_lib for the libraries (PIC), awc_pch_test for the test binaries (Catch2 added); the awc
+# binary (CLI11) and awc_syntax (ANTLR) have their own. LLVM headers are not in any: the compiler
+# uses only Casting.h and StringMap.h, and the runtime's group must stay free of LLVM.
+set(AWC_PCH_HEADERS
+  <algorithm> <cstdint> <functional> <map> <memory> <optional> <set> <string> <string_view>
+  <unordered_map> <vector> <nlohmann/json.hpp> <fmt/format.h>)
+file(CONFIGURE OUTPUT ${CMAKE_BINARY_DIR}/awc_pch_stub.cpp
+  CONTENT "// Owner of a shared precompiled header (cmake/AwcOptions.cmake); no code.\n")
+
+# awc_add_pch_owner(name [PIC] HEADERS ... DEPS ...): an empty library whose only job is to build
+# a precompiled header that targets with the same flags reuse.
+function(awc_add_pch_owner name)
+  cmake_parse_arguments(ARG "PIC" "" "HEADERS;DEPS" ${ARGN})
+  add_library(${name} STATIC ${CMAKE_BINARY_DIR}/awc_pch_stub.cpp)
+  target_link_libraries(${name} PRIVATE awc_options ${ARG_DEPS})
+  target_precompile_headers(${name} PRIVATE ${ARG_HEADERS})
+  if(ARG_PIC)
+    set_target_properties(${name} PROPERTIES POSITION_INDEPENDENT_CODE ON)
+  endif()
+endfunction()
+
+# awc_add_library(name SOURCES... [DEPS ...] [PRIVATE_DEPS ...] [NO_SHARED_PCH])
+# One static library per folder, public headers under include/awc/. NO_SHARED_PCH: the library
+# sets up its own precompiled header (or none).
 function(awc_add_library name)
-  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;PRIVATE_DEPS" ${ARGN})
+  cmake_parse_arguments(ARG "NO_SHARED_PCH" "" "SOURCES;DEPS;PRIVATE_DEPS" ${ARGN})
   add_library(${name} STATIC ${ARG_SOURCES})
   target_include_directories(${name} PUBLIC
     $<BUILD_INTERFACE:${AWC_INCLUDE_DIR}> $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
   target_link_libraries(${name} PUBLIC ${ARG_DEPS} PRIVATE awc_options ${ARG_PRIVATE_DEPS})
   set_target_properties(${name} PROPERTIES POSITION_INDEPENDENT_CODE ON)
+  if(NOT ARG_NO_SHARED_PCH)
+    if(NOT TARGET awc_pch_lib)
+      awc_add_pch_owner(awc_pch_lib PIC HEADERS ${AWC_PCH_HEADERS}
+        DEPS fmt::fmt nlohmann_json::nlohmann_json)
+    endif()
+    target_precompile_headers(${name} REUSE_FROM awc_pch_lib)
+  endif()
 endfunction()
 
 # awc_add_test(name SOURCES... [DEPS ...]) — one Catch2 binary per module, every case
-# visible to ctest.
-# Catch2's main() is compiled once for all of them: that translation unit holds Catch's whole
-# implementation and took ~45 s per test binary to compile, a third of a clean build.
+# visible to ctest. Links the shared Catch2 main and test helpers (tests/CMakeLists.txt) and
+# reuses the tests' precompiled header.
 function(awc_add_test name)
   cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
-  if(NOT TARGET awc_catch_main)
-    add_library(awc_catch_main STATIC ${AWC_SOURCE_DIR}/tests/catch_main.cpp)
-    target_link_libraries(awc_catch_main PUBLIC Catch2::Catch2 PRIVATE awc_options)
-  endif()
   add_executable(${name} ${ARG_SOURCES})
-  target_link_libraries(${name} PRIVATE awc_options awc_catch_main ${ARG_DEPS})
-  target_include_directories(${name} PRIVATE ${AWC_SOURCE_DIR}/tests/common)
+  target_link_libraries(${name} PRIVATE awc_options awc_catch_main awc_test_common ${ARG_DEPS})
+  target_precompile_headers(${name} REUSE_FROM awc_pch_test)
   target_compile_definitions(${name} PRIVATE
     AWC_SOURCE_DIR="${AWC_SOURCE_DIR}" AWC_BINARY_DIR="${CMAKE_BINARY_DIR}")
   set(properties TIMEOUT 120)

@@ -8,7 +8,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake ninja-build pkg-config git ccache
+  build-essential cmake ninja-build pkg-config git ccache lld
   antlr4 libantlr4-runtime-dev uuid-dev default-jre-headless
   llvm-dev libfmt-dev nlohmann-json3-dev catch2
   libcurl4-openssl-dev libsqlite3-dev libcpp-httplib-dev libcli11-dev

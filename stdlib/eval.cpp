@@ -7,8 +7,8 @@
 #include <cmath>
 #include <fmt/format.h>
 #include <limits>
-#include <llvm/ADT/SmallVector.h>
 #include <set>
+#include <vector>
 
 namespace awc::stdlib {
 
@@ -330,7 +330,7 @@ private:
     const Function* f = findFunction(n);
     if (!f) return fail(fmt::format("unknown function '{}'", n));
     const json& args = argsOf(e);
-    llvm::SmallVector<json, 4> values;
+    std::vector<json> values;
     values.reserve(args.size());
     for (const json& a : args) {
       json t;

@@ -5,15 +5,12 @@
 #include <algorithm>
 #include <fmt/format.h>
 
-#if AWC_SEMA_HAS_STDLIB
 #include "awc/stdlib/functions.h"
-#endif
 
 namespace awc::sema::detail {
 
 namespace {
 
-#if AWC_SEMA_HAS_STDLIB
 bool kindAccepts(stdlib::Kind k, stdlib::Kind elem, const Type* t) {
   if (t->isError()) return true;
   switch (k) {
@@ -55,7 +52,6 @@ const Type* kindType(TypeContext& types, stdlib::Kind k, stdlib::Kind elem) {
     return types.error();
   }
 }
-#endif
 
 } // namespace
 
@@ -137,7 +133,6 @@ const Type* Analyzer::checkToolCall(ast::CallExpr* e, const ast::ToolDecl* tool,
 
 // A standard library call; `known` is false when `e` names no standard function.
 const Type* Analyzer::checkFunctionCall(ast::CallExpr* e, Ctx sub, bool& known) {
-#if AWC_SEMA_HAS_STDLIB
   const stdlib::Function* fn = stdlib::findFunction(e->callee);
   known = fn != nullptr;
   if (!fn) return types.error();
@@ -200,12 +195,6 @@ const Type* Analyzer::checkFunctionCall(ast::CallExpr* e, Ctx sub, bool& known) 
   if (r.listOfArg >= 0) return limitNesting(types.list(argType(r.listOfArg)), e->range());
   if (r.kind == stdlib::Kind::Number) return allInt ? types.integer() : types.floating();
   return kindType(types, r.kind, r.elem);
-#else
-  (void)e;
-  (void)sub;
-  known = false;
-  return types.error();
-#endif
 }
 
 const Type* Analyzer::reportUnknownCallee(ast::CallExpr* e, Ctx sub) {
@@ -229,10 +218,8 @@ const Type* Analyzer::reportUnknownCallee(ast::CallExpr* e, Ctx sub) {
   NameMatcher m(e->callee, suggestBudget);
   for (auto& t : program.tools)
     m.consider(t.getKey());
-#if AWC_SEMA_HAS_STDLIB
   for (auto& f : stdlib::allFunctions())
     m.consider(f.name);
-#endif
   std::string best = m.best();
   auto& d =
       diags.report(DiagCode::UnknownTool, e->calleeRange,

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Embedding test: install awc into a prefix inside the build tree, build examples/embed against
-# it with find_package(awc), and run the host app (100 concurrent runs, one cancelled) against a
-# real `awc sim` process.
+# Embedding test: install awc into a prefix inside the build tree, check that the package holds
+# only the runtime (no LLVM, no compiler library, headers that compile on their own), build
+# examples/embed against it with find_package(awc), and run the host app (100 concurrent runs,
+# one cancelled) against a real `awc sim` process.
 set -euo pipefail
 src=$1
 build=$2
@@ -10,9 +11,31 @@ work="$build/embed-test"
 rm -rf "$prefix" "$work"
 mkdir -p "$work"
 cmake --install "$build" --prefix "$prefix" >"$work/install.log"
+fail() { echo "embed_test: $*" >&2; exit 1; }
+
+# The exported link interface names no LLVM and no compiler library.
+targets=$(cat "$prefix"/lib*/cmake/awc/awcTargets*.cmake)
+if grep -qi 'llvm' <<<"$targets"; then fail "the exported targets mention LLVM"; fi
+for internal in awc_driver awc_syntax awc_sema awc_ast awc_ir awc_passes awc_plan awc_lint \
+  awc_diagnostics antlr4; do
+  if grep -qw "$internal" <<<"$targets"; then fail "the exported targets mention $internal"; fi
+done
+# Every installed library is exported, and every installed header compiles with only the prefix
+# (an include of a header that is not installed fails here).
+for lib in "$prefix"/lib*/libawc_*.a; do
+  name=$(basename "$lib" .a)
+  grep -q "${name#lib}" <<<"$targets" || fail "$name is installed but not exported"
+done
+(cd "$prefix/include" && find awc -name '*.h' | sort | sed 's/.*/#include <&>/') >"$work/all_headers.cpp"
+c++ -std=c++20 -fsyntax-only -I"$prefix/include" "$work/all_headers.cpp" ||
+  fail "the installed headers do not compile on their own"
 cmake -S "$src/examples/embed" -B "$work/build" -G Ninja -DCMAKE_PREFIX_PATH="$prefix" \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$work/configure.log"
 cmake --build "$work/build" >"$work/build.log"
+# The host's link line has no LLVM.
+link=$(ninja -C "$work/build" -t commands embed_host 2>/dev/null | grep -- '-o embed_host' || true)
+[ -n "$link" ] || fail "no link line for embed_host"
+if grep -qi 'llvm' <<<"$link"; then fail "embed_host links LLVM: $link"; fi
 "$build/awc" build "$src/examples/ticket_triage.flow" -o "$work/plan.json" 2>/dev/null
 
 "$build/awc" sim --port 0 --speed 50 >"$work/sim.out" 2>"$work/sim.err" &

@@ -3,8 +3,8 @@
 #pragma once
 
 #include "awc/stdlib/value.h"
+#include "awc/support/function_ref.h"
 
-#include <llvm/ADT/STLFunctionalExtras.h>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -14,7 +14,7 @@ namespace awc::stdlib {
 
 /// Looks up a name in the environment ("order", "input.query", a map element, an accumulator).
 /// Returns nullptr when the name is unknown. The pointee must outlive the evaluate() call.
-using Resolver = llvm::function_ref<const nlohmann::json*(std::string_view name)>;
+using Resolver = awc::FunctionRef<const nlohmann::json*(std::string_view name)>;
 
 /// Expressions nested deeper than this are rejected with an error instead of recursing further.
 inline constexpr int kMaxExprDepth = 512;
