@@ -26,6 +26,10 @@ target_compile_options(awc_options INTERFACE ${AWC_LLVM_DEFINITIONS})
 
 pkg_check_modules(XXHASH REQUIRED IMPORTED_TARGET libxxhash)
 pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)
+# re2.pc asks for -pthread when compiling, which defines _REENTRANT and so turns off the shared
+# precompiled header for every file of a target that links RE2. RE2's headers need no such flag;
+# linking still passes -pthread through RE2's link options.
+set_property(TARGET PkgConfig::RE2 PROPERTY INTERFACE_COMPILE_OPTIONS "")
 
 if(AWC_BUILD_TESTS)
   find_package(Catch2 2 REQUIRED)

@@ -23,6 +23,23 @@ struct ReadyItem {
 };
 thread_local std::vector<ReadyItem>* tlReady = nullptr;
 
+/// Runs `first` with a ready queue on this thread, then every node that became ready meanwhile,
+/// one after another: a long chain of nodes that finish at once never deepens the stack.
+template <class First> void runWithReadyQueue(Runtime::Impl& rt, First&& first) {
+  std::vector<ReadyItem> local;
+  tlReady = &local;
+  first();
+  while (!local.empty()) {
+    ReadyItem item = local.back();
+    local.pop_back();
+    if (item.early)
+      rt.runEarly(*item.scope, item.node);
+    else
+      rt.process(*item.scope, item.node);
+  }
+  tlReady = nullptr;
+}
+
 /// Whether node `i`'s guarding branch (decided, or skipped) took its arm.
 bool guardTaken(const Scope& scope, const PlanNode& node) {
   const PlanNode& branch = scope.graph->nodes[node.guardBranch];
@@ -50,18 +67,7 @@ void Runtime::Impl::ready(Scope& scope, int node, bool early) {
     tlReady->push_back({&scope, node, early});
     return;
   }
-  std::vector<ReadyItem> local;
-  tlReady = &local;
-  local.push_back({&scope, node, early});
-  while (!local.empty()) {
-    ReadyItem item = local.back();
-    local.pop_back();
-    if (item.early)
-      runEarly(*item.scope, item.node);
-    else
-      process(*item.scope, item.node);
-  }
-  tlReady = nullptr;
+  runWithReadyQueue(*this, [&] { tlReady->push_back({&scope, node, early}); });
 }
 
 void Runtime::Impl::process(Scope& scope, int i) {
@@ -99,21 +105,12 @@ void Runtime::Impl::process(Scope& scope, int i) {
 }
 
 void Runtime::Impl::executeOnWorker(Scope& scope, int i) {
-  std::vector<ReadyItem> local;
-  tlReady = &local;
-  if (scope.run->stopping.load(std::memory_order_relaxed))
-    finish(scope, i, Outcome::Abandoned);
-  else
-    execute(scope, i);
-  while (!local.empty()) {
-    ReadyItem item = local.back();
-    local.pop_back();
-    if (item.early)
-      runEarly(*item.scope, item.node);
+  runWithReadyQueue(*this, [&] {
+    if (scope.run->stopping.load(std::memory_order_relaxed))
+      finish(scope, i, Outcome::Abandoned);
     else
-      process(*item.scope, item.node);
-  }
-  tlReady = nullptr;
+      execute(scope, i);
+  });
 }
 
 void Runtime::Impl::execute(Scope& scope, int i) {
