@@ -17,6 +17,14 @@ if(AWC_SANITIZE)
   target_link_options(awc_options INTERFACE -fsanitize=${AWC_SANITIZE})
 endif()
 
+# Test code: no optimisation and line tables only, whatever the build type. The code under test
+# lives in the libraries, built with the build type's flags; the test files are mostly Catch2
+# macro expansions, which took 10-20 s each at -O2 -g and about half that at -O0 -g1.
+add_library(awc_test_options INTERFACE)
+target_link_libraries(awc_test_options INTERFACE awc_options)
+target_compile_options(awc_test_options INTERFACE
+  $<$<CONFIG:RelWithDebInfo,Release,MinSizeRel>:-O0 -g1>)
+
 # Precompiled headers. Parsing nlohmann/json, fmt and the standard library took 2-4 s of every
 # translation unit, Catch2 another 3-5 s of every test file, CLI11 most of each cli/ file. One PCH
 # is built per group of targets with the same flags and reused (REUSE_FROM) by the others:
@@ -66,7 +74,8 @@ endfunction()
 function(awc_add_test name)
   cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})
-  target_link_libraries(${name} PRIVATE awc_options awc_catch_main awc_test_common ${ARG_DEPS})
+  target_link_libraries(${name} PRIVATE awc_test_options awc_catch_main awc_test_common
+    ${ARG_DEPS})
   target_precompile_headers(${name} REUSE_FROM awc_pch_test)
   target_compile_definitions(${name} PRIVATE
     AWC_SOURCE_DIR="${AWC_SOURCE_DIR}" AWC_BINARY_DIR="${CMAKE_BINARY_DIR}")

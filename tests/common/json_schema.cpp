@@ -11,12 +11,9 @@
 
 namespace awc::testing {
 
-std::string validateAgainstSchema(const nlohmann::json& document, const std::string& schemaPath) {
-  std::ifstream in(schemaPath);
-  if (!in) return "cannot open schema " + schemaPath;
-  nlohmann::json schemaJson;
+std::string validateAgainstSchemaJson(const nlohmann::json& document,
+                                      const nlohmann::json& schemaJson) {
   try {
-    in >> schemaJson;
     valijson::Schema schema;
     valijson::SchemaParser parser;
     valijson::adapters::NlohmannJsonAdapter schemaAdapter(schemaJson);
@@ -37,6 +34,14 @@ std::string validateAgainstSchema(const nlohmann::json& document, const std::str
   } catch (const std::exception& e) {
     return std::string("schema error: ") + e.what();
   }
+}
+
+std::string validateAgainstSchema(const nlohmann::json& document, const std::string& schemaPath) {
+  std::ifstream in(schemaPath);
+  if (!in) return "cannot open schema " + schemaPath;
+  nlohmann::json schemaJson = nlohmann::json::parse(in, nullptr, false);
+  if (schemaJson.is_discarded()) return "schema error: " + schemaPath + " is not JSON";
+  return validateAgainstSchemaJson(document, schemaJson);
 }
 
 } // namespace awc::testing

@@ -2,13 +2,11 @@
 // an implementation independent of the runtime's own validator (so the test can catch it).
 //
 //   schema_check PLAN.json RESULT.json   (RESULT is `awc run`'s stdout: {"ok", "output"})
+#include "json_schema.h"
+
 #include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <valijson/adapters/nlohmann_json_adapter.hpp>
-#include <valijson/schema.hpp>
-#include <valijson/schema_parser.hpp>
-#include <valijson/validator.hpp>
 
 namespace {
 
@@ -36,20 +34,9 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "schema_check: no output schema in the plan or no output in the result\n");
     return 1;
   }
-  valijson::Schema schema;
-  valijson::SchemaParser parser;
-  valijson::adapters::NlohmannJsonAdapter schemaAdapter(plan["output"]["schema"]);
-  parser.populateSchema(schemaAdapter, schema);
-  valijson::Validator validator;
-  valijson::ValidationResults errors;
-  valijson::adapters::NlohmannJsonAdapter valueAdapter(result["output"]);
-  if (validator.validate(schema, valueAdapter, &errors)) return 0;
-  valijson::ValidationResults::Error error;
-  while (errors.popError(error)) {
-    std::string where;
-    for (const auto& part : error.context)
-      where += part;
-    std::fprintf(stderr, "schema_check: %s: %s\n", where.c_str(), error.description.c_str());
-  }
+  std::string problems =
+      awc::testing::validateAgainstSchemaJson(result["output"], plan["output"]["schema"]);
+  if (problems.empty()) return 0;
+  std::fprintf(stderr, "schema_check: %s", problems.c_str());
   return 1;
 }
