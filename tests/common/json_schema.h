@@ -1,6 +1,6 @@
 // Test helper: validate a JSON document against a JSON Schema (valijson), returning the
-// problems found as text ("" when valid). Shared by golden, lint, plan, passes and real-server tests;
-// compiled once in json_schema.cpp, because valijson's templates cost ~15 s per file.
+// problems found as text ("" when valid). Shared by golden, lint, plan, passes and real-server
+// tests; compiled once in json_schema.cpp, because valijson's templates cost ~15 s per file.
 #pragma once
 
 #include <nlohmann/json_fwd.hpp>
