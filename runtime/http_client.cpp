@@ -1,4 +1,6 @@
 // CurlTransport (one I/O thread over a libcurl multi handle) and FakeTransport.
+// About 600 lines: the I/O thread's socket, timer and transfer callbacks share one state and
+// read best together; FakeTransport, the tests' in-memory double, is the other fifth.
 //
 // The I/O thread drives libcurl's socket interface from an epoll set: a wake-up handles only the
 // sockets that are ready, so its cost does not grow with the number of transfers in flight

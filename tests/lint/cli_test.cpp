@@ -96,13 +96,13 @@ TEST_CASE("awc lint --fix edits a copy in place and reports what remains", "[lin
 
 TEST_CASE("awc lint --import-root lets imports leave the file's folder", "[lint][cli][imports]") {
   awc::testing::TempDir dir;
-  dir.write("shared/common.flow", "const GREETING = \"hi\"\n");
-  std::string main = dir.write("proj/main.flow", "import \"../shared/common.flow\"\n"
+  dir.write("lib/common.flow", "const GREETING = \"hi\"\n");
+  std::string main = dir.write("proj/main.flow", "import \"../lib/common.flow\"\n"
                                                  "workflow w() -> string { return GREETING }\n");
   Run refused = run("--format json '" + main + "'");
   CHECK(refused.code == 1);
   CHECK(refused.out.find("AWC2015") != std::string::npos);
   // One folder per flag: the file after it is still a path to lint.
-  Run allowed = run("--import-root '" + dir.file("shared") + "' '" + main + "'");
+  Run allowed = run("--import-root '" + dir.file("lib") + "' '" + main + "'");
   CHECK(allowed.code == 0);
 }
