@@ -4,6 +4,7 @@
 #include "awc/runtime/model_backend.h"
 
 #include "awc/runtime/sse_parser.h"
+#include "awc/support/utf8.h"
 
 #include <algorithm>
 #include <cstdlib>
@@ -542,10 +543,8 @@ std::string redact(std::string text, std::string_view secret) {
 
 std::string truncateForRepair(const std::string& badAnswer, std::size_t limit) {
   if (badAnswer.size() <= limit) return badAnswer;
-  std::size_t cut = limit;
   // Never split a UTF-8 sequence: back up to the start of the character at the cut.
-  while (cut > 0 && (static_cast<unsigned char>(badAnswer[cut]) & 0xC0) == 0x80)
-    --cut;
+  std::size_t cut = utf8FloorBoundary(badAnswer, limit);
   return badAnswer.substr(0, cut) +
          fmt::format("\n[... truncated: {} more bytes of the invalid answer]",
                      badAnswer.size() - cut);

@@ -3,6 +3,7 @@
 
 #include "awc/support/source.h"
 #include "awc/support/tokenizer.h"
+#include "awc/support/utf8.h"
 
 #include <algorithm>
 #include <cmath>
@@ -343,9 +344,7 @@ std::string truncateToTokens(const std::string& text, size_t maxTokens, bool& tr
   if (i <= maxTokens) return text;
   truncated = true;
   // Never cut a multi-byte character in two: the answer must stay valid UTF-8.
-  while (cut > 0 && cut < text.size() && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80)
-    --cut;
-  return text.substr(0, cut);
+  return text.substr(0, utf8FloorBoundary(text, cut));
 }
 
 } // namespace

@@ -4,6 +4,7 @@
 #include "engine.h"
 
 #include "awc/support/tokenizer.h"
+#include "awc/support/utf8.h"
 
 #include <algorithm>
 #include <chrono>
@@ -340,9 +341,7 @@ void Engine::renderStream(ResponsePlan& plan, const Protocol& protocol, const Co
     }
     // A token may end inside a multi-byte character (non-ASCII runs are cut every 3 bytes):
     // the piece runs on to the character's end, so every event carries whole characters.
-    size_t end = std::max<size_t>(s.end, sent);
-    while (end < c.text.size() && (static_cast<unsigned char>(c.text[end]) & 0xC0) == 0x80)
-      ++end;
+    size_t end = utf8CeilBoundary(c.text, std::max<size_t>(s.end, sent));
     std::string data = delta.before + toJsonText(c.text.substr(sent, end - sent)) + delta.after;
     sent = end;
     if (fault == FaultKind::Malformed && i == 0) data = data.substr(0, data.size() / 2);

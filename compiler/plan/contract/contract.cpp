@@ -3,6 +3,7 @@
 #include "awc/plan/contract.h"
 
 #include "awc/plan/quote.h"
+#include "awc/support/utf8.h"
 
 #include <utility>
 
@@ -42,10 +43,7 @@ std::string PlanError::render() const {
 
 std::string clip(std::string_view text, std::size_t max) {
   if (text.size() <= max) return std::string(text);
-  std::size_t cut = max;
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80)
-    --cut;
-  return std::string(text.substr(0, cut)) + "...";
+  return std::string(text.substr(0, utf8FloorBoundary(text, max))) + "...";
 }
 
 std::string quote(const Json& value) {
