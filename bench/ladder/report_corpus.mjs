@@ -55,6 +55,10 @@ export function corpusBlock(R, notes) {
     })]),
     ["**flows where it helps**", "", ...passes.map((p) => `${helps[p].length}`)]]) : "";
   const noEffect = R.no_effect ? Object.entries(R.no_effect).map(([f, ps]) => `${f}: ${ps.join(", ") || "none"}`).join("; ") : "";
+  // `awc run --speculate all` where the -O2 plan hints paid early starts (ladder.mjs adds the variant).
+  const SPEC = "O2 speculate all";
+  const spec = flows.filter((f) => R.cases[f]?.[SPEC]).map((f) =>
+    `${f} ${x2(ratio(m(f, "O2"), m(f, SPEC)))}${mark(mw(runs(f, SPEC), runs(f, "O2")))} (cost ${x2(ratio(m(f, SPEC, "cost_usd"), m(f, "O2", "cost_usd")))})`);
   const errs = flows.flatMap((f) => Object.entries(R.cases[f] || {}).flatMap(([v, s]) => s.errors.map((e) => `${f} ${v}: ${e}`)));
 
   const verdict = (ok) => (ok === null ? "not measured" : ok ? "**met**" : "**missed**");
@@ -108,7 +112,8 @@ counts the flows where turning the pass off is reliably slower or costlier.
 ${passTable}
 
 Passes with no effect per flow: ${noEffect}.
-
+${spec.length ? `\nWith \`awc run --speculate all\` (the flows whose -O2 plan hints paid early starts; -O2 wall over the
+\`--speculate all\` wall, ✓: reliably faster with it): ${spec.join(", ")}.\n` : ""}
 ### Targets (first-version corpus)
 
 ${targets}
