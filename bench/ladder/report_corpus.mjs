@@ -82,7 +82,7 @@ export function corpusBlock(R, notes) {
 ${M.cores} × ${M.cpu}, ${M.mem_gib} GiB, ${M.os}, Node ${M.node}. Load average (1/5/15 min) ${M.loadavg_start.join(" / ")} at the start and
 ${M.loadavg_end.join(" / ")} at the end: ${busy ? "**the machine was shared with other work**, so absolute times carry scheduling noise" : "the machine was otherwise idle"}.
 ${R.config.reps} measured repetitions after one discarded warm-up round, \`awc sim --speed ${R.config.speed}\` with its default profiles, tool stubs
-at ${R.config.tool_stub_latency_ms} ms, fixtures \`${R.config.fixtures}\`; the same simulator and session as ${R.config.session?.examples?.length ? "the examples above" : "no example (a `--corpus-only` run)"}.
+at ${R.config.tool_stub_latency_ms} ms, fixtures \`${R.config.fixtures}\`; ${R.config.session?.examples?.length ? "the same simulator and session as the examples above" : "run without the examples (\`--corpus-only\`)"}.
 Inputs: \`${R.config.flows}/<flow>.inputs.json\`, each run with its own reference appended to the text inputs that
 \`corpus.json\` names; a fresh result cache per run (cold only).${errs.length ? `\n- Failed runs (excluded from medians): ${errs.length}; first: \`${errs[0].slice(0, 160)}\`.` : ""}`;
 
