@@ -57,9 +57,10 @@ int64_t estimateOutputTokens(const Node& node, const CostAssumptions& a) {
   int64_t byType = (node.type && node.type->kind() == sema::Type::Kind::String)
                        ? a.freeTextOutputTokens
                        : estimateValueTokens(node.type, a);
-  if (!node.fused.empty()) {
+  const LlmData& l = node.llm();
+  if (!l.fused.empty()) {
     byType = 2;
-    for (const auto& part : node.fused) {
+    for (const auto& part : l.fused) {
       int64_t value = part.type && part.type->kind() == sema::Type::Kind::String
                           ? a.freeTextOutputTokens
                           : estimateValueTokens(part.type, a);
@@ -67,7 +68,7 @@ int64_t estimateOutputTokens(const Node& node, const CostAssumptions& a) {
       byType += static_cast<int64_t>(approxTokenCount(part.field)) + 3 + value;
     }
   }
-  if (node.options.maxTokens) byType = std::min(byType, *node.options.maxTokens);
+  if (l.options.maxTokens) byType = std::min(byType, *l.options.maxTokens);
   return std::max<int64_t>(byType, 1);
 }
 
@@ -84,7 +85,7 @@ namespace {
 /// Whether the runtime asks for this step's answer with a JSON schema (every type but free
 /// text; a fused call answers one object).
 bool constrainedAnswer(const Node& n) {
-  return !n.fused.empty() || !n.type || n.type->kind() != sema::Type::Kind::String;
+  return !n.llm().fused.empty() || !n.type || n.type->kind() != sema::Type::Kind::String;
 }
 
 /// The static text a prompt starts with (what a prefix cache can reuse), and its total size.
@@ -96,7 +97,7 @@ struct PromptShape {
 PromptShape shapeOf(const Node& n, const CostAssumptions& a) {
   PromptShape shape;
   bool inPrefix = true;
-  for (const auto& m : n.messages) {
+  for (const auto& m : n.llm().messages) {
     for (const auto& s : m.segments) {
       if (s.isStatic) {
         shape.totalTokens += static_cast<int64_t>(approxTokenCount(s.text));
@@ -232,13 +233,13 @@ PlanEstimate estimate(Module& module, const CostAssumptions& a) {
       total.costUsd += n.estCostUsd;
     };
 
-    switch (n.kind) {
+    switch (n.kind()) {
     case NodeKind::Llm: {
       shapes[i] = shapeOf(n, a);
-      const ModelInfo* model = module.model(n.model);
+      const ModelInfo* model = module.model(n.llm().model);
       int64_t cached = 0;
       const std::string& prefix = shapes[i].staticPrefix;
-      std::string key = n.model + '\0' + prefix.substr(0, 64);
+      std::string key = n.llm().model + '\0' + prefix.substr(0, 64);
       auto it = sent.find(key);
       if (it != sent.end())
         for (const Sent& s : it->second) {
@@ -259,14 +260,14 @@ PlanEstimate estimate(Module& module, const CostAssumptions& a) {
       break;
     case NodeKind::Map: {
       // The body runs once per element: in parallel for map, one after another for reduce.
-      if (n.body) {
+      if (MapData& m = n.map(); m.body) {
         Module bodyModule;
         bodyModule.models = module.models;
         bodyModule.mode = module.mode;
-        std::swap(bodyModule.graph, *n.body);
+        std::swap(bodyModule.graph, *m.body);
         PlanEstimate body = estimate(bodyModule, a);
-        std::swap(bodyModule.graph, *n.body);
-        bool sequential = !n.accName.empty() || module.mode == ExecMode::Sequential;
+        std::swap(bodyModule.graph, *m.body);
+        bool sequential = !m.accName.empty() || module.mode == ExecMode::Sequential;
         n.estMs = sequential ? body.latencyMs * a.mapFanout : body.latencyMs;
         n.estCostUsd = body.costUsd * a.mapFanout;
         total.modelCalls += body.modelCalls * a.mapFanout;
@@ -285,10 +286,10 @@ PlanEstimate estimate(Module& module, const CostAssumptions& a) {
       sequentialClock = finish[i];
       previous = i;
     }
-    if (n.kind == NodeKind::Llm) {
+    if (n.kind() == NodeKind::Llm) {
       prefilled[i] = start[i] + ttftMs;
       const std::string& prefix = shapes[i].staticPrefix;
-      auto& list = sent[n.model + '\0' + prefix.substr(0, 64)];
+      auto& list = sent[n.llm().model + '\0' + prefix.substr(0, 64)];
       auto same =
           std::find_if(list.begin(), list.end(), [&](const Sent& s) { return s.prefix == prefix; });
       if (same == list.end())
@@ -302,7 +303,7 @@ PlanEstimate estimate(Module& module, const CostAssumptions& a) {
   NodeIndex last = kNoNode;
   for (NodeIndex i : order)
     if (last == kNoNode || finish[i] > finish[last] ||
-        (finish[i] == finish[last] && g.nodes[i]->kind == NodeKind::Output))
+        (finish[i] == finish[last] && g.nodes[i]->kind() == NodeKind::Output))
       last = i;
   total.finishMs = finish;
   if (last != kNoNode) {
