@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 #include <fstream>
 #include <iostream>
+#include <set>
 #include <unistd.h>
 
 namespace awc::cli {
@@ -17,7 +18,7 @@ namespace {
 
 struct CommonFlags {
   std::string optLevel = "2";
-  std::vector<std::string> fFlags; // -fno-<pass>
+  std::vector<std::string> fFlags; // -fno-<pass>, -frightsize=...
   std::string workflow;
   std::vector<std::string> importRoots;
   std::string color = "auto";
@@ -30,7 +31,10 @@ void addCommonFlags(CLI::App* cmd, CommonFlags& f) {
   cmd->add_option("-O", f.optLevel,
                   "optimisation level: 0 (as written, sequential), 1 (parallel), 2 (all passes)")
       ->check(CLI::IsMember({"0", "1", "2"}));
-  cmd->add_option("-f", f.fFlags, "-fno-<pass> turns one pass off (see `awc explain`)");
+  cmd->add_option("-f", f.fFlags,
+                  "-fno-<pass> turns one pass off (see `awc explain`); "
+                  "-frightsize=classify,extract lets named models move to their declared "
+                  "cheaper alternatives");
   cmd->add_option("--workflow", f.workflow, "which workflow to compile when a file has several");
   cmd->add_option("--import-root", f.importRoots,
                   "a folder (besides the importing file's own) that imports may read from")
@@ -61,17 +65,7 @@ bool toOptions(const CommonFlags& f, CompileOptions& o) {
     }
     o.printAfter.insert(pass);
   }
-  for (const std::string& flag : f.fFlags) {
-    if (flag.rfind("no-", 0) != 0 || !passes::isKnownPass(flag.substr(3))) {
-      std::string known;
-      for (const auto& p : passes::allPasses())
-        known += fmt::format(" -fno-{}", p.name);
-      std::fprintf(stderr, "awc: unknown flag '-f%s'; known:%s\n", flag.c_str(), known.c_str());
-      return false;
-    }
-    o.disabledPasses.insert(flag.substr(3));
-  }
-  return true;
+  return applyFFlags(f.fFlags, o, "awc");
 }
 
 void printDiagnostics(const Compilation& c, const CommonFlags& f) {
@@ -174,6 +168,40 @@ std::string formatExplain(const nlohmann::json& e) {
 }
 
 } // namespace
+
+bool applyFFlags(const std::vector<std::string>& flags, CompileOptions& o, const char* command) {
+  static const std::set<std::string> kTasks = {"classify", "extract"};
+  for (const std::string& flag : flags) {
+    if (flag.rfind("rightsize=", 0) == 0) {
+      std::string list = flag.substr(10);
+      size_t start = 0;
+      do {
+        size_t comma = list.find(',', start);
+        std::string task = list.substr(start, comma == std::string::npos ? comma : comma - start);
+        if (!kTasks.count(task)) {
+          std::fprintf(stderr,
+                       "%s: -frightsize: '%s' is not a task class rightsize may move "
+                       "(classify, extract)\n",
+                       command, task.c_str());
+          return false;
+        }
+        o.rightsizeTasks.insert(task);
+        start = comma == std::string::npos ? std::string::npos : comma + 1;
+      } while (start != std::string::npos);
+      continue;
+    }
+    if (flag.rfind("no-", 0) != 0 || !passes::isKnownPass(flag.substr(3))) {
+      std::string known;
+      for (const auto& p : passes::allPasses())
+        known += fmt::format(" -fno-{}", p.name);
+      std::fprintf(stderr, "%s: unknown flag '-f%s'; known:%s -frightsize=classify,extract\n",
+                   command, flag.c_str(), known.c_str());
+      return false;
+    }
+    o.disabledPasses.insert(flag.substr(3));
+  }
+  return true;
+}
 
 void addCompilerCommands(CLI::App& app, CommandResult& result) {
   // build

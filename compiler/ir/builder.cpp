@@ -386,6 +386,10 @@ void Builder::lowerLlm(Node& n, const ast::LlmExpr& llm) {
       n.flags.nolower = true;
     else if (f.name == "nospeculate")
       n.flags.nospeculate = true;
+    else if (f.name == "rightsize")
+      n.flags.rightsize = true;
+    else if (f.name == "norightsize")
+      n.flags.norightsize = true;
   }
   if (n.flags.nocache) n.options.cacheDisabled = true;
 }
@@ -537,7 +541,10 @@ void Builder::collectModels(Module& m) {
     std::optional<std::string> sizeClass;
     std::optional<double> ttft, tps;
     double structuredTps = 0, structuredTtft = 0;
+    for (const auto& alt : d->cheaper)
+      info.cheaper.push_back(alt.model);
     for (const auto& opt : d->options) {
+      if (opt.name == "cheaper") continue; // model names, resolved by sema into d->cheaper
       std::optional<Json> v = evalOption(opt.value.get());
       if (!v) continue;
       auto num = [&] { return v->is_number() ? v->get<double>() : 0.0; };
@@ -648,6 +655,7 @@ std::unique_ptr<Module> Builder::build() {
   m->workflow = wf->name;
   m->sourceName = std::string(sources_.name(wf->range().file));
   m->resultType = wf->resultTypeResolved;
+  m->rightsizeTasks.insert(wf->rightsizeTasks.begin(), wf->rightsizeTasks.end());
   collectModels(*m);
   collectTools(*m);
   Graph& g = m->graph;

@@ -55,6 +55,7 @@ std::vector<Node> planNodes(const ir::Graph& g, const SourceManager& sources, Sc
 void planLlm(const ir::Node& n, LlmFields& l) {
   l.model = n.model;
   l.autoLadder = n.autoLadder;
+  l.rightsizedFrom = n.rightsizedFrom;
   if (!n.taskClass.empty()) l.task = parseEnum<TaskClass>(n.taskClass);
   l.messages = planMessages(n.messages);
   l.options = {n.options.temperature, n.options.maxTokens, n.options.retries, n.options.timeoutMs,
