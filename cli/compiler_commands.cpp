@@ -23,6 +23,7 @@ struct CommonFlags {
   std::vector<std::string> importRoots;
   std::string color = "auto";
   bool noWarnings = false;
+  bool noOptWarnings = false;          // check only: front-end diagnostics, no passes
   bool verifyEach = false;             // build only
   std::vector<std::string> printAfter; // build only
 };
@@ -68,10 +69,22 @@ bool toOptions(const CommonFlags& f, CompileOptions& o) {
   return applyFFlags(f.fFlags, o, "awc");
 }
 
+// Like renderAll, but without warnings under -w (the passes report theirs regardless).
 void printDiagnostics(const Compilation& c, const CommonFlags& f) {
   RenderOptions r;
   r.color = useColor(f.color);
-  std::string text = renderAll(*c.diags, r);
+  if (!f.noWarnings) {
+    std::fputs(renderAll(*c.diags, r).c_str(), stderr);
+    return;
+  }
+  std::string text;
+  size_t errors = 0;
+  for (const Diagnostic& d : c.diags->diagnostics()) {
+    if (d.severity != Severity::Error) continue;
+    text += renderText(d, *c.sources, r);
+    ++errors;
+  }
+  if (errors) text += fmt::format("{} error{}, 0 warnings\n", errors, errors == 1 ? "" : "s");
   std::fputs(text.c_str(), stderr);
 }
 
@@ -127,10 +140,12 @@ int runBuild(const std::vector<std::string>& files, const std::string& out, cons
   return status;
 }
 
+// The same analysis as build at the same -O level, so the same warnings (the passes'
+// included, AWC6004-6009); only the plan is not written. --no-opt-warnings stops after sema.
 int runCheck(const std::vector<std::string>& files, const CommonFlags& f) {
   CompileOptions o;
   if (!toOptions(f, o)) return kExitUsage;
-  o.stopAfterSema = true;
+  o.stopAfterSema = f.noOptWarnings;
   int status = kExitOk;
   for (const std::string& file : files) {
     Compilation c = compileFile(file, o);
@@ -231,6 +246,8 @@ void addCompilerCommands(CLI::App& app, CommandResult& result) {
     auto flags = std::make_shared<CommonFlags>();
     cmd->add_option("files", *files, "the .flow files")->required();
     addCommonFlags(cmd, *flags);
+    cmd->add_flag("--no-opt-warnings", flags->noOptWarnings,
+                  "stop after type checking: no optimisation passes, so none of their warnings");
     cmd->callback([=, &result] { result.exitCode = runCheck(*files, *flags); });
   }
   // graph
