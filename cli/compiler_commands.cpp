@@ -35,7 +35,8 @@ void addCommonFlags(CLI::App* cmd, CommonFlags& f) {
   cmd->add_option("-f", f.fFlags,
                   "-fno-<pass> turns one pass off (see `awc explain`); "
                   "-frightsize=classify,extract lets named models move to their declared "
-                  "cheaper alternatives");
+                  "cheaper alternatives")
+      ->allow_extra_args(false); // one flag per -f: the files after it stay positional
   cmd->add_option("--workflow", f.workflow, "which workflow to compile when a file has several");
   cmd->add_option("--import-root", f.importRoots,
                   "a folder (besides the importing file's own) that imports may read from")

@@ -345,7 +345,8 @@ void addRunCommand(CLI::App& app, CommandResult& result) {
   cmd->add_option("-O", f->optLevel, "optimisation level for .flow files: 0, 1, 2")
       ->check(CLI::IsMember({"0", "1", "2"}));
   cmd->add_option("-f", f->fFlags,
-                  "for .flow files, as for build: -fno-<pass>, -frightsize=classify,extract");
+                  "for .flow files, as for build: -fno-<pass>, -frightsize=classify,extract")
+      ->allow_extra_args(false); // one flag per -f: the file after it stays positional
   cmd->add_option("--workflow", f->workflow, "which workflow, when the file has several");
   cmd->add_option("--input", f->inputs, "NAME=VALUE (JSON if it parses, else a string)");
   cmd->add_option("--inputs", f->inputsFile, "JSON object of inputs");
