@@ -45,6 +45,7 @@ void runPipeline(Compilation& c, FileId root, const CompileOptions& options) {
     return;
   }
   passes::PassContext ctx{*c.module, *c.diags, {}, std::nullopt};
+  ctx.rightsizeTasks = options.rightsizeTasks;
   passes::PipelineOptions pipeline;
   pipeline.optLevel = options.optLevel;
   pipeline.disabled = options.disabledPasses;

@@ -387,6 +387,10 @@ void Builder::lowerLlm(Node& n, const ast::LlmExpr& llm) {
       l.flags.nolower = true;
     else if (f.name == "nospeculate")
       l.flags.nospeculate = true;
+    else if (f.name == "rightsize")
+      l.flags.rightsize = true;
+    else if (f.name == "norightsize")
+      l.flags.norightsize = true;
   }
   if (l.flags.nocache) l.options.cacheDisabled = true;
 }
@@ -530,7 +534,10 @@ void Builder::collectModels(Module& m) {
     std::optional<std::string> sizeClass;
     std::optional<double> ttft, tps;
     double structuredTps = 0, structuredTtft = 0;
+    for (const auto& alt : d->cheaper)
+      info.cheaper.push_back(alt.model);
     for (const auto& opt : d->options) {
+      if (opt.name == "cheaper") continue; // model names, resolved by sema into d->cheaper
       std::optional<Json> v = evalOption(opt.value.get());
       if (!v) continue;
       auto num = [&] { return v->is_number() ? v->get<double>() : 0.0; };
@@ -641,6 +648,7 @@ std::unique_ptr<Module> Builder::build() {
   m->workflow = wf->name;
   m->sourceName = std::string(sources_.name(wf->range().file));
   m->resultType = wf->resultTypeResolved;
+  m->rightsizeTasks.insert(wf->rightsizeTasks.begin(), wf->rightsizeTasks.end());
   collectModels(*m);
   collectTools(*m);
   Graph& g = m->graph;

@@ -53,12 +53,14 @@ std::vector<Message> planMessages(const std::vector<ir::Message>& messages) {
 std::vector<Node> planNodes(const ir::Graph& g, const SourceManager& sources, SchemaCache& schemas);
 
 void planLlm(const ir::Node& n, LlmFields& l) {
-  l.model = n.llm().model;
-  l.autoLadder = n.llm().autoLadder;
-  if (!n.llm().taskClass.empty()) l.task = parseEnum<TaskClass>(n.llm().taskClass);
-  l.messages = planMessages(n.llm().messages);
-  l.options = {n.llm().options.temperature, n.llm().options.maxTokens, n.llm().options.retries,
-               n.llm().options.timeoutMs, n.llm().options.promptCacheKey};
+  const ir::LlmData& llm = n.llm();
+  l.model = llm.model;
+  l.autoLadder = llm.autoLadder;
+  l.rightsizedFrom = llm.rightsizedFrom;
+  if (!llm.taskClass.empty()) l.task = parseEnum<TaskClass>(llm.taskClass);
+  l.messages = planMessages(llm.messages);
+  l.options = {llm.options.temperature, llm.options.maxTokens, llm.options.retries,
+               llm.options.timeoutMs, llm.options.promptCacheKey};
   l.estPromptTokens = n.estPromptTokens;
   l.estOutputTokens = n.estOutputTokens;
   for (const auto& p : n.llm().fused)

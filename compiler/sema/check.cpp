@@ -67,6 +67,8 @@ void Analyzer::checkWorkflow(ast::WorkflowDecl& wf, bool warnings) {
   Scope top;
   top.workflow = &wf;
   workflowSteps.clear();
+  workflowWarnings = warnings;
+  checkWorkflowOptions(wf);
   std::map<std::string, SourceRange> seen;
   for (auto& p : wf.params) {
     if (!p) continue;

@@ -15,6 +15,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <variant>
@@ -76,6 +77,8 @@ struct LlmOptions {
 /// Flags an author sets on a step to opt out of an optimisation.
 struct StepFlags {
   bool nofuse = false, nocache = false, nohoist = false, nolower = false, nospeculate = false;
+  /// Consent to (or refusal of) moving this step to a cheaper model (the `rightsize` pass).
+  bool rightsize = false, norightsize = false;
 };
 
 /// How a node's result may be cached by the runtime.
@@ -116,7 +119,8 @@ struct ExprData {
 /// Llm: one model call.
 struct LlmData {
   std::string model;      // a model id of the plan
-  std::string autoLadder; // non-empty for `llm auto` before right-sizing
+  std::string autoLadder;     // non-empty for `llm auto` before right-sizing
+  std::string rightsizedFrom; // the named model `rightsize` moved this step away from
   std::vector<Message> messages;
   LlmOptions options;
   StepFlags flags;
@@ -260,6 +264,9 @@ struct ModelInfo {
   int64_t context = 0;
   int64_t maxConcurrency = 0, rpm = 0, tpm = 0;
   std::string sizeClass; // small | medium | large
+  /// The declaration's `cheaper: [...]` alternatives, in source order (the author's consent
+  /// to what `rightsize` may move this model's steps to).
+  std::vector<std::string> cheaper;
   /// The latency profile the estimates use: the size class's, with the declaration's
   /// ttft_ms, tokens_per_s, structured_tokens_per_s and structured_ttft_ms over it.
   ModelProfile latency;
@@ -294,6 +301,8 @@ struct Module {
   Graph graph;
   ExecMode mode = ExecMode::Parallel;
   int optLevel = 2;
+  /// Task classes the workflow's `with { rightsize: [...] }` opts in to.
+  std::set<std::string> rightsizeTasks;
 
   const ModelInfo* model(const std::string& id) const;
   const ToolInfo* tool(const std::string& id) const;
