@@ -61,8 +61,16 @@ Json negate(Json e) {
   return ir::expr::op("neg", {std::move(e)});
 }
 
+// An answer asked in another date format is a shift and a format: not one of these forms.
+bool asksOtherFormat(const Scan& s) {
+  std::string pattern = datePattern(s.p.text);
+  return (!pattern.empty() && pattern != "YYYY-MM-DD") ||
+         (pattern.empty() && s.has({"format", "formatted", "style", "written", "words"}));
+}
+
 std::optional<DeterministicTask> shiftForm(const Prompt& p, size_t date) {
   Scan s(p);
+  if (asksOtherFormat(s)) return std::nullopt;
   size_t unit = s.find({"day", "days", "week", "weeks", "month", "months", "year", "years"});
   if (unit == std::string::npos || unit == 0) return std::nullopt;
   if (s.find({"day", "days", "week", "weeks", "month", "months", "year", "years"}, unit + 1) !=
@@ -99,7 +107,7 @@ std::optional<DeterministicTask> shiftForm(const Prompt& p, size_t date) {
 
 std::optional<DeterministicTask> betweenForm(const Prompt& p, size_t a, size_t b) {
   Scan s(p);
-  if (!s.has({"days"}) || p.result->kind() != K::Int) return std::nullopt;
+  if (!s.has({"days"}) || p.result->kind() != K::Int || asksOtherFormat(s)) return std::nullopt;
   if (s.has({"business", "working", "weekdays", "weeks", "months", "inclusive"}))
     return std::nullopt;
   bool fromTo = s.wordIn(a - 1, {"from", "since"}) && s.wordIn(b - 1, {"to", "until", "till"});
@@ -135,6 +143,7 @@ std::optional<DeterministicTask> dateForm(const Prompt& p) {
   if (!ints.empty()) return std::nullopt;
   s.used[d] = true;
   if (s.has({"weekday"}) || (s.has({"day"}) && s.has({"week"}))) {
+    if (asksOtherFormat(s)) return std::nullopt;
     s.mark({"weekday", "day", "week", "which", "falls", "fall", "on", "was", "will", "name", "iso",
             "yyyy-mm-dd"});
     bool typeOk = p.result->kind() == K::String;

@@ -143,33 +143,33 @@ void tokenizeText(const std::string& t, std::vector<Tok>& out) {
 
 const std::set<std::string>& boilerplate() {
   static const std::set<std::string> words = {
-      "what",      "what's",    "whats",   "is",        "are",         "was",
-      "be",        "calculate", "compute", "work",      "out",         "figure",
-      "determine", "find",      "get",     "tell",      "give",        "show",
-      "me",        "us",        "i",       "need",      "want",        "would",
-      "like",      "could",     "can",     "you",       "please",      "pls",
-      "plz",       "kindly",    "thanks",  "thank",     "quick",       "quickly",
-      "simply",    "hey",       "hi",      "reply",     "respond",     "answer",
-      "return",    "output",    "write",   "just",      "only",        "with",
-      "without",   "the",       "a",       "an",        "and",         "then",
-      "number",    "numbers",   "result",  "single",    "value",       "values",
-      "numeric",   "no",        "other",   "text",      "explanation", "explanations",
-      "extra",     "words",     "digits",  "as",        "nothing",     "else",
-      "it",        "its",       "to",      "in",        "of",          "for",
-      "this",      "these",     "that",    "following", "given",       "here",
-      "here's",    "below",     "above",   "exact",     "exactly",     "final",
-      "should",    "must",      "will",    "do",        "does",        "so",
-      "now",       "your",      "my",      "our",       "we",          "on",
-      "by",        "from",      "at",      "all",       "also",        "e",
-      "g",         "eg",        "example", "ie",        "i.e",         "format",
-      "just",      "plain",     "figure",  "how",       "much",        "many",
-      "is",        "there",     "any",     "comments",  "commentary",  "units",
-      "unit",      "response",  "form",    "provided",  "input",       "data",
-      "question",  "task",      "yes",     "true",      "false",       "or",
-      "either",    "whether",   "if",      "please",    "asap",        "ok",
-      "okay",      "quick",     "q",       "real",      "sure",        "make",
-      "note",      "let",       "know",    "one",       "otherwise",   "have",
-      "has",       "had",       "did"};
+      "what",      "what's",    "whats",     "is",         "are",         "was",
+      "be",        "calculate", "compute",   "work",       "out",         "figure",
+      "determine", "find",      "get",       "tell",       "give",        "show",
+      "me",        "us",        "i",         "need",       "want",        "would",
+      "like",      "could",     "can",       "you",        "please",      "pls",
+      "plz",       "kindly",    "thanks",    "thank",      "quick",       "quickly",
+      "simply",    "hey",       "hi",        "reply",      "respond",     "answer",
+      "return",    "output",    "write",     "just",       "only",        "with",
+      "without",   "the",       "a",         "an",         "and",         "then",
+      "number",    "numbers",   "result",    "single",     "value",       "values",
+      "numeric",   "no",        "other",     "text",       "explanation", "explanations",
+      "extra",     "digits",    "as",        "nothing",    "else",        "it",
+      "its",       "to",        "in",        "of",         "for",         "this",
+      "these",     "that",      "following", "given",      "here",        "here's",
+      "below",     "above",     "exact",     "exactly",    "final",       "should",
+      "must",      "will",      "do",        "does",       "so",          "now",
+      "your",      "my",        "our",       "we",         "on",          "by",
+      "from",      "at",        "all",       "also",       "e",           "g",
+      "eg",        "example",   "ie",        "i.e",        "format",      "just",
+      "plain",     "figure",    "how",       "much",       "many",        "is",
+      "there",     "any",       "comments",  "commentary", "units",       "unit",
+      "response",  "form",      "provided",  "input",      "data",        "question",
+      "task",      "yes",       "true",      "false",      "or",          "either",
+      "whether",   "if",        "please",    "asap",       "ok",          "okay",
+      "quick",     "q",         "real",      "sure",       "make",        "note",
+      "let",       "know",      "one",       "otherwise",  "have",        "has",
+      "had",       "did"};
   return words;
 }
 
@@ -276,6 +276,10 @@ std::vector<std::string> Scan::leftovers() const {
   for (size_t i = 0; i < toks.size(); ++i) {
     const Tok& t = toks[i];
     if (used[i] || t.kind == Tok::Symbol) continue;
+    // "no other words" is boilerplate; "in words" is a task.
+    if (t.kind == Tok::Word && t.text == "words" && i > 0 &&
+        (toks[i - 1].text == "other" || toks[i - 1].text == "extra" || toks[i - 1].text == "no"))
+      continue;
     if (t.kind == Tok::Word &&
         (boilerplate().count(t.text) || descriptors().count(t.text) || named.count(t.text)))
       continue;
