@@ -7,6 +7,8 @@
 #include <cctype>
 #include <cmath>
 #include <limits>
+#include <map>
+#include <set>
 
 namespace awc::passes::det {
 namespace {
@@ -134,11 +136,28 @@ bool negated(const Scan& s) {
   return false;
 }
 
+// "Is {amount_eur} over 500 US dollars?" compares across currencies: knowledge, not arithmetic.
+bool mixesCurrencies(const Scan& s) {
+  static const std::map<std::string, std::string> kCodes = {
+      {"usd", "USD"},  {"dollar", "USD"}, {"dollars", "USD"}, {"$", "USD"},   {"eur", "EUR"},
+      {"euro", "EUR"}, {"euros", "EUR"},  {"€", "EUR"},       {"gbp", "GBP"}, {"£", "GBP"},
+      {"jpy", "JPY"},  {"yen", "JPY"},    {"¥", "JPY"},       {"chf", "CHF"}, {"inr", "INR"}};
+  std::set<std::string> seen;
+  for (const Tok& t : s.toks) {
+    if (auto it = kCodes.find(t.text); it != kCodes.end() && t.kind != Tok::Hole)
+      seen.insert(it->second);
+    for (const std::string& n : t.names)
+      if (auto it = kCodes.find(n); it != kCodes.end()) seen.insert(it->second);
+  }
+  return seen.size() > 1;
+}
+
 } // namespace
 
 std::optional<DeterministicTask> compareForm(const Prompt& p) {
   if (p.result->kind() != K::Bool) return std::nullopt;
   Scan s(p);
+  if (mixesCurrencies(s)) return std::nullopt;
   const Phrase* found = nullptr;
   size_t at = 0;
   for (size_t i = 0; i < p.toks.size(); ++i) {

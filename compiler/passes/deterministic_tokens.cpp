@@ -39,10 +39,8 @@ std::vector<std::string> nameWords(const std::string& name) {
   std::vector<std::string> out;
   std::string w;
   auto flush = [&] {
-    if (w.size() > 1) {
-      out.push_back(w);
-      out.push_back(w.back() == 's' ? w.substr(0, w.size() - 1) : w + "s");
-    }
+    if (!w.empty()) out.push_back(w);
+    if (w.size() > 1) out.push_back(w.back() == 's' ? w.substr(0, w.size() - 1) : w + "s");
     w.clear();
   };
   for (char c : name) {
@@ -166,10 +164,10 @@ const std::set<std::string>& boilerplate() {
       "there",     "any",       "comments",  "commentary", "units",       "unit",
       "response",  "form",      "provided",  "input",      "data",        "question",
       "task",      "yes",       "true",      "false",      "or",          "either",
-      "whether",   "if",        "please",    "asap",       "ok",          "okay",
-      "quick",     "q",         "real",      "sure",       "make",        "note",
-      "let",       "know",      "one",       "otherwise",  "have",        "has",
-      "had",       "did"};
+      "whether",   "if",        "please",    "asap",       "thx",         "ty",
+      "cheers",    "ok",        "okay",      "quick",      "q",           "real",
+      "sure",      "make",      "note",      "let",        "know",        "one",
+      "otherwise", "have",      "has",       "had",        "did"};
   return words;
 }
 
