@@ -6,6 +6,7 @@
 //  3. Otherwise only report it (AWC6005) with the suggested native rewrite and the reason it
 //     was not applied.
 #include "awc/passes/deterministic.h"
+#include "awc/sema/type.h"
 #include "awc/stdlib/eval.h"
 #include "pass_list.h"
 
@@ -37,8 +38,11 @@ void lowerGraph(ir::Graph& g, PassContext& ctx, PassReport& report) {
     Diagnostic& d = ctx.diags.report(
         DiagCode::DeterministicModelTask, n.loc,
         fmt::format("model step '{}' is asked to do a deterministic task ({})", n.id, task->kind));
-    d.hints.push_back(fmt::format("compute it natively: `{} = {}`",
-                                  n.id.substr(n.id.rfind('/') + 1), task->rewrite));
+    // An enum from an if-chain of member literals needs the step's annotation to stay an enum.
+    std::string annotation =
+        n.type && n.type->kind() == sema::Type::Kind::Enum ? ": " + n.type->str() : "";
+    d.hints.push_back(fmt::format("compute it natively: `{}{} = {}`",
+                                  n.id.substr(n.id.rfind('/') + 1), annotation, task->rewrite));
     if (!task->why.empty())
       d.notes.push_back({SourceRange{}, "not lowered automatically: " + task->why});
     else if (n.llm().flags.nolower)

@@ -102,6 +102,23 @@ workflow main(a: int, b: int) -> int {
   CHECK(node(compileFlow(plain, 0), "x")->kind() == awc::ir::NodeKind::Llm);
 }
 
+TEST_CASE("lower: bands become a native enum; an un-ISO date shift is only suggested, right") {
+  auto c = compileFlow(R"F(
+type Level = enum { low, medium, high }
+workflow main(score: int, d: string) -> string {
+  level = llm small -> Level { user "Classify {score}: below 40 low, 40-70 medium, above 70 high." }
+  due = llm small -> string { user "What date is 3 months after {d}?" }
+  note = llm small -> string { user "Summarize the ISO 639-1 policy in under 100 words for {d}." max_tokens: 50 }
+  return "{level} {due} {note}"
+})F");
+  REQUIRE(c.ok());
+  CHECK(node(c, "level")->kind() == awc::ir::NodeKind::Native);
+  CHECK(node(c, "due")->kind() == awc::ir::NodeKind::Llm);
+  std::string diags = diagnostics(c);
+  CHECK(diags.find("`due = date_add_months(d, 3)`") != std::string::npos);
+  CHECK(diags.find("'note'") == std::string::npos);
+}
+
 TEST_CASE("rightsize: llm auto classification takes the smallest rung") {
   const char* flow = R"F(
 ladder default = [small, big]
