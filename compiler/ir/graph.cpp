@@ -84,6 +84,12 @@ bool Graph::isAcyclic() const {
   return topoOrder().size() == live;
 }
 
+void forEachGraph(Graph& g, const std::function<void(Graph&)>& fn) {
+  fn(g);
+  for (auto& n : g.nodes)
+    if (!n->removed && n->body) forEachGraph(*n->body, fn);
+}
+
 const ModelInfo* Module::model(const std::string& id) const {
   for (const auto& m : models)
     if (m.id == id) return &m;
