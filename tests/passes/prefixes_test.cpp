@@ -39,7 +39,7 @@ const awc::ir::Node* llmInBody(const awc::Compilation& c, const std::string& map
   const awc::ir::Node* m = node(c, map);
   if (!m || !m->body) return nullptr;
   for (const auto& n : m->body->nodes)
-    if (!n->removed && n->id.ends_with(suffix)) return n.get();
+    if (!n->removed && n->id.ends_with("/" + suffix)) return n.get();
   return nullptr;
 }
 
@@ -170,4 +170,19 @@ workflow main(docs: list<string>) -> list<string> {
 })F");
   REQUIRE(c.ok());
   CHECK(diagnostics(c).find("AWC6004") != std::string::npos);
+}
+
+TEST_CASE("reduce bodies: steps are bounded too") {
+  auto c = compileFlow(R"F(
+workflow main(xs: list<string>) -> int {
+  total = reduce x in xs with acc = 0 {
+    s = llm big -> int { user "Score this line from 1 to 5: {x}" }
+    acc + s
+  }
+  return total
+})F");
+  REQUIRE(c.ok());
+  const awc::ir::Node* s = llmInBody(c, "total", "s");
+  REQUIRE(s);
+  CHECK(s->options.maxTokensInferred);
 }
