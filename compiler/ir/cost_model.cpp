@@ -59,9 +59,10 @@ int64_t estimateOutputTokens(const Node& node, const CostAssumptions& a) {
   int64_t byType = (node.type && node.type->kind() == sema::Type::Kind::String)
                        ? a.freeTextOutputTokens
                        : estimateValueTokens(node.type, a);
-  if (!node.fused.empty()) {
+  const LlmData& l = node.llm();
+  if (!l.fused.empty()) {
     byType = 2;
-    for (const auto& part : node.fused) {
+    for (const auto& part : l.fused) {
       int64_t value = part.type && part.type->kind() == sema::Type::Kind::String
                           ? a.freeTextOutputTokens
                           : estimateValueTokens(part.type, a);
@@ -69,7 +70,7 @@ int64_t estimateOutputTokens(const Node& node, const CostAssumptions& a) {
       byType += static_cast<int64_t>(approxTokenCount(part.field)) + 3 + value;
     }
   }
-  if (node.options.maxTokens) byType = std::min(byType, *node.options.maxTokens);
+  if (l.options.maxTokens) byType = std::min(byType, *l.options.maxTokens);
   return std::max<int64_t>(byType, 1);
 }
 
@@ -86,7 +87,7 @@ namespace {
 /// Whether the runtime asks for this step's answer with a JSON schema (every type but free
 /// text; a fused call answers one object).
 bool constrainedAnswer(const Node& n) {
-  return !n.fused.empty() || !n.type || n.type->kind() != sema::Type::Kind::String;
+  return !n.llm().fused.empty() || !n.type || n.type->kind() != sema::Type::Kind::String;
 }
 
 /// The start of a prompt that is the same bytes wherever one run sends it (promptPrefix), and
@@ -114,7 +115,7 @@ std::string marker(const Segment& s, const CostAssumptions& a) {
 PromptShape shapeOf(const Node& n, const CostAssumptions& a) {
   PromptShape shape;
   bool inPrefix = true;
-  for (const auto& m : n.messages) {
+  for (const auto& m : n.llm().messages) {
     for (const auto& s : m.segments) {
       if (s.isStatic) {
         shape.totalTokens += static_cast<int64_t>(approxTokenCount(s.text));
@@ -323,14 +324,14 @@ PlanEstimate estimate(Module& module, const CostAssumptions& a) {
       total.costUsd += n.estCostUsd;
     };
 
-    switch (n.kind) {
+    switch (n.kind()) {
     case NodeKind::Llm: {
       shapes[i] = shapeOf(n, a);
-      const ModelInfo* model = module.model(n.model);
+      const ModelInfo* model = module.model(n.llm().model);
       int64_t cached = 0;
       const std::string& prefix = shapes[i].prefix;
       std::string_view head = prefixHead(prefix, a.cacheBlockTokens);
-      if (!head.empty()) sentKey[i] = n.model + '\0' + std::string(head);
+      if (!head.empty()) sentKey[i] = n.llm().model + '\0' + std::string(head);
       auto it = head.empty() ? sent.end() : sent.find(sentKey[i]);
       if (it != sent.end())
         for (const Sent& s : it->second) {
@@ -351,14 +352,14 @@ PlanEstimate estimate(Module& module, const CostAssumptions& a) {
       break;
     case NodeKind::Map: {
       // The body runs once per element: in parallel for map, one after another for reduce.
-      if (n.body) {
+      if (MapData& m = n.map(); m.body) {
         Module bodyModule;
         bodyModule.models = module.models;
         bodyModule.mode = module.mode;
-        std::swap(bodyModule.graph, *n.body);
+        std::swap(bodyModule.graph, *m.body);
         PlanEstimate body = estimate(bodyModule, a);
-        std::swap(bodyModule.graph, *n.body);
-        bool sequential = !n.accName.empty() || module.mode == ExecMode::Sequential;
+        std::swap(bodyModule.graph, *m.body);
+        bool sequential = !m.accName.empty() || module.mode == ExecMode::Sequential;
         n.estMs = sequential ? body.latencyMs * a.mapFanout : body.latencyMs;
         n.estCostUsd = body.costUsd * a.mapFanout;
         total.modelCalls += body.modelCalls * a.mapFanout;
@@ -377,8 +378,8 @@ PlanEstimate estimate(Module& module, const CostAssumptions& a) {
       sequentialClock = finish[i];
       previous = i;
     }
-    if (n.kind == NodeKind::Llm) prefilled[i] = start[i] + ttftMs;
-    if (n.kind == NodeKind::Llm && !sentKey[i].empty()) {
+    if (n.kind() == NodeKind::Llm) prefilled[i] = start[i] + ttftMs;
+    if (n.kind() == NodeKind::Llm && !sentKey[i].empty()) {
       const std::string& prefix = shapes[i].prefix;
       auto& list = sent[sentKey[i]];
       auto same =
@@ -394,7 +395,7 @@ PlanEstimate estimate(Module& module, const CostAssumptions& a) {
   NodeIndex last = kNoNode;
   for (NodeIndex i : order)
     if (last == kNoNode || finish[i] > finish[last] ||
-        (finish[i] == finish[last] && g.nodes[i]->kind == NodeKind::Output))
+        (finish[i] == finish[last] && g.nodes[i]->kind() == NodeKind::Output))
       last = i;
   total.finishMs = finish;
   if (last != kNoNode) {

@@ -101,7 +101,7 @@ struct Sharing {
   std::map<std::string, int> dynamics;
 
   static std::string dynamicKey(const Step& s, const std::string& text) {
-    return fmt::format("{}\n{}\n{}", s.graph, s.node->model, text);
+    return fmt::format("{}\n{}\n{}", s.graph, s.node->llm().model, text);
   }
   int dynamic(const Step& s, const Part& p) const {
     std::string text = valueText(p);
@@ -115,7 +115,7 @@ Sharing countSharing(const std::vector<Step>& steps) {
   Sharing sharing;
   for (const Step& step : steps) {
     std::set<std::string> statics, dynamics;
-    for (const auto& m : step.node->messages)
+    for (const auto& m : step.node->llm().messages)
       for (const auto& p : splitParts(m))
         if (isStaticPart(p))
           statics.insert(trim(partText(p)));
@@ -171,7 +171,7 @@ std::vector<Part> hoistMessage(const Step& step, const ir::Message& m, const Sha
 std::string cacheablePrefix(const Step& step, const Sharing& sharing) {
   std::string prefix;
   bool sawShared = false;
-  for (const auto& m : step.node->messages) {
+  for (const auto& m : step.node->llm().messages) {
     std::vector<Part> parts = splitParts(m);
     for (size_t i = 0; i < parts.size(); ++i) {
       const Part& p = parts[i];
@@ -195,7 +195,7 @@ std::string cacheablePrefix(const Step& step, const Sharing& sharing) {
 /// Step 3: cache breakpoints at the end of each message's leading static run (≤ 4 per call).
 void setBreakpoints(ir::Node& n) {
   int breakpoints = 0;
-  for (auto& m : n.messages) {
+  for (auto& m : n.llm().messages) {
     ir::Segment* lastStatic = nullptr;
     for (auto& s : m.segments) {
       if (!s.isStatic) break;
@@ -215,8 +215,8 @@ std::string hoistStep(const Step& step, const Sharing& sharing, PassContext& ctx
   bool reordered = false;
   int sharedValues = 0;
   // A fused call's prompt is built by the fusion pass in task order; keep it.
-  for (auto& m : n.messages) {
-    if (!n.fused.empty()) break;
+  for (auto& m : n.llm().messages) {
+    if (!n.llm().fused.empty()) break;
     std::vector<Part> parts = splitParts(m);
     std::vector<Part> result = hoistMessage(step, m, sharing, sharedValues);
     std::vector<std::string> before, after;
@@ -231,7 +231,7 @@ std::string hoistStep(const Step& step, const Sharing& sharing, PassContext& ctx
   std::string prefix = cacheablePrefix(step, sharing);
   int64_t prefixTokens = ir::prefixTokenCount(prefix);
   if (prefixTokens >= ctx.assumptions.cacheBlockTokens)
-    n.options.promptCacheKey = "awc-" + Hasher().add(n.model).add(prefix).hex();
+    n.llm().options.promptCacheKey = "awc-" + Hasher().add(n.llm().model).add(prefix).hex();
   if (!reordered && sharedValues == 0) return prefix;
   if (sharedValues == 0) {
     report.changes.push_back(
@@ -261,7 +261,7 @@ PassReport runHoist(PassContext& ctx) {
   size_t graphs = 0;
   ir::forEachGraph(ctx.module.graph, [&](ir::Graph& g) {
     for (auto& np : g.nodes)
-      if (!np->removed && np->kind == ir::NodeKind::Llm && !np->flags.nohoist)
+      if (!np->removed && np->kind() == ir::NodeKind::Llm && !np->llm().flags.nohoist)
         steps.push_back({np.get(), graphs});
     ++graphs;
   });
@@ -272,7 +272,7 @@ PassReport runHoist(PassContext& ctx) {
   std::map<std::string, std::string> prefixOfKey;
   for (const Step& step : steps) {
     std::string prefix = hoistStep(step, sharing, ctx, report);
-    const std::string& key = step.node->options.promptCacheKey;
+    const std::string& key = step.node->llm().options.promptCacheKey;
     if (key.empty()) continue;
     groups[{step.graph, key}].push_back(step.node);
     prefixOfKey.try_emplace(key, std::move(prefix));
@@ -293,7 +293,7 @@ PassReport runHoist(PassContext& ctx) {
         {"",
          fmt::format("prefix group {}: {} steps share a {}-token {} prefix on {}", group,
                      members.size(), tokens, dynamic ? "static and run-time" : "static",
-                     members.front()->model),
+                     members.front()->llm().model),
          {{"group", group}, {"steps", ids}, {"prefix_tokens", tokens}}});
   }
   return report;

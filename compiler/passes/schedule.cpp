@@ -48,11 +48,11 @@ void prefixGroups(PassContext& ctx, ir::Graph& g, std::vector<PrefixGroup>& grou
   std::unordered_map<std::string, size_t> byFirstBlock; // model + first block → group
   for (ir::NodeIndex i : g.topoOrder()) {
     ir::Node& n = *g.nodes[i];
-    if (n.removed || n.kind != ir::NodeKind::Llm || !n.hints.waitForWarm.empty()) continue;
+    if (n.removed || n.kind() != ir::NodeKind::Llm || !n.hints.waitForWarm.empty()) continue;
     std::string prefix = ir::promptPrefix(n, ctx.assumptions);
     std::string_view head = ir::prefixHead(prefix, block);
     if (head.empty()) continue;
-    auto [it, fresh] = byFirstBlock.try_emplace(n.model + '\0' + std::string(head), groups.size());
+    auto [it, fresh] = byFirstBlock.try_emplace(n.llm().model + '\0' + std::string(head), groups.size());
     if (fresh) {
       groups.push_back({&g, &n, {}, std::numeric_limits<int64_t>::max()});
       leaderPrefix.push_back(std::move(prefix));

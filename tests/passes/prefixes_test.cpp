@@ -25,7 +25,7 @@ workflow main(doc: string) -> bool {
 /// The parts of a step's user message as text, values as "{}".
 std::vector<std::string> parts(const awc::ir::Node& n) {
   std::vector<std::string> out(1);
-  for (const auto& s : n.messages.back().segments) {
+  for (const auto& s : n.llm().messages.back().segments) {
     if (s.origin == "separator")
       out.emplace_back();
     else
@@ -37,8 +37,9 @@ std::vector<std::string> parts(const awc::ir::Node& n) {
 const awc::ir::Node* llmInBody(const awc::Compilation& c, const std::string& map,
                                const std::string& suffix) {
   const awc::ir::Node* m = node(c, map);
-  if (!m || !m->body) return nullptr;
-  for (const auto& n : m->body->nodes)
+  const awc::ir::MapData* body = m ? m->asMap() : nullptr;
+  if (!body || !body->body) return nullptr;
+  for (const auto& n : body->body->nodes)
     if (!n->removed && n->id.ends_with("/" + suffix)) return n.get();
   return nullptr;
 }
@@ -55,11 +56,11 @@ TEST_CASE("hoist: shared static text, then the shared document, then the step's 
   CHECK(parts(*node(c, "d")) ==
         std::vector<std::string>{rules, "Document:\n{}", "Is the document signed?"});
   // One prefix group and one cache key: the instruction and the document.
-  std::string key = node(c, "a")->options.promptCacheKey;
+  std::string key = node(c, "a")->llm().options.promptCacheKey;
   CHECK(!key.empty());
   for (const char* id : {"a", "b", "c", "d"}) {
     INFO(id);
-    CHECK(node(c, id)->options.promptCacheKey == key);
+    CHECK(node(c, id)->llm().options.promptCacheKey == key);
     CHECK(!node(c, id)->hints.prefixGroup.empty());
   }
   // Without hoisting each step keeps its order (and -O0 would send it so).
@@ -92,7 +93,7 @@ workflow main(doc: string) -> bool {
                        2, {"fuse"});
   REQUIRE(c.ok());
   CHECK(parts(*node(c, "a")).front() == "Now: {}"); // no static part to hoist; not reordered
-  CHECK(node(c, "a")->options.promptCacheKey.empty());
+  CHECK(node(c, "a")->llm().options.promptCacheKey.empty());
 }
 
 TEST_CASE("warm first and prefix groups count a shared dynamic prefix") {
@@ -150,8 +151,8 @@ workflow main(docs: list<string>) -> list<bool> {
   const awc::ir::Node* y = llmInBody(c, "r", "y");
   REQUIRE(x);
   REQUIRE(y);
-  CHECK(x->options.maxTokens);
-  CHECK(x->options.maxTokensInferred);
+  CHECK(x->llm().options.maxTokens);
+  CHECK(x->llm().options.maxTokensInferred);
   CHECK(parts(*x).front().starts_with("You review documents"));
   CHECK(parts(*x).at(1) == "Document:\n{}");
   CHECK(!x->hints.prefixGroup.empty());
@@ -184,5 +185,5 @@ workflow main(xs: list<string>) -> int {
   REQUIRE(c.ok());
   const awc::ir::Node* s = llmInBody(c, "total", "s");
   REQUIRE(s);
-  CHECK(s->options.maxTokensInferred);
+  CHECK(s->llm().options.maxTokensInferred);
 }
