@@ -52,7 +52,8 @@ void prefixGroups(PassContext& ctx, ir::Graph& g, std::vector<PrefixGroup>& grou
     std::string prefix = ir::promptPrefix(n, ctx.assumptions);
     std::string_view head = ir::prefixHead(prefix, block);
     if (head.empty()) continue;
-    auto [it, fresh] = byFirstBlock.try_emplace(n.llm().model + '\0' + std::string(head), groups.size());
+    auto [it, fresh] =
+        byFirstBlock.try_emplace(n.llm().model + '\0' + std::string(head), groups.size());
     if (fresh) {
       groups.push_back({&g, &n, {}, std::numeric_limits<int64_t>::max()});
       leaderPrefix.push_back(std::move(prefix));
