@@ -137,6 +137,12 @@ bool Graph::isAcyclic() const {
   return topoOrder().size() == live;
 }
 
+void forEachGraph(Graph& g, const std::function<void(Graph&)>& fn) {
+  fn(g);
+  for (auto& n : g.nodes)
+    if (MapData* m = n->asMap(); !n->removed && m && m->body) forEachGraph(*m->body, fn);
+}
+
 const ModelInfo* Module::model(const std::string& id) const {
   for (const auto& m : models)
     if (m.id == id) return &m;

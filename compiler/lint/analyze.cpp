@@ -236,15 +236,31 @@ struct Linter {
   }
 
   // -------------------------------------------------------------------------
+  // Steps whose prompt has dynamic parts shared with sibling steps (the hoist pass says so): for
+  // them the dynamic-first order is what lets the siblings share a cached prefix.
+  std::set<const ast::Step*> stepsSharingValues() const {
+    std::set<const ast::Step*> out;
+    if (!c.module) return out;
+    for (const auto& report : c.reports) {
+      if (report.pass != "hoist") continue;
+      for (const auto& ch : report.changes)
+        if (ch.detail.contains("shared_value_parts"))
+          if (const ir::Node* n = findNode(c.module->graph, ch.node))
+            if (const ast::Step* s = stepAt(n->loc)) out.insert(s);
+    }
+    return out;
+  }
+
   void astRules() {
     const sema::Program& p = *c.program;
     constantConditionRule();
+    std::set<const ast::Step*> sharing = stepsSharingValues();
     // Per model: the leading static text of each step's system message, for AWL102.
     std::map<std::string, std::vector<std::pair<const ast::Step*, std::string>>> systemPrefixes;
     for (const ast::Step* s : steps) {
       auto* llm = dyn_cast_or_null<ast::LlmExpr>(s->value.get());
       if (!llm) continue;
-      cacheOrderRule(*s, *llm);
+      if (!sharing.count(s)) cacheOrderRule(*s, *llm);
       volatileRule(*s, *llm);
       injectionRule(*s, *llm);
       samplingCacheRule(*s, *llm);

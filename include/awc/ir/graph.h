@@ -11,6 +11,7 @@
 #include "awc/support/source.h"
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -252,6 +253,10 @@ struct Graph {
   /// True when the live nodes have no dependency cycle.
   bool isAcyclic() const;
 };
+
+/// Calls fn on `g` and then on every map/reduce body inside it (live map nodes only), depth
+/// first, in node order: how a pass sees every graph of a module. Deterministic.
+void forEachGraph(Graph& g, const std::function<void(Graph&)>& fn);
 
 /// One model the plan may call, with what the estimates and the runtime need.
 struct ModelInfo {
