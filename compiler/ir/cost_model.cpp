@@ -317,6 +317,9 @@ PlanEstimate estimate(Module& module, const CostAssumptions& a) {
         if (loaded) {
           start[i] = admit(calls, start[i], model ? model->maxConcurrency : 0);
           inFlight = loads[engine].at(start[i], firstStart[i], firstFinish[i]);
+          // No more than the slots run at once (the first placement did not queue).
+          if (model && model->maxConcurrency > 0)
+            inFlight = std::min(inFlight, static_cast<size_t>(model->maxConcurrency));
         }
         int64_t cached = 0;
         const std::string& prefix = shapes[i].staticPrefix;
