@@ -65,14 +65,14 @@ int64_t estimateOutputTokens(const Node& node, const CostAssumptions& a) {
                        : estimateValueTokens(node.type, a);
   // The runtime asks for a non-object answer wrapped as {"value": …} (a provider's structured
   // output needs an object at the root), and the model writes that wrapper too.
-  if (node.fused.empty() && node.type && node.type->kind() != sema::Type::Kind::String &&
+  if (node.llm().fused.empty() && node.type && node.type->kind() != sema::Type::Kind::String &&
       node.type->kind() != sema::Type::Kind::Record)
     byType += kWrappedAnswerFramingTokens;
-  if (!node.fused.empty()) {
+  if (!node.llm().fused.empty()) {
     // One object answering every part in turn: each part's value, as long as its own call's
     // answer, plus its key and the framing between keys (docs/simulator.md, Fused answers).
     byType = kFusedObjectFramingTokens;
-    for (const auto& part : node.fused) {
+    for (const auto& part : node.llm().fused) {
       int64_t value = part.type && part.type->kind() == sema::Type::Kind::String
                           ? a.freeTextOutputTokens
                           : estimateValueTokens(part.type, a);
@@ -80,7 +80,7 @@ int64_t estimateOutputTokens(const Node& node, const CostAssumptions& a) {
       byType += fusedFieldFramingTokens(part.field) + value;
     }
   }
-  if (node.options.maxTokens) byType = std::min(byType, *node.options.maxTokens);
+  if (node.llm().options.maxTokens) byType = std::min(byType, *node.llm().options.maxTokens);
   return std::max<int64_t>(byType, 1);
 }
 
@@ -103,7 +103,7 @@ namespace {
 /// Whether the runtime asks for this step's answer with a JSON schema (every type but free
 /// text; a fused call answers one object).
 bool constrainedAnswer(const Node& n) {
-  return !n.fused.empty() || !n.type || n.type->kind() != sema::Type::Kind::String;
+  return !n.llm().fused.empty() || !n.type || n.type->kind() != sema::Type::Kind::String;
 }
 
 /// The static text a prompt starts with (what a prefix cache can reuse), and its total size.
@@ -115,7 +115,7 @@ struct PromptShape {
 PromptShape shapeOf(const Node& n, const CostAssumptions& a) {
   PromptShape shape;
   bool inPrefix = true;
-  for (const auto& m : n.messages) {
+  for (const auto& m : n.llm().messages) {
     for (const auto& s : m.segments) {
       if (s.isStatic) {
         shape.totalTokens += static_cast<int64_t>(approxTokenCount(s.text));
@@ -178,7 +178,7 @@ struct Load {
 /// Calls of models that name one engine share its slots and its load.
 std::string engineOf(const Node& n, const ModelInfo* model) {
   return model && !model->latency.engine.empty() ? "engine:" + model->latency.engine
-                                                 : "model:" + n.model;
+                                                 : "model:" + n.llm().model;
 }
 
 /// Calls placed so far that are in flight at `t`.
@@ -307,10 +307,10 @@ PlanEstimate estimate(Module& module, const CostAssumptions& a) {
         total.costUsd += n.estCostUsd;
       };
 
-      switch (n.kind) {
+      switch (n.kind()) {
       case NodeKind::Llm: {
         shapes[i] = shapeOf(n, a);
-        const ModelInfo* model = module.model(n.model);
+        const ModelInfo* model = module.model(n.llm().model);
         const std::string engine = engineOf(n, model);
         auto& calls = engines[engine];
         size_t inFlight = 1;
@@ -323,7 +323,7 @@ PlanEstimate estimate(Module& module, const CostAssumptions& a) {
         }
         int64_t cached = 0;
         const std::string& prefix = shapes[i].staticPrefix;
-        std::string key = n.model + '\0' + prefix.substr(0, 64);
+        std::string key = n.llm().model + '\0' + prefix.substr(0, 64);
         auto it = sent.find(key);
         if (it != sent.end())
           for (const Sent& s : it->second) {
@@ -345,15 +345,15 @@ PlanEstimate estimate(Module& module, const CostAssumptions& a) {
         break;
       case NodeKind::Map: {
         // The body runs once per element: in parallel for map, one after another for reduce.
-        if (n.body) {
+        if (MapData& m = n.map(); m.body) {
           Module bodyModule;
           bodyModule.models = module.models;
           bodyModule.mode = module.mode;
-          std::swap(bodyModule.graph, *n.body);
+          std::swap(bodyModule.graph, *m.body);
           if (!bodies[i]) bodies[i] = estimate(bodyModule, a);
           const PlanEstimate& body = *bodies[i];
-          std::swap(bodyModule.graph, *n.body);
-          bool sequential = !n.accName.empty() || module.mode == ExecMode::Sequential;
+          std::swap(bodyModule.graph, *m.body);
+          bool sequential = !m.accName.empty() || module.mode == ExecMode::Sequential;
           n.estMs = sequential ? body.latencyMs * a.mapFanout : body.latencyMs;
           n.estCostUsd = body.costUsd * a.mapFanout;
           total.modelCalls += body.modelCalls * a.mapFanout;
@@ -372,10 +372,10 @@ PlanEstimate estimate(Module& module, const CostAssumptions& a) {
         sequentialClock = finish[i];
         previous = i;
       }
-      if (n.kind == NodeKind::Llm) {
+      if (n.kind() == NodeKind::Llm) {
         prefilled[i] = start[i] + ttftMs;
         const std::string& prefix = shapes[i].staticPrefix;
-        auto& list = sent[n.model + '\0' + prefix.substr(0, 64)];
+        auto& list = sent[n.llm().model + '\0' + prefix.substr(0, 64)];
         auto same = std::find_if(list.begin(), list.end(),
                                  [&](const Sent& s) { return s.prefix == prefix; });
         if (same == list.end())
@@ -391,8 +391,8 @@ PlanEstimate estimate(Module& module, const CostAssumptions& a) {
     std::vector<double> firstStartAll = start, firstFinishAll = finish;
     for (NodeIndex i : order) {
       const Node& n = *g.nodes[i];
-      if (n.kind != NodeKind::Llm) continue;
-      auto& load = loads[engineOf(n, module.model(n.model))];
+      if (n.kind() != NodeKind::Llm) continue;
+      auto& load = loads[engineOf(n, module.model(n.llm().model))];
       load.starts.push_back(start[i]);
       load.finishes.push_back(finish[i]);
     }
@@ -409,7 +409,7 @@ PlanEstimate estimate(Module& module, const CostAssumptions& a) {
   NodeIndex last = kNoNode;
   for (NodeIndex i : order)
     if (last == kNoNode || finish[i] > finish[last] ||
-        (finish[i] == finish[last] && g.nodes[i]->kind == NodeKind::Output))
+        (finish[i] == finish[last] && g.nodes[i]->kind() == NodeKind::Output))
       last = i;
   total.finishMs = finish;
   if (last != kNoNode) {

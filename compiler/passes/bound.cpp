@@ -38,19 +38,19 @@ PassReport runBound(PassContext& ctx) {
   PassReport report;
   for (auto& np : ctx.module.graph.nodes) {
     ir::Node& n = *np;
-    if (n.removed || n.kind != ir::NodeKind::Llm || n.options.maxTokens) continue;
+    if (n.removed || n.kind() != ir::NodeKind::Llm || n.llm().options.maxTokens) continue;
     const sema::Type* type = n.type;
-    bool bounded = n.fused.empty() ? isBounded(type) : false;
-    if (!n.fused.empty()) {
+    bool bounded = n.llm().fused.empty() ? isBounded(type) : false;
+    if (!n.llm().fused.empty()) {
       bounded = true;
-      for (const auto& part : n.fused)
+      for (const auto& part : n.llm().fused)
         bounded = bounded && isBounded(part.type);
     }
     if (bounded) {
       int64_t estimate = ir::estimateOutputTokens(n, ctx.assumptions);
       int64_t bound = estimate * 2 + 16;
-      n.options.maxTokens = bound;
-      n.options.maxTokensInferred = true;
+      n.llm().options.maxTokens = bound;
+      n.llm().options.maxTokensInferred = true;
       report.changes.push_back({n.id,
                                 fmt::format("max_tokens {} inferred from the result type {}", bound,
                                             type ? type->str() : "?"),

@@ -37,7 +37,7 @@ struct Tok {
 
 std::vector<Tok> tokenize(const ir::Node& n) {
   std::vector<Tok> toks;
-  for (const auto& m : n.messages) {
+  for (const auto& m : n.llm().messages) {
     if (m.role != "user") continue;
     for (const auto& s : m.segments) {
       if (!s.isStatic) {
@@ -402,7 +402,7 @@ std::string exprToFlow(const Json& json) {
 }
 
 std::optional<DeterministicTask> recognizeDeterministicTask(const ir::Node& n) {
-  if (n.kind != ir::NodeKind::Llm || !n.fused.empty() || !n.type) return std::nullopt;
+  if (n.kind() != ir::NodeKind::Llm || !n.llm().fused.empty() || !n.type) return std::nullopt;
   std::vector<Tok> toks = tokenize(n);
   if (toks.empty()) return std::nullopt;
   std::vector<bool> used(toks.size(), false);

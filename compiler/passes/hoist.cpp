@@ -65,7 +65,7 @@ void joinParts(ir::Message& m, const std::vector<Part>& parts) {
 
 std::string staticPrefix(const ir::Node& n) {
   std::string prefix;
-  for (const auto& m : n.messages)
+  for (const auto& m : n.llm().messages)
     for (const auto& s : m.segments) {
       if (!s.isStatic) return prefix;
       prefix += s.text;
@@ -80,14 +80,14 @@ PassReport runHoist(PassContext& ctx) {
   ir::Graph& g = ctx.module.graph;
   std::vector<ir::Node*> steps;
   for (auto& np : g.nodes)
-    if (!np->removed && np->kind == ir::NodeKind::Llm && !np->flags.nohoist)
+    if (!np->removed && np->kind() == ir::NodeKind::Llm && !np->llm().flags.nohoist)
       steps.push_back(np.get());
 
   // How many steps share each static part (after trimming), for ordering.
   std::map<std::string, int> sharedBy;
   for (ir::Node* n : steps) {
     std::set<std::string> seen;
-    for (const auto& m : n->messages)
+    for (const auto& m : n->llm().messages)
       for (const auto& p : splitParts(m))
         if (isStaticPart(p)) seen.insert(trim(partText(p)));
     for (const auto& t : seen)
@@ -97,8 +97,8 @@ PassReport runHoist(PassContext& ctx) {
   for (ir::Node* n : steps) {
     bool reordered = false;
     // A fused call's prompt is built by the fusion pass in task order; keep it.
-    for (auto& m : n->messages) {
-      if (!n->fused.empty()) break;
+    for (auto& m : n->llm().messages) {
+      if (!n->llm().fused.empty()) break;
       std::vector<Part> parts = splitParts(m);
       std::vector<Part> statics, dynamics;
       for (auto& p : parts) {
@@ -126,7 +126,7 @@ PassReport runHoist(PassContext& ctx) {
     }
     // Breakpoints at the end of each message's leading static run (≤ 4 per call).
     int breakpoints = 0;
-    for (auto& m : n->messages) {
+    for (auto& m : n->llm().messages) {
       ir::Segment* lastStatic = nullptr;
       for (auto& s : m.segments) {
         if (!s.isStatic) break;
@@ -140,7 +140,7 @@ PassReport runHoist(PassContext& ctx) {
     std::string prefix = staticPrefix(*n);
     int64_t prefixTokens = static_cast<int64_t>(approxTokenCount(prefix));
     if (prefixTokens >= ctx.assumptions.cacheBlockTokens)
-      n->options.promptCacheKey = "awc-" + Hasher().add(n->model).add(prefix).hex();
+      n->llm().options.promptCacheKey = "awc-" + Hasher().add(n->llm().model).add(prefix).hex();
     if (reordered)
       report.changes.push_back(
           {n->id,
@@ -151,7 +151,8 @@ PassReport runHoist(PassContext& ctx) {
   // Prefix groups.
   std::map<std::string, std::vector<ir::Node*>> groups;
   for (ir::Node* n : steps)
-    if (!n->options.promptCacheKey.empty()) groups[n->options.promptCacheKey].push_back(n);
+    if (!n->llm().options.promptCacheKey.empty())
+      groups[n->llm().options.promptCacheKey].push_back(n);
   for (auto& [key, members] : groups) {
     if (members.size() < 2) continue;
     std::string group = "pg-" + key.substr(4, 8);
@@ -164,7 +165,7 @@ PassReport runHoist(PassContext& ctx) {
     report.changes.push_back(
         {"",
          fmt::format("prefix group {}: {} steps share a {}-token static prefix on {}", group,
-                     members.size(), tokens, members.front()->model),
+                     members.size(), tokens, members.front()->llm().model),
          {{"group", group}, {"steps", ids}, {"prefix_tokens", tokens}}});
   }
   return report;

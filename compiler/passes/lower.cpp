@@ -18,19 +18,16 @@ void lowerGraph(ir::Graph& g, PassContext& ctx, PassReport& report) {
   for (auto& np : g.nodes) {
     ir::Node& n = *np;
     if (n.removed) continue;
-    if (n.kind == ir::NodeKind::Map && n.body) {
-      lowerGraph(*n.body, ctx, report);
+    if (n.kind() == ir::NodeKind::Map && n.map().body) {
+      lowerGraph(*n.map().body, ctx, report);
       continue;
     }
-    if (n.kind != ir::NodeKind::Llm) continue;
+    if (n.kind() != ir::NodeKind::Llm) continue;
     std::optional<DeterministicTask> task = recognizeDeterministicTask(n);
     if (!task) continue;
-    if (task->exact && !n.flags.nolower) {
-      n.kind = ir::NodeKind::Native;
-      n.expr = task->expr;
-      n.messages.clear();
-      n.model.clear();
-      n.autoLadder.clear();
+    if (task->exact && !n.llm().flags.nolower) {
+      n.setKind(ir::NodeKind::Native); // drops the llm payload
+      n.expr() = task->expr;
       report.changes.push_back(
           {n.id,
            fmt::format("{} task lowered to native code: {}", task->kind, task->rewrite),
@@ -44,7 +41,7 @@ void lowerGraph(ir::Graph& g, PassContext& ctx, PassReport& report) {
                                   n.id.substr(n.id.rfind('/') + 1), task->rewrite));
     if (!task->why.empty())
       d.notes.push_back({SourceRange{}, "not lowered automatically: " + task->why});
-    else if (n.flags.nolower)
+    else if (n.llm().flags.nolower)
       d.notes.push_back({SourceRange{}, "not lowered automatically: the step is marked nolower"});
     report.changes.push_back(
         {n.id,

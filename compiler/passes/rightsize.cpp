@@ -37,7 +37,7 @@ bool hasFreeText(const sema::Type* t) {
 
 std::string lowerText(const ir::Node& n) {
   std::string text;
-  for (const auto& m : n.messages)
+  for (const auto& m : n.llm().messages)
     for (const auto& s : m.segments)
       if (s.isStatic && m.role == "user") text += s.text;
   std::transform(text.begin(), text.end(), text.begin(),
@@ -71,29 +71,30 @@ PassReport runRightsize(PassContext& ctx) {
   PassReport report;
   for (auto& np : ctx.module.graph.nodes) {
     ir::Node& n = *np;
-    if (n.removed || n.kind != ir::NodeKind::Llm) continue;
-    n.taskClass = taskClass(n);
-    if (!n.autoLadder.empty()) {
-      auto it = ctx.module.ladders.find(n.autoLadder);
+    if (n.removed || n.kind() != ir::NodeKind::Llm) continue;
+    n.llm().taskClass = taskClass(n);
+    if (!n.llm().autoLadder.empty()) {
+      auto it = ctx.module.ladders.find(n.llm().autoLadder);
       if (it == ctx.module.ladders.end() || it->second.empty()) continue;
       const auto& rungs = it->second;
-      size_t pick = rungFor(n.taskClass, rungs.size());
-      std::string before = n.model;
-      n.model = rungs[pick];
-      report.changes.push_back({n.id,
-                                fmt::format("auto → {} ({} task; ladder {}: {} of {})", n.model,
-                                            n.taskClass, n.autoLadder, pick + 1, rungs.size()),
-                                {{"model", n.model},
-                                 {"task", n.taskClass},
-                                 {"ladder", n.autoLadder},
-                                 {"previous", before}}});
-    } else if ((n.taskClass == "classify" || n.taskClass == "extract")) {
-      const ir::ModelInfo* model = ctx.module.model(n.model);
+      size_t pick = rungFor(n.llm().taskClass, rungs.size());
+      std::string before = n.llm().model;
+      n.llm().model = rungs[pick];
+      report.changes.push_back(
+          {n.id,
+           fmt::format("auto → {} ({} task; ladder {}: {} of {})", n.llm().model, n.llm().taskClass,
+                       n.llm().autoLadder, pick + 1, rungs.size()),
+           {{"model", n.llm().model},
+            {"task", n.llm().taskClass},
+            {"ladder", n.llm().autoLadder},
+            {"previous", before}}});
+    } else if ((n.llm().taskClass == "classify" || n.llm().taskClass == "extract")) {
+      const ir::ModelInfo* model = ctx.module.model(n.llm().model);
       if (model && model->sizeClass == "large") {
         Diagnostic& d = ctx.diags.report(
             DiagCode::OversizedModel, n.loc,
-            fmt::format("step '{}' uses the large model '{}' for {} {} task", n.id, n.model,
-                        n.taskClass == "extract" ? "an" : "a", n.taskClass));
+            fmt::format("step '{}' uses the large model '{}' for {} {} task", n.id, n.llm().model,
+                        n.llm().taskClass == "extract" ? "an" : "a", n.llm().taskClass));
         std::string smaller;
         for (const auto& m : ctx.module.models)
           if (m.sizeClass == "small") {
@@ -104,7 +105,7 @@ PassReport runRightsize(PassContext& ctx) {
             smaller.empty()
                 ? "declare a small model for this step, or use `llm auto` with a ladder"
                 : fmt::format("use `llm {}` or `llm auto`; {} tasks rarely need a large model",
-                              smaller, n.taskClass));
+                              smaller, n.llm().taskClass));
       }
     }
   }

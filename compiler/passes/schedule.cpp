@@ -53,11 +53,12 @@ std::vector<PrefixGroup> prefixGroups(PassContext& ctx) {
   std::unordered_map<std::string, size_t> byFirstBlock; // model + first block → group
   for (ir::NodeIndex i : g.topoOrder()) {
     ir::Node& n = *g.nodes[i];
-    if (n.removed || n.kind != ir::NodeKind::Llm || !n.hints.waitForWarm.empty()) continue;
+    if (n.removed || n.kind() != ir::NodeKind::Llm || !n.hints.waitForWarm.empty()) continue;
     std::string prefix = ir::staticPromptPrefix(n);
     std::string_view first = firstBlock(prefix, block);
     if (first.empty()) continue;
-    auto [it, fresh] = byFirstBlock.try_emplace(n.model + '\0' + std::string(first), groups.size());
+    auto [it, fresh] =
+        byFirstBlock.try_emplace(n.llm().model + '\0' + std::string(first), groups.size());
     if (fresh) {
       groups.push_back({&n, {}, std::numeric_limits<int64_t>::max()});
       leaderPrefix.push_back(std::move(prefix));

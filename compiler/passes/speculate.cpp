@@ -16,7 +16,7 @@ namespace awc::passes {
 namespace {
 
 bool isClassification(const ir::Node& n) {
-  return n.kind == ir::NodeKind::Llm && n.type &&
+  return n.kind() == ir::NodeKind::Llm && n.type &&
          (n.type->kind() == sema::Type::Kind::Enum || n.type->kind() == sema::Type::Kind::Bool);
 }
 
@@ -44,7 +44,7 @@ PassReport runSpeculate(PassContext& ctx) {
   bool estimated = false; // per-node latency and cost, computed once a candidate appears
   for (auto& bp : g.nodes) {
     ir::Node& branch = *bp;
-    if (branch.removed || branch.kind != ir::NodeKind::Branch) continue;
+    if (branch.removed || branch.kind() != ir::NodeKind::Branch) continue;
     // The classification the condition depends on (directly or through native nodes).
     const ir::Node* classifier = nullptr;
     std::vector<ir::NodeIndex> stack(branch.deps.begin(), branch.deps.end());
@@ -57,7 +57,7 @@ PassReport runSpeculate(PassContext& ctx) {
       const ir::Node& d = *g.nodes[i];
       if (isClassification(d))
         classifier = &d;
-      else if (d.kind == ir::NodeKind::Native || d.kind == ir::NodeKind::Branch)
+      else if (d.kind() == ir::NodeKind::Native || d.kind() == ir::NodeKind::Branch)
         stack.insert(stack.end(), d.deps.begin(), d.deps.end());
     }
     if (!classifier) continue;
@@ -67,10 +67,12 @@ PassReport runSpeculate(PassContext& ctx) {
     }
     for (auto& np : g.nodes) {
       ir::Node& n = *np;
-      if (n.removed || !n.guard || n.guard->branch != branch.index || n.flags.nospeculate) continue;
-      bool safe = n.kind == ir::NodeKind::Llm;
-      if (n.kind == ir::NodeKind::Tool)
-        if (const ir::ToolInfo* t = ctx.module.tool(n.tool); t && t->effect != "side_effect")
+      if (n.removed || !n.guard || n.guard->branch != branch.index ||
+          (n.asLlm() && n.asLlm()->flags.nospeculate))
+        continue;
+      bool safe = n.kind() == ir::NodeKind::Llm;
+      if (n.kind() == ir::NodeKind::Tool)
+        if (const ir::ToolInfo* t = ctx.module.tool(n.tool().name); t && t->effect != "side_effect")
           safe = true;
       if (!safe) continue;
       bool independent = true;

@@ -20,7 +20,7 @@ const awc::passes::PassReport* fuseReport(const awc::Compilation& c) {
 int fusedCalls(const awc::ir::Graph& g) {
   int n = 0;
   for (const auto& node : g.nodes)
-    if (!node->removed && !node->fused.empty()) ++n;
+    if (!node->removed && node->kind() == awc::ir::NodeKind::Llm && !node->llm().fused.empty()) ++n;
   return n;
 }
 
@@ -73,9 +73,9 @@ TEST_CASE("fuse: four short typed questions over one document fuse when they wou
   CHECK(c.estimate.modelCalls == 1);
   const awc::ir::Node* f = nullptr;
   for (const auto& n : c.module->graph.nodes)
-    if (!n->removed && !n->fused.empty()) f = n.get();
+    if (!n->removed && n->kind() == awc::ir::NodeKind::Llm && !n->llm().fused.empty()) f = n.get();
   REQUIRE(f != nullptr);
-  CHECK(f->fused.size() == 4);
+  CHECK(f->llm().fused.size() == 4);
   // Every accepted fusion records the estimate before and after: faster and not costlier.
   const awc::passes::PassReport* r = fuseReport(c);
   REQUIRE(r != nullptr);
@@ -139,12 +139,12 @@ TEST_CASE("fuse: a chain inside a map body fuses, gated on the body") {
   REQUIRE(c.ok());
   const awc::ir::Node* all = node(c, "all");
   REQUIRE(all != nullptr);
-  REQUIRE(all->body);
-  CHECK(fusedCalls(*all->body) == 1);
-  CHECK(all->body->find("all/m+all/r") != nullptr);
+  REQUIRE(all->map().body);
+  CHECK(fusedCalls(*all->map().body) == 1);
+  CHECK(all->map().body->find("all/m+all/r") != nullptr);
   auto off = compileFlow(bodyFlow(false), 2, {"fuse"});
   REQUIRE(off.ok());
-  CHECK(fusedCalls(*node(off, "all")->body) == 0);
+  CHECK(fusedCalls(*node(off, "all")->map().body) == 0);
   CHECK(off.estimate.latencyMs > c.estimate.latencyMs);
   CHECK(off.estimate.costUsd > c.estimate.costUsd);
 }
@@ -154,6 +154,6 @@ TEST_CASE("fuse: inside a reduce body too") {
   REQUIRE(c.ok());
   const awc::ir::Node* all = node(c, "all");
   REQUIRE(all != nullptr);
-  REQUIRE(all->body);
-  CHECK(fusedCalls(*all->body) == 1);
+  REQUIRE(all->map().body);
+  CHECK(fusedCalls(*all->map().body) == 1);
 }
