@@ -6,6 +6,7 @@
 #include "awc/support/utf8.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <re2/re2.h>
 
@@ -347,6 +348,51 @@ std::string truncateToTokens(const std::string& text, size_t maxTokens, bool& tr
   return text.substr(0, utf8FloorBoundary(text, cut));
 }
 
+// Whether a schema is the answer of an awc fused call (compiler/passes/fuse.cpp): a closed
+// object whose keys are all required and numbered "s01_...", "s02_..." in answer order.
+bool isFusedSchema(const json& s) {
+  if (!s.is_object() || s.value("type", json()) != "object" ||
+      s.value("additionalProperties", json(true)) != false)
+    return false;
+  auto props = s.find("properties");
+  auto req = s.find("required");
+  if (props == s.end() || !props->is_object() || props->size() < 2 || req == s.end() ||
+      !req->is_array() || req->size() != props->size())
+    return false;
+  for (auto it = props->begin(); it != props->end(); ++it) {
+    const std::string& k = it.key();
+    if (k.size() < 5 || k[0] != 's' || !std::isdigit(static_cast<unsigned char>(k[1])) ||
+        !std::isdigit(static_cast<unsigned char>(k[2])) || k[3] != '_')
+      return false;
+  }
+  return true;
+}
+
+// A fused call's answer as a model writes it: each part as long as the separate call's answer
+// would be (a free-text part is prose of a free-text answer's length, not a few words), one
+// key per line, so the JSON framing costs what it costs a real model (docs/simulator.md).
+std::string fusedAnswer(const json& schema, uint64_t seed) {
+  const json& props = schema["properties"];
+  std::string out = "{";
+  size_t i = 0;
+  for (auto it = props.begin(); it != props.end(); ++it, ++i) {
+    uint64_t partSeed = seed ^ (0x9e3779b97f4a7c15ULL * (i + 1));
+    const json& part = it.value();
+    json value;
+    bool freeText = part.is_object() && part.value("type", json()) == "string" &&
+                    !part.contains("format") && !part.contains("maxLength") &&
+                    !part.contains("enum") && !part.contains("pattern");
+    if (freeText) {
+      Rng rng{partSeed};
+      value = prose(rng, 12 + rng.below(48));
+    } else {
+      value = SchemaWalker(schema, partSeed).generate(part);
+    }
+    out += (i ? ",\n  " : "\n  ") + json(it.key()).dump() + ": " + value.dump();
+  }
+  return out + "\n}";
+}
+
 } // namespace
 
 std::optional<std::vector<Fixture>> parseFixtures(std::string_view text, std::string& error) {
@@ -445,10 +491,12 @@ Answer generateAnswer(const AnswerRequest& req) {
         if (!parsed.is_discarded()) given = parsed;
       }
       value = coerceToSchema(given, *req.schema, req.seed);
+    } else if (isFusedSchema(*req.schema)) {
+      full = fusedAnswer(*req.schema, req.seed);
     } else {
       value = generateFromSchema(*req.schema, req.seed);
     }
-    full = value.dump();
+    if (full.empty()) full = value.dump();
   } else if (req.fixture) {
     full = req.fixture->answer.is_string() ? req.fixture->answer.get<std::string>()
                                            : req.fixture->answer.dump();

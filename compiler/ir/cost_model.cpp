@@ -6,6 +6,10 @@
 //     interpolated by the same expression (promptPrefix) — was already sent to the same model
 //     by a node whose prefill ended before it starts gets those tokens as cached (rounded
 //     down to whole cache blocks), which shortens its prefill and cuts its cost.
+//     Calls on one engine share it: a call waits while the model's max_concurrency calls
+//     placed before it are in flight (the server's parallel slots), and runs with the
+//     profile's concurrency factor for the calls in flight at its start — each parallel call
+//     pays its own prefill and decode, overlapped, as `awc sim` serves them.
 //  3. The latest finish is the plan's latency; following the latest-finishing dep backwards
 //     gives the critical path; the longest path to the end gives each node's priority.
 #include "awc/ir/cost_model.h"
@@ -17,6 +21,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
+#include <optional>
 #include <unordered_map>
 
 namespace awc::ir {
@@ -59,19 +65,31 @@ int64_t estimateOutputTokens(const Node& node, const CostAssumptions& a) {
   int64_t byType = (node.type && node.type->kind() == sema::Type::Kind::String)
                        ? a.freeTextOutputTokens
                        : estimateValueTokens(node.type, a);
-  const LlmData& l = node.llm();
-  if (!l.fused.empty()) {
-    byType = 2;
-    for (const auto& part : l.fused) {
+  // The runtime asks for a non-object answer wrapped as {"value": …} (a provider's structured
+  // output needs an object at the root), and the model writes that wrapper too.
+  if (node.llm().fused.empty() && node.type && node.type->kind() != sema::Type::Kind::String &&
+      node.type->kind() != sema::Type::Kind::Record)
+    byType += kWrappedAnswerFramingTokens;
+  if (!node.llm().fused.empty()) {
+    // One object answering every part in turn: each part's value, as long as its own call's
+    // answer, plus its key and the framing between keys (docs/simulator.md, Fused answers).
+    byType = kFusedObjectFramingTokens;
+    for (const auto& part : node.llm().fused) {
       int64_t value = part.type && part.type->kind() == sema::Type::Kind::String
                           ? a.freeTextOutputTokens
                           : estimateValueTokens(part.type, a);
       if (part.maxTokens) value = std::min(value, *part.maxTokens);
-      byType += static_cast<int64_t>(approxTokenCount(part.field)) + 3 + value;
+      byType += fusedFieldFramingTokens(part.field) + value;
     }
   }
-  if (l.options.maxTokens) byType = std::min(byType, *l.options.maxTokens);
+  if (node.llm().options.maxTokens) byType = std::min(byType, *node.llm().options.maxTokens);
   return std::max<int64_t>(byType, 1);
+}
+
+int64_t fusedFieldFramingTokens(const std::string& field) {
+  // `,` newline-and-indent, `"`, the key, `"`, `:` — one line per key, as `awc sim` writes a
+  // fused answer and as models do; the value's leading space joins the value's first token.
+  return static_cast<int64_t>(approxTokenCount(field)) + kFusedFieldExtraTokens;
 }
 
 double structuredLatencyLowerBoundMs(const ModelInfo* model, int64_t outputTokens) {
@@ -229,6 +247,51 @@ struct Sent {
   double cachedAtMs;
 };
 
+/// A model call placed on the estimate's timeline.
+struct Call {
+  double startMs, finishMs;
+};
+
+/// The first pass's calls on one engine, to count those in flight at a time.
+struct Load {
+  std::vector<double> starts, finishes; // sorted
+  /// Calls in flight at `t`, counting the asking call once whatever its own first-pass times.
+  size_t at(double t, double ownStart, double ownFinish) const {
+    auto started = std::upper_bound(starts.begin(), starts.end(), t + 1e-9) - starts.begin();
+    auto done = std::upper_bound(finishes.begin(), finishes.end(), t + 1e-9) - finishes.begin();
+    auto others = started - done;
+    if (ownStart <= t + 1e-9 && ownFinish > t + 1e-9) --others; // itself
+    return static_cast<size_t>(std::max<std::ptrdiff_t>(others, 0)) + 1;
+  }
+};
+
+/// Calls of models that name one engine share its slots and its load.
+std::string engineOf(const Node& n, const ModelInfo* model) {
+  return model && !model->latency.engine.empty() ? "engine:" + model->latency.engine
+                                                 : "model:" + n.llm().model;
+}
+
+/// Calls placed so far that are in flight at `t`.
+size_t callsAt(const std::vector<Call>& calls, double t) {
+  return static_cast<size_t>(std::count_if(calls.begin(), calls.end(), [&](const Call& c) {
+    return c.startMs <= t + 1e-9 && c.finishMs > t + 1e-9;
+  }));
+}
+
+/// The earliest time from `ready` at which fewer than `slots` calls are in flight (slots ≤ 0:
+/// unlimited): the runtime holds a call back while its model's max_concurrency are running.
+double admit(const std::vector<Call>& calls, double ready, int64_t slots) {
+  if (slots <= 0) return ready;
+  double t = ready;
+  while (callsAt(calls, t) >= static_cast<size_t>(slots)) {
+    double next = std::numeric_limits<double>::infinity();
+    for (const Call& c : calls)
+      if (c.startMs <= t + 1e-9 && c.finishMs > t + 1e-9) next = std::min(next, c.finishMs);
+    t = next;
+  }
+  return t;
+}
+
 } // namespace
 
 double roundMs(double ms) {
@@ -248,9 +311,11 @@ void roundEstimates(Json& json) {
   if (!json.is_object()) return;
   for (auto it = json.begin(); it != json.end(); ++it) {
     if (it->is_number_float()) {
-      if (it.key().ends_with("_ms"))
+      // "latency_ms", and also "cost_usd_before", "gain_ms_total": the unit may not be last.
+      const std::string& k = it.key();
+      if (k.ends_with("_ms") || k.find("_ms_") != std::string::npos)
         *it = roundMs(it->get<double>());
-      else if (it.key().ends_with("_usd"))
+      else if (k.ends_with("_usd") || k.find("_usd_") != std::string::npos)
         *it = roundUsd(it->get<double>());
     } else {
       roundEstimates(*it);
@@ -269,126 +334,169 @@ PlanEstimate estimate(Module& module, const CostAssumptions& a) {
   std::vector<std::string> sentKey(g.nodes.size());
   std::unordered_map<std::string, std::vector<Sent>> sent;
   std::unordered_map<std::string, int64_t> prefixTokens; // whole-prefix token counts, memoised
+
+  std::vector<double> firstStart, firstFinish; // the first pass's times
   PlanEstimate total;
-  double sequentialClock = 0;
-  NodeIndex previous = kNoNode;
-
-  for (NodeIndex i : order) {
-    Node& n = *g.nodes[i];
-    double ready = 0;
-    for (NodeIndex d : n.deps)
-      if (finish[d] >= ready) {
-        ready = finish[d];
-        criticalDep[i] = d;
-      }
-    if (module.mode == ExecMode::Sequential) {
-      if (sequentialClock > ready) criticalDep[i] = previous;
-      ready = std::max(ready, sequentialClock);
-    }
-    // "Wait for warm": start once the leader's prefill has put the shared prefix in the cache.
-    if (!n.hints.waitForWarm.empty()) {
-      auto leader = g.byId.find(n.hints.waitForWarm);
-      if (leader != g.byId.end() && prefilled[leader->second] > ready) {
-        ready = prefilled[leader->second];
-        criticalDep[i] = leader->second;
-      }
-    }
-    start[i] = ready;
-    double ttftMs = 0;
-    n.estMs = 0;
-    n.estCostUsd = 0;
-    n.estPromptTokens = 0;
-    n.estOutputTokens = 0;
-
-    auto llmCost = [&](const ModelInfo* model, const PromptShape& shape, int64_t outTokens,
-                       int64_t cached, double calls) {
-      ModelProfile p = model ? model->latency : defaultProfile("large");
-      if (p.decodeTokensPerSec <= 0) p.decodeTokensPerSec = 1;
-      int64_t uncached = std::max<int64_t>(0, shape.totalTokens - cached);
-      bool structured = constrainedAnswer(n);
-      n.estMs = estimateLatencyMs(p, static_cast<size_t>(uncached), static_cast<size_t>(outTokens),
-                                  1, 0, structured);
-      ttftMs = estimateTtftMs(p, static_cast<size_t>(uncached), 1, 0, structured);
-      double price = 0;
-      if (model)
-        price = (uncached * model->priceIn + cached * model->cachedPriceIn +
-                 outTokens * model->priceOut) /
-                1e6;
-      n.estCostUsd = price * calls;
-      n.estPromptTokens = shape.totalTokens;
-      n.estOutputTokens = outTokens;
-      total.modelCalls += calls;
-      total.promptTokens += static_cast<int64_t>(shape.totalTokens * calls);
-      total.cachedTokens += static_cast<int64_t>(cached * calls);
-      total.outputTokens += static_cast<int64_t>(outTokens * calls);
-      total.costUsd += n.estCostUsd;
-    };
-
-    switch (n.kind()) {
-    case NodeKind::Llm: {
-      shapes[i] = shapeOf(n, a);
-      const ModelInfo* model = module.model(n.llm().model);
-      int64_t cached = 0;
-      const std::string& prefix = shapes[i].prefix;
-      std::string_view head = prefixHead(prefix, a.cacheBlockTokens);
-      if (!head.empty()) sentKey[i] = n.llm().model + '\0' + std::string(head);
-      auto it = head.empty() ? sent.end() : sent.find(sentKey[i]);
-      if (it != sent.end())
-        for (const Sent& s : it->second) {
-          if (s.cachedAtMs > start[i]) continue;
-          if (s.prefix == prefix) {
-            auto [memo, fresh] = prefixTokens.try_emplace(prefix, 0);
-            if (fresh) memo->second = prefixTokenCount(prefix);
-            cached = std::max(cached, memo->second / a.cacheBlockTokens * a.cacheBlockTokens);
-          } else {
-            cached = std::max(cached, sharedPrefixTokens(s.prefix, prefix, a.cacheBlockTokens));
-          }
+  // Two passes: the first places every call as if it ran alone; the second gives each call
+  // the load of the first pass's calls in flight at its start (symmetric between siblings,
+  // whatever their order) and holds it back while its model's slots are full.
+  std::unordered_map<std::string, Load> loads;
+  std::vector<std::optional<PlanEstimate>> bodies(g.nodes.size()); // map bodies, once
+  auto pass = [&](bool loaded) {
+    total = PlanEstimate{};
+    std::fill(criticalDep.begin(), criticalDep.end(), kNoNode);
+    sent.clear();
+    double sequentialClock = 0;
+    NodeIndex previous = kNoNode;
+    std::unordered_map<std::string, std::vector<Call>> engines; // calls placed, per engine
+    for (NodeIndex i : order) {
+      Node& n = *g.nodes[i];
+      double ready = 0;
+      for (NodeIndex d : n.deps)
+        if (finish[d] >= ready) {
+          ready = finish[d];
+          criticalDep[i] = d;
         }
-      llmCost(model, shapes[i], estimateOutputTokens(n, a), cached, 1);
-      break;
-    }
-    case NodeKind::Tool:
-      n.estMs = a.toolLatencyMs;
-      break;
-    case NodeKind::Map: {
-      // The body runs once per element: in parallel for map, one after another for reduce.
-      if (MapData& m = n.map(); m.body) {
-        Module bodyModule;
-        bodyModule.models = module.models;
-        bodyModule.mode = module.mode;
-        std::swap(bodyModule.graph, *m.body);
-        PlanEstimate body = estimate(bodyModule, a);
-        std::swap(bodyModule.graph, *m.body);
-        bool sequential = !m.accName.empty() || module.mode == ExecMode::Sequential;
-        n.estMs = sequential ? body.latencyMs * a.mapFanout : body.latencyMs;
-        n.estCostUsd = body.costUsd * a.mapFanout;
-        total.modelCalls += body.modelCalls * a.mapFanout;
-        total.promptTokens += body.promptTokens * a.mapFanout;
-        total.cachedTokens += body.cachedTokens * a.mapFanout;
-        total.outputTokens += body.outputTokens * a.mapFanout;
-        total.costUsd += n.estCostUsd;
+      if (module.mode == ExecMode::Sequential) {
+        if (sequentialClock > ready) criticalDep[i] = previous;
+        ready = std::max(ready, sequentialClock);
       }
-      break;
+      // "Wait for warm": start once the leader's prefill has put the shared prefix in the cache.
+      if (!n.hints.waitForWarm.empty()) {
+        auto leader = g.byId.find(n.hints.waitForWarm);
+        if (leader != g.byId.end() && prefilled[leader->second] > ready) {
+          ready = prefilled[leader->second];
+          criticalDep[i] = leader->second;
+        }
+      }
+      start[i] = ready;
+      double ttftMs = 0;
+      n.estMs = 0;
+      n.estCostUsd = 0;
+      n.estPromptTokens = 0;
+      n.estOutputTokens = 0;
+
+      auto llmCost = [&](const ModelInfo* model, const PromptShape& shape, int64_t outTokens,
+                         int64_t cached, double calls, size_t inFlight) {
+        ModelProfile p = model ? model->latency : defaultProfile("large");
+        if (p.decodeTokensPerSec <= 0) p.decodeTokensPerSec = 1;
+        int64_t uncached = std::max<int64_t>(0, shape.totalTokens - cached);
+        bool structured = constrainedAnswer(n);
+        auto u = static_cast<size_t>(uncached), c = static_cast<size_t>(cached);
+        n.estMs = estimateLatencyMs(p, u, static_cast<size_t>(outTokens), inFlight, c, structured);
+        ttftMs = estimateTtftMs(p, u, inFlight, c, structured);
+        double price = 0;
+        if (model)
+          price = (uncached * model->priceIn + cached * model->cachedPriceIn +
+                   outTokens * model->priceOut) /
+                  1e6;
+        n.estCostUsd = price * calls;
+        n.estPromptTokens = shape.totalTokens;
+        n.estOutputTokens = outTokens;
+        total.modelCalls += calls;
+        total.promptTokens += static_cast<int64_t>(shape.totalTokens * calls);
+        total.cachedTokens += static_cast<int64_t>(cached * calls);
+        total.outputTokens += static_cast<int64_t>(outTokens * calls);
+        total.costUsd += n.estCostUsd;
+      };
+
+      switch (n.kind()) {
+      case NodeKind::Llm: {
+        shapes[i] = shapeOf(n, a);
+        const ModelInfo* model = module.model(n.llm().model);
+        const std::string engine = engineOf(n, model);
+        auto& calls = engines[engine];
+        size_t inFlight = 1;
+        if (loaded) {
+          start[i] = admit(calls, start[i], model ? model->maxConcurrency : 0);
+          inFlight = loads[engine].at(start[i], firstStart[i], firstFinish[i]);
+          // No more than the slots run at once (the first placement did not queue).
+          if (model && model->maxConcurrency > 0)
+            inFlight = std::min(inFlight, static_cast<size_t>(model->maxConcurrency));
+        }
+        int64_t cached = 0;
+        const std::string& prefix = shapes[i].prefix;
+        std::string_view head = prefixHead(prefix, a.cacheBlockTokens);
+        sentKey[i] = head.empty() ? std::string() : n.llm().model + '\0' + std::string(head);
+        auto it = head.empty() ? sent.end() : sent.find(sentKey[i]);
+        if (it != sent.end())
+          for (const Sent& s : it->second) {
+            if (s.cachedAtMs > start[i]) continue;
+            if (s.prefix == prefix) {
+              auto [memo, fresh] = prefixTokens.try_emplace(prefix, 0);
+              if (fresh) memo->second = prefixTokenCount(prefix);
+              cached = std::max(cached, memo->second / a.cacheBlockTokens * a.cacheBlockTokens);
+            } else {
+              cached = std::max(cached, sharedPrefixTokens(s.prefix, prefix, a.cacheBlockTokens));
+            }
+          }
+        llmCost(model, shapes[i], estimateOutputTokens(n, a), cached, 1, inFlight);
+        calls.push_back({start[i], start[i] + n.estMs});
+        break;
+      }
+      case NodeKind::Tool:
+        n.estMs = a.toolLatencyMs;
+        break;
+      case NodeKind::Map: {
+        // The body runs once per element: in parallel for map, one after another for reduce.
+        if (MapData& m = n.map(); m.body) {
+          Module bodyModule;
+          bodyModule.models = module.models;
+          bodyModule.mode = module.mode;
+          std::swap(bodyModule.graph, *m.body);
+          if (!bodies[i]) bodies[i] = estimate(bodyModule, a);
+          const PlanEstimate& body = *bodies[i];
+          std::swap(bodyModule.graph, *m.body);
+          bool sequential = !m.accName.empty() || module.mode == ExecMode::Sequential;
+          n.estMs = sequential ? body.latencyMs * a.mapFanout : body.latencyMs;
+          n.estCostUsd = body.costUsd * a.mapFanout;
+          total.modelCalls += body.modelCalls * a.mapFanout;
+          total.promptTokens += body.promptTokens * a.mapFanout;
+          total.cachedTokens += body.cachedTokens * a.mapFanout;
+          total.outputTokens += body.outputTokens * a.mapFanout;
+          total.costUsd += n.estCostUsd;
+        }
+        break;
+      }
+      default:
+        break;
+      }
+      finish[i] = start[i] + n.estMs;
+      if (module.mode == ExecMode::Sequential) {
+        sequentialClock = finish[i];
+        previous = i;
+      }
+      if (n.kind() == NodeKind::Llm) prefilled[i] = start[i] + ttftMs;
+      if (n.kind() == NodeKind::Llm && !sentKey[i].empty()) {
+        const std::string& prefix = shapes[i].prefix;
+        auto& list = sent[sentKey[i]];
+        auto same = std::find_if(list.begin(), list.end(),
+                                 [&](const Sent& s) { return s.prefix == prefix; });
+        if (same == list.end())
+          list.push_back({prefix, prefilled[i]});
+        else
+          same->cachedAtMs = std::min(same->cachedAtMs, prefilled[i]);
+      }
     }
-    default:
-      break;
+  };
+  pass(false);
+  if (module.mode != ExecMode::Sequential) {
+    // One call after another (-O0) share nothing; otherwise place them again under load.
+    std::vector<double> firstStartAll = start, firstFinishAll = finish;
+    for (NodeIndex i : order) {
+      const Node& n = *g.nodes[i];
+      if (n.kind() != NodeKind::Llm) continue;
+      auto& load = loads[engineOf(n, module.model(n.llm().model))];
+      load.starts.push_back(start[i]);
+      load.finishes.push_back(finish[i]);
     }
-    finish[i] = start[i] + n.estMs;
-    if (module.mode == ExecMode::Sequential) {
-      sequentialClock = finish[i];
-      previous = i;
+    for (auto& [engine, load] : loads) {
+      std::sort(load.starts.begin(), load.starts.end());
+      std::sort(load.finishes.begin(), load.finishes.end());
     }
-    if (n.kind() == NodeKind::Llm) prefilled[i] = start[i] + ttftMs;
-    if (n.kind() == NodeKind::Llm && !sentKey[i].empty()) {
-      const std::string& prefix = shapes[i].prefix;
-      auto& list = sent[sentKey[i]];
-      auto same =
-          std::find_if(list.begin(), list.end(), [&](const Sent& s) { return s.prefix == prefix; });
-      if (same == list.end())
-        list.push_back({prefix, prefilled[i]});
-      else
-        same->cachedAtMs = std::min(same->cachedAtMs, prefilled[i]);
-    }
+    firstStart = std::move(firstStartAll);
+    firstFinish = std::move(firstFinishAll);
+    pass(true);
   }
 
   // Critical path: back from the latest finish.

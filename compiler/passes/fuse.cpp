@@ -9,10 +9,21 @@
 //  3. A fused call answers one JSON object with a key per original step ("s01_extract", ...,
 //     numbered so models write them in order); the plan's `fused[]` tells the runtime which
 //     key is which step's value, so downstream nodes, outputs and types are unchanged.
-//  4. Every fusion is gated by the cost model: the whole plan's estimated latency may not
-//     grow by more than 1 % and its cost must not grow; otherwise it is undone. Steps marked
-//     `nofuse` are never fused; tools are never fused, so no fusion crosses a side effect.
-//  5. Cost, near-linear in the plan: the "before" estimate is computed once per change, not
+//  4. Every fusion is gated by the cost model (ir/cost_model.h), which prices what a server
+//     does: separate calls running at once each pay their own prefill but decode at the same
+//     time (within the model's max_concurrency slots, slowed by the load), while a fused call
+//     sends the union of their prompts once and then decodes every answer one after another,
+//     with the keys and JSON framing between them, at the structured decode speed. The rule:
+//     a fusion is taken only when the estimate says it is FASTER — the fused call finishes
+//     before the later of the parts it replaces, by at least 5 % of the time from its start
+//     (kMinGain), and the plan's latency does not grow — AND NOT
+//     COSTLIER — the plan's cost does not grow; otherwise it is undone. So short typed answers
+//     over one long prompt fuse where the prefill saved outweighs the serial decode (the calls
+//     would queue for slots, or share a loaded server), and long free-text answers do not.
+//     Steps marked `nofuse` are never fused; tools never are, so no fusion crosses a side effect.
+//  5. The pass runs on every graph: the top level, then each `map` and `reduce` body on its
+//     own, gated by that body's estimate (one element's run).
+//  6. Cost, near-linear in the plan: the "before" estimate is computed once per change, not
 //     per candidate; a horizontal candidate whose fused call alone would end past the latency
 //     limit (a lower bound: its inputs' finish time plus the call with its prompt all cached)
 //     is rejected without building it, and a whole row of candidates at once through suffix
@@ -34,7 +45,12 @@ namespace {
 
 using Json = nlohmann::json;
 
-/// Candidates the full cost gate may reject before the pass stops looking (see 5. above).
+/// The share of the time from the fused call's start to the later part's finish that a fusion
+/// must save to count as faster: the estimate's answer lengths and speeds are assumptions, and
+/// a fused answer risks a slower constrained decode the profile may not know of.
+constexpr double kMinGain = 0.05;
+
+/// Candidates the full cost gate may reject before the pass stops looking (see 6. above).
 constexpr int kMaxRejected = 32;
 
 struct Task {
@@ -51,6 +67,10 @@ struct Fuser {
   std::map<ir::NodeIndex, std::vector<Task>> tasks; // per live fused node
   std::optional<ir::PlanEstimate> cachedBefore;     // the estimate of the graph as it is
   int rejected = 0;                                 // candidates the cost gate turned down
+
+  static double finishOf(const ir::PlanEstimate& e, ir::NodeIndex i) {
+    return i < e.finishMs.size() ? e.finishMs[i] : 0;
+  }
 
   const ir::PlanEstimate& current() {
     if (!cachedBefore) cachedBefore = ir::estimate(ctx.module, ctx.assumptions);
@@ -339,7 +359,11 @@ struct Fuser {
       }
     }
     ir::PlanEstimate after = ir::estimate(ctx.module, ctx.assumptions);
-    bool better = after.latencyMs <= before.latencyMs * 1.01 + 1e-9 &&
+    double partsFinish = std::max(finishOf(before, first.index), finishOf(before, second.index));
+    double fusedFinish = finishOf(after, f.index);
+    double fusedStart = fusedFinish - f.estMs;
+    bool faster = partsFinish - fusedFinish >= kMinGain * (partsFinish - fusedStart) + 1e-9;
+    bool better = faster && after.latencyMs <= before.latencyMs + 1e-9 &&
                   after.costUsd <= before.costUsd + 1e-12;
     if (!better) {
       ++rejected;
@@ -360,11 +384,14 @@ struct Fuser {
       names.push_back(t.name);
     report.changes.push_back(
         {f.id,
-         fmt::format(
-             "{} fusion of {} steps into one call: est. {:.0f} → {:.0f} ms, ${:.6f} → ${:.6f}", how,
-             ts.size(), before.latencyMs, after.latencyMs, before.costUsd, after.costUsd),
+         fmt::format("{} fusion of {} steps into one call: its answers by {:.0f} → {:.0f} ms; "
+                     "plan est. {:.0f} → {:.0f} ms, ${:.6f} → ${:.6f}",
+                     how, ts.size(), partsFinish, fusedFinish, before.latencyMs, after.latencyMs,
+                     before.costUsd, after.costUsd),
          {{"kind", how},
           {"steps", names},
+          {"parts_finish_ms", partsFinish},
+          {"fused_finish_ms", fusedFinish},
           {"latency_ms_before", before.latencyMs},
           {"latency_ms_after", after.latencyMs},
           {"cost_usd_before", before.costUsd},
@@ -412,7 +439,7 @@ struct Fuser {
   bool horizontalIn(const std::string& modelId, const std::vector<ir::NodeIndex>& inputs,
                     const std::vector<ir::NodeIndex>& members) {
     const ir::PlanEstimate& before = current();
-    const double limit = before.latencyMs * 1.01 + 1e-9;
+    const double limit = before.latencyMs + 1e-9;
     double ready = 0; // every member starts when the last shared input is done
     for (ir::NodeIndex d : inputs)
       if (d < before.finishMs.size()) ready = std::max(ready, before.finishMs[d]);
@@ -437,9 +464,12 @@ struct Fuser {
         continue;
       for (size_t y = x + 1; y < k; ++y) {
         const OutputBound& by = bounds[y];
+        // The fused call must end before the later of the two parts (and the plan).
+        double local =
+            std::min(limit, std::max(finishOf(before, members[x]), finishOf(before, members[y])));
         if (ready + fusedLatencyLowerBound(model, bx.tokens + by.tokens, bx.cap + by.cap,
-                                           bx.bounded && by.bounded) >
-            limit)
+                                           bx.bounded && by.bounded) >=
+            local)
           continue;
         ir::Node& a = *g.nodes[members[x]];
         ir::Node& b = *g.nodes[members[y]];
@@ -455,12 +485,34 @@ struct Fuser {
 
 } // namespace
 
+namespace {
+
+// Fuses within the module's current graph, then within each map/reduce body, each in turn
+// swapped in as the module's graph so that the gate estimates that body alone.
+void fuseGraph(PassContext& ctx, PassReport& report, int depth) {
+  {
+    Fuser fuser{ctx, ctx.module.graph, report};
+    // Each successful fusion changes the graph; start over until nothing more fuses.
+    for (int rounds = 0; rounds < 64 && fuser.rejected < kMaxRejected; ++rounds)
+      if (!fuser.vertical() && !fuser.horizontal()) break;
+  }
+  if (depth >= 8) return; // bodies nest as deep as the source does; this bounds the recursion
+  ir::Graph& g = ctx.module.graph;
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    ir::Node& n = *g.nodes[i];
+    if (n.removed || n.kind() != ir::NodeKind::Map || !n.map().body) continue;
+    ir::Graph& body = *n.map().body; // n stays put: nodes are held by pointer
+    std::swap(ctx.module.graph, body);
+    fuseGraph(ctx, report, depth + 1);
+    std::swap(ctx.module.graph, body);
+  }
+}
+
+} // namespace
+
 PassReport runFuse(PassContext& ctx) {
   PassReport report;
-  Fuser fuser{ctx, ctx.module.graph, report};
-  // Each successful fusion changes the graph; start over until nothing more fuses.
-  for (int rounds = 0; rounds < 64 && fuser.rejected < kMaxRejected; ++rounds)
-    if (!fuser.vertical() && !fuser.horizontal()) break;
+  fuseGraph(ctx, report, 0);
   return report;
 }
 

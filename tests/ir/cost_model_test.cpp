@@ -96,7 +96,7 @@ workflow main(q: string) -> string {
   auto with = [&](const std::string& fields) {
     std::string text = flow;
     text.replace(text.find("STRUCTURED"), 10, fields);
-    return compileFlow(text, 1);
+    return compileFlow(text, 0); // one call at a time: no load stretches either estimate
   };
   auto plain = with(""), slow = with(", structured_tokens_per_s: 10, structured_ttft_ms: 200");
   REQUIRE(plain.ok());
@@ -108,4 +108,34 @@ workflow main(q: string) -> string {
   CHECK(m1->estMs - m0->estMs == Approx(200.0 + (m0->estOutputTokens - 1) * 75.0));
   // Free text is not constrained: the same estimate either way.
   CHECK(node(slow, "r")->estMs == Approx(node(plain, "r")->estMs));
+}
+
+TEST_CASE("cost model: calls share their model's slots and load") {
+  // Three independent calls on one model: side by side they each run at the concurrency factor
+  // for three in flight (small: 1 + 0.02 × 2); with max_concurrency 1 they queue.
+  const char* flow = R"F(
+model m = openai("llama-3.1-8b") { size: "small" SLOTS }
+workflow main(q: string) -> string {
+  a = llm m -> string { user "A {q}" max_tokens: 20 nofuse }
+  b = llm m -> string { user "B {q}" max_tokens: 20 nofuse }
+  c = llm m -> string { user "C {q}" max_tokens: 20 nofuse }
+  return a + b + c
+})F";
+  auto with = [&](const std::string& slots, int level) {
+    std::string text = flow;
+    text.replace(text.find("SLOTS"), 5, slots);
+    return compileFlow(text, level);
+  };
+  auto alone = with("", 0), free = with("", 1), one = with(", max_concurrency: 1", 1);
+  REQUIRE(alone.ok());
+  REQUIRE(free.ok());
+  REQUIRE(one.ok());
+  double single = node(alone, "a")->estMs;
+  const double base = 200; // the small class's ttft_base_ms is not stretched by load
+  for (const char* id : {"a", "b", "c"})
+    CHECK(node(free, id)->estMs - base == Approx((single - base) * 1.04));
+  CHECK(free.estimate.latencyMs == Approx(single + (single - base) * 0.04));
+  // One slot: one after another, each alone.
+  CHECK(one.estimate.latencyMs == Approx(3 * single));
+  CHECK(node(one, "c")->estMs == Approx(single));
 }

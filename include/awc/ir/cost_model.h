@@ -36,6 +36,15 @@ struct PlanEstimate {
 
 /// Tokens a value of this type takes in a prompt or in an answer.
 int64_t estimateValueTokens(const sema::Type* type, const CostAssumptions& a);
+/// Tokens a fused call's answer spends on its outer braces, and on each part besides the key's
+/// own tokens (quotes, colon, separator); calibrated in docs/simulator.md (Fused answers).
+constexpr int64_t kFusedObjectFramingTokens = 2;
+constexpr int64_t kFusedFieldExtraTokens = 5;
+/// Tokens the {"value": …} wrapper around a non-object structured answer costs (`{"value":` and
+/// `}` under the shared tokenizer): separate typed calls pay it, a fused call's parts do not.
+constexpr int64_t kWrappedAnswerFramingTokens = 6;
+/// Tokens one part of a fused answer spends on its key and framing, beside its value.
+int64_t fusedFieldFramingTokens(const std::string& field);
 /// Output tokens a model step is expected to produce (bounded by max_tokens).
 int64_t estimateOutputTokens(const Node& node, const CostAssumptions& a);
 
@@ -72,8 +81,8 @@ PlanEstimate estimate(Module& module, const CostAssumptions& a = {});
 /// digits could differ between compilers.
 double roundMs(double ms);
 double roundUsd(double usd);
-/// Rounds, throughout `json`, the numbers under keys ending in "_ms" (roundMs) or "_usd"
-/// (roundUsd).
+/// Rounds, throughout `json`, the numbers under keys whose unit is "_ms" (roundMs) or "_usd"
+/// (roundUsd), at the end of the key or before a qualifier ("cost_usd_before").
 void roundEstimates(Json& json);
 
 } // namespace awc::ir

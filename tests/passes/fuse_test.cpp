@@ -1,0 +1,159 @@
+// The fusion gate (issue 15, "Fusion that pays"): short typed questions over one document fuse
+// where the separate calls would queue for the server's slots; long free-text answers, whose
+// decodes would serialise in one call, do not; the gate's before/after is recorded for
+// `explain`; fusion works inside map and reduce bodies.
+#include "ir_test_util.h"
+
+#include <catch2/catch.hpp>
+#include <fmt/format.h>
+
+using namespace awc::testing;
+
+namespace {
+
+const awc::passes::PassReport* fuseReport(const awc::Compilation& c) {
+  for (const auto& r : c.reports)
+    if (r.pass == "fuse") return &r;
+  return nullptr;
+}
+
+int fusedCalls(const awc::ir::Graph& g) {
+  int n = 0;
+  for (const auto& node : g.nodes)
+    if (!node->removed && node->kind() == awc::ir::NodeKind::Llm && !node->llm().fused.empty()) ++n;
+  return n;
+}
+
+// A long static policy every question is asked against, so that prefill is what separate
+// calls repeat.
+std::string policy() {
+  std::string text;
+  for (int i = 0; i < 120; ++i)
+    text += fmt::format("Rule {}: a refund above the limit of region {} needs a second approver. ",
+                        i, i % 7);
+  return text;
+}
+
+// Four typed questions or three free-text summaries over the same document, on a model
+// served with `slots` parallel slots (0 = as many as asked for).
+std::string questions(bool freeText, int slots) {
+  std::string model =
+      fmt::format("model srv = openai(\"qwen-7b\") {{ size: \"medium\", price_in: 0.5, "
+                  "price_out: 1.5{} }}\n",
+                  slots ? fmt::format(", max_concurrency: {}", slots) : "");
+  std::string flow = model + "type Risk = enum { low, medium, high }\nconst POLICY = \"" +
+                     policy() + "\"\nworkflow main(doc: string) -> string {\n";
+  if (freeText) {
+    for (const char* name : {"summary", "risks", "actions"})
+      flow += fmt::format("  {0} = llm srv -> string {{ system POLICY user \"Write the {0} of "
+                          "this claim.\\n{{doc}}\" }}\n",
+                          name);
+    flow += "  return summary + risks + actions\n}\n";
+  } else {
+    flow += "  risk = llm srv -> Risk { system POLICY user \"How risky is this claim?\\n{doc}\" }\n"
+            "  fraud = llm srv -> bool { system POLICY user \"Is this claim fraud?\\n{doc}\" }\n"
+            "  second = llm srv -> bool { system POLICY user \"Does it need a second approver?"
+            "\\n{doc}\" }\n"
+            "  items = llm srv -> int { system POLICY user \"How many items are claimed?\\n{doc}\" "
+            "}\n"
+            "  return \"{risk} {fraud} {second} {items}\"\n}\n";
+  }
+  return flow;
+}
+
+} // namespace
+
+TEST_CASE("fuse: four short typed questions over one document fuse when they would queue") {
+  // One slot: the separate calls would run one after another, each paying its own round trip
+  // and prefill; one call answers all four after a single prefill.
+  auto c = compileFlow(questions(false, 1));
+  REQUIRE(c.ok());
+  INFO(diagnostics(c));
+  CHECK(fusedCalls(c.module->graph) == 1);
+  CHECK(c.estimate.modelCalls == 1);
+  const awc::ir::Node* f = nullptr;
+  for (const auto& n : c.module->graph.nodes)
+    if (!n->removed && n->kind() == awc::ir::NodeKind::Llm && !n->llm().fused.empty()) f = n.get();
+  REQUIRE(f != nullptr);
+  CHECK(f->llm().fused.size() == 4);
+  // Every accepted fusion records the estimate before and after: faster and not costlier.
+  const awc::passes::PassReport* r = fuseReport(c);
+  REQUIRE(r != nullptr);
+  REQUIRE(!r->changes.empty());
+  for (const auto& ch : r->changes) {
+    INFO(ch.message);
+    CHECK(ch.detail["fused_finish_ms"].get<double>() < ch.detail["parts_finish_ms"].get<double>());
+    CHECK(ch.detail["latency_ms_after"].get<double>() <=
+          ch.detail["latency_ms_before"].get<double>());
+    CHECK(ch.detail["cost_usd_after"].get<double>() <= ch.detail["cost_usd_before"].get<double>());
+  }
+  // The same questions unfused are slower and costlier by the plan's own estimate.
+  auto off = compileFlow(questions(false, 1), 2, {"fuse"});
+  REQUIRE(off.ok());
+  CHECK(off.estimate.modelCalls == 4);
+  CHECK(off.estimate.latencyMs > c.estimate.latencyMs);
+  CHECK(off.estimate.costUsd > c.estimate.costUsd);
+}
+
+TEST_CASE("fuse: with free parallel slots the same questions stay separate calls") {
+  // Nothing queues: the separate calls decode at once, the fused call one answer after the
+  // other, so fusing would be slower — the gate refuses.
+  auto c = compileFlow(questions(false, 0));
+  REQUIRE(c.ok());
+  CHECK(fusedCalls(c.module->graph) == 0);
+  CHECK(c.estimate.modelCalls == 4);
+}
+
+TEST_CASE("fuse: three free-text summaries over one document do not fuse") {
+  // Free slots: their decodes run side by side, and one call would decode them in turn. Two
+  // slots: two decode at once, so fusing two of them saves one round trip of three long
+  // answers — less than the 5 % a fusion must win.
+  for (int slots : {0, 2}) {
+    INFO("slots " << slots);
+    auto c = compileFlow(questions(true, slots));
+    REQUIRE(c.ok());
+    CHECK(fusedCalls(c.module->graph) == 0);
+    CHECK(c.estimate.modelCalls == 3);
+  }
+}
+
+// A chain of two steps under one long system prompt, in a map or reduce body: fused, the
+// prompt is sent (and paid) once per element and one round trip is saved.
+std::string bodyFlow(bool reduce) {
+  std::string body = "    m = llm small -> Mood { system POLICY user \"Mood of {q}\" }\n"
+                     "    r = llm small -> string { system POLICY user \"Reply to {q} ({m})\" "
+                     "max_tokens: 40 }\n";
+  std::string head =
+      "type Mood = enum { positive, neutral, negative }\nconst POLICY = \"" + policy() + "\"\n";
+  if (reduce)
+    return head +
+           "workflow main(qs: list<string>) -> string {\n"
+           "  all = reduce q in qs with acc = \"\" {\n" +
+           body + "    acc + r\n  }\n  return all\n}\n";
+  return head + "workflow main(qs: list<string>) -> list<string> {\n  all = map q in qs {\n" +
+         body + "    r\n  }\n  return all\n}\n";
+}
+
+TEST_CASE("fuse: a chain inside a map body fuses, gated on the body") {
+  auto c = compileFlow(bodyFlow(false));
+  REQUIRE(c.ok());
+  const awc::ir::Node* all = node(c, "all");
+  REQUIRE(all != nullptr);
+  REQUIRE(all->map().body);
+  CHECK(fusedCalls(*all->map().body) == 1);
+  CHECK(all->map().body->find("all/m+all/r") != nullptr);
+  auto off = compileFlow(bodyFlow(false), 2, {"fuse"});
+  REQUIRE(off.ok());
+  CHECK(fusedCalls(*node(off, "all")->map().body) == 0);
+  CHECK(off.estimate.latencyMs > c.estimate.latencyMs);
+  CHECK(off.estimate.costUsd > c.estimate.costUsd);
+}
+
+TEST_CASE("fuse: inside a reduce body too") {
+  auto c = compileFlow(bodyFlow(true));
+  REQUIRE(c.ok());
+  const awc::ir::Node* all = node(c, "all");
+  REQUIRE(all != nullptr);
+  REQUIRE(all->map().body);
+  CHECK(fusedCalls(*all->map().body) == 1);
+}
