@@ -60,7 +60,8 @@ std::vector<lint::FileResult> lintAll(const std::vector<std::string>& files,
   return results;
 }
 
-bool writeFile(const std::string& path, const std::string& text) {
+/// Writes text to path; the caller reports a failure.
+bool writeText(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << text;
   return static_cast<bool>(out);
@@ -122,7 +123,7 @@ int runLint(const LintArgs& args) {
                      r.path.c_str());
         continue;
       }
-      if (!writeFile(r.path, fixed)) {
+      if (!writeText(r.path, fixed)) {
         std::fprintf(stderr, "awc lint: %s: cannot write the fixed file\n", r.path.c_str());
         ioFailure = true;
         continue;
@@ -150,7 +151,7 @@ int runLint(const LintArgs& args) {
   }
   if (args.output.empty()) {
     std::fwrite(report.data(), 1, report.size(), stdout);
-  } else if (!writeFile(args.output, report)) {
+  } else if (!writeText(args.output, report)) {
     std::fprintf(stderr, "awc lint: cannot write %s\n", args.output.c_str());
     return kExitUsage;
   }

@@ -37,6 +37,26 @@ set(AWC_PCH_HEADERS
 file(CONFIGURE OUTPUT ${CMAKE_BINARY_DIR}/awc_pch_stub.cpp
   CONTENT "// Owner of a shared precompiled header (cmake/AwcOptions.cmake); no code.\n")
 
+# Unity builds. With the precompiled headers, what was left of a clean build was code generation,
+# and most of it was the same code generated again in every file: nlohmann/json's, fmt's, Catch2's
+# and the standard library's templates and inline functions, emitted (and given debug info) once
+# per translation unit and thrown away at link time. Compiling a target's files in batches emits
+# them once per batch. Libraries use small batches, so touching one file recompiles a few of its
+# neighbours only (the incremental build); the test binaries (-O0 -g1, edited less often than the
+# code they test) use larger ones. -DAWC_UNITY_BUILD=OFF compiles file by file, e.g. to check that
+# every file includes what it uses. Files in one batch share a translation unit, so file-local
+# names (anonymous namespaces, statics) must not repeat within a target.
+option(AWC_UNITY_BUILD "Compile the files of each target in batches (unity build)" ON)
+set(AWC_UNITY_BATCH_LIB 4 CACHE STRING "Files per batch in a unity build of a library")
+set(AWC_UNITY_BATCH_TEST 16 CACHE STRING "Files per batch in a unity build of a test binary")
+
+# awc_unity(target batch-size): compile target in batches when AWC_UNITY_BUILD is on.
+function(awc_unity target batch)
+  if(AWC_UNITY_BUILD)
+    set_target_properties(${target} PROPERTIES UNITY_BUILD ON UNITY_BUILD_BATCH_SIZE ${batch})
+  endif()
+endfunction()
+
 # awc_add_pch_owner(name [PIC] HEADERS ... DEPS ...): an empty library whose only job is to build
 # a precompiled header that targets with the same flags reuse.
 function(awc_add_pch_owner name)
@@ -59,6 +79,7 @@ function(awc_add_library name)
     $<BUILD_INTERFACE:${AWC_INCLUDE_DIR}> $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
   target_link_libraries(${name} PUBLIC ${ARG_DEPS} PRIVATE awc_options ${ARG_PRIVATE_DEPS})
   set_target_properties(${name} PROPERTIES POSITION_INDEPENDENT_CODE ON)
+  awc_unity(${name} ${AWC_UNITY_BATCH_LIB})
   if(NOT ARG_NO_SHARED_PCH)
     if(NOT TARGET awc_pch_lib)
       awc_add_pch_owner(awc_pch_lib PIC HEADERS ${AWC_PCH_HEADERS}
@@ -77,6 +98,7 @@ function(awc_add_test name)
   target_link_libraries(${name} PRIVATE awc_test_options awc_catch_main awc_test_common
     ${ARG_DEPS})
   target_precompile_headers(${name} REUSE_FROM awc_pch_test)
+  awc_unity(${name} ${AWC_UNITY_BATCH_TEST})
   target_compile_definitions(${name} PRIVATE
     AWC_SOURCE_DIR="${AWC_SOURCE_DIR}" AWC_BINARY_DIR="${CMAKE_BINARY_DIR}")
   set(properties TIMEOUT 120)

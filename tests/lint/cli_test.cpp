@@ -1,4 +1,5 @@
 // The `awc lint` command end to end: exit codes, formats, --werror, --fix and config files.
+#include "lint_cases.h"
 #include "temp_dir.h"
 
 #include <catch2/catch.hpp>
@@ -9,12 +10,12 @@
 #include <sstream>
 #include <sys/wait.h>
 
+using awc::lint::test::kCases;
 namespace fs = std::filesystem;
 
 namespace {
 
 const std::string kAwc = AWC_BINARY_DIR "/awc";
-const std::string kCases = AWC_SOURCE_DIR "/tests/lint/cases";
 
 struct Run {
   int code = -1;

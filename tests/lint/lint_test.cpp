@@ -3,6 +3,7 @@
 // the safe fixes.
 #include "awc/lint/lint.h"
 #include "common/json_schema.h"
+#include "lint_cases.h"
 
 #include <catch2/catch.hpp>
 #include <filesystem>
@@ -12,11 +13,10 @@
 
 using namespace awc;
 using namespace awc::lint;
+using awc::lint::test::kCases;
 namespace fs = std::filesystem;
 
 namespace {
-
-const std::string kCases = AWC_SOURCE_DIR "/tests/lint/cases";
 
 std::string readText(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

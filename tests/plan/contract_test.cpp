@@ -163,7 +163,7 @@ TEST_CASE("contract: enum names and parsing are inverse") {
 }
 
 namespace {
-const char* kFlow = R"F(
+const char* kRoundTripFlow = R"F(
 host "x.example"
 tool fetch_n(q: string) -> int = http GET "https://x.example/{q}" { cache: 5m }
 workflow main(q: string, xs: list<int>) -> string {
@@ -179,7 +179,7 @@ workflow main(q: string, xs: list<int>) -> string {
 
 TEST_CASE("contract: an emitted plan reads back into the same plan") {
   for (int level : {0, 1, 2}) {
-    auto c = compileFlow(kFlow, level);
+    auto c = compileFlow(kRoundTripFlow, level);
     REQUIRE(c.ok());
     std::vector<awc::plan::PlanError> errors;
     json copy = c.plan;
@@ -191,7 +191,7 @@ TEST_CASE("contract: an emitted plan reads back into the same plan") {
 }
 
 TEST_CASE("contract: every problem is collected with its JSON pointer") {
-  auto c = compileFlow(kFlow, 1);
+  auto c = compileFlow(kRoundTripFlow, 1);
   REQUIRE(c.ok());
   json plan = c.plan;
   plan["opt_level"] = "high";

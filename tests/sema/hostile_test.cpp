@@ -17,13 +17,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-AnalyzeOptions quiet() {
-  AnalyzeOptions o;
-  o.warnings = false;
-  o.stdlibDir = AWC_SOURCE_DIR "/stdlib/flow";
-  return o;
-}
-
 /// `const C1 = C2 + 1` ... `const Cn = 0` (or `= C1 + 1` for a cycle).
 std::string constChain(size_t n, bool cycle, bool reversed = false) {
   std::string s;

@@ -26,13 +26,6 @@ tool lookup(id: string) -> Order = http GET "https://api.example.com/orders/{id}
 tool notify(to: string, text: string) -> bool = host { effect: side_effect }
 )";
 
-AnalyzeOptions quiet() {
-  AnalyzeOptions o;
-  o.warnings = false;
-  o.stdlibDir = AWC_SOURCE_DIR "/stdlib/flow";
-  return o;
-}
-
 } // namespace
 
 TEST_CASE("unknown names come with did-you-mean and a fix", "[sema]") {

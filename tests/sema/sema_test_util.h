@@ -42,6 +42,14 @@ struct Checked {
   }
 };
 
+/// Options for a test that looks at errors only: no warnings, the repository's stdlib.
+inline AnalyzeOptions quiet() {
+  AnalyzeOptions o;
+  o.warnings = false;
+  o.stdlibDir = AWC_SOURCE_DIR "/stdlib/flow";
+  return o;
+}
+
 inline std::unique_ptr<Checked> checkSource(const std::string& text, AnalyzeOptions options = {},
                                             const std::string& name = "test.flow") {
   auto c = std::make_unique<Checked>();
