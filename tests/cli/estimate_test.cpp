@@ -4,6 +4,7 @@
 // the prompt, cached and output tokens its log reports (the calls run one at a time here, so no
 // load changes it) — deterministic, unlike the wall clock at a high speed.
 #include "awc/sim/server.h"
+#include "awc_process.h"
 #include "temp_dir.h"
 
 #include <catch2/catch.hpp>
@@ -18,25 +19,17 @@ using nlohmann::json;
 
 namespace {
 
-const std::string kAwc = AWC_BINARY_DIR "/awc";
+using awc::test::kAwc;
 constexpr double kSpeed = 1000;
 
-std::string runAwc(const std::string& args, int& code) {
-  std::string cmd = "'" + kAwc + "' " + args + " 2>/dev/null";
-  std::string out;
-  FILE* p = popen(cmd.c_str(), "r");
-  REQUIRE(p);
-  char buf[4096];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0)
-    out.append(buf, n);
-  int status = pclose(p);
-  code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return out;
+std::string runAwcCode(const std::string& args, int& code) {
+  awc::test::AwcRun r = awc::test::runAwcProcess(args, false);
+  code = r.code;
+  return r.out;
 }
 
 // A chain of three short typed questions on one model: -O2 fuses it into one call.
-const char* kFlow = R"F(
+const char* kFusedChainFlow = R"F(
 model small = openai("llama-3.1-8b") { size: "small", price_in: 0.05, price_out: 0.08 }
 type Mood = enum { positive, neutral, negative }
 const RULES = "You triage messages sent to the support desk of an online shop. Read the message, then answer the question about it exactly in the format asked, with nothing else."
@@ -58,9 +51,9 @@ double simulatedMs(const std::string& flow, const std::string& inputs, int level
   std::string error;
   REQUIRE(server.start(config, error) != 0);
   int code = -1;
-  runAwc("run " + flow + " -O " + std::to_string(level) + " --backend sim --endpoint " +
-             server.baseUrl() + "/v1 --inputs " + inputs + " --no-cache -q",
-         code);
+  runAwcCode("run " + flow + " -O " + std::to_string(level) + " --backend sim --endpoint " +
+                 server.baseUrl() + "/v1 --inputs " + inputs + " --no-cache -q",
+             code);
   REQUIRE(code == 0);
   double total = 0;
   auto log = server.log();
@@ -81,14 +74,14 @@ TEST_CASE("explain's -O0/-O2 ratio of a fused flow is within 15 % of the simulat
           "[cli][estimate]") {
   REQUIRE(std::filesystem::exists(kAwc));
   awc::testing::TempDir dir("awc-estimate");
-  std::string flow = dir.write("chain.flow", kFlow);
+  std::string flow = dir.write("chain.flow", kFusedChainFlow);
   std::string inputs = dir.write(
       "inputs.json",
       R"({"q": "Hello, my order 4411 arrived yesterday but the box was crushed and two of the )"
       R"(three glasses inside are broken. I need them before Saturday for a party. Can you )"
       R"(send replacements quickly? Thanks, Maria"})");
   int code = -1;
-  json e = json::parse(runAwc("explain " + flow + " --json", code));
+  json e = json::parse(runAwcCode("explain " + flow + " --json", code));
   REQUIRE(code == 0);
   double o0 = e["levels"]["O0"]["latency_ms"].get<double>();
   double o2 = e["levels"]["O2"]["latency_ms"].get<double>();

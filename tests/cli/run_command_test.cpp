@@ -1,6 +1,7 @@
 // `awc run` end to end: the awc binary runs an example against the in-process simulator;
 // `--record FILE` writes one JSON line per model call with the keys `awc sim --replay` reads.
 #include "awc/sim/server.h"
+#include "awc_process.h"
 #include "temp_dir.h"
 
 #include <catch2/catch.hpp>
@@ -17,26 +18,13 @@ using nlohmann::json;
 
 namespace {
 
-const std::string kAwc = AWC_BINARY_DIR "/awc";
+using awc::test::kAwc;
 const std::string kExamples = AWC_SOURCE_DIR "/examples";
 
-struct Run {
-  int code = -1;
-  std::string out; ///< stdout, then stderr when `withStderr`
-};
+using Run = awc::test::AwcRun;
 
 Run runAwc(const std::string& args, bool withStderr = false) {
-  std::string cmd = "'" + kAwc + "' " + args + (withStderr ? " 2>&1" : " 2>/dev/null");
-  Run r;
-  FILE* p = popen(cmd.c_str(), "r");
-  REQUIRE(p);
-  char buf[4096];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0)
-    r.out.append(buf, n);
-  int status = pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
+  return awc::test::runAwcProcess(args, withStderr);
 }
 
 std::vector<std::string> readLines(const std::string& path) {
