@@ -1,15 +1,23 @@
 #!/usr/bin/env bash
-# The main job: compile the customer-support example and show what the compiler did —
-# the estimated latency at -O0/-O1/-O2, the passes, and the DAG; then run it on `awc sim` at -O0
-# and -O2 and print the measured speed-up.
+# The main job: take a workflow as a team first writes it (bench/flows/first-version/
+# support_reply.flow: one large model everywhere, small questions asked one call at a time,
+# arithmetic asked of the model, no length limits), show what the compiler says and does about
+# it — its warnings, the estimated latency and cost at -O0/-O1/-O2, each pass's changes and the
+# DAG — then run it on `awc sim` at each level and print the measured speed-up and cost.
+#
+#   bash scripts/demo.sh BUILD [FLOW]      # any flow of bench/flows/first-version or examples/
 set -euo pipefail
 build=${1:-build}
+flow=${2:-bench/flows/first-version/support_reply.flow}
 awc="$build/awc"
-flow=examples/customer_support.flow
+name=$(basename "$flow" .flow)
 
+echo "== awc check $flow   (the advice a first version gets)"
+"$awc" check "$flow" --color never 2>&1 | grep -E '^[^ ].*(warning|error)\[' || true
+echo
 echo "== awc build $flow -O2"
-"$awc" build "$flow" -o "$build/customer_support.plan.json"
-echo "wrote $build/customer_support.plan.json ($(wc -c < "$build/customer_support.plan.json") bytes)"
+"$awc" build "$flow" -w -o "$build/$name.plan.json"
+echo "wrote $build/$name.plan.json ($(wc -c <"$build/$name.plan.json") bytes)"
 echo
 echo "== awc explain $flow"
 "$awc" explain "$flow"
@@ -17,4 +25,4 @@ echo
 echo "== awc graph $flow --format mermaid"
 "$awc" graph "$flow" --format mermaid
 
-bash scripts/demo_run.sh "$build"
+bash scripts/demo_run.sh "$build" "$flow"

@@ -1,15 +1,28 @@
 #!/usr/bin/env bash
-# The runtime half of `make demo`: run examples/customer_support.flow on the simulator at -O0
-# (as written, one step at a time) and at -O2 (parallel, hoisted prefixes, right-sized output),
-# print the answer, the per-node tables and the measured speed-up. Each level gets a fresh
-# simulator so neither inherits the other's prefix cache; the result cache is off so both
-# really run. The order-status HTTP tool points at a host that does not exist here, so it is
-# stubbed from examples/fixtures (a testing aid: `awc run --tool-stubs`).
+# The runtime half of `make demo`: run a flow on the simulator at -O0 (as written, one step at a
+# time), -O1 (the dependency DAG in parallel, nothing rewritten) and -O2 (every pass), print the
+# answer and the measured wall time, model calls, cached prompt tokens and cost of each level.
+# Each level gets a fresh simulator so none inherits another's prefix cache; the result cache
+# is off so every level really runs. Tools are stubbed (`awc run --tool-stubs`): their hosts do
+# not exist here.
+#
+#   bash scripts/demo_run.sh BUILD [FLOW]
+#
+# FLOW defaults to the first-version support-reply drafter. Its inputs, stubs and simulator
+# fixtures are found beside it (bench/flows/first-version: <name>.inputs.json, <name>.stubs.json,
+# sim_fixtures.json) or, for examples/, in examples/fixtures.
 set -euo pipefail
 build=${1:-build}
+flow=${2:-bench/flows/first-version/support_reply.flow}
 awc="$build/awc"
-flow=examples/customer_support.flow
-fixtures=examples/fixtures
+name=$(basename "$flow" .flow)
+dir=$(dirname "$flow")
+if [[ -f "$dir/$name.inputs.json" ]]; then
+  inputs="$dir/$name.inputs.json" stubs="$dir/$name.stubs.json" fixtures="$dir/sim_fixtures.json"
+else
+  inputs="$dir/fixtures/$name.inputs.json" stubs="$dir/fixtures/$name.stubs.json"
+  fixtures="$dir/fixtures/sim_fixtures.json"
+fi
 speed=${AWC_DEMO_SPEED:-4}
 tool_ms=$((150 / speed)) # the compiler's 150 ms tool estimate, at the simulator's speed
 work=$(mktemp -d)
@@ -30,7 +43,7 @@ trap cleanup EXIT INT TERM
 
 start_sim() {
   local out="$work/sim.$1.out"
-  "$awc" sim --port 0 --speed "$speed" --fixtures "$fixtures/sim_fixtures.json" \
+  "$awc" sim --port 0 --speed "$speed" --fixtures "$fixtures" \
     --log "$work/requests.$1.jsonl" >"$out" 2>"$work/sim.$1.err" &
   sim_pid=$!
   for _ in $(seq 100); do
@@ -51,24 +64,31 @@ run_level() {
   echo
   echo "== awc run $flow -O$level --backend sim (simulator speed x$speed)"
   "$awc" run "$flow" -O"$level" --backend sim --endpoint "$endpoint" --no-cache \
-    --inputs "$fixtures/customer_support.inputs.json" \
-    --tool-stubs "$fixtures/customer_support.stubs.json" --tool-stub-latency "$tool_ms" \
-    --metrics "$work/metrics.O$level.json" --trace "$build/customer_support.O$level.trace.json" \
+    --inputs "$inputs" --tool-stubs "$stubs" --tool-stub-latency "$tool_ms" \
+    --metrics "$work/metrics.O$level.json" --trace "$build/$name.O$level.trace.json" \
     >"$work/result.O$level.json"
   stop_sim
   echo "answer (-O$level):"
-  sed -n 's/^  "output": //p' "$work/result.O$level.json"
+  # The "output" member: its first line, then (a record or a list) up to its closing line.
+  awk '/^  "output": /{sub(/^  "output": /, ""); print; if (!/[{[]$/) exit; on=1; next}
+       on{print; if (/^  [}\]]/) exit}' "$work/result.O$level.json" | cut -c1-200
 }
 
-wall() { sed -n 's/^ *"run.wall_ms": \([0-9.eE+-]*\).*/\1/p' "$1" | head -1; }
+# One figure of a metrics file: metric KEY FILE.
+metric() { sed -n "s/^ *\"run\\.$1\": \\([0-9.eE+-]*\\).*/\\1/p" "$2" | head -1; }
 
-run_level 0
-run_level 2
-w0=$(wall "$work/metrics.O0.json")
-w2=$(wall "$work/metrics.O2.json")
+for level in 0 1 2; do run_level "$level"; done
 echo
-awk -v a="$w0" -v b="$w2" -v s="$speed" 'BEGIN {
-  printf "measured wall time: -O0 %.0f ms, -O2 %.0f ms -> speed-up %.2fx", a, b, a / b
-  printf " (simulator at x%d: real-model times would be about %.1f s and %.1f s)\n", s, a * s / 1000, b * s / 1000
+printf '%-6s %10s %12s %14s %12s\n' level "wall ms" "model calls" "cached tokens" "cost USD"
+for level in 0 1 2; do
+  m="$work/metrics.O$level.json"
+  printf '%-6s %10.0f %12s %14s %12.6f\n' "-O$level" "$(metric wall_ms "$m")" \
+    "$(metric model_calls "$m")" "$(metric cached_tokens "$m")" "$(metric cost_usd "$m")"
+done
+awk -v a="$(metric wall_ms "$work/metrics.O0.json")" -v b="$(metric wall_ms "$work/metrics.O1.json")" \
+  -v c="$(metric wall_ms "$work/metrics.O2.json")" -v ca="$(metric cost_usd "$work/metrics.O0.json")" \
+  -v cc="$(metric cost_usd "$work/metrics.O2.json")" -v s="$speed" 'BEGIN {
+  printf "measured speed-up: -O2 vs -O0 %.2fx, -O2 vs -O1 %.2fx; cost -O2/-O0 %.2fx", a / c, b / c, cc / ca
+  printf " (one run each, simulator at x%d; `make bench` gives medians)\n", s
 }'
-echo "traces: $build/customer_support.O0.trace.json, $build/customer_support.O2.trace.json (ui.perfetto.dev)"
+echo "traces: $build/$name.O0.trace.json, $build/$name.O1.trace.json, $build/$name.O2.trace.json (ui.perfetto.dev)"
