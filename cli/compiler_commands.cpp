@@ -5,7 +5,9 @@
 #include "commands.h"
 
 #include <CLI/CLI.hpp>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fmt/format.h>
 #include <fstream>
@@ -62,6 +64,17 @@ bool toOptions(const CommonFlags& f, CompileOptions& o) {
     o.printAfter.insert(pass);
   }
   for (const std::string& flag : f.fFlags) {
+    if (flag.rfind("speculate-value=", 0) == 0) { // USD a second of latency saved is worth
+      std::string text = flag.substr(16);
+      char* end = nullptr;
+      double usd = std::strtod(text.c_str(), &end);
+      if (text.empty() || *end != '\0' || !(usd >= 0) || !std::isfinite(usd)) {
+        std::fprintf(stderr, "awc: -fspeculate-value= wants a non-negative USD per second\n");
+        return false;
+      }
+      o.speculateUsdPerS = usd;
+      continue;
+    }
     if (flag.rfind("no-", 0) != 0 || !passes::isKnownPass(flag.substr(3))) {
       std::string known;
       for (const auto& p : passes::allPasses())
@@ -160,6 +173,10 @@ std::string formatExplain(const nlohmann::json& e) {
   double o0 = e["levels"]["O0"]["latency_ms"].get<double>();
   double o2 = e["levels"]["O2"]["latency_ms"].get<double>();
   if (o2 > 0) out += fmt::format("  estimated speed-up -O2 vs -O0: {:.2f}x\n", o0 / o2);
+  if (const auto& l = e["levels"]["O2"]; l.contains("speculation_budget_usd"))
+    out += fmt::format("  speculation budget at -O2: ${:.6f} (the estimated saving against -O0; "
+                       "`awc run --speculate auto` starts hinted steps within it)\n",
+                       l["speculation_budget_usd"].get<double>());
   out += fmt::format("\npasses at -O{}:\n", e["opt_level"].get<int>());
   for (const auto& p : e["passes"]) {
     out += fmt::format("  {} ({} change{})\n", p["pass"].get<std::string>(), p["changes"].size(),

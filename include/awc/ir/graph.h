@@ -210,6 +210,9 @@ struct Module {
   Graph graph;
   ExecMode mode = ExecMode::Parallel;
   int optLevel = 2;
+  /// Set by `speculate` when it marks steps: the passes' estimated saving against -O0, which
+  /// `--speculate auto` may spend on early starts (plan `estimate.speculation_budget_usd`).
+  std::optional<double> speculationBudgetUsd;
 
   const ModelInfo* model(const std::string& id) const;
   const ToolInfo* tool(const std::string& id) const;
