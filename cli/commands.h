@@ -2,8 +2,15 @@
 // the CLI11 app; a command's callback stores its exit code in the shared CommandResult.
 #pragma once
 
+#include <string>
+#include <vector>
+
 namespace CLI {
 class App;
+}
+
+namespace awc {
+struct CompileOptions;
 }
 
 namespace awc::cli {
@@ -19,5 +26,9 @@ void addCompilerCommands(CLI::App& app, CommandResult& result); // build, check,
 void addSimCommand(CLI::App& app, CommandResult& result);       // sim
 void addRunCommand(CLI::App& app, CommandResult& result);       // run
 void addLintCommand(CLI::App& app, CommandResult& result);      // lint
+
+/// Applies `-f` flags (`-fno-<pass>`, `-frightsize=classify,extract`) to `o`; prints the
+/// problem (prefixed with `command`) and returns false on an unknown or malformed one.
+bool applyFFlags(const std::vector<std::string>& flags, CompileOptions& o, const char* command);
 
 } // namespace awc::cli

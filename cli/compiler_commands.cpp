@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 #include <fstream>
 #include <iostream>
+#include <set>
 #include <unistd.h>
 
 namespace awc::cli {
@@ -19,11 +20,12 @@ namespace {
 
 struct CommonFlags {
   std::string optLevel = "2";
-  std::vector<std::string> fFlags; // -fno-<pass>
+  std::vector<std::string> fFlags; // -fno-<pass>, -frightsize=...
   std::string workflow;
   std::vector<std::string> importRoots;
   std::string color = "auto";
   bool noWarnings = false;
+  bool noOptWarnings = false;          // check only: front-end diagnostics, no passes
   bool verifyEach = false;             // build only
   std::vector<std::string> printAfter; // build only
 };
@@ -32,7 +34,11 @@ void addCommonFlags(CLI::App* cmd, CommonFlags& f) {
   cmd->add_option("-O", f.optLevel,
                   "optimisation level: 0 (as written, sequential), 1 (parallel), 2 (all passes)")
       ->check(CLI::IsMember({"0", "1", "2"}));
-  cmd->add_option("-f", f.fFlags, "-fno-<pass> turns one pass off (see `awc explain`)");
+  cmd->add_option("-f", f.fFlags,
+                  "-fno-<pass> turns one pass off (see `awc explain`); "
+                  "-frightsize=classify,extract lets named models move to their declared "
+                  "cheaper alternatives")
+      ->allow_extra_args(false); // one flag per -f: the files after it stay positional
   cmd->add_option("--workflow", f.workflow, "which workflow to compile when a file has several");
   cmd->add_option("--import-root", f.importRoots,
                   "a folder (besides the importing file's own) that imports may read from")
@@ -63,34 +69,25 @@ bool toOptions(const CommonFlags& f, CompileOptions& o) {
     }
     o.printAfter.insert(pass);
   }
-  for (const std::string& flag : f.fFlags) {
-    if (flag.rfind("speculate-value=", 0) == 0) { // USD a second of latency saved is worth
-      std::string text = flag.substr(16);
-      char* end = nullptr;
-      double usd = std::strtod(text.c_str(), &end);
-      if (text.empty() || *end != '\0' || !(usd >= 0) || !std::isfinite(usd)) {
-        std::fprintf(stderr, "awc: -fspeculate-value= wants a non-negative USD per second\n");
-        return false;
-      }
-      o.speculateUsdPerS = usd;
-      continue;
-    }
-    if (flag.rfind("no-", 0) != 0 || !passes::isKnownPass(flag.substr(3))) {
-      std::string known;
-      for (const auto& p : passes::allPasses())
-        known += fmt::format(" -fno-{}", p.name);
-      std::fprintf(stderr, "awc: unknown flag '-f%s'; known:%s\n", flag.c_str(), known.c_str());
-      return false;
-    }
-    o.disabledPasses.insert(flag.substr(3));
-  }
-  return true;
+  return applyFFlags(f.fFlags, o, "awc");
 }
 
+// Like renderAll, but without warnings under -w (the passes report theirs regardless).
 void printDiagnostics(const Compilation& c, const CommonFlags& f) {
   RenderOptions r;
   r.color = useColor(f.color);
-  std::string text = renderAll(*c.diags, r);
+  if (!f.noWarnings) {
+    std::fputs(renderAll(*c.diags, r).c_str(), stderr);
+    return;
+  }
+  std::string text;
+  size_t errors = 0;
+  for (const Diagnostic& d : c.diags->diagnostics()) {
+    if (d.severity != Severity::Error) continue;
+    text += renderText(d, *c.sources, r);
+    ++errors;
+  }
+  if (errors) text += fmt::format("{} error{}, 0 warnings\n", errors, errors == 1 ? "" : "s");
   std::fputs(text.c_str(), stderr);
 }
 
@@ -146,10 +143,12 @@ int runBuild(const std::vector<std::string>& files, const std::string& out, cons
   return status;
 }
 
+// The same analysis as build at the same -O level, so the same warnings (the passes'
+// included, AWC6004-6009); only the plan is not written. --no-opt-warnings stops after sema.
 int runCheck(const std::vector<std::string>& files, const CommonFlags& f) {
   CompileOptions o;
   if (!toOptions(f, o)) return kExitUsage;
-  o.stopAfterSema = true;
+  o.stopAfterSema = f.noOptWarnings;
   int status = kExitOk;
   for (const std::string& file : files) {
     Compilation c = compileFile(file, o);
@@ -192,6 +191,54 @@ std::string formatExplain(const nlohmann::json& e) {
 
 } // namespace
 
+bool applyFFlags(const std::vector<std::string>& flags, CompileOptions& o, const char* command) {
+  static const std::set<std::string> kTasks = {"classify", "extract"};
+  for (const std::string& flag : flags) {
+    if (flag.rfind("speculate-value=", 0) == 0) { // USD a second of latency saved is worth
+      std::string text = flag.substr(16);
+      char* end = nullptr;
+      double usd = std::strtod(text.c_str(), &end);
+      if (text.empty() || *end != '\0' || !(usd >= 0) || !std::isfinite(usd)) {
+        std::fprintf(stderr, "%s: -fspeculate-value= wants a non-negative USD per second\n",
+                     command);
+        return false;
+      }
+      o.speculateUsdPerS = usd;
+      continue;
+    }
+    if (flag.rfind("rightsize=", 0) == 0) {
+      std::string list = flag.substr(10);
+      size_t start = 0;
+      do {
+        size_t comma = list.find(',', start);
+        std::string task = list.substr(start, comma == std::string::npos ? comma : comma - start);
+        if (!kTasks.count(task)) {
+          std::fprintf(stderr,
+                       "%s: -frightsize: '%s' is not a task class rightsize may move "
+                       "(classify, extract)\n",
+                       command, task.c_str());
+          return false;
+        }
+        o.rightsizeTasks.insert(task);
+        start = comma == std::string::npos ? std::string::npos : comma + 1;
+      } while (start != std::string::npos);
+      continue;
+    }
+    if (flag.rfind("no-", 0) != 0 || !passes::isKnownPass(flag.substr(3))) {
+      std::string known;
+      for (const auto& p : passes::allPasses())
+        known += fmt::format(" -fno-{}", p.name);
+      std::fprintf(
+          stderr,
+          "%s: unknown flag '-f%s'; known:%s -frightsize=classify,extract -fspeculate-value=USD\n",
+          command, flag.c_str(), known.c_str());
+      return false;
+    }
+    o.disabledPasses.insert(flag.substr(3));
+  }
+  return true;
+}
+
 void addCompilerCommands(CLI::App& app, CommandResult& result) {
   // build
   {
@@ -220,6 +267,8 @@ void addCompilerCommands(CLI::App& app, CommandResult& result) {
     auto flags = std::make_shared<CommonFlags>();
     cmd->add_option("files", *files, "the .flow files")->required();
     addCommonFlags(cmd, *flags);
+    cmd->add_flag("--no-opt-warnings", flags->noOptWarnings,
+                  "stop after type checking: no optimisation passes, so none of their warnings");
     cmd->callback([=, &result] { result.exitCode = runCheck(*files, *flags); });
   }
   // graph

@@ -28,6 +28,7 @@ using nlohmann::json;
 struct RunFlags {
   std::string file;
   std::string optLevel = "2";
+  std::vector<std::string> fFlags; // -fno-<pass>, -frightsize=... (as for build)
   std::string workflow;
   std::vector<std::string> inputs;
   std::string inputsFile;
@@ -209,6 +210,7 @@ int runCommand(const RunFlags& f) {
     CompileOptions options;
     options.optLevel = std::stoi(f.optLevel);
     options.workflow = f.workflow;
+    if (!applyFFlags(f.fFlags, options, "awc run")) return kExitUsage;
     Compilation c = compileFile(f.file, options);
     std::fputs(renderAll(*c.diags).c_str(), stderr);
     if (!c.ok()) {
@@ -345,6 +347,9 @@ void addRunCommand(CLI::App& app, CommandResult& result) {
   cmd->add_option("file", f->file, "FILE.flow or PLAN.json")->required();
   cmd->add_option("-O", f->optLevel, "optimisation level for .flow files: 0, 1, 2")
       ->check(CLI::IsMember({"0", "1", "2"}));
+  cmd->add_option("-f", f->fFlags,
+                  "for .flow files, as for build: -fno-<pass>, -frightsize=classify,extract")
+      ->allow_extra_args(false); // one flag per -f: the file after it stays positional
   cmd->add_option("--workflow", f->workflow, "which workflow, when the file has several");
   cmd->add_option("--input", f->inputs, "NAME=VALUE (JSON if it parses, else a string)");
   cmd->add_option("--inputs", f->inputsFile, "JSON object of inputs");

@@ -46,6 +46,7 @@ void runPipeline(Compilation& c, FileId root, const CompileOptions& options) {
   }
   passes::PassContext ctx{*c.module, *c.diags, {}, std::nullopt};
   if (options.speculateUsdPerS) ctx.assumptions.speculateUsdPerS = *options.speculateUsdPerS;
+  ctx.rightsizeTasks = options.rightsizeTasks;
   passes::PipelineOptions pipeline;
   pipeline.optLevel = options.optLevel;
   pipeline.disabled = options.disabledPasses;

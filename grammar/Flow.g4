@@ -32,6 +32,7 @@ modulePath : IDENT ('/' IDENT)* ;
 hostDecl : 'host' STRING (',' STRING)* ;
 
 // model fast = openai("llama-3.1-8b") { price_in: 0.05, price_out: 0.08 }
+// model big  = openai("gpt-4o") { cheaper: [mini, nano] }   (alternatives `rightsize` may use)
 modelDecl : 'model' IDENT '=' IDENT '(' STRING ')' optionBlock? ;
 
 // ladder default = [fast, medium, smart]   (smallest first; used by `llm auto`)
@@ -53,7 +54,11 @@ toolImpl
 constDecl : 'const' IDENT (':' typeExpr)? '=' expr ;
 
 // workflow support(query: string, order_id: string) -> string { ... return reply }
-workflowDecl : 'workflow' IDENT '(' paramList? ')' '->' typeExpr '{' statement* returnStmt '}' ;
+// workflow triage(t: string) -> Triage with { rightsize: [classify] } { ... }   (workflow options)
+workflowDecl
+  : 'workflow' IDENT '(' paramList? ')' '->' typeExpr ('with' optionBlock)?
+    '{' statement* returnStmt '}'
+  ;
 
 paramList : param (',' param)* ','? ;
 param : IDENT ':' typeExpr ('=' expr)? ;

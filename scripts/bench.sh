@@ -15,10 +15,13 @@ run bash bench/estimates.sh "$build"
 # The real-server ladder and simulator calibration (builds llama-server once; docs/real-server.md).
 [ -f bench/real_server.py ] && [ "${AWC_SKIP_REAL_SERVER:-0}" != 1 ] && run python3 bench/real_server.py "$build"
 # The ladder (-O0/-O1/-O2, cold/warm, one pass off at a time) and the LangGraph.js peer against one
-# `awc sim`; writes bench/results/ladder.json and regenerates docs/benchmarks.md's sections from it
-# (bench/ladder/README.md). Needs node + npm (the peer installs its pinned lockfile into $build/peer).
+# `awc sim`, with the first-version corpus (bench/flows/first-version) in the same session; writes
+# bench/results/ladder.json and ladder-first-version.json and regenerates docs/benchmarks.md's
+# sections from them (bench/ladder/README.md). Needs node + npm (the peer installs its pinned
+# lockfile into $build/peer). AWC_LADDER_ARGS adds options (e.g. --examples-only).
 if [ -x "$build/awc" ] && [ "${AWC_SKIP_LADDER:-0}" != 1 ] && command -v node >/dev/null; then
-  run node bench/ladder/ladder.mjs --build "$build" --reps "${AWC_LADDER_REPS:-7}" --speed "${AWC_LADDER_SPEED:-5}"
+  # shellcheck disable=SC2086 # AWC_LADDER_ARGS is a list of options
+  run node bench/ladder/ladder.mjs --build "$build" --reps "${AWC_LADDER_REPS:-7}" --speed "${AWC_LADDER_SPEED:-5}" ${AWC_LADDER_ARGS:-}
   run node bench/ladder/report.mjs
 fi
 exit 0

@@ -1,8 +1,9 @@
-// date: date_add, days_between, weekday, format_date; time: now, today.
+// date: date_add, date_add_months, days_between, weekday, format_date; time: now, today.
 // Dates are ISO-8601 "YYYY-MM-DD" strings in the proleptic Gregorian calendar, years 1-9999,
 // with no time zones; now/today read the system clock in UTC.
 #include "builtins.h"
 
+#include <algorithm>
 #include <chrono>
 
 namespace awc::stdlib::detail {
@@ -83,6 +84,21 @@ EvalResult dateAddImpl(Args a) {
   if (delta > kMaxDays - days || delta < kMinDays - days)
     return fail("date_add: result is outside years 1-9999");
   return json(formatIso(fromDays(days + delta)));
+}
+
+// Calendar months: the day is kept, or clamped to the last day of a shorter month
+// (2024-01-31 plus 1 month is 2024-02-29), as people and spreadsheets (EDATE) count.
+EvalResult dateAddMonthsImpl(Args a) {
+  Date d;
+  if (!parseDate(str(a[0]), d)) return badDate("date_add_months", a[0]);
+  int64_t delta = asInt(a[1]);
+  int64_t index = d.y * 12 + (d.m - 1); // months since year 0
+  if (delta > 9999 * 12 + 11 - index || delta < 12 - index)
+    return fail("date_add_months: result is outside years 1-9999");
+  index += delta;
+  Date r{index / 12, static_cast<unsigned>(index % 12) + 1, d.d};
+  r.d = std::min(r.d, daysIn(r.y, r.m));
+  return json(formatIso(r));
 }
 
 EvalResult daysBetweenImpl(Args a) {
@@ -180,6 +196,10 @@ void registerDates(std::vector<Function>& out) {
   };
   add("date_add", "The date `days` days later (negative: earlier).",
       {{"date", tStr()}, {"days", tInt()}}, tStr(), dateAddImpl);
+  add("date_add_months",
+      "The date `months` calendar months later (negative: earlier); the day is clamped to the "
+      "month's last day.",
+      {{"date", tStr()}, {"months", tInt()}}, tStr(), dateAddMonthsImpl);
   add("days_between", "Days from a to b (negative if b is earlier).",
       {{"a", tStr()}, {"b", tStr()}}, tInt(), daysBetweenImpl);
   add("weekday", "English weekday name (\"Monday\"...\"Sunday\").", {{"date", tStr()}}, tStr(),

@@ -2,10 +2,14 @@
 // -O2 with one pass off at a time, -O2 with `--speculate all` where the plan has steps that only
 // that policy starts early, and the LangGraph.js peer, against one `awc sim`, with the
 // variants interleaved; then a zero-latency simulator for orchestration overhead alone.
-// Writes bench/results/ladder.json; bench/ladder/report.mjs turns it into docs/benchmarks.md.
+// The first-version corpus (bench/flows/first-version) runs in the same session against the same
+// simulator: -O0/-O1/-O2 (cold), -O2 with one pass off at a time, and the A/A control.
+// Writes bench/results/ladder.json (examples) and bench/results/ladder-first-version.json (corpus);
+// bench/ladder/report.mjs turns them into docs/benchmarks.md.
 //
-//   node bench/ladder/ladder.mjs --build DIR [--reps 7] [--speed 5] [--examples a,b] [--no-peer]
-//        [--no-passes] [--zero-reps N] [--out FILE] [--awc BINARY]
+//   node bench/ladder/ladder.mjs --build DIR [--reps 7] [--speed 5] [--examples a,b|none]
+//        [--corpus a,b|none] [--examples-only] [--corpus-only] [--no-peer] [--no-passes]
+//        [--zero-reps N] [--out FILE] [--corpus-out FILE] [--awc BINARY]
 import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -20,9 +24,15 @@ setMaxListeners(1000); // LangChain adds one abort listener per in-flight call
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, "../..");
 const ALL = ["customer_support", "doc_review", "intent_router", "invoice", "rag_answer", "research", "ticket_triage"];
+// The first-version corpus: every flow listed in its manifest (bench/flows/first-version/README.md).
+const CORPUS_DIR = path.join(root, "bench/flows/first-version");
+const CORPUS = JSON.parse(fs.readFileSync(path.join(CORPUS_DIR, "corpus.json"), "utf8")).flows;
+const ALL_CORPUS = Object.keys(CORPUS).sort();
+const list = (v, all) => (v === "none" ? [] : v === "all" ? all : v.split(","));
 
 function parseArgs(argv) {
-  const a = { build: "build", reps: 7, speed: 5, examples: ALL, peer: true, passes: true, zeroReps: null, out: path.join(root, "bench/results/ladder.json") };
+  const a = { build: "build", reps: 7, speed: 5, examples: ALL, corpus: ALL_CORPUS, peer: true, passes: true, zeroReps: null,
+    out: path.join(root, "bench/results/ladder.json"), corpusOut: path.join(root, "bench/results/ladder-first-version.json") };
   for (let i = 0; i < argv.length; ++i) {
     const k = argv[i];
     const v = () => argv[++i];
@@ -30,7 +40,11 @@ function parseArgs(argv) {
     else if (k === "--awc") a.awc = path.resolve(v());
     else if (k === "--reps") a.reps = Number(v());
     else if (k === "--speed") a.speed = Number(v());
-    else if (k === "--examples") a.examples = v().split(",");
+    else if (k === "--examples") a.examples = list(v(), ALL);
+    else if (k === "--corpus") a.corpus = list(v(), ALL_CORPUS);
+    else if (k === "--examples-only") a.corpus = [];
+    else if (k === "--corpus-only") a.examples = [];
+    else if (k === "--corpus-out") a.corpusOut = path.resolve(v());
     else if (k === "--no-peer") a.peer = false;
     else if (k === "--no-passes") a.passes = false;
     else if (k === "--zero-reps") a.zeroReps = Number(v());
@@ -39,6 +53,9 @@ function parseArgs(argv) {
     else throw new Error(`unknown argument ${k}`);
   }
   a.build = path.resolve(root, a.build);
+  for (const ex of a.examples) if (!ALL.includes(ex)) throw new Error(`unknown example ${ex}`);
+  for (const f of a.corpus) if (!CORPUS[f]) throw new Error(`unknown corpus flow ${f} (bench/flows/first-version/corpus.json)`);
+  for (const f of a.corpus) if (ALL.includes(f)) throw new Error(`corpus flow ${f} has an example's name`);
   if (a.zeroReps === null) a.zeroReps = 3 * a.reps; // runs of a few ms: cheap, and noisier
   return a;
 }
@@ -51,12 +68,28 @@ const work = fs.mkdtempSync(path.join(os.tmpdir(), "awc-ladder-"));
 const toolLatencyMs = Math.round(150 / args.speed); // the compiler's 150 ms per tool call, scaled like the sim
 const log = (...m) => process.stderr.write(m.join(" ") + "\n");
 
+// Every measured case: its flow file, where its inputs come from, and whether it also gets warm
+// runs and the peer (the examples) or only the cold -O levels and pass variants (the corpus).
+const CASES = {};
+for (const ex of args.examples) {
+  const spec = JSON.parse(fs.readFileSync(path.join(here, "inputs", ex + ".json"), "utf8"));
+  CASES[ex] = { group: "examples", flow: path.join(root, "examples", ex + ".flow"), inputs: spec.inputs, vary: [spec.vary],
+    stubsFile: path.join(root, spec.stubs), warm: true };
+}
+for (const f of args.corpus) {
+  const file = (ext) => path.join(CORPUS_DIR, `${f}.${ext}`);
+  CASES[f] = { group: "first-version", flow: file("flow"), inputs: JSON.parse(fs.readFileSync(file("inputs.json"), "utf8")),
+    vary: CORPUS[f].vary, stubsFile: file("stubs.json"), warm: false };
+}
+const KEYS = Object.keys(CASES);
+const isExample = (k) => CASES[k].group === "examples";
+
 // ---------------------------------------------------------------------------------------------
 // Plans.
 
 function build(example, flags) {
   const out = path.join(work, `${example}${flags.join("")}.plan.json`);
-  const r = spawnSync(awc, ["build", path.join(root, "examples", example + ".flow"), ...flags, "-w", "-o", out], { encoding: "utf8" });
+  const r = spawnSync(awc, ["build", CASES[example].flow, ...flags, "-w", "-o", out], { encoding: "utf8" });
   if (r.status !== 0) throw new Error(`awc build ${example} ${flags.join(" ")}: ${r.stderr}`);
   return out;
 }
@@ -70,7 +103,8 @@ function passNames() {
 function estimates(examples) {
   const out = {};
   for (const ex of examples) {
-    const r = spawnSync(awc, ["explain", "--json", path.join(root, "examples", ex + ".flow")], { encoding: "utf8" });
+    const flow = CASES[ex]?.flow ?? (CORPUS[ex] ? path.join(CORPUS_DIR, ex + ".flow") : path.join(root, "examples", ex + ".flow"));
+    const r = spawnSync(awc, ["explain", "--json", flow], { encoding: "utf8" });
     if (r.status !== 0) continue;
     const L = JSON.parse(r.stdout).levels;
     out[ex] = Object.fromEntries(["O0", "O1", "O2"].map((k) => [k, { latency_ms: +L[k].latency_ms.toFixed(1), model_calls: L[k].model_calls, cost_usd: +L[k].cost_usd.toPrecision(4) }]));
@@ -113,17 +147,27 @@ function setPath(obj, dotted, fn) {
   o[keys.at(-1)] = fn(o[keys.at(-1)]);
 }
 
-// Every run gets its own inputs (a reference appended to one text input), as every production
+// Every run gets its own inputs (a reference appended to its text inputs), as every production
 // run has its own customer text: static prompt prefixes still match across runs, dynamic text does
 // not, so no variant rides on the simulator prefix cache another variant warmed with the same text.
 let nonce = 0;
 function inputsFor(example) {
-  const spec = JSON.parse(fs.readFileSync(path.join(here, "inputs", example + ".json"), "utf8"));
-  const inputs = structuredClone(spec.inputs);
-  setPath(inputs, spec.vary, (s) => `${s} (ref R${++nonce})`);
+  const c = CASES[example];
+  const inputs = structuredClone(c.inputs);
+  ++nonce;
+  for (const p of c.vary) setPath(inputs, p, (s) => `${s} (ref R${nonce})`);
   const file = path.join(work, `inputs-${nonce}.json`);
   fs.writeFileSync(file, JSON.stringify(inputs));
-  return { inputs, file, stubsFile: path.join(root, spec.stubs) };
+  return { inputs, file, stubsFile: c.stubsFile };
+}
+
+// One fixtures file for the one simulator: the examples' and the corpus's, examples first.
+function fixturesFile() {
+  const all = [...JSON.parse(fs.readFileSync(path.join(here, "sim_fixtures.json"), "utf8")),
+    ...JSON.parse(fs.readFileSync(path.join(CORPUS_DIR, "sim_fixtures.json"), "utf8"))];
+  const f = path.join(work, "sim_fixtures.json");
+  fs.writeFileSync(f, JSON.stringify(all));
+  return f;
 }
 
 const METRICS = ["wall_ms", "critical_path_ms", "model_calls", "tool_calls", "prompt_tokens", "cached_tokens", "output_tokens", "cost_usd",
@@ -188,15 +232,15 @@ async function loadPeer() {
 async function main() {
   const started = new Date().toISOString();
   const info = machine();
-  const peerMod = args.peer ? await loadPeer() : null;
+  const peerMod = args.peer && args.examples.length ? await loadPeer() : null;
   const passes = args.passes ? passNames() : [];
-  log(`ladder: ${args.examples.length} examples, ${args.reps} reps, speed ${args.speed}, tool stub ${toolLatencyMs} ms, passes: ${passes.join(" ")}`);
+  log(`ladder: ${args.examples.length} examples, ${args.corpus.length} first-version flows, ${args.reps} reps, speed ${args.speed}, tool stub ${toolLatencyMs} ms, passes: ${passes.join(" ")}`);
 
   // Plans, and which -fno-<pass> variants change anything (the others are -O2 byte for byte).
   const plans = {};
   const runFlags = {}; // variant -> extra `awc run` flags
   const noEffect = {};
-  for (const ex of args.examples) {
+  for (const ex of KEYS) {
     // "O2 A/A" runs the -O2 plan again as its own variant: the noise floor of a comparison.
     plans[ex] = { O0: build(ex, ["-O0"]), O1: build(ex, ["-O1"]), O2: build(ex, ["-O2"]) };
     plans[ex]["O2 A/A"] = plans[ex].O2;
@@ -216,12 +260,12 @@ async function main() {
     }
   }
 
-  const sim = await startSim(["--speed", String(args.speed), "--fixtures", path.join(here, "sim_fixtures.json")]);
+  const fixtures = fixturesFile();
+  const sim = await startSim(["--speed", String(args.speed), "--fixtures", fixtures]);
   log("sim at", sim.url);
   const graphs = {};
   if (peerMod) for (const ex of args.examples) {
-    const spec = JSON.parse(fs.readFileSync(path.join(here, "inputs", ex + ".json"), "utf8"));
-    const stubs = JSON.parse(fs.readFileSync(path.join(root, spec.stubs), "utf8"));
+    const stubs = JSON.parse(fs.readFileSync(CASES[ex].stubsFile, "utf8"));
     graphs[ex] = peerMod.buildGraph(JSON.parse(fs.readFileSync(plans[ex].O0, "utf8")), { endpoint: sim.url + "/v1", stubs, toolLatencyMs });
   }
 
@@ -229,7 +273,7 @@ async function main() {
   let cacheN = 0;
   async function round(ex, rep, sink) {
     const variants = Object.keys(plans[ex]);
-    if (peerMod) variants.push("LangGraph.js");
+    if (peerMod && isExample(ex)) variants.push("LangGraph.js");
     const rot = rep % variants.length;
     for (const v of [...variants.slice(rot), ...variants.slice(0, rot)]) {
       const inp = inputsFor(ex);
@@ -237,7 +281,7 @@ async function main() {
         (sink[v] ??= []).push(await runPeer(graphs[ex], inp));
         continue;
       }
-      const warmable = v === "O0" || v === "O1" || v === "O2";
+      const warmable = CASES[ex].warm && (v === "O0" || v === "O1" || v === "O2");
       const cache = path.join(work, `cache-${++cacheN}.sqlite`);
       (sink[v] ??= []).push(runAwc(plans[ex][v], inp, { url: sim.url, cache, toolMs: toolLatencyMs, flags: runFlags[v] }));
       if (warmable) (sink[v + " warm"] ??= []).push(runAwc(plans[ex][v], inp, { url: sim.url, cache, toolMs: toolLatencyMs }));
@@ -247,26 +291,25 @@ async function main() {
 
   // Warm-up (discarded): every static prefix reaches the simulator's prefix cache once, and
   // node's JIT warms up, so repetition 1 is not special.
-  for (const ex of args.examples) await round(ex, 0, {});
-  const raw = Object.fromEntries(args.examples.map((ex) => [ex, {}]));
+  for (const ex of KEYS) await round(ex, 0, {});
+  const raw = Object.fromEntries(KEYS.map((ex) => [ex, {}]));
   for (let rep = 0; rep < args.reps; ++rep) {
-    for (const ex of args.examples) await round(ex, rep, raw[ex]);
+    for (const ex of KEYS) await round(ex, rep, raw[ex]);
     log(`rep ${rep + 1}/${args.reps} done`);
   }
   sim.kill("SIGTERM");
 
   // Orchestration overhead alone: a zero-latency profile for every model, instant tool stubs.
   const zero = {};
-  if (args.zeroReps > 0) {
+  if (args.zeroReps > 0 && args.examples.length) {
     const names = new Set();
     for (const ex of args.examples) for (const m of JSON.parse(fs.readFileSync(plans[ex].O0, "utf8")).models) names.add(m.name);
     const profiles = path.join(work, "zero_profiles.json");
     fs.writeFileSync(profiles, JSON.stringify({ models: [...names].map((name) => ({ name, ttft_base_ms: 0, prefill_ms_per_token: 0, decode_tokens_per_sec: 1e9, concurrency_slowdown: 0 })) }));
-    const zsim = await startSim(["--profiles", profiles, "--fixtures", path.join(here, "sim_fixtures.json")]);
+    const zsim = await startSim(["--profiles", profiles, "--fixtures", fixtures]);
     const zgraphs = {};
     if (peerMod) for (const ex of args.examples) {
-      const spec = JSON.parse(fs.readFileSync(path.join(here, "inputs", ex + ".json"), "utf8"));
-      zgraphs[ex] = peerMod.buildGraph(JSON.parse(fs.readFileSync(plans[ex].O0, "utf8")), { endpoint: zsim.url + "/v1", stubs: JSON.parse(fs.readFileSync(path.join(root, spec.stubs), "utf8")), toolLatencyMs: 0 });
+      zgraphs[ex] = peerMod.buildGraph(JSON.parse(fs.readFileSync(plans[ex].O0, "utf8")), { endpoint: zsim.url + "/v1", stubs: JSON.parse(fs.readFileSync(CASES[ex].stubsFile, "utf8")), toolLatencyMs: 0 });
     }
     for (let rep = -1; rep < args.zeroReps; ++rep) {
       for (const ex of args.examples) {
@@ -282,22 +325,37 @@ async function main() {
     zsim.kill("SIGTERM");
   }
 
-  const result = {
-    version: 1,
-    started,
-    finished: new Date().toISOString(),
-    machine: { ...info, loadavg_end: loadavg() },
-    config: { awc: awcVersion(), passes, speed: args.speed, reps: args.reps, zero_reps: args.zeroReps, tool_stub_latency_ms: toolLatencyMs, examples: args.examples,
-      profiles: "awc sim defaults (docs/simulator.md)", fixtures: "bench/ladder/sim_fixtures.json", peer: peerMod ? peerVersions() : null },
-    no_effect: noEffect,
-    estimates: estimates(args.examples),
-    cases: Object.fromEntries(Object.entries(raw).map(([ex, vs]) => [ex, Object.fromEntries(Object.entries(vs).map(([v, runs]) => [v, summarise(runs)]))])),
-    zero: Object.fromEntries(Object.entries(zero).map(([ex, vs]) => [ex, Object.fromEntries(Object.entries(vs).map(([v, runs]) => [v, summarise(runs)]))])),
-  };
-  fs.mkdirSync(path.dirname(args.out), { recursive: true });
-  fs.writeFileSync(args.out, compactJson(result));
+  // One results file per group, from this one session; a group not run keeps its old file.
+  const finished = new Date().toISOString();
+  const machineEnd = { ...info, loadavg_end: loadavg() };
+  const version = awcVersion();
+  const summed = (keys) => Object.fromEntries(keys.map((ex) => [ex, Object.fromEntries(Object.entries(raw[ex]).map(([v, runs]) => [v, summarise(runs)]))]));
+  const pickKeys = (obj, keys) => Object.fromEntries(keys.map((k) => [k, obj[k]]));
+  const groups = [
+    { keys: args.examples, out: args.out, fixtures: "bench/ladder/sim_fixtures.json", peer: peerMod ? peerVersions() : null, zeroReps: args.zeroReps },
+    { keys: args.corpus, out: args.corpusOut, fixtures: "bench/flows/first-version/sim_fixtures.json", peer: null, zeroReps: 0,
+      group: "first-version", flows: "bench/flows/first-version" },
+  ];
+  for (const g of groups) {
+    if (!g.keys.length) continue;
+    const result = {
+      version: 1,
+      started,
+      finished,
+      machine: machineEnd,
+      config: { awc: version, passes, speed: args.speed, reps: args.reps, zero_reps: g.zeroReps, tool_stub_latency_ms: toolLatencyMs, examples: g.keys,
+        ...(g.group ? { group: g.group, flows: g.flows, session: { examples: args.examples, corpus: args.corpus } } : {}),
+        profiles: "awc sim defaults (docs/simulator.md)", fixtures: g.fixtures, peer: g.peer },
+      no_effect: pickKeys(noEffect, g.keys),
+      estimates: estimates(g.keys),
+      cases: summed(g.keys),
+      zero: g.group ? {} : Object.fromEntries(Object.entries(zero).map(([ex, vs]) => [ex, Object.fromEntries(Object.entries(vs).map(([v, runs]) => [v, summarise(runs)]))])),
+    };
+    fs.mkdirSync(path.dirname(g.out), { recursive: true });
+    fs.writeFileSync(g.out, compactJson(result));
+    log("wrote", g.out);
+  }
   fs.rmSync(work, { recursive: true, force: true });
-  log("wrote", args.out);
 }
 
 // Which awc was measured: its version and the source tree's commit.
@@ -312,11 +370,14 @@ function peerVersions() {
   return { "@langchain/langgraph": v("@langchain/langgraph"), "@langchain/openai": v("@langchain/openai"), "@langchain/core": v("@langchain/core"), openai: v("openai") };
 }
 
-// --estimates-only: add the compiler's estimates to an existing results file (no runs).
+// --estimates-only: add the compiler's estimates to the existing results files (no runs).
 if (args.estimatesOnly) {
-  const r = JSON.parse(fs.readFileSync(args.out, "utf8"));
-  r.estimates = estimates(r.config.examples);
-  fs.writeFileSync(args.out, compactJson(r));
+  for (const out of [args.out, args.corpusOut]) {
+    if (!fs.existsSync(out)) continue;
+    const r = JSON.parse(fs.readFileSync(out, "utf8"));
+    r.estimates = estimates(r.config.examples);
+    fs.writeFileSync(out, compactJson(r));
+  }
   fs.rmSync(work, { recursive: true, force: true });
   process.exit(0);
 }

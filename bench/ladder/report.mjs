@@ -1,18 +1,24 @@
 // report.mjs — turns bench/results/ladder.json into the "The ladder", "A peer" and "Targets"
 // sections of docs/benchmarks.md (between generated markers) and one SVG per headline comparison
-// in docs/img/, drawn by gnuplot (plot.mjs; without gnuplot the text is still updated).
+// in docs/img/, drawn by gnuplot (plot.mjs; without gnuplot the text is still updated); and
+// bench/results/ladder-first-version.json, when it exists, into "The first-version corpus"
+// (report_corpus.mjs, its own markers).
 //
-//   node bench/ladder/report.mjs [--in bench/results/ladder.json] [--doc docs/benchmarks.md]
+//   node bench/ladder/report.mjs [--in bench/results/ladder.json]
+//        [--corpus-in bench/results/ladder-first-version.json] [--doc docs/benchmarks.md]
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { barChart as plotChart, plots } from "./plot.mjs";
+import { int, med, ms, mw, pct, ratio, table, usd, x2 } from "./stats.mjs";
+import { corpusBlock } from "./report_corpus.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, "../..");
 const argv = process.argv.slice(2);
 const opt = (k, d) => (argv.includes(k) ? path.resolve(argv[argv.indexOf(k) + 1]) : d);
 const inFile = opt("--in", path.join(root, "bench/results/ladder.json"));
+const corpusFile = opt("--corpus-in", path.join(root, "bench/results/ladder-first-version.json"));
 const docFile = opt("--doc", path.join(root, "docs/benchmarks.md"));
 const imgDir = path.join(path.dirname(docFile), "img");
 const R = JSON.parse(fs.readFileSync(inFile, "utf8"));
@@ -22,34 +28,10 @@ const PEER = "LangGraph.js";
 // ---------------------------------------------------------------------------------------------
 // Numbers.
 
-const med = (xs) => {
-  const s = xs.filter((x) => x !== null && x !== undefined && !Number.isNaN(x)).sort((a, b) => a - b);
-  if (!s.length) return null;
-  const h = s.length >> 1;
-  return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
-};
-// Mann–Whitney U (normal approximation, two-sided 5 %): is sample a reliably below sample b?
-// Returns -1 (a below b), 1 (a above b) or 0 (not distinguishable in this session).
-function mw(a, b) {
-  if (!a?.length || !b?.length) return 0;
-  let u = 0;
-  for (const x of a) for (const y of b) u += x < y ? 1 : x === y ? 0.5 : 0;
-  const n = a.length * b.length;
-  const z = (u - n / 2) / Math.sqrt((n * (a.length + b.length + 1)) / 12);
-  return z > 1.96 ? -1 : z < -1.96 ? 1 : 0;
-}
 const runs = (ex, v, k = "wall_ms") => R.cases[ex]?.[v]?.[k];
 const zruns = (ex, v) => R.zero?.[ex]?.[v]?.wall_ms;
 const m = (ex, v, k = "wall_ms") => R.cases[ex]?.[v]?.median?.[k] ?? null;
 const z = (ex, v) => R.zero?.[ex]?.[v]?.median?.wall_ms ?? null;
-const ratio = (a, b) => (a !== null && b !== null && b > 0 ? a / b : null);
-const ms = (x) => (x === null ? "—" : x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
-const x2 = (x) => (x === null ? "—" : `${x.toFixed(2)}×`);
-const pct = (x) => (x === null ? "—" : `${(x * 100).toFixed(0)} %`);
-const usd = (x) => (x === null ? "—" : `$${x < 0.001 ? x.toPrecision(2) : x.toFixed(4)}`);
-const int = (x) => (x === null ? "—" : Math.round(x).toLocaleString("en-US"));
-const row = (cells) => `| ${cells.join(" | ")} |`;
-const table = (head, rows) => [row(head), row(head.map(() => "---")), ...rows.map(row)].join("\n");
 
 // ---------------------------------------------------------------------------------------------
 // Bar charts (grouped bars, one colour per series, optional log axis): drawn by gnuplot, plot.mjs.
@@ -286,6 +268,15 @@ const re = /<!-- BEGIN ladder:[\s\S]*?<!-- END ladder -->/;
 if (re.test(doc)) doc = doc.replace(re, () => block);
 else if (/^## Lint$/m.test(doc)) doc = doc.replace(/^## Lint$/m, () => block + "\n\n## Lint");
 else doc = doc.replace(/\n*$/, "\n\n") + block + "\n";
+// The corpus section: after the ladder block, with its own hand-written notes.
+if (fs.existsSync(corpusFile)) {
+  const cnotesFile = path.join(here, "notes-first-version.md");
+  const cnotes = fs.existsSync(cnotesFile) ? fs.readFileSync(cnotesFile, "utf8").trim() : "";
+  const cblock = corpusBlock(JSON.parse(fs.readFileSync(corpusFile, "utf8")), cnotes);
+  const cre = /<!-- BEGIN first-version:[\s\S]*?<!-- END first-version -->/;
+  if (cre.test(doc)) doc = doc.replace(cre, () => cblock);
+  else doc = doc.replace("<!-- END ladder -->", () => "<!-- END ladder -->\n\n" + cblock);
+}
 fs.writeFileSync(docFile, doc);
 const img = path.relative(root, imgDir);
 process.stderr.write(`report: updated ${path.relative(root, docFile)}${plots.written.length ? ` and ${img}/{${plots.written.join(",")}}` : ""}\n`);

@@ -199,6 +199,7 @@ private:
       open("workflow", w->name, r);
       params(w->params);
       type(w->resultType.get(), "result");
+      options(w->options);
       for (const auto& s : w->steps)
         step(*s);
       open("return", "", w->returnRange);

@@ -333,20 +333,21 @@ std::vector<Segment> Builder::flattenPrompt(const ast::Expr* e) {
 }
 
 void Builder::lowerLlm(Node& n, const ast::LlmExpr& llm) {
+  LlmData& l = n.llm();
   if (auto* model = dyn_cast_or_null<ast::ModelDecl>(llm.modelDecl)) {
-    n.model = model->name;
+    l.model = model->name;
   } else if (auto* ladder = dyn_cast_or_null<ast::LadderDecl>(llm.modelDecl)) {
-    n.autoLadder = ladder->name;
+    l.autoLadder = ladder->name;
     // Until right-sizing chooses, `auto` means the ladder's largest (safest) model.
-    if (!ladder->rungs.empty()) n.model = ladder->rungs.back().model;
+    if (!ladder->rungs.empty()) l.model = ladder->rungs.back().model;
   }
   for (const auto& p : llm.prompts) {
     std::string role = p.role == ast::LlmExpr::Role::System ? "system" : "user";
-    auto it = std::find_if(n.messages.begin(), n.messages.end(),
+    auto it = std::find_if(l.messages.begin(), l.messages.end(),
                            [&](const Message& m) { return m.role == role; });
-    if (it == n.messages.end()) {
-      n.messages.push_back(Message{role, {}});
-      it = n.messages.end() - 1;
+    if (it == l.messages.end()) {
+      l.messages.push_back(Message{role, {}});
+      it = l.messages.end() - 1;
     } else {
       it->segments.push_back(separatorSegment());
     }
@@ -354,71 +355,76 @@ void Builder::lowerLlm(Node& n, const ast::LlmExpr& llm) {
       it->segments.push_back(std::move(s));
   }
   // System first, then user, whatever the source order.
-  std::stable_sort(n.messages.begin(), n.messages.end(), [](const Message& a, const Message& b) {
+  std::stable_sort(l.messages.begin(), l.messages.end(), [](const Message& a, const Message& b) {
     return a.role == "system" && b.role != "system";
   });
   for (const auto& opt : llm.options) {
     std::optional<Json> v = evalOption(opt.value.get());
     if (!v) continue;
     if (opt.name == "temperature" && v->is_number())
-      n.options.temperature = v->get<double>();
+      l.options.temperature = v->get<double>();
     else if (opt.name == "max_tokens" && v->is_number_integer())
-      n.options.maxTokens = v->get<int64_t>();
+      l.options.maxTokens = v->get<int64_t>();
     else if (opt.name == "retries" && v->is_number_integer())
-      n.options.retries = v->get<int64_t>();
+      l.options.retries = v->get<int64_t>();
     else if (opt.name == "timeout" && v->is_number_integer())
-      n.options.timeoutMs = v->get<int64_t>();
+      l.options.timeoutMs = v->get<int64_t>();
     else if (opt.name == "cache") {
       if (v->is_boolean())
-        n.options.cacheDisabled = !v->get<bool>();
+        l.options.cacheDisabled = !v->get<bool>();
       else if (v->is_number_integer())
-        n.options.cacheTtlMs = v->get<int64_t>();
+        l.options.cacheTtlMs = v->get<int64_t>();
     }
   }
   for (const auto& f : llm.flags) {
     if (f.name == "nofuse")
-      n.flags.nofuse = true;
+      l.flags.nofuse = true;
     else if (f.name == "nocache")
-      n.flags.nocache = true;
+      l.flags.nocache = true;
     else if (f.name == "nohoist")
-      n.flags.nohoist = true;
+      l.flags.nohoist = true;
     else if (f.name == "nolower")
-      n.flags.nolower = true;
+      l.flags.nolower = true;
     else if (f.name == "nospeculate")
-      n.flags.nospeculate = true;
+      l.flags.nospeculate = true;
+    else if (f.name == "rightsize")
+      l.flags.rightsize = true;
+    else if (f.name == "norightsize")
+      l.flags.norightsize = true;
   }
-  if (n.flags.nocache) n.options.cacheDisabled = true;
+  if (l.flags.nocache) l.options.cacheDisabled = true;
 }
 
 void Builder::lowerMap(Graph& g, Node& n, const ast::Expr& e) {
   (void)g;
-  n.body = std::make_unique<Graph>();
+  MapData& m = n.map();
+  m.body = std::make_unique<Graph>();
   const ast::Block* body = nullptr;
-  if (auto* m = dyn_cast<ast::MapExpr>(&e)) {
-    n.var = m->var;
-    n.over = lowerExpr(m->list.get());
-    body = &m->body;
+  if (auto* me = dyn_cast<ast::MapExpr>(&e)) {
+    m.var = me->var;
+    m.over = lowerExpr(me->list.get());
+    body = &me->body;
   } else {
     auto* r = cast<ast::ReduceExpr>(&e);
-    n.var = r->var;
-    n.over = lowerExpr(r->list.get());
-    n.accName = r->acc;
-    n.accInit = lowerExpr(r->init.get());
+    m.var = r->var;
+    m.over = lowerExpr(r->list.get());
+    m.accName = r->acc;
+    m.accInit = lowerExpr(r->init.get());
     body = &r->body;
   }
-  n.bodyResult = lowerBlockValue(*n.body, *body, n.id + "/", std::nullopt);
+  m.bodyResult = lowerBlockValue(*m.body, *body, n.id + "/", std::nullopt);
   std::set<std::string> outer;
-  wireDeps(*n.body, &outer);
+  wireDeps(*m.body, &outer);
   std::vector<std::string> refs;
-  stdlib::collectRefs(n.bodyResult, refs);
+  stdlib::collectRefs(m.bodyResult, refs);
   for (auto& r : refs)
-    if (!n.body->find(r)) outer.insert(r);
-  outer.erase(n.var);
-  if (!n.accName.empty()) outer.erase(n.accName);
-  // Outer refs become the map node's own inputs, recorded in `expr` so deps see them.
-  n.expr = Json::array();
+    if (!m.body->find(r)) outer.insert(r);
+  outer.erase(m.var);
+  if (!m.accName.empty()) outer.erase(m.accName);
+  // Outer refs become the map node's own inputs, recorded as its captures so deps see them.
+  m.captures = Json::array();
   for (const auto& r : outer)
-    n.expr.push_back(obj("ref", r));
+    m.captures.push_back(obj("ref", r));
 }
 
 Json Builder::lowerBlockValue(Graph& g, const ast::Block& block, const std::string& prefix,
@@ -436,7 +442,7 @@ Json Builder::lowerIf(Graph& g, const ast::IfExpr& ifExpr, const std::string& pr
       g.add(prefix + "if", NodeKind::Branch, ifExpr.cond ? ifExpr.cond->range() : ifExpr.range());
   cond.sourceOrder = order_++;
   cond.guard = guard;
-  cond.expr = lowerExpr(ifExpr.cond.get());
+  cond.expr() = lowerExpr(ifExpr.cond.get());
   cond.type = ifExpr.cond ? ifExpr.cond->type : nullptr;
   NodeIndex branch = cond.index;
   Json thenValue = lowerBlockValue(g, ifExpr.thenBlock, prefix + "then/", Guard{branch, 0});
@@ -468,7 +474,8 @@ void Builder::lowerStep(Graph& g, const ast::Step& step, const std::string& id,
   } else if (auto* call = dyn_cast_or_null<ast::CallExpr>(value);
              call && call->target == ast::CallExpr::Target::Tool) {
     Node& n = make(NodeKind::Tool);
-    n.tool = call->callee;
+    ToolData& t = n.tool();
+    t.name = call->callee;
     auto* tool = dyn_cast_or_null<ast::ToolDecl>(call->tool);
     size_t position = 0;
     for (const auto& a : call->args) {
@@ -476,22 +483,22 @@ void Builder::lowerStep(Graph& g, const ast::Step& step, const std::string& id,
       if (name.empty() && tool && position < tool->params.size())
         name = tool->params[position]->name;
       ++position;
-      n.args[name] = lowerExpr(a.value.get());
+      t.args[name] = lowerExpr(a.value.get());
     }
     if (tool) // defaults for omitted parameters
       for (const auto& p : tool->params)
-        if (!n.args.count(p->name) && p->defaultValue)
-          n.args[p->name] = lowerExpr(p->defaultValue.get());
+        if (!t.args.count(p->name) && p->defaultValue)
+          t.args[p->name] = lowerExpr(p->defaultValue.get());
   } else if (value && (isa<ast::MapExpr>(value) || isa<ast::ReduceExpr>(value))) {
     Node& n = make(NodeKind::Map);
     lowerMap(g, n, *value);
   } else if (auto* ifExpr = dyn_cast_or_null<ast::IfExpr>(value); ifExpr && ifHasSteps(*ifExpr)) {
     Json selected = lowerIf(g, *ifExpr, id + "/", guard);
     Node& n = make(NodeKind::Native);
-    n.expr = std::move(selected);
+    n.expr() = std::move(selected);
   } else {
     Node& n = make(NodeKind::Native);
-    n.expr = lowerExpr(value);
+    n.expr() = lowerExpr(value);
   }
 }
 
@@ -499,18 +506,8 @@ void Builder::wireDeps(Graph& g, std::set<std::string>* outerRefs) {
   for (auto& np : g.nodes) {
     Node& n = *np;
     std::vector<std::string> refs;
-    if (n.kind == NodeKind::Map) // a map's `expr` is the list of its captures, each a ref
-      for (const Json& capture : n.expr)
-        stdlib::collectRefs(capture, refs);
-    else
-      stdlib::collectRefs(n.expr, refs);
-    stdlib::collectRefs(n.over, refs);
-    stdlib::collectRefs(n.accInit, refs);
-    for (const auto& [name, arg] : n.args)
-      stdlib::collectRefs(arg, refs);
-    for (const auto& m : n.messages)
-      for (const auto& s : m.segments)
-        if (!s.isStatic) stdlib::collectRefs(s.expr, refs);
+    for (const Json* e : exprsOf(n))
+      stdlib::collectRefs(*e, refs);
     std::set<NodeIndex> deps;
     for (const auto& r : refs) {
       auto it = g.byId.find(r);
@@ -537,7 +534,10 @@ void Builder::collectModels(Module& m) {
     std::optional<std::string> sizeClass;
     std::optional<double> ttft, tps;
     double structuredTps = 0, structuredTtft = 0;
+    for (const auto& alt : d->cheaper)
+      info.cheaper.push_back(alt.model);
     for (const auto& opt : d->options) {
+      if (opt.name == "cheaper") continue; // model names, resolved by sema into d->cheaper
       std::optional<Json> v = evalOption(opt.value.get());
       if (!v) continue;
       auto num = [&] { return v->is_number() ? v->get<double>() : 0.0; };
@@ -648,6 +648,7 @@ std::unique_ptr<Module> Builder::build() {
   m->workflow = wf->name;
   m->sourceName = std::string(sources_.name(wf->range().file));
   m->resultType = wf->resultTypeResolved;
+  m->rightsizeTasks.insert(wf->rightsizeTasks.begin(), wf->rightsizeTasks.end());
   collectModels(*m);
   collectTools(*m);
   Graph& g = m->graph;
@@ -657,14 +658,14 @@ std::unique_ptr<Module> Builder::build() {
     n.type = p->type;
     if (p->defaultValue) {
       stdlib::EvalResult r = stdlib::evaluateConstant(lowerExpr(p->defaultValue.get()));
-      if (r.ok()) n.defaultValue = std::move(r).value();
+      if (r.ok()) n.input().defaultValue = std::move(r).value();
     }
     m->inputs.emplace_back(p->name, p->type);
   }
   lowerSteps(g, wf->steps, "", std::nullopt);
   Node& out = g.add("output", NodeKind::Output, wf->result ? wf->result->range() : wf->returnRange);
   out.sourceOrder = order_++;
-  out.expr = lowerExpr(wf->result.get());
+  out.expr() = lowerExpr(wf->result.get());
   out.type = wf->resultTypeResolved;
   wireDeps(g, nullptr);
   return m;

@@ -1,6 +1,7 @@
-// Graph bookkeeping: node creation, lookup, deterministic topological order.
+// Graph bookkeeping: node creation, per-kind payloads, lookup, deterministic topological order.
 #include "awc/ir/graph.h"
 
+#include <fmt/format.h>
 #include <queue>
 
 namespace awc::ir {
@@ -9,12 +10,64 @@ Node& Graph::add(std::string id, NodeKind kind, SourceRange loc) {
   auto node = std::make_unique<Node>();
   node->index = static_cast<NodeIndex>(nodes.size());
   node->id = std::move(id);
-  node->kind = kind;
+  node->setKind(kind);
   node->loc = loc;
   node->sourceOrder = static_cast<int>(nodes.size());
   byId[node->id] = node->index;
   nodes.push_back(std::move(node));
   return *nodes.back();
+}
+
+Payload payloadFor(NodeKind kind) {
+  switch (kind) {
+  case NodeKind::Input:
+    return InputData{};
+  case NodeKind::Llm:
+    return LlmData{};
+  case NodeKind::Tool:
+    return ToolData{};
+  case NodeKind::Map:
+    return MapData{};
+  case NodeKind::Native:
+  case NodeKind::Branch:
+  case NodeKind::Output:
+    break;
+  }
+  return ExprData{};
+}
+
+bool payloadMatches(NodeKind kind, const Payload& payload) {
+  return payloadFor(kind).index() == payload.index();
+}
+
+std::vector<const Json*> exprsOf(const Node& n) {
+  std::vector<const Json*> out;
+  if (const ExprData* e = n.asExpr()) out.push_back(&e->expr);
+  if (const MapData* m = n.asMap()) {
+    if (m->captures.is_array())
+      for (const Json& capture : m->captures)
+        out.push_back(&capture);
+    out.push_back(&m->over);
+    out.push_back(&m->accInit); // a reduce's initial value is an input too
+  }
+  if (const ToolData* t = n.asTool())
+    for (const auto& [name, arg] : t->args)
+      out.push_back(&arg);
+  if (const LlmData* l = n.asLlm())
+    for (const Message& m : l->messages)
+      for (const Segment& s : m.segments)
+        if (!s.isStatic) out.push_back(&s.expr);
+  return out;
+}
+
+void Node::setKind(NodeKind kind) {
+  kind_ = kind;
+  payload_ = payloadFor(kind);
+}
+
+void Node::throwWrongKind(const char* want) const {
+  throw PayloadKindError(
+      fmt::format("IR node '{}' is a {} node, not a {} node", id, kindName(kind_), want));
 }
 
 Node* Graph::find(const std::string& id) {
@@ -82,6 +135,12 @@ bool Graph::isAcyclic() const {
   for (const auto& n : nodes)
     if (!n->removed) ++live;
   return topoOrder().size() == live;
+}
+
+void forEachGraph(Graph& g, const std::function<void(Graph&)>& fn) {
+  fn(g);
+  for (auto& n : g.nodes)
+    if (MapData* m = n->asMap(); !n->removed && m && m->body) forEachGraph(*m->body, fn);
 }
 
 const ModelInfo* Module::model(const std::string& id) const {

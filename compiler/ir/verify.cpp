@@ -1,5 +1,6 @@
-// The IR verifier: graph shape (indexes, deps, byId, cycles), per-kind fields, names read by
-// expressions, guards, fused parts and estimates. Map bodies are verified in their own scope.
+// The IR verifier: graph shape (indexes, deps, byId, cycles), payloads that match the kind,
+// per-kind fields, names read by expressions, guards, fused parts and estimates. Map bodies are
+// verified in their own scope.
 #include "awc/ir/verify.h"
 
 #include "awc/stdlib/eval.h"
@@ -47,7 +48,7 @@ public:
       if (!ids.insert("tool " + t.id).second) problem("", "tool '" + t.id + "' declared twice");
     int outputs = 0;
     for (const auto& n : module_.graph.nodes)
-      if (!n->removed && n->kind == NodeKind::Output) {
+      if (!n->removed && n->kind() == NodeKind::Output) {
         ++outputs;
         if (n->id != "output") problem(n->id, "an output node must have the id 'output'");
       }
@@ -101,9 +102,10 @@ private:
     for (const auto& n : g.nodes)
       if (!n->removed) scope.providers.emplace(n->id, n->index);
     for (const auto& n : g.nodes) {
-      if (n->removed) continue;
+      const LlmData* l = n->asLlm();
+      if (n->removed || !l) continue;
       std::set<std::string> names, fields;
-      for (const FusedPart& p : n->fused) {
+      for (const FusedPart& p : l->fused) {
         if (p.name.empty() || p.field.empty()) problem(n->id, "fused part without name or field");
         if (!names.insert(p.name).second)
           problem(n->id, "fused part '" + p.name + "' listed twice");
@@ -118,15 +120,20 @@ private:
 
   void node(const Graph& g, const Node& n, const Scope& scope) {
     deps(g, n);
+    if (!payloadMatches(n.kind(), n.payload())) {
+      // Every later check reads the payload through the kind: nothing more can be checked.
+      problem(n.id, fmt::format("a {} node has the payload of another kind", kindName(n.kind())));
+      return;
+    }
     fields(n);
     refs(g, n, scope);
     estimates(n);
-    if (n.kind == NodeKind::Map && n.body) {
+    if (const MapData* m = n.asMap(); m && m->body) {
       Scope inner;
       inner.outer = &scope;
-      inner.bound.insert(n.var);
-      if (!n.accName.empty()) inner.bound.insert(n.accName);
-      graph(*n.body, &inner, "the body of '" + n.id + "' ");
+      inner.bound.insert(m->var);
+      if (!m->accName.empty()) inner.bound.insert(m->accName);
+      graph(*m->body, &inner, "the body of '" + n.id + "' ");
     }
   }
 
@@ -142,7 +149,7 @@ private:
     if (!n.guard) return;
     const Node& b = *g.nodes[n.guard->branch];
     if (b.removed) problem(n.id, "guarded by removed node '" + b.id + "'");
-    if (b.kind != NodeKind::Branch) problem(n.id, "guarded by '" + b.id + "', not a branch");
+    if (b.kind() != NodeKind::Branch) problem(n.id, "guarded by '" + b.id + "', not a branch");
     if (n.guard->arm != 0 && n.guard->arm != 1)
       problem(n.id, fmt::format("guard arm {} is neither 0 nor 1", n.guard->arm));
     if (!std::binary_search(n.deps.begin(), n.deps.end(), n.guard->branch))
@@ -154,50 +161,37 @@ private:
     if (!bad.empty()) problem(n.id, fmt::format("malformed {}: {}", what, bad));
   }
 
+  // The payload's type matches the kind (checked before); the kind-specific fields.
   void fields(const Node& n) {
-    const bool llm = n.kind == NodeKind::Llm, tool = n.kind == NodeKind::Tool,
-               map = n.kind == NodeKind::Map;
-    auto mustBeEmpty = [&](bool empty, const char* field) {
-      if (!empty) problem(n.id, fmt::format("a {} node has {}", kindName(n.kind), field));
-    };
-    mustBeEmpty(llm || (n.messages.empty() && n.model.empty() && n.autoLadder.empty()),
-                "model-call fields (messages, model)");
-    mustBeEmpty(llm || n.fused.empty(), "fused parts");
-    mustBeEmpty(llm || n.schema.is_null(), "a schema");
-    mustBeEmpty(tool || (n.tool.empty() && n.args.empty()), "tool-call fields (tool, args)");
-    mustBeEmpty(map || (!n.body && n.var.empty() && n.accName.empty() && n.over.is_null() &&
-                        n.bodyResult.is_null() && n.accInit.is_null()),
-                "map fields (body, var, over, result)");
-    mustBeEmpty(n.kind == NodeKind::Input || n.defaultValue.is_null(), "a default value");
-    switch (n.kind) {
+    if (n.kind() != NodeKind::Llm && !n.schema.is_null())
+      problem(n.id, fmt::format("a {} node has a schema", kindName(n.kind())));
+    switch (n.kind()) {
     case NodeKind::Input:
-      mustBeEmpty(n.deps.empty(), "dependencies");
-      mustBeEmpty(n.expr.is_null(), "an expression");
+      if (!n.deps.empty()) problem(n.id, "a input node has dependencies");
       break;
     case NodeKind::Llm:
-      llmFields(n);
+      llmFields(n, n.llm());
       break;
     case NodeKind::Tool:
-      toolFields(n);
+      toolFields(n, n.tool());
       break;
     case NodeKind::Native:
     case NodeKind::Branch:
     case NodeKind::Output:
-      expr(n, n.expr, "expression");
+      expr(n, n.expr(), "expression");
       break;
     case NodeKind::Map:
-      mapFields(n);
+      mapFields(n, n.map());
       break;
     }
   }
 
-  void llmFields(const Node& n) {
-    if (!module_.model(n.model)) problem(n.id, "calls undeclared model '" + n.model + "'");
-    if (!n.autoLadder.empty() && !module_.ladders.count(n.autoLadder))
-      problem(n.id, "uses undeclared ladder '" + n.autoLadder + "'");
-    if (!n.expr.is_null()) problem(n.id, "a llm node has an expression");
-    if (n.messages.empty()) problem(n.id, "a llm node has no messages");
-    for (const Message& m : n.messages) {
+  void llmFields(const Node& n, const LlmData& l) {
+    if (!module_.model(l.model)) problem(n.id, "calls undeclared model '" + l.model + "'");
+    if (!l.autoLadder.empty() && !module_.ladders.count(l.autoLadder))
+      problem(n.id, "uses undeclared ladder '" + l.autoLadder + "'");
+    if (l.messages.empty()) problem(n.id, "a llm node has no messages");
+    for (const Message& m : l.messages) {
       if (m.role != "system" && m.role != "user")
         problem(n.id, "message role '" + m.role + "' is neither system nor user");
       for (const Segment& s : m.segments)
@@ -206,20 +200,19 @@ private:
         else if (!s.isStatic)
           expr(n, s.expr, "prompt expression");
     }
-    if (!n.fused.empty() && !n.schema.is_object())
+    if (!l.fused.empty() && !n.schema.is_object())
       problem(n.id, "a fused llm node has no object schema");
   }
 
-  void toolFields(const Node& n) {
-    const ToolInfo* t = module_.tool(n.tool);
+  void toolFields(const Node& n, const ToolData& call) {
+    const ToolInfo* t = module_.tool(call.name);
     if (!t) {
-      problem(n.id, "calls undeclared tool '" + n.tool + "'");
+      problem(n.id, "calls undeclared tool '" + call.name + "'");
       return;
     }
-    if (!n.expr.is_null()) problem(n.id, "a tool node has an expression");
     for (const auto& [param, type] : t->params)
-      if (!n.args.count(param)) problem(n.id, "no argument for parameter '" + param + "'");
-    for (const auto& [name, arg] : n.args) {
+      if (!call.args.count(param)) problem(n.id, "no argument for parameter '" + param + "'");
+    for (const auto& [name, arg] : call.args) {
       bool known = false;
       for (const auto& p : t->params)
         known = known || p.first == name;
@@ -228,20 +221,20 @@ private:
     }
   }
 
-  void mapFields(const Node& n) {
-    if (!n.body) problem(n.id, "a map node has no body");
-    if (n.var.empty()) problem(n.id, "a map node has no element variable");
-    expr(n, n.over, "list expression");
-    expr(n, n.bodyResult, "body result");
-    if (!n.accName.empty())
-      expr(n, n.accInit, "initial value");
-    else if (!n.accInit.is_null())
+  void mapFields(const Node& n, const MapData& m) {
+    if (!m.body) problem(n.id, "a map node has no body");
+    if (m.var.empty()) problem(n.id, "a map node has no element variable");
+    expr(n, m.over, "list expression");
+    expr(n, m.bodyResult, "body result");
+    if (!m.accName.empty())
+      expr(n, m.accInit, "initial value");
+    else if (!m.accInit.is_null())
       problem(n.id, "a map without accumulator has an initial value");
-    if (!n.expr.is_array()) {
+    if (!m.captures.is_array()) {
       problem(n.id, "a map node's captures are not a list");
       return;
     }
-    for (const Json& c : n.expr)
+    for (const Json& c : m.captures)
       if (!c.is_object() || c.size() != 1 || !c.contains("ref") || !c["ref"].is_string())
         problem(n.id, "a map capture is not a {\"ref\": name}");
   }
@@ -249,20 +242,8 @@ private:
   // Every name an expression reads is provided by a dep (or bound by an enclosing scope).
   void refs(const Graph& g, const Node& n, const Scope& scope) {
     std::vector<std::string> names;
-    if (n.kind == NodeKind::Map) {
-      if (n.expr.is_array())
-        for (const Json& c : n.expr)
-          stdlib::collectRefs(c, names);
-    } else {
-      stdlib::collectRefs(n.expr, names);
-    }
-    stdlib::collectRefs(n.over, names);
-    stdlib::collectRefs(n.accInit, names);
-    for (const auto& [param, arg] : n.args)
-      stdlib::collectRefs(arg, names);
-    for (const Message& m : n.messages)
-      for (const Segment& s : m.segments)
-        if (!s.isStatic) stdlib::collectRefs(s.expr, names);
+    for (const Json* e : exprsOf(n))
+      stdlib::collectRefs(*e, names);
     for (const std::string& name : names) {
       auto p = scope.providers.find(name);
       if (p != scope.providers.end()) {

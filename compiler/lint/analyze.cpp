@@ -40,8 +40,8 @@ const ir::Node* findNode(const ir::Graph& g, const std::string& id) {
       if (!n->removed) return n.get();
       if (!removedMatch) removedMatch = n.get();
     }
-    if (n->body)
-      if (const ir::Node* inner = findNode(*n->body, id);
+    if (const ir::MapData* m = n->asMap(); m && m->body)
+      if (const ir::Node* inner = findNode(*m->body, id);
           inner && (!inner->removed || !removedMatch))
         return inner;
   }
@@ -53,7 +53,7 @@ void forEachNode(const ir::Graph& g,
   for (const auto& n : g.nodes) {
     if (n->removed) continue;
     fn(g, *n);
-    if (n->body) forEachNode(*n->body, fn);
+    if (const ir::MapData* m = n->asMap(); m && m->body) forEachNode(*m->body, fn);
   }
 }
 
@@ -157,7 +157,7 @@ struct Linter {
       if (d.code == DiagCode::DeterministicModelTask && c.module) {
         // The unlowered node still holds the prompt: recover the structured rewrite.
         forEachNode(c.module->graph, [&](const ir::Graph&, const ir::Node& n) {
-          if (n.kind == ir::NodeKind::Llm && n.loc.file == d.range.file &&
+          if (n.kind() == ir::NodeKind::Llm && n.loc.file == d.range.file &&
               n.loc.begin == d.range.begin)
             if (auto task = passes::recognizeDeterministicTask(n))
               addRewriteFix(f, n.loc, task->rewrite);
@@ -236,15 +236,31 @@ struct Linter {
   }
 
   // -------------------------------------------------------------------------
+  // Steps whose prompt has dynamic parts shared with sibling steps (the hoist pass says so): for
+  // them the dynamic-first order is what lets the siblings share a cached prefix.
+  std::set<const ast::Step*> stepsSharingValues() const {
+    std::set<const ast::Step*> out;
+    if (!c.module) return out;
+    for (const auto& report : c.reports) {
+      if (report.pass != "hoist") continue;
+      for (const auto& ch : report.changes)
+        if (ch.detail.contains("shared_value_parts"))
+          if (const ir::Node* n = findNode(c.module->graph, ch.node))
+            if (const ast::Step* s = stepAt(n->loc)) out.insert(s);
+    }
+    return out;
+  }
+
   void astRules() {
     const sema::Program& p = *c.program;
     constantConditionRule();
+    std::set<const ast::Step*> sharing = stepsSharingValues();
     // Per model: the leading static text of each step's system message, for AWL102.
     std::map<std::string, std::vector<std::pair<const ast::Step*, std::string>>> systemPrefixes;
     for (const ast::Step* s : steps) {
       auto* llm = dyn_cast_or_null<ast::LlmExpr>(s->value.get());
       if (!llm) continue;
-      cacheOrderRule(*s, *llm);
+      if (!sharing.count(s)) cacheOrderRule(*s, *llm);
       volatileRule(*s, *llm);
       injectionRule(*s, *llm);
       samplingCacheRule(*s, *llm);
@@ -419,40 +435,43 @@ struct Linter {
   void irRules() {
     const ir::Module& m = *c.module;
     forEachNode(m.graph, [&](const ir::Graph& g, const ir::Node& n) {
-      if (n.kind != ir::NodeKind::Llm) return;
+      if (n.kind() != ir::NodeKind::Llm) return;
       // AWL202: prompt + answer larger than the model's context.
-      if (const ir::ModelInfo* info = m.model(n.model); info && info->context > 0) {
-        int64_t need = n.estPromptTokens + n.options.maxTokens.value_or(0);
+      if (const ir::ModelInfo* info = m.model(n.llm().model); info && info->context > 0) {
+        int64_t need = n.estPromptTokens + n.llm().options.maxTokens.value_or(0);
         if (n.estPromptTokens > 0 && need > info->context) {
           Finding& f = add(
               "AWL202", n.loc,
               fmt::format(
                   "step '{}' needs about {} tokens ({} prompt + {} answer) but model '{}' has a "
                   "context of {}",
-                  n.id, need, n.estPromptTokens, n.options.maxTokens.value_or(0), n.model,
-                  info->context));
+                  n.id, need, n.estPromptTokens, n.llm().options.maxTokens.value_or(0),
+                  n.llm().model, info->context));
           f.notes.push_back(
               {SourceRange{},
                "prompt size is estimated with awc's tokenizer (docs/plan-format.md)"});
         }
       }
       // AWL105: a bound the compiler inferred, offered as explicit text.
-      if (n.options.maxTokensInferred && n.fused.empty() && n.options.maxTokens)
+      if (n.llm().options.maxTokensInferred && n.llm().fused.empty() && n.llm().options.maxTokens)
         inferredBoundRule(n);
       // AWL104: a model step reading another on the same model, not fused because options differ.
-      if (!n.fused.empty()) return;
+      if (!n.llm().fused.empty()) return;
       for (ir::NodeIndex d : n.deps) {
         const ir::Node& a = *g.nodes[d];
-        if (a.removed || a.kind != ir::NodeKind::Llm || !a.fused.empty() || a.model != n.model)
+        if (a.removed || a.kind() != ir::NodeKind::Llm || !a.llm().fused.empty() ||
+            a.llm().model != n.llm().model)
           continue;
-        if (a.flags.nofuse || n.flags.nofuse) continue;
+        if (a.llm().flags.nofuse || n.llm().flags.nofuse) continue;
         std::string why;
-        if (a.options.temperature != n.options.temperature)
+        if (a.llm().options.temperature != n.llm().options.temperature)
           why = fmt::format(
               "temperatures differ ({} vs {})",
-              a.options.temperature ? fmt::format("{}", *a.options.temperature) : "default",
-              n.options.temperature ? fmt::format("{}", *n.options.temperature) : "default");
-        else if (a.options.cacheDisabled != n.options.cacheDisabled)
+              a.llm().options.temperature ? fmt::format("{}", *a.llm().options.temperature)
+                                          : "default",
+              n.llm().options.temperature ? fmt::format("{}", *n.llm().options.temperature)
+                                          : "default");
+        else if (a.llm().options.cacheDisabled != n.llm().options.cacheDisabled)
           why = "one step disables caching and the other does not";
         if (why.empty()) continue;
         Finding& f = add(
@@ -460,7 +479,7 @@ struct Linter {
             fmt::format(
                 "steps '{}' and '{}' run one after the other on model '{}' and could be one call, "
                 "but {}",
-                a.id, n.id, n.model, why));
+                a.id, n.id, n.llm().model, why));
         f.notes.push_back({a.loc, fmt::format("'{}' is here", a.id)});
         f.hints.push_back("align the options so awc fuses them, or mark one step `nofuse` to keep "
                           "them apart on purpose");
@@ -483,11 +502,12 @@ struct Linter {
     if (lastEnd == 0) return;
     Finding& f = add("AWL105", s->nameRange,
                      fmt::format("step '{}' has no max_tokens; awc infers {} from its result type",
-                                 s->name, *n.options.maxTokens));
+                                 s->name, *n.llm().options.maxTokens));
     f.hints.push_back(
-        fmt::format("write `max_tokens: {}` so the bound is visible", *n.options.maxTokens));
+        fmt::format("write `max_tokens: {}` so the bound is visible", *n.llm().options.maxTokens));
     // Items in an llm block are separated by newlines: add one after the last item.
-    std::string insert = fmt::format("\n{}max_tokens: {}", indentAt(lastEnd), *n.options.maxTokens);
+    std::string insert =
+        fmt::format("\n{}max_tokens: {}", indentAt(lastEnd), *n.llm().options.maxTokens);
     f.fixes.push_back(FixIt{SourceRange{root, lastEnd, lastEnd}, insert});
     f.fixIsSafe = true;
   }

@@ -1,6 +1,7 @@
 // Response bounds. The algorithm:
-//  1. For a model step without max_tokens whose result type has a bounded size — enum,
-//     bool, int, float, and records or lists (of known length) made of those — set
+//  1. For a model step without max_tokens — in every graph, map and reduce bodies too —
+//     whose result type has a bounded size — enum, bool, int, float, and records or lists
+//     (of known length) made of those — set
 //     max_tokens to the type's estimated size with generous headroom (×2 + 16, covering the
 //     JSON wrapper and whitespace), so a cut-off valid answer is not possible in practice.
 //  2. Free text (a string anywhere in the type) cannot be bounded safely: warn (AWC6004)
@@ -32,25 +33,22 @@ bool isBounded(const sema::Type* t) {
   }
 }
 
-} // namespace
-
-PassReport runBound(PassContext& ctx) {
-  PassReport report;
-  for (auto& np : ctx.module.graph.nodes) {
+void boundGraph(PassContext& ctx, ir::Graph& g, PassReport& report) {
+  for (auto& np : g.nodes) {
     ir::Node& n = *np;
-    if (n.removed || n.kind != ir::NodeKind::Llm || n.options.maxTokens) continue;
+    if (n.removed || n.kind() != ir::NodeKind::Llm || n.llm().options.maxTokens) continue;
     const sema::Type* type = n.type;
-    bool bounded = n.fused.empty() ? isBounded(type) : false;
-    if (!n.fused.empty()) {
+    bool bounded = n.llm().fused.empty() ? isBounded(type) : false;
+    if (!n.llm().fused.empty()) {
       bounded = true;
-      for (const auto& part : n.fused)
+      for (const auto& part : n.llm().fused)
         bounded = bounded && isBounded(part.type);
     }
     if (bounded) {
       int64_t estimate = ir::estimateOutputTokens(n, ctx.assumptions);
       int64_t bound = estimate * 2 + 16;
-      n.options.maxTokens = bound;
-      n.options.maxTokensInferred = true;
+      n.llm().options.maxTokens = bound;
+      n.llm().options.maxTokensInferred = true;
       report.changes.push_back({n.id,
                                 fmt::format("max_tokens {} inferred from the result type {}", bound,
                                             type ? type->str() : "?"),
@@ -63,6 +61,13 @@ PassReport runBound(PassContext& ctx) {
           "add `max_tokens: N` to the step; unbounded answers are the slowest part of a call");
     }
   }
+}
+
+} // namespace
+
+PassReport runBound(PassContext& ctx) {
+  PassReport report;
+  ir::forEachGraph(ctx.module.graph, [&](ir::Graph& g) { boundGraph(ctx, g, report); });
   return report;
 }
 

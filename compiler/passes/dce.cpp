@@ -17,8 +17,8 @@ void sweep(ir::Graph& g, const std::vector<ir::NodeIndex>& roots, const ir::Modu
   std::vector<bool> live(g.nodes.size(), false);
   std::vector<ir::NodeIndex> stack = roots;
   for (auto& n : g.nodes)
-    if (!n->removed && n->kind == ir::NodeKind::Tool)
-      if (const ir::ToolInfo* t = m.tool(n->tool); t && t->effect == "side_effect")
+    if (!n->removed && n->kind() == ir::NodeKind::Tool)
+      if (const ir::ToolInfo* t = m.tool(n->tool().name); t && t->effect == "side_effect")
         stack.push_back(n->index);
   while (!stack.empty()) {
     ir::NodeIndex i = stack.back();
@@ -29,7 +29,7 @@ void sweep(ir::Graph& g, const std::vector<ir::NodeIndex>& roots, const ir::Modu
       stack.push_back(d);
   }
   for (auto& n : g.nodes) {
-    if (n->removed || live[n->index] || n->kind == ir::NodeKind::Input) continue;
+    if (n->removed || live[n->index] || n->kind() == ir::NodeKind::Input) continue;
     n->removed = true;
     report.changes.push_back({n->id, fmt::format("removed: its value never reaches the {}", scope),
                               nlohmann::json::object()});
@@ -38,14 +38,15 @@ void sweep(ir::Graph& g, const std::vector<ir::NodeIndex>& roots, const ir::Modu
 
 void sweepBodies(ir::Graph& g, const ir::Module& m, PassReport& report) {
   for (auto& n : g.nodes) {
-    if (n->removed || n->kind != ir::NodeKind::Map || !n->body) continue;
+    if (n->removed || n->kind() != ir::NodeKind::Map || !n->map().body) continue;
     std::vector<std::string> refs;
-    stdlib::collectRefs(n->bodyResult, refs);
+    stdlib::collectRefs(n->map().bodyResult, refs);
     std::vector<ir::NodeIndex> roots;
     for (const auto& r : refs)
-      if (auto it = n->body->byId.find(r); it != n->body->byId.end()) roots.push_back(it->second);
-    sweep(*n->body, roots, m, report, "result of " + n->id);
-    sweepBodies(*n->body, m, report);
+      if (auto it = n->map().body->byId.find(r); it != n->map().body->byId.end())
+        roots.push_back(it->second);
+    sweep(*n->map().body, roots, m, report, "result of " + n->id);
+    sweepBodies(*n->map().body, m, report);
   }
 }
 

@@ -155,16 +155,16 @@ PassReport runFold(PassContext& ctx) {
   for (ir::NodeIndex i : g.topoOrder()) {
     ir::Node& n = *g.nodes[i];
     if (n.removed) continue;
-    switch (n.kind) {
+    switch (n.kind()) {
     case ir::NodeKind::Native: {
       // As written, a literal step is not worth reporting.
-      bool wasLiteral = ir::expr::View(n.expr).is(Kind::Lit);
-      if (substitute(n.expr, constants)) touched[i] = true;
-      if (readsNothing(n.expr) && stdlib::isDeterministic(n.expr) && !n.guard) {
-        stdlib::EvalResult r = stdlib::evaluateConstant(n.expr, stdlib::kFoldLimits);
+      bool wasLiteral = ir::expr::View(n.expr()).is(Kind::Lit);
+      if (substitute(n.expr(), constants)) touched[i] = true;
+      if (readsNothing(n.expr()) && stdlib::isDeterministic(n.expr()) && !n.guard) {
+        stdlib::EvalResult r = stdlib::evaluateConstant(n.expr(), stdlib::kFoldLimits);
         if (r.overLimit()) notFolded(ctx, report, n, r);
         if (r.ok()) {
-          n.expr = ir::expr::lit(r.value());
+          n.expr() = ir::expr::lit(r.value());
           constants.add(n.id, r.value());
           if (!wasLiteral)
             report.changes.push_back({n.id,
@@ -176,7 +176,7 @@ PassReport runFold(PassContext& ctx) {
     }
     case ir::NodeKind::Llm: {
       int madeStatic = 0;
-      for (auto& m : n.messages)
+      for (auto& m : n.llm().messages)
         for (auto& s : m.segments)
           if (!s.isStatic && substitute(s.expr, constants) && (touched[i] = true) &&
               readsNothing(s.expr)) {
@@ -198,20 +198,20 @@ PassReport runFold(PassContext& ctx) {
       break;
     }
     case ir::NodeKind::Tool:
-      for (auto& [name, arg] : n.args)
+      for (auto& [name, arg] : n.tool().args)
         if (substitute(arg, constants)) touched[i] = true;
       break;
     case ir::NodeKind::Map:
-      if (substitute(n.over, constants)) touched[i] = true;
-      if (substitute(n.accInit, constants)) touched[i] = true;
+      if (substitute(n.map().over, constants)) touched[i] = true;
+      if (substitute(n.map().accInit, constants)) touched[i] = true;
       break;
     case ir::NodeKind::Output:
-      if (substitute(n.expr, constants)) touched[i] = true;
+      if (substitute(n.expr(), constants)) touched[i] = true;
       break;
     case ir::NodeKind::Branch: {
-      if (substitute(n.expr, constants)) touched[i] = true;
-      if (n.guard || !readsNothing(n.expr)) break;
-      stdlib::EvalResult r = stdlib::evaluateConstant(n.expr, stdlib::kFoldLimits);
+      if (substitute(n.expr(), constants)) touched[i] = true;
+      if (n.guard || !readsNothing(n.expr())) break;
+      stdlib::EvalResult r = stdlib::evaluateConstant(n.expr(), stdlib::kFoldLimits);
       if (r.overLimit()) notFolded(ctx, report, n, r);
       if (!r.ok() || !r.value().is_boolean()) break;
       int taken = r.value().get<bool>() ? 0 : 1;
@@ -236,18 +236,8 @@ PassReport runFold(PassContext& ctx) {
     bool guardFolded = n->guard && constants.count(g.nodes[n->guard->branch]->id);
     if (!touched[n->index] && !guardFolded) continue;
     std::vector<std::string> refs;
-    if (n->kind == ir::NodeKind::Map) // a map's `expr` is the list of its captures, each a ref
-      for (const Json& capture : n->expr)
-        stdlib::collectRefs(capture, refs);
-    else
-      stdlib::collectRefs(n->expr, refs);
-    stdlib::collectRefs(n->over, refs);
-    stdlib::collectRefs(n->accInit, refs); // a reduce's initial value is an input too
-    for (auto& [name, arg] : n->args)
-      stdlib::collectRefs(arg, refs);
-    for (auto& m : n->messages)
-      for (auto& s : m.segments)
-        if (!s.isStatic) stdlib::collectRefs(s.expr, refs);
+    for (const Json* e : ir::exprsOf(*n)) // captures, a reduce's initial value, arguments...
+      stdlib::collectRefs(*e, refs);
     std::set<ir::NodeIndex> deps;
     for (const auto& r : refs)
       if (auto it = g.byId.find(r); it != g.byId.end() && !g.nodes[it->second]->removed)

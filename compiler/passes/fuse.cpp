@@ -82,7 +82,7 @@ struct Fuser {
     };
     auto it = tasks.find(n.index);
     if (it == tasks.end())
-      add(n.type, n.options.maxTokens);
+      add(n.type, n.llm().options.maxTokens);
     else
       for (const Task& t : it->second)
         add(t.type, t.maxTokens);
@@ -100,14 +100,14 @@ struct Fuser {
   std::vector<Task> tasksOf(const ir::Node& n) {
     auto it = tasks.find(n.index);
     if (it != tasks.end()) return it->second;
-    return {Task{n.id, n.type, n.messages, n.options.maxTokens}};
+    return {Task{n.id, n.type, n.llm().messages, n.llm().options.maxTokens}};
   }
 
   static bool compatible(const ir::Node& a, const ir::Node& b) {
     auto same = [](const auto& x, const auto& y) { return x == y; };
-    return a.model == b.model && !a.flags.nofuse && !b.flags.nofuse &&
-           same(a.options.temperature, b.options.temperature) &&
-           a.options.cacheDisabled == b.options.cacheDisabled &&
+    return a.llm().model == b.llm().model && !a.llm().flags.nofuse && !b.llm().flags.nofuse &&
+           same(a.llm().options.temperature, b.llm().options.temperature) &&
+           a.llm().options.cacheDisabled == b.llm().options.cacheDisabled &&
            ((!a.guard && !b.guard) || (a.guard && b.guard && a.guard->branch == b.guard->branch &&
                                        a.guard->arm == b.guard->arm));
   }
@@ -188,8 +188,8 @@ struct Fuser {
 
   // Builds the fused node's prompt and schema from its tasks.
   void buildFused(ir::Node& f, const std::vector<Task>& ts) {
-    f.messages.clear();
-    f.fused.clear();
+    f.llm().messages.clear();
+    f.llm().fused.clear();
     ir::Message system{"system", {}};
     std::vector<std::string> seenSystems;
     for (const auto& t : ts)
@@ -209,7 +209,7 @@ struct Fuser {
       keys += (i ? ", " : "") + fmt::format("\"{}\"", field);
       properties[field] = ts[i].type ? ts[i].type->jsonSchema() : Json::object();
       required.push_back(field);
-      f.fused.push_back(ir::FusedPart{ts[i].name, field, ts[i].type, ts[i].maxTokens});
+      f.llm().fused.push_back(ir::FusedPart{ts[i].name, field, ts[i].type, ts[i].maxTokens});
     }
     // Values several tasks interpolate are given once, after the tasks, and named in them.
     std::map<std::string, int> uses;
@@ -263,8 +263,8 @@ struct Fuser {
       user.segments.push_back(ir::staticSegment(fmt::format("Input \"{}\":\n", name), "fusion"));
       user.segments.push_back(*seg);
     }
-    if (!system.segments.empty()) f.messages.push_back(std::move(system));
-    f.messages.push_back(std::move(user));
+    if (!system.segments.empty()) f.llm().messages.push_back(std::move(system));
+    f.llm().messages.push_back(std::move(user));
     f.type = nullptr;
     f.schema = {{"type", "object"},
                 {"properties", properties},
@@ -293,13 +293,14 @@ struct Fuser {
       id += (id.empty() ? "" : "+") + t.name;
     ir::Node& f = g.add(id, ir::NodeKind::Llm, first.loc);
     f.sourceOrder = std::min(first.sourceOrder, second.sourceOrder);
-    f.model = first.model;
-    f.options = first.options;
-    f.flags = first.flags;
+    f.llm().model = first.llm().model;
+    f.llm().options = first.llm().options;
+    f.llm().flags = first.llm().flags;
     f.guard = first.guard;
-    f.taskClass = first.taskClass == second.taskClass ? first.taskClass : "generate";
+    f.llm().taskClass =
+        first.llm().taskClass == second.llm().taskClass ? first.llm().taskClass : "generate";
     // Bounded when every part is: its explicit max_tokens, or the bound its type allows.
-    f.options.maxTokens.reset();
+    f.llm().options.maxTokens.reset();
     int64_t total = 16;
     bool bounded = true;
     for (const auto& t : ts) {
@@ -311,7 +312,7 @@ struct Fuser {
       else
         bounded = false;
     }
-    if (bounded) f.options.maxTokens = total;
+    if (bounded) f.llm().options.maxTokens = total;
     buildFused(f, ts);
     std::set<ir::NodeIndex> deps(first.deps.begin(), first.deps.end());
     deps.insert(second.deps.begin(), second.deps.end());
@@ -377,10 +378,10 @@ struct Fuser {
     auto users = g.users();
     for (ir::NodeIndex bi : g.topoOrder()) {
       ir::Node& b = *g.nodes[bi];
-      if (b.removed || b.kind != ir::NodeKind::Llm) continue;
+      if (b.removed || b.kind() != ir::NodeKind::Llm) continue;
       for (ir::NodeIndex ai : b.deps) {
         ir::Node& a = *g.nodes[ai];
-        if (a.removed || a.kind != ir::NodeKind::Llm || !compatible(a, b)) continue;
+        if (a.removed || a.kind() != ir::NodeKind::Llm || !compatible(a, b)) continue;
         bool othersWait = true;
         for (ir::NodeIndex u : users[ai])
           if (u != bi && !reaches(u, bi)) othersWait = false;
@@ -399,8 +400,8 @@ struct Fuser {
     std::map<std::pair<std::string, std::vector<ir::NodeIndex>>, std::vector<ir::NodeIndex>> groups;
     for (ir::NodeIndex i : g.topoOrder()) {
       const ir::Node& n = *g.nodes[i];
-      if (n.kind == ir::NodeKind::Llm && !n.deps.empty() && !n.flags.nofuse)
-        groups[{n.model, n.deps}].push_back(i);
+      if (n.kind() == ir::NodeKind::Llm && !n.deps.empty() && !n.llm().flags.nofuse)
+        groups[{n.llm().model, n.deps}].push_back(i);
     }
     for (auto& [key, members] : groups)
       if (members.size() > 1 && horizontalIn(key.first, key.second, members)) return true;

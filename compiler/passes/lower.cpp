@@ -6,6 +6,7 @@
 //  3. Otherwise only report it (AWC6005) with the suggested native rewrite and the reason it
 //     was not applied.
 #include "awc/passes/deterministic.h"
+#include "awc/sema/type.h"
 #include "awc/stdlib/eval.h"
 #include "pass_list.h"
 
@@ -18,19 +19,16 @@ void lowerGraph(ir::Graph& g, PassContext& ctx, PassReport& report) {
   for (auto& np : g.nodes) {
     ir::Node& n = *np;
     if (n.removed) continue;
-    if (n.kind == ir::NodeKind::Map && n.body) {
-      lowerGraph(*n.body, ctx, report);
+    if (n.kind() == ir::NodeKind::Map && n.map().body) {
+      lowerGraph(*n.map().body, ctx, report);
       continue;
     }
-    if (n.kind != ir::NodeKind::Llm) continue;
+    if (n.kind() != ir::NodeKind::Llm) continue;
     std::optional<DeterministicTask> task = recognizeDeterministicTask(n);
     if (!task) continue;
-    if (task->exact && !n.flags.nolower) {
-      n.kind = ir::NodeKind::Native;
-      n.expr = task->expr;
-      n.messages.clear();
-      n.model.clear();
-      n.autoLadder.clear();
+    if (task->exact && !n.llm().flags.nolower) {
+      n.setKind(ir::NodeKind::Native); // drops the llm payload
+      n.expr() = task->expr;
       report.changes.push_back(
           {n.id,
            fmt::format("{} task lowered to native code: {}", task->kind, task->rewrite),
@@ -40,11 +38,14 @@ void lowerGraph(ir::Graph& g, PassContext& ctx, PassReport& report) {
     Diagnostic& d = ctx.diags.report(
         DiagCode::DeterministicModelTask, n.loc,
         fmt::format("model step '{}' is asked to do a deterministic task ({})", n.id, task->kind));
-    d.hints.push_back(fmt::format("compute it natively: `{} = {}`",
-                                  n.id.substr(n.id.rfind('/') + 1), task->rewrite));
+    // An enum from an if-chain of member literals needs the step's annotation to stay an enum.
+    std::string annotation =
+        n.type && n.type->kind() == sema::Type::Kind::Enum ? ": " + n.type->str() : "";
+    d.hints.push_back(fmt::format("compute it natively: `{}{} = {}`",
+                                  n.id.substr(n.id.rfind('/') + 1), annotation, task->rewrite));
     if (!task->why.empty())
       d.notes.push_back({SourceRange{}, "not lowered automatically: " + task->why});
-    else if (n.flags.nolower)
+    else if (n.llm().flags.nolower)
       d.notes.push_back({SourceRange{}, "not lowered automatically: the step is marked nolower"});
     report.changes.push_back(
         {n.id,

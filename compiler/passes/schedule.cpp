@@ -2,12 +2,15 @@
 // and cost. Runs at every level (also -O0, whose plan is sequential) and last, so its
 // figures describe the final plan. The algorithm:
 //  1. Estimate the plan (cost_model.cpp): priorities, latency, cost.
-//  2. Warm first (-O1/-O2): steps that share a static prompt prefix and start together each
-//     pay for its prefill; the first of such a prefix group can warm the server's cache while
-//     the others wait for its first token (`wait_for_warm`). Applied where the shared prefix is
-//     long (≥ 256 tokens: the wait costs little latency and saves the most), and as a cost
-//     guard group by group while the plan would cost more than the flow as written — running
-//     in parallel must not cost more than the sequential order, which reused the prefix.
+//  2. Warm first (-O1/-O2): steps that share a prompt prefix — static text, or the same
+//     interpolated values (a document several questions are asked about) — and start together
+//     each pay for its prefill; the first of such a prefix group can warm the server's cache
+//     while the others wait for its first token (`wait_for_warm`). Groups are found in every
+//     graph (map and reduce bodies too, whose elements each run their own group). Applied
+//     where the shared prefix is long (≥ 256 tokens: the wait costs little latency and saves
+//     the most), and as a cost guard group by group while the plan would cost more than the
+//     flow as written — running in parallel must not cost more than the sequential order,
+//     which reused the prefix.
 //     Latency stays below the as-written order's, which waits for whole calls.
 #include "awc/support/tokenizer.h"
 #include "pass_list.h"
@@ -15,6 +18,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <limits>
+#include <map>
 #include <unordered_map>
 
 namespace awc::passes {
@@ -26,49 +30,41 @@ constexpr int64_t kLongPrefixTokens = 256;
 // together, so huge plans stay linear.
 constexpr size_t kGroupsOneByOne = 16;
 
-// Steps on one model whose static prompt prefixes share at least one cache block: each joins
-// the group of the earliest such step (the leader), whose prefill the as-written order would
-// have reused.
+// Steps of one graph on one model whose prompt prefixes (ir::promptPrefix: static text, then
+// values interpolated by the same expression) share at least one cache block: each joins the
+// group of the earliest such step (the leader), whose prefill the as-written order would have
+// reused.
 struct PrefixGroup {
+  ir::Graph* graph;
   ir::Node* leader;
   std::vector<ir::Node*> members; // later steps in plan order
   int64_t sharedTokens;           // the fewest any member shares with the leader
 };
 
-// The bytes of a prefix's first cache block: prefixes share a block only if these are equal.
-std::string_view firstBlock(std::string_view prefix, int64_t block) {
-  int64_t tokens = 0;
-  size_t end = 0;
-  forEachToken(prefix, [&](const TokenSpan& t) {
-    if (tokens++ < block) end = t.end;
-  });
-  return tokens >= block ? prefix.substr(0, end) : std::string_view{};
-}
-
-std::vector<PrefixGroup> prefixGroups(PassContext& ctx) {
-  ir::Graph& g = ctx.module.graph;
+void prefixGroups(PassContext& ctx, ir::Graph& g, std::vector<PrefixGroup>& groups) {
   int64_t block = ctx.assumptions.cacheBlockTokens;
-  std::vector<PrefixGroup> groups;
+  size_t first = groups.size();
   std::vector<std::string> leaderPrefix;
   std::unordered_map<std::string, size_t> byFirstBlock; // model + first block → group
   for (ir::NodeIndex i : g.topoOrder()) {
     ir::Node& n = *g.nodes[i];
-    if (n.removed || n.kind != ir::NodeKind::Llm || !n.hints.waitForWarm.empty()) continue;
-    std::string prefix = ir::staticPromptPrefix(n);
-    std::string_view first = firstBlock(prefix, block);
-    if (first.empty()) continue;
-    auto [it, fresh] = byFirstBlock.try_emplace(n.model + '\0' + std::string(first), groups.size());
+    if (n.removed || n.kind() != ir::NodeKind::Llm || !n.hints.waitForWarm.empty()) continue;
+    std::string prefix = ir::promptPrefix(n, ctx.assumptions);
+    std::string_view head = ir::prefixHead(prefix, block);
+    if (head.empty()) continue;
+    auto [it, fresh] =
+        byFirstBlock.try_emplace(n.llm().model + '\0' + std::string(head), groups.size());
     if (fresh) {
-      groups.push_back({&n, {}, std::numeric_limits<int64_t>::max()});
+      groups.push_back({&g, &n, {}, std::numeric_limits<int64_t>::max()});
       leaderPrefix.push_back(std::move(prefix));
       continue;
     }
     PrefixGroup& group = groups[it->second];
     group.members.push_back(&n);
-    group.sharedTokens = std::min(group.sharedTokens,
-                                  ir::sharedPrefixTokens(leaderPrefix[it->second], prefix, block));
+    group.sharedTokens =
+        std::min(group.sharedTokens,
+                 ir::sharedPrefixTokens(leaderPrefix[it->second - first], prefix, block));
   }
-  return groups;
 }
 
 // Which nodes run after `from` through deps anyway (they need no warm-first wait).
@@ -91,10 +87,9 @@ std::vector<bool> runsAfter(const ir::Graph& g,
 
 // Marks one group: its members not already after the leader wait for the leader's first
 // token. Returns the ids of those members.
-std::vector<std::string> markGroup(const ir::Graph& g,
-                                   const std::vector<std::vector<ir::NodeIndex>>& users,
+std::vector<std::string> markGroup(const std::vector<std::vector<ir::NodeIndex>>& users,
                                    const PrefixGroup& group) {
-  std::vector<bool> after = runsAfter(g, users, group.leader->index);
+  std::vector<bool> after = runsAfter(*group.graph, users, group.leader->index);
   std::vector<std::string> followers;
   for (ir::Node* m : group.members)
     if (!after[m->index]) {
@@ -110,15 +105,14 @@ std::vector<std::string> markGroup(const ir::Graph& g,
 // more than `budget`, the other groups in plan order. Returns the final estimate.
 ir::PlanEstimate warmFirst(PassContext& ctx, std::optional<double> budget, ir::PlanEstimate e,
                            PassReport& report) {
-  ir::Graph& g = ctx.module.graph;
-  std::vector<PrefixGroup> groups = prefixGroups(ctx);
+  std::vector<PrefixGroup> groups;
+  ir::forEachGraph(ctx.module.graph, [&](ir::Graph& g) { prefixGroups(ctx, g, groups); });
   std::erase_if(groups, [](const PrefixGroup& group) { return group.members.empty(); });
   if (groups.empty()) return e;
-  std::vector<std::vector<ir::NodeIndex>> users(g.nodes.size());
-  for (auto& np : g.nodes)
-    if (!np->removed)
-      for (ir::NodeIndex d : np->deps)
-        users[d].push_back(np->index);
+  std::map<const ir::Graph*, std::vector<std::vector<ir::NodeIndex>>> usersOf;
+  for (const PrefixGroup& group : groups)
+    if (!usersOf.count(group.graph)) usersOf[group.graph] = group.graph->users();
+  auto mark = [&](const PrefixGroup& group) { return markGroup(usersOf.at(group.graph), group); };
 
   auto record = [&](const PrefixGroup& group, const std::vector<std::string>& followers,
                     bool overBudget) {
@@ -151,7 +145,7 @@ ir::PlanEstimate warmFirst(PassContext& ctx, std::optional<double> budget, ir::P
       rest.push_back(&group);
       continue;
     }
-    std::vector<std::string> followers = markGroup(g, users, group);
+    std::vector<std::string> followers = mark(group);
     if (followers.empty()) continue;
     record(group, followers, false);
     marked = true;
@@ -161,7 +155,7 @@ ir::PlanEstimate warmFirst(PassContext& ctx, std::optional<double> budget, ir::P
     bool allAtOnce = k >= kGroupsOneByOne;
     bool any = false;
     for (size_t j = k; j < (allAtOnce ? rest.size() : k + 1); ++j) {
-      std::vector<std::string> followers = markGroup(g, users, *rest[j]);
+      std::vector<std::string> followers = mark(*rest[j]);
       if (followers.empty()) continue;
       record(*rest[j], followers, true);
       any = true;

@@ -26,7 +26,7 @@ namespace awc::passes {
 namespace {
 
 bool isClassification(const ir::Node& n) {
-  return n.kind == ir::NodeKind::Llm && n.type &&
+  return n.kind() == ir::NodeKind::Llm && n.type &&
          (n.type->kind() == sema::Type::Kind::Enum || n.type->kind() == sema::Type::Kind::Bool);
 }
 
@@ -49,7 +49,7 @@ bool reaches(const ir::Graph& g, ir::NodeIndex from, ir::NodeIndex target, ir::N
 // The chance the then arm is taken: p of `likely(cond, p)` (sema checked it is a literal in
 // [0, 1]), looked for in the condition itself or, through refs, in the native steps it names.
 double thenProbability(const ir::Graph& g, const ir::Node& branch) {
-  const nlohmann::json* e = &branch.expr;
+  const nlohmann::json* e = &branch.expr();
   for (int hops = 0; hops < 8 && e->is_object(); ++hops) {
     if (e->contains("call") && (*e)["call"] == "likely") {
       const nlohmann::json& args = (*e)["args"];
@@ -62,8 +62,8 @@ double thenProbability(const ir::Graph& g, const ir::Node& branch) {
     }
     if (!e->contains("ref") || !(*e)["ref"].is_string()) break;
     const ir::Node* target = g.find((*e)["ref"].get<std::string>());
-    if (!target || target->kind != ir::NodeKind::Native) break;
-    e = &target->expr;
+    if (!target || target->kind() != ir::NodeKind::Native) break;
+    e = &target->expr();
   }
   return 0.5;
 }
@@ -92,7 +92,7 @@ const ir::Node* classifierOf(const ir::Graph& g, const ir::Node& branch) {
     seen[i] = true;
     const ir::Node& d = *g.nodes[i];
     if (isClassification(d)) return &d;
-    if (d.kind == ir::NodeKind::Native || d.kind == ir::NodeKind::Branch)
+    if (d.kind() == ir::NodeKind::Native || d.kind() == ir::NodeKind::Branch)
       stack.insert(stack.end(), d.deps.begin(), d.deps.end());
   }
   return nullptr;
@@ -100,18 +100,19 @@ const ir::Node* classifierOf(const ir::Graph& g, const ir::Node& branch) {
 
 // Whether `n` may run before the branch is known: a model step or a tool without side effects.
 bool safeToStart(const PassContext& ctx, const ir::Node& n) {
-  if (n.kind == ir::NodeKind::Llm) return true;
-  if (n.kind != ir::NodeKind::Tool) return false;
-  const ir::ToolInfo* t = ctx.module.tool(n.tool);
+  if (n.kind() == ir::NodeKind::Llm) return true;
+  if (n.kind() != ir::NodeKind::Tool) return false;
+  const ir::ToolInfo* t = ctx.module.tool(n.tool().name);
   return t && t->effect != "side_effect";
 }
 
 // Native work the runtime starts early with an arm: a native step, or a map whose body is.
 bool pureWork(const ir::Node& n) {
-  if (n.kind == ir::NodeKind::Native) return true;
-  if (n.kind != ir::NodeKind::Map || !n.body) return false;
-  for (const auto& b : n.body->nodes)
-    if (!b->removed && b->kind != ir::NodeKind::Native) return false;
+  if (n.kind() == ir::NodeKind::Native) return true;
+  const ir::MapData* map = n.asMap();
+  if (!map || !map->body) return false;
+  for (const auto& b : map->body->nodes)
+    if (!b->removed && b->kind() != ir::NodeKind::Native) return false;
   return true;
 }
 
@@ -156,14 +157,14 @@ PassReport runSpeculate(PassContext& ctx) {
   bool marked = false;
   for (auto& bp : g.nodes) {
     ir::Node& branch = *bp;
-    if (branch.removed || branch.kind != ir::NodeKind::Branch) continue;
+    if (branch.removed || branch.kind() != ir::NodeKind::Branch) continue;
     const ir::Node* classifier = classifierOf(g, branch);
     if (!classifier) continue;
     if (!est) est = ir::estimate(ctx.module, ctx.assumptions);
     for (auto& np : g.nodes) {
       ir::Node& n = *np;
-      if (n.removed || !n.guard || n.guard->branch != branch.index || n.flags.nospeculate ||
-          !safeToStart(ctx, n))
+      if (n.removed || !n.guard || n.guard->branch != branch.index ||
+          (n.asLlm() && n.asLlm()->flags.nospeculate) || !safeToStart(ctx, n))
         continue;
       bool independent = true;
       for (ir::NodeIndex d : n.deps)

@@ -53,33 +53,35 @@ std::vector<Message> planMessages(const std::vector<ir::Message>& messages) {
 std::vector<Node> planNodes(const ir::Graph& g, const SourceManager& sources, SchemaCache& schemas);
 
 void planLlm(const ir::Node& n, LlmFields& l) {
-  l.model = n.model;
-  l.autoLadder = n.autoLadder;
-  if (!n.taskClass.empty()) l.task = parseEnum<TaskClass>(n.taskClass);
-  l.messages = planMessages(n.messages);
-  l.options = {n.options.temperature, n.options.maxTokens, n.options.retries, n.options.timeoutMs,
-               n.options.promptCacheKey};
+  const ir::LlmData& llm = n.llm();
+  l.model = llm.model;
+  l.autoLadder = llm.autoLadder;
+  l.rightsizedFrom = llm.rightsizedFrom;
+  if (!llm.taskClass.empty()) l.task = parseEnum<TaskClass>(llm.taskClass);
+  l.messages = planMessages(llm.messages);
+  l.options = {llm.options.temperature, llm.options.maxTokens, llm.options.retries,
+               llm.options.timeoutMs, llm.options.promptCacheKey};
   l.estPromptTokens = n.estPromptTokens;
   l.estOutputTokens = n.estOutputTokens;
-  for (const auto& p : n.fused)
+  for (const auto& p : n.llm().fused)
     l.fused.push_back({p.name, p.field, schemaOf(p.type)});
 }
 
 void planMap(const ir::Node& n, MapFields& m, const SourceManager& sources, SchemaCache& schemas) {
-  m.var = n.var;
-  m.over = n.over;
-  if (n.expr.is_array())
-    for (const auto& r : n.expr)
+  m.var = n.map().var;
+  m.over = n.map().over;
+  if (n.map().captures.is_array())
+    for (const auto& r : n.map().captures)
       m.captures.push_back(r.at("ref").get<std::string>());
-  if (n.body) m.body = Body{planNodes(*n.body, sources, schemas), n.bodyResult};
-  if (!n.accName.empty()) m.reduce = ReduceSpec{n.accName, n.accInit};
+  if (n.map().body) m.body = Body{planNodes(*n.map().body, sources, schemas), n.map().bodyResult};
+  if (!n.map().accName.empty()) m.reduce = ReduceSpec{n.map().accName, n.map().accInit};
 }
 
 Node planNode(const ir::Graph& g, const ir::Node& n, int order, const SourceManager& sources,
               SchemaCache& schemas) {
   Node node;
   node.id = n.id;
-  node.kind = n.kind;
+  node.kind = n.kind();
   node.order = order;
   if (n.loc.valid()) node.loc = sources.describe(n.loc);
   for (ir::NodeIndex d : n.deps)
@@ -100,22 +102,22 @@ Node planNode(const ir::Graph& g, const ir::Node& n, int order, const SourceMana
     }
   }
   node.hints = n.hints;
-  switch (n.kind) {
+  switch (n.kind()) {
   case NodeKind::Input:
     node.inputName = n.id.substr(6); // after "input."
-    if (!n.defaultValue.is_null()) node.defaultValue = n.defaultValue;
+    if (!n.input().defaultValue.is_null()) node.defaultValue = n.input().defaultValue;
     break;
   case NodeKind::Native:
   case NodeKind::Output:
   case NodeKind::Branch:
-    node.expr = n.expr;
+    node.expr = n.expr();
     break;
   case NodeKind::Llm:
     planLlm(n, node.llm);
     break;
   case NodeKind::Tool:
-    node.tool = n.tool;
-    node.args = n.args;
+    node.tool = n.tool().name;
+    node.args = n.tool().args;
     break;
   case NodeKind::Map:
     planMap(n, node.map, sources, schemas);
@@ -196,8 +198,8 @@ Document buildPlan(const ir::Module& m, const ir::PlanEstimate& estimate,
   d.mode = m.mode;
   for (const auto& [name, type] : m.inputs) {
     Input in{name, schemaOf(type), std::nullopt};
-    if (const ir::Node* n = m.graph.find("input." + name); n && !n->defaultValue.is_null())
-      in.defaultValue = n->defaultValue;
+    if (const ir::Node* n = m.graph.find("input." + name); n && !n->input().defaultValue.is_null())
+      in.defaultValue = n->input().defaultValue;
     d.inputs.push_back(std::move(in));
   }
   d.outputSchema = schemaOf(m.resultType);

@@ -7,15 +7,15 @@ namespace awc::plan {
 namespace {
 
 std::string label(const ir::Node& n) {
-  switch (n.kind) {
+  switch (n.kind()) {
   case ir::NodeKind::Llm:
-    return fmt::format("{}\\nllm {}", n.id, n.model);
+    return fmt::format("{}\\nllm {}", n.id, n.llm().model);
   case ir::NodeKind::Tool:
-    return fmt::format("{}\\ntool {}", n.id, n.tool);
+    return fmt::format("{}\\ntool {}", n.id, n.tool().name);
   case ir::NodeKind::Map:
-    return fmt::format("{}\\n{} {}", n.id, n.accName.empty() ? "map" : "reduce", n.var);
+    return fmt::format("{}\\n{} {}", n.id, n.map().accName.empty() ? "map" : "reduce", n.map().var);
   default:
-    return fmt::format("{}\\n{}", n.id, ir::kindName(n.kind));
+    return fmt::format("{}\\n{}", n.id, ir::kindName(n.kind()));
   }
 }
 
@@ -55,11 +55,11 @@ void dotGraph(std::string& out, const ir::Graph& g, const std::string& indent) {
   for (ir::NodeIndex i : order) {
     const ir::Node& n = *g.nodes[i];
     out += fmt::format("{}\"{}\" [label=\"{}\", shape={}];\n", indent, escapeDot(n.id),
-                       escapeDot(label(n)), dotShape(n.kind));
-    if (n.kind == ir::NodeKind::Map && n.body) {
+                       escapeDot(label(n)), dotShape(n.kind()));
+    if (n.kind() == ir::NodeKind::Map && n.map().body) {
       out += fmt::format("{}subgraph \"cluster_{}\" {{\n{}  label=\"{} body\";\n", indent,
                          escapeDot(n.id), indent, escapeDot(n.id));
-      dotGraph(out, *n.body, indent + "  ");
+      dotGraph(out, *n.map().body, indent + "  ");
       out += indent + "}\n";
     }
   }
@@ -102,7 +102,7 @@ void mermaidGraph(std::string& out, const ir::Graph& g, const std::string& prefi
     }
     std::string id = mermaidId(prefix, i);
     std::string l = escapeMermaid(br);
-    switch (n.kind) {
+    switch (n.kind()) {
     case ir::NodeKind::Llm:
       out += fmt::format("  {}([\"{}\"])\n", id, l);
       break;
@@ -120,9 +120,9 @@ void mermaidGraph(std::string& out, const ir::Graph& g, const std::string& prefi
       out += fmt::format("  {}[\"{}\"]\n", id, l);
       break;
     }
-    if (n.kind == ir::NodeKind::Map && n.body) {
+    if (n.kind() == ir::NodeKind::Map && n.map().body) {
       out += fmt::format("  subgraph {}body[\"{} body\"]\n", id, escapeMermaid(n.id));
-      mermaidGraph(out, *n.body, id + "b");
+      mermaidGraph(out, *n.map().body, id + "b");
       out += "  end\n";
     }
   }

@@ -91,6 +91,15 @@ public:
   void checkModelDecl(ast::ModelDecl& m);
   void checkLadderDecl(ast::LadderDecl& l);
   void checkToolDecl(ast::ToolDecl& tool);
+  // --- right-sizing consent (check_rightsize.cpp)
+  /// Resolves a model's `cheaper: [...]` option into ModelDecl::cheaper.
+  void checkModelAlternatives(ast::ModelDecl& m);
+  /// Reports cycles among the resolved alternatives (after every model is checked).
+  void checkAlternativeCycles();
+  /// Checks `workflow ... with { options }` and fills WorkflowDecl::rightsizeTasks.
+  void checkWorkflowOptions(ast::WorkflowDecl& wf);
+  /// Checks the `rightsize` / `norightsize` flags of a model step.
+  void checkRightsizeFlags(ast::LlmExpr* e, bool warnings);
   /// Validates one `host "..."` entry; true (and its rule kept) when it is a host[:port].
   bool checkHostEntry(const ast::HostDecl::Entry& entry);
   void checkHttpTool(ast::ToolDecl& tool);
@@ -185,8 +194,9 @@ public:
   /// Steps of the workflow being checked (all blocks), for unused-step warnings.
   std::vector<const ast::Step*> workflowSteps;
 
-  size_t depth = 0;             // nested checkExpr / resolveType calls right now
-  bool tooDeepReported = false; // AWC5003 is reported once
+  bool workflowWarnings = false; // warnings are reported for the workflow being checked
+  size_t depth = 0;              // nested checkExpr / resolveType calls right now
+  bool tooDeepReported = false;  // AWC5003 is reported once
   bool typeTooDeepReported = false;
   size_t suggestBudget = kSuggestBudget;
 };

@@ -55,6 +55,18 @@ const ast::StringExpr* plainString(const ast::Expr* e) {
   return s && s->isPlain() ? s : nullptr;
 }
 
+// `if c { "low" } else if d { "medium" } else { "high" }`: every arm a plain member literal of
+// the enum (how a rewrite of bands by thresholds is written; the lower pass suggests it).
+bool armsAreMembers(const ast::Expr* e, const Type* en) {
+  if (auto* s = plainString(e))
+    return std::find(en->members().begin(), en->members().end(), s->plainText()) !=
+           en->members().end();
+  auto* ie = dyn_cast_or_null<ast::IfExpr>(e);
+  return ie && ie->thenBlock.steps.empty() && ie->elseBlock.steps.empty() &&
+         armsAreMembers(ie->thenBlock.value.get(), en) &&
+         armsAreMembers(ie->elseBlock.value.get(), en);
+}
+
 std::string describeExpr(const ast::Expr* e) {
   if (auto* n = dyn_cast_or_null<ast::NameExpr>(e)) return "'" + n->name + "'";
   return "the value";
@@ -67,6 +79,8 @@ void Analyzer::checkWorkflow(ast::WorkflowDecl& wf, bool warnings) {
   Scope top;
   top.workflow = &wf;
   workflowSteps.clear();
+  workflowWarnings = warnings;
+  checkWorkflowOptions(wf);
   std::map<std::string, SourceRange> seen;
   for (auto& p : wf.params) {
     if (!p) continue;
@@ -232,6 +246,9 @@ bool Analyzer::checkAssign(const ast::Expr* value, const Type* from, const Type*
                                suggest(s->plainText(), ms)));
       return false;
     }
+    if (from->kind() == Type::Kind::String && dyn_cast_or_null<ast::IfExpr>(value) != nullptr &&
+        armsAreMembers(value, to))
+      return true;
   }
   if (isAssignable(from, to)) return true;
   // Enum values are strings at run time.

@@ -22,8 +22,8 @@ const Type* Analyzer::checkLlm(ast::LlmExpr* e, Ctx ctx) {
                  "a model cannot answer with a duration; ask for a number of seconds");
   checkLlmPrompts(e, sub);
   checkLlmOptions(e, sub);
-  static const std::vector<std::string> flagNames = {"nocache", "nofuse", "nohoist", "nolower",
-                                                     "nospeculate"};
+  static const std::vector<std::string> flagNames = {
+      "nocache", "nofuse", "nohoist", "nolower", "nospeculate", "norightsize", "rightsize"};
   for (auto& f : e->flags)
     if (std::find(flagNames.begin(), flagNames.end(), f.name) == flagNames.end()) {
       auto& d = diags.report(
@@ -31,6 +31,7 @@ const Type* Analyzer::checkLlm(ast::LlmExpr* e, Ctx ctx) {
           fmt::format("unknown model step flag '{}'{}", f.name, suggest(f.name, flagNames)));
       d.hints.push_back(fmt::format("flags are: {}", joinNames(flagNames)));
     }
+  checkRightsizeFlags(e, workflowWarnings);
   return result;
 }
 

@@ -12,7 +12,7 @@ using llvm::dyn_cast;
 
 namespace {
 
-enum class OptKind { String, Number, Int, Bool, Duration, DurationOrBool, Size, Effect };
+enum class OptKind { String, Number, Int, Bool, Duration, DurationOrBool, Size, Effect, Models };
 
 const char* optKindName(OptKind k) {
   switch (k) {
@@ -32,6 +32,8 @@ const char* optKindName(OptKind k) {
     return "one of \"small\", \"medium\", \"large\"";
   case OptKind::Effect:
     return "one of pure, idempotent, side_effect";
+  case OptKind::Models:
+    return "a list of model names";
   }
   return "a value";
 }
@@ -51,6 +53,7 @@ const std::map<std::string, OptKind, std::less<>> kModelOptions = {
     {"tokens_per_s", OptKind::Number},
     {"structured_tokens_per_s", OptKind::Number},
     {"structured_ttft_ms", OptKind::Number},
+    {"cheaper", OptKind::Models}, // checked by checkModelAlternatives
 };
 
 const std::map<std::string, OptKind, std::less<>> kToolOptions = {
@@ -88,6 +91,7 @@ void checkOptions(Analyzer& a, std::vector<ast::Option>& opts,
     }
     if (!opt.value) continue;
     OptKind kind = it->second;
+    if (kind == OptKind::Models) continue; // names of models, never resolved as values
     if (kind == OptKind::Effect || kind == OptKind::Size) {
       // Bare names (effect: pure) or strings (size: "small"); never resolved as values.
       std::string v;
@@ -182,6 +186,7 @@ void Analyzer::checkDecls() {
       else if (auto* tool = dyn_cast<ast::ToolDecl>(decl))
         checkToolDecl(*tool);
     }
+  checkAlternativeCycles();
   for (auto& mod : program.modules)
     for (auto& decl : mod->decls)
       if (auto* c = dyn_cast<ast::ConstDecl>(decl.get())) checkConst(c);
@@ -197,6 +202,7 @@ void Analyzer::checkModelDecl(ast::ModelDecl& m) {
     d.hints.push_back("providers are 'openai', 'anthropic' and 'sim'");
   }
   checkOptions(*this, m.options, kModelOptions, "model");
+  checkModelAlternatives(m);
 }
 
 void Analyzer::checkLadderDecl(ast::LadderDecl& l) {

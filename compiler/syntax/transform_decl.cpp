@@ -161,13 +161,15 @@ A::DeclPtr Transformer::transformConst(FlowParser::ConstDeclContext* ctx) {
   return decl;
 }
 
-// workflowDecl : 'workflow' IDENT '(' paramList? ')' '->' typeExpr '{' statement* returnStmt '}' ;
+// workflowDecl : 'workflow' IDENT '(' paramList? ')' '->' typeExpr ('with' optionBlock)?
+//                '{' statement* returnStmt '}' ;
 A::DeclPtr Transformer::transformWorkflow(FlowParser::WorkflowDeclContext* ctx) {
   auto decl = std::make_unique<A::WorkflowDecl>(rangeOf(ctx));
   decl->name = textOf(ctx->IDENT());
   decl->nameRange = rangeOf(ctx->IDENT());
   decl->params = transformParams(ctx->paramList());
   decl->resultType = transformType(ctx->typeExpr());
+  decl->options = transformOptions(ctx->optionBlock());
   for (auto* st : ctx->statement())
     if (auto step = transformStatement(st)) decl->steps.push_back(std::move(step));
   if (auto* ret = ctx->returnStmt()) {

@@ -3,7 +3,7 @@
 // compares `<expected-dir>/<stem>.plan.json` (a valid flow) or `<stem>.diag.txt` (a flow
 // with errors; files named fail_*.flow must have errors). With AWC_GOLDEN_UPDATE=1 it
 // rewrites the expectations instead (`make golden-update`), so changes are reviewed as diffs.
-// A first line `// golden-flags: -O1 -fno-fuse` selects compile flags.
+// A first line `// golden-flags: -O1 -fno-fuse -frightsize=classify` selects compile flags.
 #include "awc/compiler/driver.h"
 #include "awc/plan/emit.h"
 #include "json_schema.h"
@@ -37,7 +37,11 @@ static awc::CompileOptions flagsFrom(const std::string& source) {
       o.optLevel = std::atoi(w.c_str() + 2);
     else if (w.rfind("-fno-", 0) == 0)
       o.disabledPasses.insert(w.substr(5));
-    else if (w.rfind("--workflow=", 0) == 0)
+    else if (w.rfind("-frightsize=", 0) == 0) {
+      std::istringstream tasks(w.substr(12));
+      for (std::string t; std::getline(tasks, t, ',');)
+        o.rightsizeTasks.insert(t);
+    } else if (w.rfind("--workflow=", 0) == 0)
       o.workflow = w.substr(11);
   }
   return o;

@@ -16,15 +16,15 @@ workflow main(q: string, n: int = 3) -> string {
 })F",
                        0);
   REQUIRE(c.ok());
-  CHECK(node(c, "input.q")->kind == NodeKind::Input);
-  CHECK(node(c, "input.n")->defaultValue == 3);
-  CHECK(node(c, "k")->kind == NodeKind::Tool);
-  CHECK(node(c, "t")->kind == NodeKind::Native);
-  CHECK(node(c, "r")->kind == NodeKind::Llm);
-  CHECK(node(c, "output")->kind == NodeKind::Output);
+  CHECK(node(c, "input.q")->kind() == NodeKind::Input);
+  CHECK(node(c, "input.n")->input().defaultValue == 3);
+  CHECK(node(c, "k")->kind() == NodeKind::Tool);
+  CHECK(node(c, "t")->kind() == NodeKind::Native);
+  CHECK(node(c, "r")->kind() == NodeKind::Llm);
+  CHECK(node(c, "output")->kind() == NodeKind::Output);
   CHECK(depIds(c, *node(c, "t")) == "input.n,k");
   CHECK(depIds(c, *node(c, "r")) == "input.q,t");
-  const auto& msgs = node(c, "r")->messages;
+  const auto& msgs = node(c, "r")->llm().messages;
   REQUIRE(msgs.size() == 2);
   CHECK(msgs[0].role == "system");
   CHECK(msgs[0].segments[0].text == "Be brief.");
@@ -51,15 +51,15 @@ workflow main(q: string, n: int) -> string {
   REQUIRE(c.ok());
   const auto& g = c.module->graph;
   REQUIRE(node(c, "r/if") != nullptr);
-  CHECK(node(c, "r/if")->kind == NodeKind::Branch);
+  CHECK(node(c, "r/if")->kind() == NodeKind::Branch);
   REQUIRE(node(c, "r/then/a")->guard);
   CHECK(g.nodes[node(c, "r/then/a")->guard->branch]->id == "r/if");
   CHECK(node(c, "r/then/a")->guard->arm == 0);
   REQUIRE(node(c, "r/else/if") != nullptr);
   CHECK(node(c, "r/else/if")->guard->arm == 1);
   CHECK(g.nodes[node(c, "r/else/then/b")->guard->branch]->id == "r/else/if");
-  CHECK(node(c, "r")->kind == NodeKind::Native);
-  CHECK(node(c, "r")->expr.contains("if"));
+  CHECK(node(c, "r")->kind() == NodeKind::Native);
+  CHECK(node(c, "r")->expr().contains("if"));
 }
 
 TEST_CASE("builder: map bodies are nested graphs; captures are deps") {
@@ -75,10 +75,10 @@ workflow main(q: string, xs: list<int>) -> list<string> {
                        0);
   REQUIRE(c.ok());
   const awc::ir::Node* m = node(c, "out");
-  REQUIRE(m->kind == NodeKind::Map);
-  REQUIRE(m->body);
-  CHECK(m->body->find("out/r") != nullptr);
-  CHECK(m->var == "x");
+  REQUIRE(m->kind() == NodeKind::Map);
+  REQUIRE(m->map().body);
+  CHECK(m->map().body->find("out/r") != nullptr);
+  CHECK(m->map().var == "x");
   CHECK(depIds(c, *m) == "input.xs,ctx");
 }
 
@@ -91,7 +91,7 @@ workflow main(q: string) -> string {
 })F",
                        0);
   REQUIRE(c.ok());
-  const auto& segs = node(c, "r")->messages.at(0).segments;
+  const auto& segs = node(c, "r")->llm().messages.at(0).segments;
   REQUIRE(segs.size() == 3);
   CHECK(segs[0].isStatic);
   CHECK(segs[0].origin == "const RULES");

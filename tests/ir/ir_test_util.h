@@ -9,6 +9,14 @@
 #include <set>
 #include <string>
 
+namespace awc::ir {
+/// Test-only access to a node's payload, to build a payload that disagrees with the kind
+/// (which setKind() and Graph::add() never produce) and check that verify() rejects it.
+struct NodeTestAccess {
+  static void setPayload(Node& n, Payload p) { n.payload_ = std::move(p); }
+};
+} // namespace awc::ir
+
 namespace awc::testing {
 
 /// Two models, a pure host tool and a side-effecting one: enough for most test flows.

@@ -81,11 +81,11 @@ TEST_CASE("verify: graph shape — deps, byId, cycles, removed nodes") {
     CHECK(reports(*c.module, "t", "reads 'k' but does not depend on it"));
   }
   SECTION("a ref to an unknown name") {
-    t.expr = {{"ref", "nowhere"}};
+    t.expr() = {{"ref", "nowhere"}};
     CHECK(reports(*c.module, "t", "unknown name 'nowhere'"));
   }
   SECTION("two output nodes") {
-    mut(c, "t").kind = NodeKind::Output;
+    mut(c, "t").setKind(NodeKind::Output);
     CHECK(reports(*c.module, "", "2 live output nodes"));
   }
 }
@@ -95,36 +95,40 @@ TEST_CASE("verify: per-kind fields") {
   REQUIRE(c.ok());
   SECTION("llm: undeclared model, no messages") {
     auto& a = mut(c, "r/then/a");
-    a.model = "ghost";
-    a.messages.clear();
+    a.llm().model = "ghost";
+    a.llm().messages.clear();
     CHECK(reports(*c.module, "r/then/a", "undeclared model 'ghost'"));
     CHECK(reports(*c.module, "r/then/a", "no messages"));
   }
   SECTION("llm: a malformed prompt expression") {
     auto& a = mut(c, "r/then/a");
-    for (auto& m : a.messages)
+    for (auto& m : a.llm().messages)
       for (auto& s : m.segments)
         if (!s.isStatic) s.expr = {{"op", "^"}, {"args", {{{"lit", 1}}, {{"lit", 2}}}}};
     CHECK(reports(*c.module, "r/then/a", "malformed prompt expression"));
   }
   SECTION("tool: undeclared tool, missing and unknown arguments") {
     auto& k = mut(c, "k");
-    k.args["extra"] = {{"lit", 1}};
+    k.tool().args["extra"] = {{"lit", 1}};
     CHECK(reports(*c.module, "k", "'extra' is not a parameter"));
-    k.args.erase("q");
+    k.tool().args.erase("q");
     CHECK(reports(*c.module, "k", "no argument for parameter 'q'"));
-    k.tool = "ghost";
+    k.tool().name = "ghost";
     CHECK(reports(*c.module, "k", "undeclared tool 'ghost'"));
   }
-  SECTION("fields of another kind") {
-    auto& t = mut(c, "t");
-    t.model = "small";
-    t.tool = "lookup";
-    CHECK(reports(*c.module, "t", "a native node has model-call fields"));
-    CHECK(reports(*c.module, "t", "a native node has tool-call fields"));
+  SECTION("the payload of another kind") {
+    // Only NodeTestAccess can build this: setKind() always installs the matching payload.
+    awc::ir::NodeTestAccess::setPayload(mut(c, "t"), awc::ir::LlmData{});
+    awc::ir::NodeTestAccess::setPayload(mut(c, "k"), awc::ir::ExprData{});
+    CHECK(reports(*c.module, "t", "a native node has the payload of another kind"));
+    CHECK(reports(*c.module, "k", "a tool node has the payload of another kind"));
+  }
+  SECTION("a schema on a node that is not a model call") {
+    mut(c, "t").schema = {{"type", "integer"}};
+    CHECK(reports(*c.module, "t", "a native node has a schema"));
   }
   SECTION("native: malformed expression") {
-    mut(c, "t").expr = {{"call", "no_such_function"}, {"args", nlohmann::json::array()}};
+    mut(c, "t").expr() = {{"call", "no_such_function"}, {"args", nlohmann::json::array()}};
     CHECK(reports(*c.module, "t", "malformed expression"));
   }
   SECTION("guards point at live branch nodes and are deps") {
@@ -139,7 +143,7 @@ TEST_CASE("verify: per-kind fields") {
   }
   SECTION("fused parts are unique and need a schema") {
     auto& a = mut(c, "r/then/a");
-    a.fused = {{"p", "s01_p", nullptr, {}}, {"p", "s01_p", nullptr, {}}};
+    a.llm().fused = {{"p", "s01_p", nullptr, {}}, {"p", "s01_p", nullptr, {}}};
     CHECK(reports(*c.module, "r/then/a", "fused part 'p' listed twice"));
     CHECK(reports(*c.module, "r/then/a", "fused field 's01_p' used twice"));
     CHECK(reports(*c.module, "r/then/a", "no object schema"));
@@ -150,12 +154,12 @@ TEST_CASE("verify: map bodies are verified in their own scope") {
   auto c = compileFlow(kFlow, 0);
   REQUIRE(c.ok());
   auto& xs = mut(c, "xs");
-  REQUIRE(xs.body);
+  REQUIRE(xs.map().body);
   CHECK(awc::ir::verify(*c.module).empty()); // the body reads its element and an outer input
-  auto& y = *xs.body->nodes.front();
-  y.expr = {{"ref", "not_bound"}};
+  auto& y = *xs.map().body->nodes.front();
+  y.expr() = {{"ref", "not_bound"}};
   CHECK(reports(*c.module, y.id, "unknown name 'not_bound'"));
-  xs.body.reset();
+  xs.map().body.reset();
   CHECK(reports(*c.module, "xs", "no body"));
 }
 

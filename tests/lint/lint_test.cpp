@@ -408,3 +408,25 @@ TEST_CASE("a 3,000-step chain into a system prompt is followed without recursion
   CHECK_FALSE(r.hasCompileErrors());
   CHECK(hasRule(r, "AWL401"));
 }
+
+TEST_CASE("AWL102 leaves a document shared by sibling steps before their questions", "[lint]") {
+  // Static after dynamic, but the dynamic part is the same document in both steps: the compiler
+  // keeps it first so the siblings share it; only the step whose document is its own is told.
+  std::string flow = std::string(kModel) + R"(
+workflow w(doc: string, other: string) -> bool {
+  a = llm small -> bool { user "Document:\n{doc}" user "Does the document mention a price?" nofuse }
+  b = llm small -> bool { user "Document:\n{doc}" user "Does the document name a person?" nofuse }
+  c = llm small -> bool { user "Text:\n{other}" user "Is the text signed?" nofuse }
+  return a and b and c
+}
+)";
+  FileResult r = lintText(flow);
+  INFO(describe(r));
+  size_t order = 0;
+  for (const auto& f : r.findings)
+    if (f.ruleId == "AWL102") {
+      ++order;
+      CHECK(f.message.find("'c'") != std::string::npos);
+    }
+  CHECK(order == 1);
+}

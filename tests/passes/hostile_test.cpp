@@ -38,9 +38,9 @@ TEST_CASE("fuse: 2,000 independent steps on one model compile, each step intact"
   CHECK(countChanges(c, "fuse") == 0);
   int llms = 0;
   for (const auto& n : c.module->graph.nodes)
-    if (!n->removed && n->kind == awc::ir::NodeKind::Llm) {
+    if (!n->removed && n->kind() == awc::ir::NodeKind::Llm) {
       ++llms;
-      CHECK(n->fused.empty());
+      CHECK(n->llm().fused.empty());
       CHECK(depIds(c, *n) == "input.q");
     }
   CHECK(llms == 2000);
@@ -62,9 +62,9 @@ TEST_CASE("fuse: a fusible chain among 2,000 independent steps still fuses") {
   CHECK(countChanges(c, "fuse") == 1);
   const auto* fused = node(c, "m+r");
   REQUIRE(fused != nullptr);
-  REQUIRE(fused->fused.size() == 2);
-  CHECK(fused->fused[0].name == "m");
-  CHECK(fused->fused[1].name == "r");
+  REQUIRE(fused->llm().fused.size() == 2);
+  CHECK(fused->llm().fused[0].name == "m");
+  CHECK(fused->llm().fused[1].name == "r");
   CHECK(node(c, "s1999") != nullptr);
 }
 
@@ -96,7 +96,7 @@ TEST_CASE("fold: doubling steps stop folding with a warning and run at runtime")
   // one over it and everything after it stay for the runtime.
   CHECK(node(c, "b10") == nullptr);
   REQUIRE(node(c, "b40") != nullptr);
-  CHECK(!node(c, "b40")->expr.contains("lit"));
+  CHECK(!node(c, "b40")->expr().contains("lit"));
 }
 
 TEST_CASE("fold: string doubling and huge text builds are bounded too") {
@@ -117,7 +117,7 @@ workflow main(q: string) -> bool {
 })F");
   REQUIRE(c.ok());
   REQUIRE(node(c, "output") != nullptr);
-  CHECK(node(c, "output")->expr == nlohmann::json{{"lit", false}}); // m folded into the output
+  CHECK(node(c, "output")->expr() == nlohmann::json{{"lit", false}}); // m folded into the output
   auto bad = compileFlow(R"F(
 workflow main(q: string) -> bool {
   return matches(q, "(a)\\1") or matches(q, "x(?=y)")

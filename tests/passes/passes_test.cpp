@@ -96,10 +96,27 @@ workflow main(a: int, b: int) -> int {
   flagged.replace(flagged.find("FLAG"), 4, "nolower");
   auto c = compileFlow(plain);
   REQUIRE(c.ok());
-  CHECK(node(c, "x")->kind == awc::ir::NodeKind::Native);
-  CHECK(node(compileFlow(flagged), "x")->kind == awc::ir::NodeKind::Llm);
-  CHECK(node(compileFlow(plain, 2, {"lower"}), "x")->kind == awc::ir::NodeKind::Llm);
-  CHECK(node(compileFlow(plain, 0), "x")->kind == awc::ir::NodeKind::Llm);
+  CHECK(node(c, "x")->kind() == awc::ir::NodeKind::Native);
+  CHECK(node(compileFlow(flagged), "x")->kind() == awc::ir::NodeKind::Llm);
+  CHECK(node(compileFlow(plain, 2, {"lower"}), "x")->kind() == awc::ir::NodeKind::Llm);
+  CHECK(node(compileFlow(plain, 0), "x")->kind() == awc::ir::NodeKind::Llm);
+}
+
+TEST_CASE("lower: bands become a native enum; an un-ISO date shift is only suggested, right") {
+  auto c = compileFlow(R"F(
+type Level = enum { low, medium, high }
+workflow main(score: int, d: string) -> string {
+  level = llm small -> Level { user "Classify {score}: below 40 low, 40-70 medium, above 70 high." }
+  due = llm small -> string { user "What date is 3 months after {d}?" }
+  note = llm small -> string { user "Summarize the ISO 639-1 policy in under 100 words for {d}." max_tokens: 50 }
+  return "{level} {due} {note}"
+})F");
+  REQUIRE(c.ok());
+  CHECK(node(c, "level")->kind() == awc::ir::NodeKind::Native);
+  CHECK(node(c, "due")->kind() == awc::ir::NodeKind::Llm);
+  std::string diags = diagnostics(c);
+  CHECK(diags.find("`due = date_add_months(d, 3)`") != std::string::npos);
+  CHECK(diags.find("'note'") == std::string::npos);
 }
 
 TEST_CASE("rightsize: llm auto classification takes the smallest rung") {
@@ -111,10 +128,10 @@ workflow main(q: string) -> bool {
 })F";
   auto c = compileFlow(flow);
   REQUIRE(c.ok());
-  CHECK(node(c, "k")->model == "small");
-  CHECK(node(c, "k")->taskClass == "classify");
+  CHECK(node(c, "k")->llm().model == "small");
+  CHECK(node(c, "k")->llm().taskClass == "classify");
   auto off = compileFlow(flow, 2, {"rightsize"});
-  CHECK(node(off, "k")->model == "big"); // until right-sizing chooses, auto is the largest
+  CHECK(node(off, "k")->llm().model == "big"); // until right-sizing chooses, auto is the largest
 }
 
 TEST_CASE("fuse: vertical fusion of a chain on one model; nofuse and -fno-fuse stop it") {
@@ -132,13 +149,13 @@ workflow main(q: string) -> string {
   REQUIRE(c.ok());
   const awc::ir::Node* fused = node(c, "m+r");
   REQUIRE(fused != nullptr);
-  REQUIRE(fused->fused.size() == 2);
-  CHECK(fused->fused[0].name == "m");
-  CHECK(fused->fused[1].name == "r");
+  REQUIRE(fused->llm().fused.size() == 2);
+  CHECK(fused->llm().fused[0].name == "m");
+  CHECK(fused->llm().fused[1].name == "r");
   CHECK(c.estimate.modelCalls == 1);
   // r's reference to m's answer became words in the fused prompt.
   std::string prompt;
-  for (const auto& seg : fused->messages.back().segments)
+  for (const auto& seg : fused->llm().messages.back().segments)
     prompt += seg.isStatic ? seg.text : "<expr>";
   CHECK(prompt.find("(your answer to task 1)") != std::string::npos);
   // The shared input comes once, after both tasks' instructions: the prompt's only dynamic
@@ -188,15 +205,15 @@ workflow main(q: string) -> string {
   flagged.replace(flagged.find("FLAG"), 4, "nohoist");
   auto c = compileFlow(plain);
   REQUIRE(c.ok());
-  const auto& segs = node(c, "r")->messages.at(0).segments;
+  const auto& segs = node(c, "r")->llm().messages.at(0).segments;
   REQUIRE(segs.front().isStatic);
   CHECK(segs.front().text ==
         "Answer in one short sentence, politely, without any preamble or apology or commentary.");
   CHECK(std::any_of(segs.begin(), segs.end(),
                     [](const awc::ir::Segment& x) { return x.cacheBreakpoint; }));
-  CHECK(!node(c, "r")->options.promptCacheKey.empty());
+  CHECK(!node(c, "r")->llm().options.promptCacheKey.empty());
   auto kept = compileFlow(flagged);
-  CHECK(kept.module->graph.find("r")->messages.at(0).segments.front().text == "Question: ");
+  CHECK(kept.module->graph.find("r")->llm().messages.at(0).segments.front().text == "Question: ");
 }
 
 TEST_CASE("bound: max_tokens from the result type; free text is warned about, not bounded") {
@@ -209,9 +226,9 @@ workflow main(q: string) -> string {
 })F");
   REQUIRE(c.ok());
   REQUIRE(node(c, "m") != nullptr);
-  REQUIRE(node(c, "m")->options.maxTokens);
-  CHECK(*node(c, "m")->options.maxTokens < 64);
-  CHECK(!node(c, "r")->options.maxTokens);
+  REQUIRE(node(c, "m")->llm().options.maxTokens);
+  CHECK(*node(c, "m")->llm().options.maxTokens < 64);
+  CHECK(!node(c, "r")->llm().options.maxTokens);
   CHECK(diagnostics(c).find("AWC6004") != std::string::npos);
   auto off = compileFlow(R"F(
 type Mood = enum { positive, neutral, negative }
@@ -220,7 +237,7 @@ workflow main(q: string) -> Mood {
   return m
 })F",
                          2, {"bound"});
-  CHECK(!node(off, "m")->options.maxTokens);
+  CHECK(!node(off, "m")->llm().options.maxTokens);
 }
 
 TEST_CASE("cache: temperature 0 and pure natives are cacheable; nocache and side effects are not") {

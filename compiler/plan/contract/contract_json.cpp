@@ -31,6 +31,7 @@ Json optionsJson(LlmOptions&& o) {
 void llmJson(LlmFields&& l, Json& j) {
   j[k::Node::kModel] = std::move(l.model);
   if (!l.autoLadder.empty()) j[k::Node::kAutoLadder] = std::move(l.autoLadder);
+  if (!l.rightsizedFrom.empty()) j[k::Node::kRightsizedFrom] = std::move(l.rightsizedFrom);
   if (l.task) j[k::Node::kTask] = name(*l.task);
   Json messages = Json::array();
   for (Message& m : l.messages) {

@@ -224,6 +224,7 @@ Segment readSegment(Obj s) {
 void readLlm(Obj& n, LlmFields& l) {
   l.model = n.str(k::Node::kModel, true);
   l.autoLadder = n.str(k::Node::kAutoLadder);
+  l.rightsizedFrom = n.str(k::Node::kRightsizedFrom);
   l.task = n.enumeration<TaskClass>(k::Node::kTask);
   if (Json* m = n.get(k::Node::kMessages, FieldType::Array, true); m && m->empty())
     n.cx().fail(n.at(k::Node::kMessages), "must be a non-empty array");

@@ -392,6 +392,13 @@ public:
   std::string modelName;
   SourceRange modelNameRange;
   std::vector<Option> options;
+  /// One name of the `cheaper: [a, b]` option: a model `rightsize` may move steps to.
+  struct Alternative {
+    std::string model;
+    SourceRange range;
+    const Node* decl = nullptr; // ModelDecl, filled by sema
+  };
+  std::vector<Alternative> cheaper; // filled by sema from the `cheaper` option
   static bool classof(const Node* n) { return n->kind() == NodeKind::Model; }
 };
 
@@ -449,6 +456,9 @@ public:
   explicit WorkflowDecl(SourceRange r) : Decl(NodeKind::Workflow, r) {}
   std::vector<std::unique_ptr<Param>> params;
   std::unique_ptr<TypeExpr> resultType;
+  std::vector<Option> options; // `with { rightsize: [classify] }`
+  /// Task classes the `rightsize` option opts in to, sorted; filled by sema.
+  std::vector<std::string> rightsizeTasks;
   std::vector<std::unique_ptr<Step>> steps;
   ExprPtr result;
   SourceRange returnRange;

@@ -27,6 +27,7 @@ struct CompileOptions {
   bool verifyEach = false;          // --verify-each: ir::verify after building and after every pass
   std::set<std::string> printAfter; // --print-after=PASS (or "all"): IR dumps to stderr
   std::optional<double> speculateUsdPerS; // -fspeculate-value=USD: a second saved is worth this
+  std::set<std::string> rightsizeTasks;   // -frightsize=classify,extract (docs/optimizations.md)
 };
 
 /// Everything one compilation produced. `ok()` is false when there were errors; the

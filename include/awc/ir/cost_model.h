@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace awc::ir {
@@ -45,9 +46,24 @@ int64_t estimateOutputTokens(const Node& node, const CostAssumptions& a);
 /// `outputTokens` tokens: its whole prompt cached. For cost gates that reject cheaply.
 double structuredLatencyLowerBoundMs(const ModelInfo* model, int64_t outputTokens);
 
-/// The static text a model step's prompt starts with: what a server's prefix cache can reuse.
+/// The start of a model step's prompt that is the same bytes wherever one run sends it: its
+/// static text, and its interpolated values up to the first that can differ between two
+/// evaluations (a non-deterministic call such as `now()`). A value is written as a marker
+/// (promptValueMarker) naming its expression and its estimated tokens, so two steps that
+/// interpolate the same value at the same place share the prefix — at run time, as a server's
+/// prefix cache sees it — while the static text before the first marker is shared across runs.
+std::string promptPrefix(const Node& node, const CostAssumptions& a = {});
+/// The marker promptPrefix writes for an interpolated value: bytes that never occur in
+/// prompt text (0xFF is not UTF-8), the value's estimated tokens, its expression.
+std::string promptValueMarker(const Segment& dynamicSegment, const CostAssumptions& a = {});
+/// Tokens a prompt prefix takes: static text through the tokenizer, markers by their estimate.
+int64_t prefixTokenCount(std::string_view prefix);
+/// The shortest start of `prefix` that holds at least `tokens` tokens (a marker is never cut),
+/// or "" when the whole prefix holds fewer.
+std::string_view prefixHead(std::string_view prefix, int64_t tokens);
+/// The static text a model step's prompt starts with: what a prefix cache reuses across runs.
 std::string staticPromptPrefix(const Node& node);
-/// Tokens, in whole cache blocks, that two prompt prefixes share.
+/// Tokens, in whole cache blocks, that two prompt prefixes (as promptPrefix writes them) share.
 int64_t sharedPrefixTokens(const std::string& x, const std::string& y, int64_t blockTokens);
 
 /// Fills estMs, estCostUsd, estPromptTokens, estOutputTokens and priority on every node of

@@ -1,8 +1,9 @@
-// The dataflow IR: a DAG of input, llm, tool, native, branch, map and output nodes
-// whose edges are data dependencies. Built from the checked AST (ir/builder.h),
-// rewritten by the passes, emitted as the plan. Native code and dynamic prompt parts
-// are expression trees in the plan's JSON form (docs/plan-format.md), so the IR, the
-// constant folder and the runtime all evaluate the same thing.
+// The dataflow IR: a DAG of input, llm, tool, native, branch, map and output nodes whose
+// edges are data dependencies; each node has common fields and a per-kind payload (InputData,
+// ExprData, LlmData, ToolData, MapData) behind checked accessors. Built from the checked AST
+// (ir/builder.h), rewritten by the passes, emitted as the plan. Native code and dynamic prompt
+// parts are expression trees in the plan's JSON form (docs/plan-format.md), so the IR, the constant
+// folder and the runtime all evaluate the same thing.
 #pragma once
 
 #include "awc/plan/contract.h"
@@ -10,11 +11,15 @@
 #include "awc/support/source.h"
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
+#include <stdexcept>
 #include <string>
+#include <variant>
 #include <vector>
 
 namespace awc::sema {
@@ -73,6 +78,8 @@ struct LlmOptions {
 /// Flags an author sets on a step to opt out of an optimisation.
 struct StepFlags {
   bool nofuse = false, nocache = false, nohoist = false, nolower = false, nospeculate = false;
+  /// Consent to (or refusal of) moving this step to a cheaper model (the `rightsize` pass).
+  bool rightsize = false, norightsize = false;
 };
 
 /// How a node's result may be cached by the runtime.
@@ -100,10 +107,70 @@ struct FusedPart {
 
 struct Graph;
 
+/// Input: the value used when the caller leaves the input out.
+struct InputData {
+  Json defaultValue; // null when required
+};
+
+/// Native, Branch (the condition) and Output: one expression tree.
+struct ExprData {
+  Json expr;
+};
+
+/// Llm: one model call.
+struct LlmData {
+  std::string model;          // a model id of the plan
+  std::string autoLadder;     // non-empty for `llm auto` before right-sizing
+  std::string rightsizedFrom; // the named model `rightsize` moved this step away from
+  std::vector<Message> messages;
+  LlmOptions options;
+  StepFlags flags;
+  std::vector<FusedPart> fused; // non-empty for fused calls
+  std::string taskClass;        // classify / extract / generate / reason (right-sizing)
+};
+
+/// Tool: one tool call.
+struct ToolData {
+  std::string name;                 // the tool's id in the module
+  std::map<std::string, Json> args; // parameter → expression
+};
+
+/// Map (also reduce: a sequential fold when accName is set).
+struct MapData {
+  std::string var;
+  Json over;     // the list expression
+  Json captures; // the outer values the body reads: a list of {"ref": name}
+  std::unique_ptr<Graph> body;
+  Json bodyResult;
+  std::string accName;
+  Json accInit;
+};
+
+/// A node's kind-specific fields. ExprData comes first so a default Node (Native) matches.
+using Payload = std::variant<ExprData, InputData, LlmData, ToolData, MapData>;
+
+/// A fresh, empty payload of the type `kind` carries.
+Payload payloadFor(NodeKind kind);
+/// Whether `payload` is of the type `kind` carries.
+bool payloadMatches(NodeKind kind, const Payload& payload);
+
+struct Node;
+/// Every expression the node reads, in a fixed order: a native, branch or output node's
+/// expression, each map capture, the list and initial value, tool arguments, dynamic prompt
+/// parts. What dependency wiring and the verifier scan for names.
+std::vector<const Json*> exprsOf(const Node& node);
+
+/// Thrown when a checked payload accessor is used on a node of another kind: a programming
+/// error in a pass, caught by the tests rather than left as undefined behaviour.
+struct PayloadKindError : std::logic_error {
+  using std::logic_error::logic_error;
+};
+
+struct NodeTestAccess; // tests/ir: builds a node whose payload disagrees with its kind
+
 struct Node {
   NodeIndex index = kNoNode;
   std::string id; // stable, derived from names: "order", "input.query", "pick/then/x", "output"
-  NodeKind kind = NodeKind::Native;
   SourceRange loc;
   std::vector<NodeIndex> deps;      // sorted, unique
   const sema::Type* type = nullptr; // the value's type
@@ -112,32 +179,38 @@ struct Node {
   int sourceOrder = 0;  // position in the source, for -O0's sequential order
   bool removed = false; // deleted by a pass; skipped everywhere, compacted on emit
 
-  // Input
-  Json defaultValue; // null when required
+  /// The node's kind; its payload always has the matching type.
+  NodeKind kind() const { return kind_; }
+  /// Changes the kind and replaces the payload with a fresh one of the new kind (the only way
+  /// to change a kind, so kind and payload never disagree). Read the old payload first.
+  void setKind(NodeKind kind);
+  /// The payload, for code that handles every kind (std::visit).
+  const Payload& payload() const { return payload_; }
 
-  // Native / Output / Branch (the condition)
-  Json expr;
+  /// Checked accessors: throw PayloadKindError on a node of another kind.
+  InputData& input() { return get<InputData>("input"); }
+  const InputData& input() const { return get<InputData>("input"); }
+  /// The expression of a native, branch or output node.
+  Json& expr() { return get<ExprData>("native, branch or output").expr; }
+  const Json& expr() const { return get<ExprData>("native, branch or output").expr; }
+  LlmData& llm() { return get<LlmData>("llm"); }
+  const LlmData& llm() const { return get<LlmData>("llm"); }
+  ToolData& tool() { return get<ToolData>("tool"); }
+  const ToolData& tool() const { return get<ToolData>("tool"); }
+  MapData& map() { return get<MapData>("map"); }
+  const MapData& map() const { return get<MapData>("map"); }
 
-  // Llm
-  std::string model;      // a model id of the plan
-  std::string autoLadder; // non-empty for `llm auto` before right-sizing
-  std::vector<Message> messages;
-  LlmOptions options;
-  StepFlags flags;
-  std::vector<FusedPart> fused; // non-empty for fused calls
-  std::string taskClass;        // classify / extract / generate / reason (right-sizing)
-
-  // Tool
-  std::string tool;
-  std::map<std::string, Json> args; // parameter → expression
-
-  // Map (also reduce: a sequential fold when accName is set)
-  std::string var;
-  Json over; // the list expression
-  std::unique_ptr<Graph> body;
-  Json bodyResult;
-  std::string accName;
-  Json accInit;
+  /// Probing accessors: the payload when the node is of that kind, else null.
+  InputData* asInput() { return std::get_if<InputData>(&payload_); }
+  const InputData* asInput() const { return std::get_if<InputData>(&payload_); }
+  ExprData* asExpr() { return std::get_if<ExprData>(&payload_); }
+  const ExprData* asExpr() const { return std::get_if<ExprData>(&payload_); }
+  LlmData* asLlm() { return std::get_if<LlmData>(&payload_); }
+  const LlmData* asLlm() const { return std::get_if<LlmData>(&payload_); }
+  ToolData* asTool() { return std::get_if<ToolData>(&payload_); }
+  const ToolData* asTool() const { return std::get_if<ToolData>(&payload_); }
+  MapData* asMap() { return std::get_if<MapData>(&payload_); }
+  const MapData* asMap() const { return std::get_if<MapData>(&payload_); }
 
   // Filled by analyses and passes
   CachePolicy cache;
@@ -147,6 +220,22 @@ struct Node {
   int64_t estPromptTokens = 0;
   int64_t estOutputTokens = 0;
   plan::Hints hints; // pass annotations for the runtime: prefix groups, speculation, warm-first
+
+private:
+  friend struct NodeTestAccess;
+
+  template <class T> T& get(const char* want) {
+    if (T* p = std::get_if<T>(&payload_)) return *p;
+    throwWrongKind(want);
+  }
+  template <class T> const T& get(const char* want) const {
+    if (const T* p = std::get_if<T>(&payload_)) return *p;
+    throwWrongKind(want);
+  }
+  [[noreturn]] void throwWrongKind(const char* want) const;
+
+  NodeKind kind_ = NodeKind::Native;
+  Payload payload_;
 };
 
 /// A graph of nodes; map bodies are nested graphs.
@@ -165,6 +254,10 @@ struct Graph {
   bool isAcyclic() const;
 };
 
+/// Calls fn on `g` and then on every map/reduce body inside it (live map nodes only), depth
+/// first, in node order: how a pass sees every graph of a module. Deterministic.
+void forEachGraph(Graph& g, const std::function<void(Graph&)>& fn);
+
 /// One model the plan may call, with what the estimates and the runtime need.
 struct ModelInfo {
   std::string id;       // the flow's name for it
@@ -176,6 +269,9 @@ struct ModelInfo {
   int64_t context = 0;
   int64_t maxConcurrency = 0, rpm = 0, tpm = 0;
   std::string sizeClass; // small | medium | large
+  /// The declaration's `cheaper: [...]` alternatives, in source order (the author's consent
+  /// to what `rightsize` may move this model's steps to).
+  std::vector<std::string> cheaper;
   /// The latency profile the estimates use: the size class's, with the declaration's
   /// ttft_ms, tokens_per_s, structured_tokens_per_s and structured_ttft_ms over it.
   ModelProfile latency;
@@ -213,6 +309,8 @@ struct Module {
   /// Set by `speculate` when it marks steps: the passes' estimated saving against -O0, which
   /// `--speculate auto` may spend on early starts (plan `estimate.speculation_budget_usd`).
   std::optional<double> speculationBudgetUsd;
+  /// Task classes the workflow's `with { rightsize: [...] }` opts in to.
+  std::set<std::string> rightsizeTasks;
 
   const ModelInfo* model(const std::string& id) const;
   const ToolInfo* tool(const std::string& id) const;

@@ -1,6 +1,7 @@
-// Recognising model steps whose task is deterministic (arithmetic over interpolated
-// numbers, percentages, sums, counts, sorting, unit conversion, money formatting, date
-// arithmetic, picking a JSON field) — used by the `lower` pass and by lint.
+// Recognising model steps whose task is deterministic (arithmetic, percentages, rounding,
+// thresholds → bool, bands → enum, list aggregates, counts and sorting, dates, currency at a
+// given rate, units, money/number/date formatting, constant-table lookups) — used by the
+// `lower` pass and by lint. Implementation: compiler/passes/deterministic*.cpp.
 #pragma once
 
 #include "awc/ir/graph.h"
@@ -12,8 +13,9 @@
 namespace awc::passes {
 
 struct DeterministicTask {
-  std::string kind;    // "arithmetic", "percentage", "sum", "count", "sort", "convert", "format",
-                       // "date", "json"
+  std::string kind;    // "arithmetic", "percentage", "round", "compare", "bands", "lookup",
+                       // "sum", "avg", "min_of", "max_of", "minmax", "count", "sort",
+                       // "convert", "currency", "format", "date"
   nlohmann::json expr; // the native rewrite (plan expression form)
   std::string rewrite; // the rewrite in .flow syntax, for hints and explain
   bool exact = false;  // safe to lower automatically (unambiguous, same result type)

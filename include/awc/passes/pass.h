@@ -39,6 +39,9 @@ struct PassContext {
   /// The estimated cost of the flow as written (-O0), set by runPipeline for -O1 and -O2:
   /// the optimised plan must not cost more.
   std::optional<double> baselineCostUsd;
+  /// Task classes `-frightsize=classify,extract` opts in to moving to a named model's
+  /// declared cheaper alternatives (the `rightsize` pass).
+  std::set<std::string> rightsizeTasks;
 };
 
 using PassFn = PassReport (*)(PassContext& ctx);

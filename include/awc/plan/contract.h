@@ -204,6 +204,7 @@ struct ReduceSpec {
 /// Fields of `llm` nodes.
 struct LlmFields {
   std::string model, autoLadder;
+  std::string rightsizedFrom; // the named model `rightsize` moved the step away from
   std::optional<TaskClass> task;
   std::vector<Message> messages;
   LlmOptions options;

@@ -1,0 +1,174 @@
+// Calendar work asked of a model: a date plus or minus N days/weeks/months/years
+// (date_add, date_add_months), days from one date to another, the weekday, and reformatting a
+// date to a pattern ("DD/MM/YYYY"). Native dates are ISO (YYYY-MM-DD): unless the prompt says
+// its date is ISO, the rewrite is only suggested, since a model also reads "March 5".
+#include "deterministic_internal.h"
+
+#include <cctype>
+
+namespace awc::passes::det {
+namespace {
+
+const char* kNotIso = "native dates must be ISO (YYYY-MM-DD): check that the input is one";
+
+bool saysIso(const Scan& s) {
+  return s.has({"iso", "iso-8601", "yyyy-mm-dd"});
+}
+
+bool isDatePatternWord(const Tok& t) {
+  if (t.kind != Tok::Word || t.text.empty()) return false;
+  for (char c : t.text)
+    if (c != 'y' && c != 'm' && c != 'd' && c != '-') return false;
+  return t.text.find('y') != std::string::npos || t.text == "mm" || t.text == "dd";
+}
+
+// The first date pattern in the static text: runs of Y, M, D (d) joined by - / . , or space.
+std::string datePattern(const std::string& text) {
+  for (size_t i = 0; i < text.size(); ++i) {
+    std::string out;
+    int fields = 0;
+    bool year = false;
+    size_t j = i;
+    while (j < text.size()) {
+      char c = text[j];
+      char u = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      if (u != 'Y' && u != 'M' && u != 'D') break;
+      size_t k = j;
+      while (k < text.size() && text[k] == c)
+        ++k;
+      size_t n = k - j;
+      if (n > 4 || (k < text.size() && std::isalpha(static_cast<unsigned char>(text[k])))) break;
+      year = year || u == 'Y';
+      // Lower-case d runs of 3-4 are weekdays (ddd, dddd); other runs are upper-cased.
+      out += (c == 'd' && n >= 3) ? std::string(n, 'd') : std::string(n, u);
+      ++fields;
+      j = k;
+      size_t sep = j;
+      while (sep < text.size() && sep - j < 2 && std::strchr("-/., ", text[sep]))
+        ++sep;
+      if (sep == j || sep >= text.size() || !std::strchr("YMDymd", text[sep])) break;
+      out += text.substr(j, sep - j);
+      j = sep;
+    }
+    if (fields >= 2 && year && (i == 0 || !std::isalpha(static_cast<unsigned char>(text[i - 1]))))
+      return out;
+  }
+  return "";
+}
+
+Json negate(Json e) {
+  if (e.contains("lit")) return ir::expr::lit(-e["lit"].get<int64_t>());
+  return ir::expr::op("neg", {std::move(e)});
+}
+
+// An answer asked in another date format is a shift and a format: not one of these forms.
+bool asksOtherFormat(const Scan& s) {
+  std::string pattern = datePattern(s.p.text);
+  return (!pattern.empty() && pattern != "YYYY-MM-DD") ||
+         (pattern.empty() && s.has({"format", "formatted", "style", "written", "words"}));
+}
+
+std::optional<DeterministicTask> shiftForm(const Prompt& p, size_t date) {
+  Scan s(p);
+  if (asksOtherFormat(s)) return std::nullopt;
+  size_t unit = s.find({"day", "days", "week", "weeks", "month", "months", "year", "years"});
+  if (unit == std::string::npos || unit == 0) return std::nullopt;
+  if (s.find({"day", "days", "week", "weeks", "month", "months", "year", "years"}, unit + 1) !=
+      std::string::npos)
+    return std::nullopt;
+  if (s.has({"business", "working", "weekdays", "workdays", "weekend"})) return std::nullopt;
+  const Tok& n = p.toks[unit - 1];
+  bool isHole = n.kind == Tok::Hole && n.type && n.type->kind() == K::Int;
+  if (!(n.kind == Tok::Number && n.isInt) && !isHole) return std::nullopt;
+  bool minus =
+      s.has({"before", "prior", "earlier", "ago", "minus", "subtract", "back", "preceding"}) ||
+      s.sym(date + 1, "-");
+  // "from" is "7 days from {d}" unless the prompt subtracts ("subtract 10 days from {d}").
+  bool plus = s.has({"after", "later", "plus", "add", "following", "hence", "past"}) ||
+              s.sym(date + 1, "+") || (!minus && s.has({"from"}));
+  if (plus == minus) return std::nullopt;
+  std::string u = p.toks[unit].text;
+  bool months = u[0] == 'm' || u[0] == 'y';
+  int factor = u[0] == 'w' ? 7 : u[0] == 'y' ? 12 : 1;
+  Json count = isHole ? n.expr : lit(n.number, true);
+  if (factor != 1)
+    count = isHole ? op("*", count, lit(factor, true)) : lit(n.number * factor, true);
+  if (minus) count = negate(count);
+  s.used[unit] = s.used[unit - 1] = s.used[date] = true;
+  s.mark({"after", "from",      "later",   "plus",     "add",        "following", "hence",
+          "past",  "before",    "prior",   "earlier",  "ago",        "minus",     "subtract",
+          "back",  "preceding", "date",    "due",      "deadline",   "falls",     "fall",
+          "land",  "lands",     "iso",     "iso-8601", "yyyy-mm-dd", "be",        "which",
+          "when",  "calendar",  "exactly", "go",       "forward",    "counting",  "than"});
+  Json e = call(months ? "date_add_months" : "date_add", {p.toks[date].expr, count});
+  return finish(s, "date", e, p.result->kind() == K::String, "the step's result is not a string",
+                saysIso(s) ? "" : kNotIso);
+}
+
+std::optional<DeterministicTask> betweenForm(const Prompt& p, size_t a, size_t b) {
+  Scan s(p);
+  if (!s.has({"days"}) || p.result->kind() != K::Int || asksOtherFormat(s)) return std::nullopt;
+  if (s.has({"business", "working", "weekdays", "weeks", "months", "inclusive"}))
+    return std::nullopt;
+  bool fromTo = s.wordIn(a - 1, {"from", "since"}) && s.wordIn(b - 1, {"to", "until", "till"});
+  bool between = s.word(a - 1, "between") && s.word(b - 1, "and");
+  if (!fromTo && !between) return std::nullopt;
+  s.used[a] = s.used[b] = s.used[a - 1] = s.used[b - 1] = true;
+  s.mark({"days", "many", "elapsed", "pass", "passed", "difference", "gap", "separate", "iso",
+          "yyyy-mm-dd", "are", "there", "count"});
+  std::string why = between ? "\"between\" has no direction: days_between is negative when the "
+                              "second date is earlier"
+                            : (saysIso(s) ? "" : kNotIso);
+  return finish(s, "date", call("days_between", {p.toks[a].expr, p.toks[b].expr}), true, "", why);
+}
+
+} // namespace
+
+std::optional<DeterministicTask> dateForm(const Prompt& p) {
+  Scan s(p);
+  std::vector<size_t> dates, ints;
+  for (size_t h : s.holes()) {
+    const sema::Type* t = p.toks[h].type;
+    if (t && t->kind() == K::String)
+      dates.push_back(h);
+    else if (t && t->kind() == K::Int)
+      ints.push_back(h);
+    else
+      return std::nullopt;
+  }
+  if (dates.size() == 2 && ints.empty()) return betweenForm(p, dates[0], dates[1]);
+  if (dates.size() != 1 || ints.size() > 1) return std::nullopt;
+  size_t d = dates[0];
+  if (auto shifted = shiftForm(p, d)) return shifted;
+  if (!ints.empty()) return std::nullopt;
+  s.used[d] = true;
+  if (s.has({"weekday"}) || (s.has({"day"}) && s.has({"week"}))) {
+    if (asksOtherFormat(s)) return std::nullopt;
+    s.mark({"weekday", "day", "week", "which", "falls", "fall", "on", "was", "will", "name", "iso",
+            "yyyy-mm-dd"});
+    bool typeOk = p.result->kind() == K::String;
+    if (p.result->kind() == K::Enum) {
+      static const std::vector<std::string> kDays = {"Monday", "Tuesday",  "Wednesday", "Thursday",
+                                                     "Friday", "Saturday", "Sunday"};
+      typeOk = p.result->members() == kDays;
+    }
+    return finish(s, "date", call("weekday", {p.toks[d].expr}), typeOk,
+                  "the step's result is not a string or the weekday names",
+                  saysIso(s) ? "" : kNotIso);
+  }
+  std::string pattern = datePattern(p.text);
+  if (pattern.empty() || p.result->kind() != K::String) return std::nullopt;
+  for (size_t i = 0; i < p.toks.size(); ++i)
+    if (isDatePatternWord(p.toks[i])) s.used[i] = true;
+  s.mark({"format", "formatted", "reformat", "convert", "rewrite", "write", "display", "show",
+          "present", "render", "pattern", "style", "like", "using", "date", "into", "iso"});
+  // "Reformat {d} from YYYY-MM-DD to DD/MM/YYYY": the input pattern is said, the output last.
+  size_t to = p.text.rfind(" to ");
+  std::string out = to != std::string::npos ? datePattern(p.text.substr(to)) : "";
+  if (!out.empty()) pattern = out;
+  bool iso = p.text.find("YYYY-MM-DD") != std::string::npos && pattern != "YYYY-MM-DD";
+  return finish(s, "format", call("format_date", {p.toks[d].expr, ir::expr::lit(pattern)}), true,
+                "", iso || s.has({"iso"}) ? "" : kNotIso);
+}
+
+} // namespace awc::passes::det
