@@ -5,7 +5,9 @@
 #include "commands.h"
 
 #include <CLI/CLI.hpp>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fmt/format.h>
 #include <fstream>
@@ -170,6 +172,10 @@ std::string formatExplain(const nlohmann::json& e) {
   double o0 = e["levels"]["O0"]["latency_ms"].get<double>();
   double o2 = e["levels"]["O2"]["latency_ms"].get<double>();
   if (o2 > 0) out += fmt::format("  estimated speed-up -O2 vs -O0: {:.2f}x\n", o0 / o2);
+  if (const auto& l = e["levels"]["O2"]; l.contains("speculation_budget_usd"))
+    out += fmt::format("  speculation budget at -O2: ${:.6f} (the estimated saving against -O0; "
+                       "`awc run --speculate auto` starts hinted steps within it)\n",
+                       l["speculation_budget_usd"].get<double>());
   out += fmt::format("\npasses at -O{}:\n", e["opt_level"].get<int>());
   for (const auto& p : e["passes"]) {
     out += fmt::format("  {} ({} change{})\n", p["pass"].get<std::string>(), p["changes"].size(),
@@ -188,6 +194,18 @@ std::string formatExplain(const nlohmann::json& e) {
 bool applyFFlags(const std::vector<std::string>& flags, CompileOptions& o, const char* command) {
   static const std::set<std::string> kTasks = {"classify", "extract"};
   for (const std::string& flag : flags) {
+    if (flag.rfind("speculate-value=", 0) == 0) { // USD a second of latency saved is worth
+      std::string text = flag.substr(16);
+      char* end = nullptr;
+      double usd = std::strtod(text.c_str(), &end);
+      if (text.empty() || *end != '\0' || !(usd >= 0) || !std::isfinite(usd)) {
+        std::fprintf(stderr, "%s: -fspeculate-value= wants a non-negative USD per second\n",
+                     command);
+        return false;
+      }
+      o.speculateUsdPerS = usd;
+      continue;
+    }
     if (flag.rfind("rightsize=", 0) == 0) {
       std::string list = flag.substr(10);
       size_t start = 0;
@@ -210,8 +228,10 @@ bool applyFFlags(const std::vector<std::string>& flags, CompileOptions& o, const
       std::string known;
       for (const auto& p : passes::allPasses())
         known += fmt::format(" -fno-{}", p.name);
-      std::fprintf(stderr, "%s: unknown flag '-f%s'; known:%s -frightsize=classify,extract\n",
-                   command, flag.c_str(), known.c_str());
+      std::fprintf(
+          stderr,
+          "%s: unknown flag '-f%s'; known:%s -frightsize=classify,extract -fspeculate-value=USD\n",
+          command, flag.c_str(), known.c_str());
       return false;
     }
     o.disabledPasses.insert(flag.substr(3));

@@ -42,14 +42,17 @@ struct RunFlags {
   std::vector<std::string> toolStubs;
   std::string toolStubsFile;
   int toolStubLatencyMs = 0;
-  std::string speculate = "free";
+  std::string speculate = "auto";
   bool quiet = false;
 };
 
-/// --speculate: off, free (hinted steps that cost nothing extra), all, or a number — the most
-/// expected extra USD a hinted step may cost to start early.
+/// --speculate: auto (within the plan's budget), off, free (hinted steps that cost nothing
+/// extra), all, or a number — the most expected extra USD a hinted step may cost to start early.
 bool parseSpeculation(const std::string& text, runtime::SpeculationOptions& out) {
-  if (text == "off") {
+  out.automatic = text == "auto";
+  if (text == "auto") {
+    out.enabled = true;
+  } else if (text == "off") {
     out.enabled = false;
   } else if (text == "free") {
     out.maxExtraCostUsd = 0;
@@ -367,17 +370,18 @@ void addRunCommand(CLI::App& app, CommandResult& result) {
   cmd->add_option("--tool-stub-latency", f->toolStubLatencyMs,
                   "milliseconds a stubbed tool takes to answer (testing aid)");
   cmd->add_option("--speculate", f->speculate,
-                  "start hinted branch-arm steps before the branch is decided: off, free (those "
-                  "costing nothing extra), all, or the most extra USD one may cost")
+                  "start hinted branch-arm steps before the branch is decided: auto (within the "
+                  "plan's speculation budget), off, free (those costing nothing extra), all, or "
+                  "the most extra USD one may cost")
       ->capture_default_str()
       ->check(
           [](const std::string& text) {
             runtime::SpeculationOptions ignored;
             return parseSpeculation(text, ignored)
                        ? std::string()
-                       : "expected off, free, all or a non-negative number of USD";
+                       : "expected auto, off, free, all or a non-negative number of USD";
           },
-          "off|free|all|USD");
+          "auto|off|free|all|USD");
   cmd->add_flag("-q,--quiet", f->quiet, "no summary table");
   cmd->callback([f, &result] { result.exitCode = runCommand(*f); });
 }

@@ -45,6 +45,7 @@ void runPipeline(Compilation& c, FileId root, const CompileOptions& options) {
     return;
   }
   passes::PassContext ctx{*c.module, *c.diags, {}, std::nullopt};
+  if (options.speculateUsdPerS) ctx.assumptions.speculateUsdPerS = *options.speculateUsdPerS;
   ctx.rightsizeTasks = options.rightsizeTasks;
   passes::PipelineOptions pipeline;
   pipeline.optLevel = options.optLevel;
@@ -104,6 +105,9 @@ nlohmann::json explainJson(const std::string& path, const CompileOptions& option
                                            {"output_tokens", c.estimate.outputTokens},
                                            {"cost_usd", ir::roundUsd(c.estimate.costUsd)},
                                            {"critical_path", c.estimate.criticalPath}};
+    if (c.module->speculationBudgetUsd)
+      levels["O" + std::to_string(level)]["speculation_budget_usd"] =
+          ir::roundUsd(*c.module->speculationBudgetUsd);
     if (level == options.optLevel) {
       for (const auto& r : c.reports)
         passesJson.push_back(r.toJson());

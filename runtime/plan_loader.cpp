@@ -99,7 +99,10 @@ public:
     node.cacheEnabled = n.cache.enabled;
     node.cacheKey = n.cache.key.value_or("");
     node.cacheTtlMs = n.cache.ttlMs.value_or(0);
-    if (n.hints.speculate) node.speculateExtraUsd = n.hints.speculate->extraCostUsd;
+    if (n.hints.speculate) {
+      node.speculateExtraUsd = n.hints.speculate->extraCostUsd;
+      node.speculateGainMs = n.hints.speculate->gainMs;
+    }
     switch (n.kind) {
     case NodeKind::Input:
       node.inputName = n.inputName;
@@ -318,6 +321,7 @@ public:
     plan.mode = plan::name(doc.mode);
     plan.sequential = doc.mode == plan::ExecMode::Sequential;
     plan.optLevel = int(doc.optLevel);
+    plan.speculationBudgetUsd = doc.estimate.speculationBudgetUsd.value_or(0);
     plan.hosts = doc.hosts;
     for (plan::Input& in : doc.inputs)
       plan.inputSchemas.emplace_back(in.name, std::move(in.schema));

@@ -90,6 +90,7 @@ struct PlanNode {
   /// hints.speculate: the step may start before its guarding branch is decided; the value is
   /// the compiler's expected extra cost of doing so (paid when the other arm is taken).
   std::optional<double> speculateExtraUsd;
+  double speculateGainMs = 0; ///< hints.speculate.gain_ms: the expected latency saved
   /// Computes locally and reads nothing but its inputs (a native node, or a map whose body is
   /// all native): starting it early costs nothing but CPU.
   bool pure = false;
@@ -147,6 +148,8 @@ public:
   std::string mode;
   bool sequential = false;
   int optLevel = 0;
+  /// estimate.speculation_budget_usd: what `auto` speculation may spend in expectation.
+  double speculationBudgetUsd = 0;
   std::vector<PlanModel> models;
   std::vector<PlanTool> tools;
   std::vector<std::string> hosts;

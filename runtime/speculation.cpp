@@ -5,7 +5,11 @@
 // outcome, or lets the running work settle itself (kAdopted) — or drops it: its dependants
 // learn at once that it was skipped, an unfinished call is cancelled, and the node counts as
 // done when that work returns (kDropped), so what it cost stays in the run's metrics.
+// Which hinted steps may start early is decided once per scope (hintedWithinLimit): under
+// `auto`, within the plan's speculation budget, so -O2 costs no more than -O0 in expectation.
 #include "executor_core.h"
+
+#include <algorithm>
 
 namespace awc::runtime {
 
@@ -13,29 +17,56 @@ using detail::WorkerPool;
 
 namespace {
 
-/// Nodes that may start before their guard is decided: the steps the compiler hinted, within
-/// the run's cost limit, and the pure nodes of an arm they read. Empty when none may.
-std::vector<char> earlyNodes(const Graph& graph, const SpeculationOptions& opts) {
+/// The hinted steps within the run's limit. `auto` admits what costs nothing extra,
+/// then the others best expected gain per expected dollar first (ties: plan order), while
+/// their expected extra costs sum to at most the plan's budget; otherwise each step is held to
+/// the fixed per-step limit.
+std::vector<char> hintedWithinLimit(const Graph& graph, const SpeculationOptions& opts,
+                                    double budgetUsd, const std::vector<char>& eligible) {
   std::size_t n = graph.nodes.size();
-  auto eligible = [&](int i) {
-    const PlanNode& node = graph.nodes[i];
-    return node.guardBranch >= 0 && node.warmLeader < 0;
-  };
   std::vector<char> allowed(n, 0);
-  std::vector<int> stack;
+  std::vector<int> costly;
   for (std::size_t i = 0; i < n; ++i) {
     const auto& extra = graph.nodes[i].speculateExtraUsd;
-    if (eligible(int(i)) && extra && *extra <= opts.maxExtraCostUsd) {
+    if (!eligible[i] || !extra) continue;
+    if (!opts.automatic)
+      allowed[i] = *extra <= opts.maxExtraCostUsd;
+    else if (*extra <= 0)
       allowed[i] = 1;
-      stack.push_back(int(i));
-    }
+    else
+      costly.push_back(int(i));
   }
+  auto rate = [&](int i) {
+    return graph.nodes[i].speculateGainMs / *graph.nodes[i].speculateExtraUsd;
+  };
+  std::stable_sort(costly.begin(), costly.end(), [&](int a, int b) { return rate(a) > rate(b); });
+  double spent = 0;
+  for (int i : costly) {
+    double extra = *graph.nodes[i].speculateExtraUsd;
+    if (spent + extra > budgetUsd * (1 + 1e-9)) continue; // a cheaper one may still fit
+    spent += extra;
+    allowed[i] = 1;
+  }
+  return allowed;
+}
+
+/// Nodes that may start before their guard is decided: the steps the compiler hinted, within
+/// the run's limit, and the pure nodes of an arm they read. Empty when none may.
+std::vector<char> earlyNodes(const Graph& graph, const SpeculationOptions& opts, double budgetUsd) {
+  std::size_t n = graph.nodes.size();
+  std::vector<char> eligible(n, 0);
+  for (std::size_t i = 0; i < n; ++i)
+    eligible[i] = graph.nodes[i].guardBranch >= 0 && graph.nodes[i].warmLeader < 0;
+  std::vector<char> allowed = hintedWithinLimit(graph, opts, budgetUsd, eligible);
+  std::vector<int> stack;
+  for (std::size_t i = 0; i < n; ++i)
+    if (allowed[i]) stack.push_back(int(i));
   if (stack.empty()) return {};
   while (!stack.empty()) {
     const PlanNode& node = graph.nodes[stack.back()];
     stack.pop_back();
     for (int d : node.deps)
-      if (d != node.guardBranch && !allowed[d] && graph.nodes[d].pure && eligible(d)) {
+      if (d != node.guardBranch && !allowed[d] && graph.nodes[d].pure && eligible[d]) {
         allowed[d] = 1;
         stack.push_back(d);
       }
@@ -49,7 +80,7 @@ void Runtime::Impl::prepareSpeculation(const RunState& run, Scope& scope) {
   const SpeculationOptions& opts = run.options.speculation;
   if (!opts.enabled || run.plan->sequential) return;
   const Graph& graph = *scope.graph;
-  std::vector<char> allowed = earlyNodes(graph, opts);
+  std::vector<char> allowed = earlyNodes(graph, opts, run.plan->speculationBudgetUsd);
   if (allowed.empty()) return;
   std::size_t n = graph.nodes.size();
   scope.earlyAllowed = std::move(allowed);

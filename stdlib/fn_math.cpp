@@ -1,4 +1,5 @@
-// math: abs, min, max, round, floor, ceil, sqrt, pow, clamp, percent, to_int, to_float.
+// math: abs, min, max, round, floor, ceil, sqrt, pow, clamp, percent, to_int, to_float; and
+// likely (module "branch": the condition itself, with a probability the compiler reads).
 #include "builtins.h"
 
 #include <algorithm>
@@ -89,6 +90,13 @@ EvalResult percentImpl(Args a) {
   return floatValue(asDouble(a[0]) * asDouble(a[1]) / 100.0, "percent");
 }
 
+// The compiler reads p (the speculate pass); at run time the call is the condition itself.
+EvalResult likelyImpl(Args a) {
+  double p = asDouble(a[1]);
+  if (!(p >= 0 && p <= 1)) return fail(fmt::format("likely: probability {} is outside 0 to 1", p));
+  return a[0];
+}
+
 } // namespace
 
 void registerMath(std::vector<Function>& out) {
@@ -114,6 +122,13 @@ void registerMath(std::vector<Function>& out) {
       {{"x", tNum()}, {"lo", tNum()}, {"hi", tNum()}}, tNum(), clampImpl);
   add("percent", "p percent of x: x * p / 100, as a float.", {{"x", tNum()}, {"p", tNum()}},
       tFloat(), percentImpl);
+  out.push_back(Function{"likely",
+                         "branch",
+                         "The condition itself; p, the chance it is true, informs speculation.",
+                         {{"cond", tBool()}, {"p", tFloat()}},
+                         tBool(),
+                         true,
+                         likelyImpl});
 }
 
 } // namespace awc::stdlib::detail

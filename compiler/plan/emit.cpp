@@ -218,6 +218,8 @@ Document buildPlan(const ir::Module& m, const ir::PlanEstimate& estimate,
                 estimate.cachedTokens,
                 estimate.outputTokens,
                 estimate.criticalPath};
+  if (m.speculationBudgetUsd)
+    d.estimate.speculationBudgetUsd = ir::roundUsd(*m.speculationBudgetUsd);
   for (const auto& r : reports)
     d.passes.push_back(planPass(r));
   return d;

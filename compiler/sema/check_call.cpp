@@ -1,11 +1,11 @@
 // Calls: tool calls (arguments bound to parameters by position or name), standard library
 // function calls (typed by the stdlib registry), and unknown callees.
 #include "analyzer.h"
+#include "awc/stdlib/functions.h"
 
 #include <algorithm>
 #include <fmt/format.h>
-
-#include "awc/stdlib/functions.h"
+#include <llvm/Support/Casting.h>
 
 namespace awc::sema::detail {
 
@@ -131,6 +131,31 @@ const Type* Analyzer::checkToolCall(ast::CallExpr* e, const ast::ToolDecl* tool,
   return tool->result ? tool->result : types.error();
 }
 
+namespace {
+
+// `likely(cond, p)`: p is what the compiler reads at build time (speculate), so it must be a
+// number literal from 0 to 1 — a value known only at run time could not inform the plan.
+void checkProbability(const ast::CallExpr& e, DiagnosticEngine& diags) {
+  if (e.args.size() != 2 || !e.args[1].value) return; // the count is reported already
+  const ast::Expr* p = e.args[1].value.get();
+  auto* lit = llvm::dyn_cast<ast::LiteralExpr>(p);
+  bool number = lit && (lit->literalKind == ast::LiteralExpr::Kind::Int ||
+                        lit->literalKind == ast::LiteralExpr::Kind::Float);
+  if (!number) {
+    auto& d = diags.report(DiagCode::BadProbability, p->range(),
+                           "the probability of 'likely' must be a number literal");
+    d.hints.push_back("write the chance that the condition is true, e.g. `likely(c, 0.8)`");
+    return;
+  }
+  double v =
+      lit->literalKind == ast::LiteralExpr::Kind::Int ? double(lit->intValue) : lit->floatValue;
+  if (!(v >= 0 && v <= 1))
+    diags.report(DiagCode::BadProbability, p->range(),
+                 fmt::format("probability {} is outside 0 to 1", v));
+}
+
+} // namespace
+
 // A standard library call; `known` is false when `e` names no standard function.
 const Type* Analyzer::checkFunctionCall(ast::CallExpr* e, Ctx sub, bool& known) {
   const stdlib::Function* fn = stdlib::findFunction(e->callee);
@@ -183,6 +208,7 @@ const Type* Analyzer::checkFunctionCall(ast::CallExpr* e, Ctx sub, bool& known) 
     if (p.type.kind == stdlib::Kind::Number && t->kind() != Type::Kind::Int && !t->isError())
       allInt = false;
   }
+  if (e->callee == "likely") checkProbability(*e, diags);
   const stdlib::TypeSpec& r = fn->result;
   auto argType = [&](int i) -> const Type* {
     return i >= 0 && size_t(i) < n ? argTypes[i] : types.error();

@@ -117,3 +117,20 @@ TEST_CASE("awc run --help mentions --record", "[cli][run][record]") {
   CHECK(r.code == 0);
   CHECK(r.out.find("--record") != std::string::npos);
 }
+
+TEST_CASE("awc explain shows the speculation budget; awc run takes --speculate auto",
+          "[cli][speculate]") {
+  Run e = runAwc("explain '" + kExamples + "/intent_router.flow'");
+  CHECK(e.code == 0);
+  CHECK(e.out.find("speculation budget at -O2: $") != std::string::npos);
+  CHECK(e.out.find("reply/then/billing_reply: could start before intent is known") !=
+        std::string::npos);
+  Run help = runAwc("run --help");
+  CHECK(help.out.find("auto|off|free|all|USD") != std::string::npos);
+  Run bad = runAwc("run '" + kExamples + "/intent_router.flow' --speculate sometimes", true);
+  CHECK(bad.code == 2);
+  CHECK(bad.out.find("expected auto, off, free, all") != std::string::npos);
+  Run badValue =
+      runAwc("explain -fspeculate-value=-1 '" + kExamples + "/intent_router.flow'", true);
+  CHECK(badValue.code == 2);
+}

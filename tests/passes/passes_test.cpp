@@ -268,6 +268,111 @@ workflow main(q: string) -> string {
   CHECK(!node(compileFlow(flow, 2, {"speculate"}), "r/then/x")->hints.speculate.has_value());
 }
 
+namespace {
+
+// Two arms of one classification, each with a model step; `cond` is the if's condition.
+// `thenPad` words of instructions make the then arm's prompt (and so its cost) larger.
+std::string twoArmFlow(const std::string& cond, int thenTokens, int elseTokens, int thenPad = 0) {
+  std::string pad;
+  for (int i = 0; i < thenPad; ++i)
+    pad += "escalate ";
+  return "workflow main(q: string) -> string {\n"
+         "  urgent = llm small -> bool { user \"Urgent? {q}\" }\n"
+         "  hot = " +
+         cond +
+         "\n"
+         "  r = if hot { x = llm big -> string { user \"" +
+         pad + "Escalate: {q}\" max_tokens: " + std::to_string(thenTokens) +
+         " } x } else { y = llm big -> string { user \"Reassure: {q}\" max_tokens: " +
+         std::to_string(elseTokens) + " } y }\n  return r\n}";
+}
+
+// The exchange rule: the gain, at the default $0.01 a second, pays for the expected waste.
+bool worthIt(const awc::plan::SpeculateHint& h) {
+  return h.gainMs / 1000 * 0.01 >= h.extraCostUsd - 1e-9;
+}
+
+} // namespace
+
+TEST_CASE("speculate: without likely() each arm has probability 1/2") {
+  auto c = compileFlow(twoArmFlow("urgent", 40, 40));
+  REQUIRE(c.ok());
+  for (const char* id : {"r/then/x", "r/else/y"}) {
+    INFO(id);
+    REQUIRE(node(c, id)->hints.speculate);
+    const auto& h = *node(c, id)->hints.speculate;
+    CHECK(h.probability == 0.5);
+    CHECK(h.condition == "urgent");
+    CHECK(h.gainMs > 0);
+    CHECK(h.extraCostUsd == Approx(0.5 * node(c, id)->estCostUsd).margin(1e-9));
+    CHECK(worthIt(h));
+  }
+}
+
+TEST_CASE("speculate: likely() marks the likely arm and not a costly unlikely one") {
+  auto c = compileFlow(twoArmFlow("likely(urgent, 0.9)", 400, 400));
+  REQUIRE(c.ok());
+  REQUIRE(node(c, "r/then/x")->hints.speculate);
+  const auto& h = *node(c, "r/then/x")->hints.speculate;
+  CHECK(h.probability == Approx(0.9));
+  CHECK(h.extraCostUsd == Approx(0.1 * node(c, "r/then/x")->estCostUsd).margin(1e-9));
+  CHECK(worthIt(h));
+  // The else arm is taken one time in ten: 0.9 × its cost outweighs a tenth of the gain.
+  CHECK(!node(c, "r/else/y")->hints.speculate);
+  CHECK(reported(c, "speculate", "r/else/y")); // explain says why not
+  // At 1/2: wasting half of a long call on the big model (a 3,000-word prompt and 1,000 tokens
+  // out: ~$0.004 expected) is not worth half the gain (the small classification's latency,
+  // ~$0.001 at $0.01 a second), while a short answer is.
+  auto even = compileFlow(twoArmFlow("urgent", 1000, 10, 3000));
+  REQUIRE(even.ok());
+  CHECK(!node(even, "r/then/x")->hints.speculate);
+  CHECK(node(even, "r/else/y")->hints.speculate);
+}
+
+TEST_CASE("speculate: the value of a second is the exchange rate (-fspeculate-value=)") {
+  awc::CompileOptions o;
+  o.verifyEach = true;
+  o.speculateUsdPerS = 0; // time is worth nothing: only what costs nothing starts early
+  auto c = awc::compileSource("test.flow", std::string(kPrelude) + R"F(
+workflow main(q: string) -> string {
+  urgent = llm small -> bool { user "Urgent? {q}" }
+  r = if urgent {
+    n = lookup(q)
+    x = llm big -> string { user "Escalate: {q}" max_tokens: 5 }
+    "{n} {x}"
+  } else { "ok" }
+  return r
+})F",
+                              o);
+  REQUIRE(c.ok());
+  CHECK(!node(c, "r/then/x")->hints.speculate);
+  REQUIRE(node(c, "r/then/n")->hints.speculate); // a pure tool costs nothing
+  CHECK(node(c, "r/then/n")->hints.speculate->extraCostUsd == 0);
+}
+
+TEST_CASE("speculate: the plan's budget is the passes' saving against -O0") {
+  const char* flow = R"F(
+workflow main(q: string) -> string {
+  notes = llm big -> string { user "Notes on {q}" max_tokens: 300 }
+  urgent = llm small -> bool { user "Urgent? {q}" }
+  r = if urgent { x = llm big -> string { user "Escalate: {q}" max_tokens: 20 } x } else { "ok" }
+  return r
+})F";
+  auto c2 = compileFlow(flow);
+  auto c0 = compileFlow(flow, 0);
+  REQUIRE(c2.ok());
+  REQUIRE(c0.ok());
+  REQUIRE(node(c2, "r/then/x")->hints.speculate);
+  REQUIRE(c2.module->speculationBudgetUsd);
+  double budget = *c2.module->speculationBudgetUsd;
+  CHECK(budget > 0); // dce dropped `notes`, which -O0 pays for
+  // Spending all of it still costs no more than -O0, in expectation.
+  CHECK(c2.estimate.costUsd + budget <= c0.estimate.costUsd + 1e-6);
+  CHECK(c2.plan["estimate"]["speculation_budget_usd"].get<double>() == Approx(budget));
+  CHECK(!c0.plan["estimate"].contains("speculation_budget_usd"));
+  CHECK(c2.plan["nodes"].dump().find("\"probability\":0.5") != std::string::npos);
+}
+
 TEST_CASE("schedule: -O0 is sequential, -O1 parallel, and only schedule runs below -O2") {
   const char* flow = R"F(
 workflow main(q: string) -> string {

@@ -44,6 +44,8 @@ const Case kOk[] = {
     {"clamp", "[15, 0, 10]", "10"},
     {"clamp", "[0.5, 1, 2]", "1.0"},
     {"percent", "[200, 15]", "30.0"},
+    {"likely", "[true, 0.8]", "true"},
+    {"likely", "[false, 1]", "false"},
     // lists
     {"len", "[[1, 2, 3]]", "3"},
     {"len", "[\"héllo\"]", "5"},
@@ -150,6 +152,7 @@ const Case kOk[] = {
 };
 
 const Case kErr[] = {
+    {"likely", "[true, 1.5]", "likely: probability 1.5 is outside 0 to 1"},
     {"abs", "[-9223372036854775808]", "abs: integer overflow"},
     {"min", "[\"a\", 1]", "argument 'a' must be number, got string"},
     {"max", "[1]", "max() takes 2 arguments, got 1"},

@@ -190,7 +190,8 @@ Json toJson(const Hints& h) {
   if (h.speculate)
     j[k::Hints::kSpeculate] = {{k::Speculate::kGainMs, h.speculate->gainMs},
                                {k::Speculate::kExtraCostUsd, h.speculate->extraCostUsd},
-                               {k::Speculate::kCondition, h.speculate->condition}};
+                               {k::Speculate::kCondition, h.speculate->condition},
+                               {k::Speculate::kProbability, h.speculate->probability}};
   return j;
 }
 
@@ -229,6 +230,8 @@ Json toJson(Document&& d) {
       {k::Estimate::kModelCalls, e.modelCalls},     {k::Estimate::kPromptTokens, e.promptTokens},
       {k::Estimate::kCachedTokens, e.cachedTokens}, {k::Estimate::kOutputTokens, e.outputTokens},
       {k::Estimate::kCriticalPath, e.criticalPath}};
+  if (e.speculationBudgetUsd)
+    plan[k::Plan::kEstimate][k::Estimate::kSpeculationBudgetUsd] = *e.speculationBudgetUsd;
   plan[k::Plan::kPasses] = passesJson(std::move(d.passes));
   return plan;
 }

@@ -203,6 +203,7 @@ Hints readHints(Obj h) {
     spec.gainMs = s->number(k::Speculate::kGainMs, -kInf).value_or(0);
     spec.extraCostUsd = s->number(k::Speculate::kExtraCostUsd, 0).value_or(0);
     spec.condition = s->str(k::Speculate::kCondition);
+    spec.probability = s->number(k::Speculate::kProbability, 0, 1).value_or(0.5);
     out.speculate = spec;
   }
   return out;
@@ -400,6 +401,7 @@ void readEstimateAndPasses(Obj& p, Document& d) {
     d.estimate.cachedTokens = e->integer(k::Estimate::kCachedTokens, 0, INT64_MAX).value_or(0);
     d.estimate.outputTokens = e->integer(k::Estimate::kOutputTokens, 0, INT64_MAX).value_or(0);
     d.estimate.criticalPath = e->strings(k::Estimate::kCriticalPath);
+    d.estimate.speculationBudgetUsd = e->number(k::Estimate::kSpeculationBudgetUsd, 0);
   }
   p.objects(k::Plan::kPasses, false, [&](Obj r) {
     PassReport report;

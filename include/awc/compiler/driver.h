@@ -26,7 +26,8 @@ struct CompileOptions {
   bool stopAfterSema = false;       // `awc check`
   bool verifyEach = false;          // --verify-each: ir::verify after building and after every pass
   std::set<std::string> printAfter; // --print-after=PASS (or "all"): IR dumps to stderr
-  std::set<std::string> rightsizeTasks; // -frightsize=classify,extract (docs/optimizations.md)
+  std::optional<double> speculateUsdPerS; // -fspeculate-value=USD: a second saved is worth this
+  std::set<std::string> rightsizeTasks;   // -frightsize=classify,extract (docs/optimizations.md)
 };
 
 /// Everything one compilation produced. `ok()` is false when there were errors; the

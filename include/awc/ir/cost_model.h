@@ -20,6 +20,9 @@ struct CostAssumptions {
   int64_t mapFanout = 4;              // elements of a list of unknown length
   int64_t cacheBlockTokens = 16;      // prefix-cache granularity (as in awc sim)
   double toolLatencyMs = 150;         // an HTTP or host tool call
+  /// What a second of latency saved is worth when `speculate` weighs an early start against
+  /// the expected waste ($36 an hour: someone waiting on the answer); -fspeculate-value=.
+  double speculateUsdPerS = 0.01;
 };
 
 struct PlanEstimate {

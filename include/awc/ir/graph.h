@@ -119,7 +119,7 @@ struct ExprData {
 
 /// Llm: one model call.
 struct LlmData {
-  std::string model;      // a model id of the plan
+  std::string model;          // a model id of the plan
   std::string autoLadder;     // non-empty for `llm auto` before right-sizing
   std::string rightsizedFrom; // the named model `rightsize` moved this step away from
   std::vector<Message> messages;
@@ -306,6 +306,9 @@ struct Module {
   Graph graph;
   ExecMode mode = ExecMode::Parallel;
   int optLevel = 2;
+  /// Set by `speculate` when it marks steps: the passes' estimated saving against -O0, which
+  /// `--speculate auto` may spend on early starts (plan `estimate.speculation_budget_usd`).
+  std::optional<double> speculationBudgetUsd;
   /// Task classes the workflow's `with { rightsize: [...] }` opts in to.
   std::set<std::string> rightsizeTasks;
 

@@ -136,9 +136,10 @@ const char* typeName(FieldType type);
 
 /// hints.speculate: the step may start before its guarding branch is decided.
 struct SpeculateHint {
-  double gainMs = 0;       ///< expected latency saved
-  double extraCostUsd = 0; ///< expected extra cost (paid when the other arm is taken)
-  std::string condition;   ///< the model step the branch condition waits for
+  double gainMs = 0;        ///< expected latency saved
+  double extraCostUsd = 0;  ///< expected extra cost (paid when the other arm is taken)
+  std::string condition;    ///< the model step the branch condition waits for
+  double probability = 0.5; ///< chance that the step's arm is taken (declared, else 1/2)
 };
 
 /// Optimisation annotations the passes leave for the runtime (a runtime may ignore them).
@@ -283,6 +284,9 @@ struct Estimate {
   double latencyMs = 0, costUsd = 0, modelCalls = 0;
   int64_t promptTokens = 0, cachedTokens = 0, outputTokens = 0;
   std::vector<std::string> criticalPath;
+  /// What `--speculate auto` may spend on hinted steps in expectation: the passes' estimated
+  /// saving against the -O0 plan (absent: nothing).
+  std::optional<double> speculationBudgetUsd;
 };
 
 struct PassChange {

@@ -106,9 +106,15 @@ struct NodeEvent {
 /// early too, so a speculated step that reads it is not held back.
 struct SpeculationOptions {
   bool enabled = true;
-  /// Start a hinted step only when its expected extra cost (`extra_cost_usd`) is at most this.
-  /// The default, 0, starts only what costs nothing: tool calls without side effects (the only
-  /// tools the compiler hints) and native work. Infinity starts every hinted step.
+  /// `auto` (the default): start every hinted step that costs nothing extra, then the others,
+  /// best `gain_ms / extra_cost_usd` first, while their expected extra costs sum to at most
+  /// the plan's `estimate.speculation_budget_usd` (what the passes saved against -O0; 0 when
+  /// absent). False: the fixed per-step limit below.
+  bool automatic = true;
+  /// Without `automatic`: start a hinted step only when its expected extra cost
+  /// (`extra_cost_usd`) is at most this. 0 starts only what costs nothing: tool calls without
+  /// side effects (the only tools the compiler hints) and native work. Infinity starts every
+  /// hinted step.
   double maxExtraCostUsd = 0;
 };
 

@@ -52,7 +52,8 @@ using Impl = EvalResult (*)(std::span<const nlohmann::json> args);
 /// A native function of the standard library.
 struct Function {
   std::string_view name;
-  std::string_view module; ///< "math", "list", "string", "json", "date", "units", "regex", "time"
+  std::string_view module; ///< "math", "list", "string", "json", "date", "units", "regex", "time",
+                           ///< "branch"
   std::string_view doc;    ///< one line
   std::vector<Param> params;
   TypeSpec result;

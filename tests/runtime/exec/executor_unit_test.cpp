@@ -450,9 +450,11 @@ TEST_CASE("the speculation limit and switch decide which hinted steps start earl
     return n;
   };
   RunOptions all;
+  all.speculation.automatic = false; // the fixed per-step limits, not the plan's budget
   all.speculation.maxExtraCostUsd = std::numeric_limits<double>::infinity();
   CHECK(pendingAtStart(all, {"Classify", "X: ", "Y: "}) == 3);
   RunOptions half;
+  half.speculation.automatic = false;
   half.speculation.maxExtraCostUsd = 0.49;
   CHECK(pendingAtStart(half, {"Classify", "X: "}) == 2);
   RunOptions off;
