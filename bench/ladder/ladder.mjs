@@ -67,6 +67,8 @@ const awc = args.awc ?? path.join(args.build, "awc");
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "awc-ladder-"));
 const toolLatencyMs = Math.round(150 / args.speed); // the compiler's 150 ms per tool call, scaled like the sim
 const log = (...m) => process.stderr.write(m.join(" ") + "\n");
+// The tree is read now: a commit made while the ladder runs is not what it measures.
+const measuredVersion = awcVersion();
 
 // Every measured case: its flow file, where its inputs come from, and whether it also gets warm
 // runs and the peer (the examples) or only the cold -O levels and pass variants (the corpus).
@@ -328,7 +330,7 @@ async function main() {
   // One results file per group, from this one session; a group not run keeps its old file.
   const finished = new Date().toISOString();
   const machineEnd = { ...info, loadavg_end: loadavg() };
-  const version = awcVersion();
+  const version = measuredVersion;
   const summed = (keys) => Object.fromEntries(keys.map((ex) => [ex, Object.fromEntries(Object.entries(raw[ex]).map(([v, runs]) => [v, summarise(runs)]))]));
   const pickKeys = (obj, keys) => Object.fromEntries(keys.map((k) => [k, obj[k]]));
   const groups = [
