@@ -80,7 +80,7 @@ std::optional<DeterministicTask> recognizeDeterministicTask(const ir::Node& n) {
   using Form = std::optional<DeterministicTask> (*)(const det::Prompt&);
   static const Form kForms[] = {det::formatForm,     det::dateForm,    det::lookupForm,
                                 det::bandForm,       det::compareForm, det::listForm,
-                                det::currencyForm,   det::unitForm,    det::percentForm,
+                                det::currencyForm,   det::unitForm,    det::rateForm,   det::percentForm,
                                 det::arithmeticForm, det::roundForm,   det::verbForm};
   for (Form form : kForms)
     if (auto task = form(p)) return task;
