@@ -153,7 +153,7 @@ std::optional<DeterministicTask> elapsedForm(const Prompt& p, size_t a, size_t b
   s.used[a] = s.used[b] = s.used[event - 1] = true;
   s.mark({"days", "many", "ago", "old", "since", "elapsed", "passed", "today", "now", "is", "was",
           "created", "delivered", "joined", "opened", "signed", "registered", "shipped", "placed",
-          "issued", "received", "submitted", "purchased", "bought", "made"});
+          "issued", "received", "submitted", "purchased", "bought", "made", "iso", "yyyy-mm-dd"});
   return finish(s, "date", call("days_between", {p.toks[event].expr, p.toks[today].expr}), true,
                 "", saysIso(s) ? "" : kNotIso);
 }

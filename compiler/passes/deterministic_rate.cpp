@@ -79,6 +79,10 @@ std::optional<DeterministicTask> rateForm(const Prompt& p) {
             "much", "them", "of", "pay", "total", "altogether", "in", "buy", "bought", "order",
             "ordered", "book", "booked", "stay", "rate", "which", "comes", "come", "eur", "usd",
             "gbp", "chf", "euros", "dollars"});
+    // "A hotel costs …": the thing priced is the subject of "costs".
+    for (size_t i = 0; i + 1 < p.toks.size(); ++i)
+      if (p.toks[i].kind == Tok::Word && s.wordIn(i + 1, {"costs", "cost", "charges"}))
+        s.used[i] = true;
     bool ints = p.toks[rate].kind == Tok::Number ? p.toks[rate].isInt
                                                  : p.toks[rate].type->kind() == K::Int;
     bool qInt = p.toks[qty].kind == Tok::Number ? p.toks[qty].isInt
