@@ -78,10 +78,10 @@ std::optional<DeterministicTask> recognizeDeterministicTask(const ir::Node& n) {
   // Deterministic requests are short; a long prompt is a document, and the forms are quadratic.
   if (p.toks.empty() || p.toks.size() > 400) return std::nullopt;
   using Form = std::optional<DeterministicTask> (*)(const det::Prompt&);
-  static const Form kForms[] = {det::formatForm,     det::dateForm,    det::lookupForm,
-                                det::bandForm,       det::compareForm, det::listForm,
-                                det::currencyForm,   det::unitForm,    det::rateForm,   det::percentForm,
-                                det::arithmeticForm, det::roundForm,   det::verbForm};
+  static const Form kForms[] = {
+      det::formatForm,     det::dateForm,     det::lookupForm, det::bandForm, det::compareForm,
+      det::listForm,       det::currencyForm, det::unitForm,   det::rateForm, det::percentForm,
+      det::arithmeticForm, det::roundForm,    det::verbForm};
   for (Form form : kForms)
     if (auto task = form(p)) return task;
   return std::nullopt;

@@ -70,8 +70,8 @@ bool asksOtherFormat(const Scan& s) {
 
 // "one week later": the small counts people spell out.
 std::optional<int> numberWord(const Tok& t) {
-  static const char* kWords[] = {"one", "two",   "three", "four",   "five",  "six",
-                                 "seven", "eight", "nine",  "ten", "eleven", "twelve"};
+  static const char* kWords[] = {"one",   "two",   "three", "four", "five",   "six",
+                                 "seven", "eight", "nine",  "ten",  "eleven", "twelve"};
   if (t.kind != Tok::Word) return std::nullopt;
   for (int i = 0; i < 12; ++i)
     if (t.text == kWords[i]) return i + 1;
@@ -125,9 +125,10 @@ std::optional<DeterministicTask> shiftForm(const Prompt& p, size_t date) {
           "land",  "lands",     "iso",     "iso-8601", "yyyy-mm-dd", "be",        "which",
           "when",  "calendar",  "exactly", "go",       "forward",    "counting",  "than"});
   if (duration || returns)
-    s.mark({"lasts", "lasting", "takes", "leaves", "leave", "departs", "starts", "begins", "dated",
-            "come", "comes", "returns", "return", "end", "ends", "terms", "term", "trip", "stay",
-            "traveller", "traveler", "payment", "with", "for", "of"});
+    s.mark({"lasts",   "lasting", "takes", "leaves", "leave",   "departs",   "starts",
+            "begins",  "dated",   "come",  "comes",  "returns", "return",    "end",
+            "ends",    "terms",   "term",  "trip",   "stay",    "traveller", "traveler",
+            "payment", "with",    "for",   "of"});
   s.mark({"held", "meeting"});
   Json e = call(months ? "date_add_months" : "date_add", {p.toks[date].expr, count});
   return finish(s, "date", e, p.result->kind() == K::String, "the step's result is not a string",
@@ -147,15 +148,15 @@ std::optional<DeterministicTask> elapsedForm(const Prompt& p, size_t a, size_t b
   Scan s(p);
   if (isToday(s, a) == isToday(s, b)) return std::nullopt;
   size_t today = isToday(s, a) ? a : b, event = today == a ? b : a;
-  if (!s.has({"ago", "old", "since", "elapsed", "passed"}) || !s.has({"many"}))
-    return std::nullopt;
+  if (!s.has({"ago", "old", "since", "elapsed", "passed"}) || !s.has({"many"})) return std::nullopt;
   if (event == 0 || !s.wordIn(event - 1, {"on", "since"})) return std::nullopt;
   s.used[a] = s.used[b] = s.used[event - 1] = true;
-  s.mark({"days", "many", "ago", "old", "since", "elapsed", "passed", "today", "now", "is", "was",
-          "created", "delivered", "joined", "opened", "signed", "registered", "shipped", "placed",
-          "issued", "received", "submitted", "purchased", "bought", "made", "iso", "yyyy-mm-dd"});
-  return finish(s, "date", call("days_between", {p.toks[event].expr, p.toks[today].expr}), true,
-                "", saysIso(s) ? "" : kNotIso);
+  s.mark({"days",      "many",      "ago",        "old",     "since",   "elapsed",   "passed",
+          "today",     "now",       "is",         "was",     "created", "delivered", "joined",
+          "opened",    "signed",    "registered", "shipped", "placed",  "issued",    "received",
+          "submitted", "purchased", "bought",     "made",    "iso",     "yyyy-mm-dd"});
+  return finish(s, "date", call("days_between", {p.toks[event].expr, p.toks[today].expr}), true, "",
+                saysIso(s) ? "" : kNotIso);
 }
 
 std::optional<DeterministicTask> betweenForm(const Prompt& p, size_t a, size_t b) {

@@ -36,8 +36,8 @@ std::optional<DeterministicTask> countFlagsForm(const Prompt& p, size_t list) {
   if (value == std::string::npos || value > many + 5) return std::nullopt;
   // Only "of these", "of them", "are", "is" may stand between: "how many are not true" is not.
   for (size_t i = many + 1; i < value; ++i)
-    if (!s.wordIn(i, {"of", "these", "them", "those", "the", "flags", "values", "are", "is",
-                      "were", "set", "to"}))
+    if (!s.wordIn(i, {"of", "these", "them", "those", "the", "flags", "values", "are", "is", "were",
+                      "set", "to"}))
       return std::nullopt;
   bool truth = s.wordIn(value, {"true", "yes"});
   // "one per expense line": what each flag stands for.

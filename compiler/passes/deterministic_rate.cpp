@@ -46,8 +46,7 @@ std::optional<DeterministicTask> rateForm(const Prompt& p) {
     while (currencyWord(s, after))
       ++after;
     std::string unit;
-    if (s.word(after, "per") && after + 1 < p.toks.size() &&
-        p.toks[after + 1].kind == Tok::Word) {
+    if (s.word(after, "per") && after + 1 < p.toks.size() && p.toks[after + 1].kind == Tok::Word) {
       unit = p.toks[after + 1].text;
       // The quantity is counted in the rate's unit: "{n} nights" for "per night".
       if (!(qty + 1 < p.toks.size() && p.toks[qty + 1].kind == Tok::Word &&
@@ -58,8 +57,8 @@ std::optional<DeterministicTask> rateForm(const Prompt& p) {
       s.used[after] = true;
       // "{n} tickets at {p} each" or "{p} each, {n} of them".
       bool counted = qty + 1 < p.toks.size() && p.toks[qty + 1].kind == Tok::Word &&
-                     !s.wordIn(qty + 1, {"per", "each", "percent", "and", "or", "plus",
-                                         "minus", "times", "divided", "more", "less", "off"});
+                     !s.wordIn(qty + 1, {"per", "each", "percent", "and", "or", "plus", "minus",
+                                         "times", "divided", "more", "less", "off"});
       if (!counted) continue;
       s.used[qty + 1] = true;
     } else {
@@ -75,20 +74,20 @@ std::optional<DeterministicTask> rateForm(const Prompt& p) {
     for (size_t i = 0; i < p.toks.size(); ++i)
       if (p.toks[i].kind == Tok::Word && !unit.empty() && sameUnit(p.toks[i].text, unit))
         s.used[i] = true;
-    s.mark({"costs", "cost", "priced", "charged", "charges", "is", "are", "at", "for", "how",
-            "much", "them", "of", "pay", "total", "altogether", "in", "buy", "bought", "order",
-            "ordered", "book", "booked", "stay", "rate", "which", "comes", "come", "eur", "usd",
-            "gbp", "chf", "euros", "dollars"});
+    s.mark({"costs", "cost",       "priced", "charged", "charges", "is",     "are",
+            "at",    "for",        "how",    "much",    "them",    "of",     "pay",
+            "total", "altogether", "in",     "buy",     "bought",  "order",  "ordered",
+            "book",  "booked",     "stay",   "rate",    "which",   "comes",  "come",
+            "eur",   "usd",        "gbp",    "chf",     "euros",   "dollars"});
     // "A hotel costs …": the thing priced is the subject of "costs".
     for (size_t i = 0; i + 1 < p.toks.size(); ++i)
       if (p.toks[i].kind == Tok::Word && s.wordIn(i + 1, {"costs", "cost", "charges"}))
         s.used[i] = true;
-    bool ints = p.toks[rate].kind == Tok::Number ? p.toks[rate].isInt
-                                                 : p.toks[rate].type->kind() == K::Int;
-    bool qInt = p.toks[qty].kind == Tok::Number ? p.toks[qty].isInt
-                                                : p.toks[qty].type->kind() == K::Int;
-    Json rv = p.toks[rate].kind == Tok::Number ? lit(p.toks[rate].number, ints)
-                                               : p.toks[rate].expr;
+    bool ints =
+        p.toks[rate].kind == Tok::Number ? p.toks[rate].isInt : p.toks[rate].type->kind() == K::Int;
+    bool qInt =
+        p.toks[qty].kind == Tok::Number ? p.toks[qty].isInt : p.toks[qty].type->kind() == K::Int;
+    Json rv = p.toks[rate].kind == Tok::Number ? lit(p.toks[rate].number, ints) : p.toks[rate].expr;
     Json qv = p.toks[qty].kind == Tok::Number ? lit(p.toks[qty].number, qInt) : p.toks[qty].expr;
     return finishNumber(s, "arith", op("*", rv, qv), ints && qInt);
   }
