@@ -172,6 +172,18 @@ std::optional<int> findRounding(Scan& s) {
           {"round", "rounded", "rounding", "decimal", "places", "place", "after", "point", "the"});
       return n ? static_cast<int>(s.toks[i].number) : spelled.at(s.toks[i].text);
     }
+    // "round to cents", "rounded to whole dollars"
+    if (s.wordIn(i, {"round", "rounded"}) && s.word(i + 1, "to")) {
+      size_t j = i + 2 + (s.word(i + 2, "whole") ? 1 : 0);
+      int digits = s.wordIn(j, {"cents"})                                  ? 2
+                   : s.wordIn(j, {"dollars", "euros", "units", "numbers"}) ? 0
+                                                                           : -1;
+      if (digits >= 0 && (j + 1 >= s.toks.size() || s.toks[j + 1].kind == Tok::Symbol)) {
+        for (size_t k = i; k <= j; ++k)
+          s.used[k] = true;
+        return digits;
+      }
+    }
     if (s.word(i, "nearest")) {
       size_t j = i + 1;
       if (s.word(j, "whole")) ++j;

@@ -11,8 +11,28 @@ namespace {
 
 const char* kNotIso = "native dates must be ISO (YYYY-MM-DD): check that the input is one";
 
+const char* kFromStep =
+    "the date is another step's output, not an input: native date functions fail "
+    "where a model would read any date";
+
 bool saysIso(const Scan& s) {
   return s.has({"iso", "iso-8601", "yyyy-mm-dd"});
+}
+
+// Whether a date hole is computed by a step rather than given as an input (a model's extracted
+// date may not be ISO; the native function would fail where the model coped).
+bool fromStep(const Tok& t) {
+  ir::expr::View e(t.expr);
+  while (e.is(ir::expr::Kind::Field) || e.is(ir::expr::Kind::Index))
+    e = e.of();
+  return !e.is(ir::expr::Kind::Ref) || e.name().rfind("input.", 0) != 0;
+}
+
+// Why a date rewrite is only suggested, or "" when it is exact.
+std::string dateDoubt(const Scan& s, std::initializer_list<size_t> dates) {
+  for (size_t d : dates)
+    if (fromStep(s.toks[d])) return kFromStep;
+  return saysIso(s) ? "" : kNotIso;
 }
 
 bool isDatePatternWord(const Tok& t) {
@@ -132,7 +152,7 @@ std::optional<DeterministicTask> shiftForm(const Prompt& p, size_t date) {
   s.mark({"held", "meeting"});
   Json e = call(months ? "date_add_months" : "date_add", {p.toks[date].expr, count});
   return finish(s, "date", e, p.result->kind() == K::String, "the step's result is not a string",
-                saysIso(s) ? "" : kNotIso);
+                dateDoubt(s, {date}));
 }
 
 // A date hole that is today: named so ({today}, {now}) or introduced by "today is".
@@ -172,7 +192,7 @@ std::optional<DeterministicTask> betweenForm(const Prompt& p, size_t a, size_t b
           "yyyy-mm-dd", "are", "there", "count"});
   std::string why = between ? "\"between\" has no direction: days_between is negative when the "
                               "second date is earlier"
-                            : (saysIso(s) ? "" : kNotIso);
+                            : dateDoubt(s, {a, b});
   return finish(s, "date", call("days_between", {p.toks[a].expr, p.toks[b].expr}), true, "", why);
 }
 
@@ -207,8 +227,7 @@ std::optional<DeterministicTask> dateForm(const Prompt& p) {
       typeOk = p.result->members() == kDays;
     }
     return finish(s, "date", call("weekday", {p.toks[d].expr}), typeOk,
-                  "the step's result is not a string or the weekday names",
-                  saysIso(s) ? "" : kNotIso);
+                  "the step's result is not a string or the weekday names", dateDoubt(s, {d}));
   }
   std::string pattern = datePattern(p.text);
   if (pattern.empty() || p.result->kind() != K::String) return std::nullopt;
@@ -226,7 +245,10 @@ std::optional<DeterministicTask> dateForm(const Prompt& p) {
   if (!out.empty()) pattern = out;
   bool iso = p.text.find("YYYY-MM-DD") != std::string::npos && pattern != "YYYY-MM-DD";
   return finish(s, "format", call("format_date", {p.toks[d].expr, ir::expr::lit(pattern)}), true,
-                "", iso || s.has({"iso"}) ? "" : kNotIso);
+                "",
+                fromStep(p.toks[d])     ? kFromStep
+                : iso || s.has({"iso"}) ? ""
+                                        : kNotIso);
 }
 
 } // namespace awc::passes::det
