@@ -3,8 +3,8 @@
 //     symbols, holes (interpolated values, with their types) and constant tables; numbers that
 //     are part of other text ("ISO 639-1", "rev. 2026-03", "v2") become opaque words.
 //  2. Try each task form in turn (formatting, dates, table lookups, bands → enum, threshold →
-//     bool, lists, currency and unit conversion, percentages, arithmetic). A form marks the
-//     tokens it understood.
+//     bool, lists, currency and unit conversion, rate × quantity, percentages, arithmetic). A
+//     form marks the tokens it understood.
 //  3. A form answers only when nothing meaningful is left over — every remaining word is
 //     boilerplate ("please reply with the number only") or names a hole — so a free-text or
 //     judgement task that merely mentions numbers is never flagged.

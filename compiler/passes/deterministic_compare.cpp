@@ -197,6 +197,7 @@ void markStatements(Scan& s, const std::vector<size_t>& subjects, size_t thresho
     for (size_t j = from; j < i; ++j) {
       if (std::count(subjects.begin(), subjects.end(), j)) ownsSubject = true;
       if (j == threshold || phraseAt(s.toks, j) || s.toks[j].kind == Tok::Table ||
+          s.toks[j].kind == Tok::Number || s.toks[j].kind == Tok::Opaque ||
           (s.toks[j].kind == Tok::Hole && !std::count(subjects.begin(), subjects.end(), j)))
         other = true;
     }
@@ -395,6 +396,7 @@ std::optional<DeterministicTask> bandForm(const Prompt& p) {
     e = ir::expr::ifElse(op(b.hiInc ? "<=" : "<", x.expr, limit), ir::expr::lit(b.member), e);
   }
   s.used[hs[0]] = true;
+  markStatements(s, {hs[0]}, std::string::npos); // "The company has {n} employees."
   s.mark({"classify",  "categorize", "categorise", "bucket", "band",  "tier",     "level",
           "label",     "assign",     "map",        "rate",   "grade", "category", "put",
           "into",      "if",         "when",       "means",  "is",    "->",       "=",
