@@ -117,6 +117,10 @@ std::optional<DeterministicTask> listForm(const Prompt& p) {
   if (!found) return std::nullopt;
   s.mark(found->words);
   s.mark({"up", "together", "of", "in", "across", "over", "arithmetic"});
+  // "in EUR": the one currency the values are in, not a conversion (no rate, no second one).
+  for (size_t i = 1; i < p.toks.size(); ++i)
+    if (s.word(i - 1, "in") && s.wordIn(i, {"eur", "usd", "gbp", "euros", "dollars"}))
+      s.used[i] = true;
   return finishNumber(s, found->fn == std::string("sum") ? "sum" : found->fn,
                       call(found->fn, {list.expr}), found->keepsType && ints);
 }
