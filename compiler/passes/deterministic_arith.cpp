@@ -172,6 +172,18 @@ std::optional<int> findRounding(Scan& s) {
           {"round", "rounded", "rounding", "decimal", "places", "place", "after", "point", "the"});
       return n ? static_cast<int>(s.toks[i].number) : spelled.at(s.toks[i].text);
     }
+    // "round to cents", "rounded to whole dollars"
+    if (s.wordIn(i, {"round", "rounded"}) && s.word(i + 1, "to")) {
+      size_t j = i + 2 + (s.word(i + 2, "whole") ? 1 : 0);
+      int digits = s.wordIn(j, {"cents"})                                  ? 2
+                   : s.wordIn(j, {"dollars", "euros", "units", "numbers"}) ? 0
+                                                                           : -1;
+      if (digits >= 0 && (j + 1 >= s.toks.size() || s.toks[j + 1].kind == Tok::Symbol)) {
+        for (size_t k = i; k <= j; ++k)
+          s.used[k] = true;
+        return digits;
+      }
+    }
     if (s.word(i, "nearest")) {
       size_t j = i + 1;
       if (s.word(j, "whole")) ++j;
@@ -206,6 +218,16 @@ std::optional<DeterministicTask> finishNumber(Scan& s, const char* kind, Json ex
                     " but the step returns " + s.p.result->str());
 }
 
+// "Revenue went from {a} to {b}": the verb and the thing that moved are context.
+static void markMovement(Scan& s, size_t from) {
+  if (from < 2 || !s.word(from - 1, "from")) return;
+  size_t verb = from - 2;
+  if (!s.wordIn(verb, {"went", "rose", "fell", "grew", "changed", "moved", "dropped", "climbed"}))
+    return;
+  s.used[verb] = true;
+  if (verb > 0 && s.toks[verb - 1].kind == Tok::Word) s.used[verb - 1] = true;
+}
+
 std::optional<DeterministicTask> percentForm(const Prompt& p) {
   Scan s(p);
   std::vector<size_t> hs = s.holes();
@@ -214,21 +236,23 @@ std::optional<DeterministicTask> percentForm(const Prompt& p) {
   size_t pc = s.find({"percentage"});
   bool pct = pc != std::string::npos;
   for (size_t i = 0; i < p.toks.size() && !pct; ++i)
-    if (s.sym(i, "%") && !numeric(i - 1)) pct = true;
+    if ((s.sym(i, "%") || s.word(i, "percent")) && !numeric(i - 1)) pct = true;
   if (pct && hs.size() == 2 && numeric(hs[0]) && numeric(hs[1])) {
     size_t a = hs[0], b = hs[1];
     if (s.word(a - 1, "of")) std::swap(a, b); // "of {b}" is the whole
     bool change = s.has({"change", "increase", "decrease", "growth", "difference"});
     if (change) {
       if (!(s.word(hs[0] - 1, "from") && s.word(hs[1] - 1, "to"))) return std::nullopt;
-      s.mark({"change", "increase", "decrease", "growth", "from", "percentage"});
+      s.mark({"change", "increase", "decrease", "growth", "from", "percentage", "percent", "in"});
+      markMovement(s, hs[0]);
       s.used[hs[0]] = s.used[hs[1]] = true;
       Json e = op("*", op("/", op("-", p.toks[hs[1]].expr, p.toks[hs[0]].expr), p.toks[hs[0]].expr),
                   lit(100, true));
       return finishNumber(s, "percentage", e, false);
     }
     if (!s.word(b - 1, "of")) return std::nullopt;
-    s.mark({"percentage", "of", "express", "expressed", "share"});
+    s.mark({"percentage", "percent", "of", "express", "expressed", "share", "out"});
+    s.mark({"spent", "used", "paid", "earned", "billed", "was", "were", "eur", "usd", "gbp"});
     s.used[a] = s.used[b] = true;
     Json e = op("*", op("/", p.toks[a].expr, p.toks[b].expr), lit(100, true));
     return finishNumber(s, "percentage", e, false);

@@ -59,6 +59,8 @@ const std::vector<Phrase>& phrases() {
       {{"higher", "than"}, ">", false},
       {{"larger", "than"}, ">", false},
       {{"bigger", "than"}, ">", false},
+      {{"longer", "than"}, ">", false},
+      {{"shorter", "than"}, "<", false},
       {{"less", "than"}, "<", false},
       {{"lower", "than"}, "<", false},
       {{"smaller", "than"}, "<", false},
@@ -69,6 +71,7 @@ const std::vector<Phrase>& phrases() {
       {{"exceeds"}, ">", false},
       {{"exceeding"}, ">", false},
       {{"beyond"}, ">", false},
+      {{"within"}, "<=", false}, // "within a budget of {b}"
       {{"under"}, "<", false},
       {{"below"}, "<", false},
       {{"equals"}, "==", false},
@@ -117,6 +120,9 @@ size_t operandNear(const Scan& s, size_t from, int step) {
         s.toks[i + 1].kind == Tok::Hole &&
         std::count(s.toks[i + 1].names.begin(), s.toks[i + 1].names.end(), s.toks[i].text);
     if (!(s.sym(i, "$") || s.sym(i, "€") || s.sym(i, "£") || s.wordIn(i, {"the", "a", "an"}) ||
+          (step > 0 && s.word(i, "of") && i > from) || // "within a budget of {b}"
+          (step > 0 && s.word(i + 1, "of") &&
+           s.wordIn(i, {"budget", "limit", "threshold", "cap", "maximum", "minimum"})) ||
           namesHole))
       return std::string::npos;
   }
@@ -150,6 +156,56 @@ bool mixesCurrencies(const Scan& s) {
       if (auto it = kCodes.find(n); it != kCodes.end()) seen.insert(it->second);
   }
   return seen.size() > 1;
+}
+
+// Several subjects are one sum: holes joined by "plus" (or "+", "and"), with only labels and
+// currencies between ("hotel {h} EUR plus per diem {d} EUR plus a flight of {f} EUR").
+bool sumChain(Scan& s, const std::vector<size_t>& subjects) {
+  if (subjects.size() == 1) return s.toks[subjects[0]].kind == Tok::Hole;
+  for (size_t k = 0; k + 1 < subjects.size(); ++k) {
+    if (s.toks[subjects[k]].kind != Tok::Hole || s.toks[subjects[k + 1]].kind != Tok::Hole)
+      return false;
+    int joins = 0;
+    for (size_t i = subjects[k] + 1; i < subjects[k + 1]; ++i) {
+      const Tok& t = s.toks[i];
+      const auto& next = s.toks[subjects[k + 1]].names;
+      if (t.kind == Tok::Word && std::count(next.begin(), next.end(), t.text)) continue;
+      if (s.wordIn(i, {"plus", "and"}) || s.sym(i, "+")) {
+        ++joins;
+        s.used[i] = true;
+      } else if (t.kind == Tok::Symbol ||
+                 s.wordIn(i, {"per", "each", "minus", "less", "times", "x", "divided", "off",
+                              "discount", "percent", "net", "excluding", "except", "without", "not",
+                              "or", "over", "under", "than"})) {
+        return false;
+      }
+    }
+    if (joins != 1) return false;
+  }
+  return true;
+}
+
+// A statement that only gives a subject ("This comment has been reported {n} times.") is
+// context: its words are understood when the question is a comparison of that subject.
+void markStatements(Scan& s, const std::vector<size_t>& subjects, size_t threshold) {
+  size_t from = 0;
+  for (size_t i = 0; i < s.toks.size(); ++i) {
+    bool stop = s.sym(i, ".") || s.sym(i, "?") || s.sym(i, "!") || s.sym(i, ":");
+    if (!stop) continue;
+    bool statement = s.sym(i, ".");
+    bool ownsSubject = false, other = false;
+    for (size_t j = from; j < i; ++j) {
+      if (std::count(subjects.begin(), subjects.end(), j)) ownsSubject = true;
+      if (j == threshold || phraseAt(s.toks, j) || s.toks[j].kind == Tok::Table ||
+          s.toks[j].kind == Tok::Number || s.toks[j].kind == Tok::Opaque ||
+          (s.toks[j].kind == Tok::Hole && !std::count(subjects.begin(), subjects.end(), j)))
+        other = true;
+    }
+    if (statement && ownsSubject && !other)
+      for (size_t j = from; j < i; ++j)
+        if (s.toks[j].kind == Tok::Word) s.used[j] = true;
+    from = i + 1;
+  }
 }
 
 } // namespace
@@ -194,23 +250,25 @@ std::optional<DeterministicTask> compareForm(const Prompt& p) {
   size_t threshold = found->postfix ? (at > 0 ? operandNear(s, at - 1, -1) : std::string::npos)
                                     : operandNear(s, end, 1);
   if (threshold == std::string::npos) return std::nullopt;
-  size_t subject = std::string::npos;
-  int operands = 0;
+  std::vector<size_t> subjects;
   for (size_t i = 0; i < p.toks.size(); ++i)
-    if (operand(p.toks[i]) && i != threshold) {
-      subject = i;
-      ++operands;
-    }
-  if (operands != 1 || p.toks[subject].kind != Tok::Hole) return std::nullopt;
+    if (operand(p.toks[i]) && i != threshold) subjects.push_back(i);
+  if (subjects.empty() || !sumChain(s, subjects)) return std::nullopt;
   for (size_t i = at; i < end; ++i)
     s.used[i] = true;
-  s.used[threshold] = s.used[subject] = true;
+  s.used[threshold] = true;
+  for (size_t i : subjects)
+    s.used[i] = true;
+  markStatements(s, subjects, threshold);
   s.mark({"is",     "does",   "did",       "has",     "have",    "it",      "value",
           "than",   "the",    "threshold", "limit",   "check",   "greater", "more",
           "above",  "exceed", "reached",   "reach",   "hit",     "dollars", "euros",
           "usd",    "eur",    "ms",        "seconds", "minutes", "hours",   "days",
-          "points", "units",  "kg",        "km",      "percent"});
-  Json e = op(found->op, p.toks[subject].expr, operandExpr(p.toks[threshold]));
+          "points", "units",  "kg",        "km",      "percent", "that",    "budget"});
+  Json subject = p.toks[subjects[0]].expr;
+  for (size_t k = 1; k < subjects.size(); ++k)
+    subject = op("+", subject, p.toks[subjects[k]].expr);
+  Json e = op(found->op, subject, operandExpr(p.toks[threshold]));
   return finish(s, "compare", e, true, "");
 }
 
@@ -338,6 +396,7 @@ std::optional<DeterministicTask> bandForm(const Prompt& p) {
     e = ir::expr::ifElse(op(b.hiInc ? "<=" : "<", x.expr, limit), ir::expr::lit(b.member), e);
   }
   s.used[hs[0]] = true;
+  markStatements(s, {hs[0]}, std::string::npos); // "The company has {n} employees."
   s.mark({"classify",  "categorize", "categorise", "bucket", "band",  "tier",     "level",
           "label",     "assign",     "map",        "rate",   "grade", "category", "put",
           "into",      "if",         "when",       "means",  "is",    "->",       "=",

@@ -90,8 +90,9 @@ std::optional<DeterministicTask> currencyForm(const Prompt& p) {
   }
   if (amount == std::string::npos) return std::nullopt;
   // Source: a currency right after (or a symbol right before) the amount; target: after to/in.
-  const char* src = currencyCode(s, amount + 1);
-  size_t srcAt = src ? amount + 1 : std::string::npos;
+  size_t after = amount + (s.word(amount + 1, "us") ? 2 : 1); // "{x} US dollars"
+  const char* src = currencyCode(s, after);
+  size_t srcAt = src ? after : std::string::npos;
   if (!src && amount > 0 && (src = currencyCode(s, amount - 1))) srcAt = amount - 1;
   const char* dst = nullptr;
   size_t dstAt = std::string::npos;
@@ -134,6 +135,7 @@ std::optional<DeterministicTask> currencyForm(const Prompt& p) {
   s.mark({"convert", "converted", "conversion", "rate", "exchange", "fx", "at", "using", "if",
           "assuming", "assume", "where", "today's", "current", "multiply", "by", "worth", "when",
           "with"});
+  if (after == amount + 2 && src) s.used[amount + 1] = true;
   return finishNumber(s, "currency", e, false);
 }
 

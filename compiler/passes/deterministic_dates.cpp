@@ -11,8 +11,28 @@ namespace {
 
 const char* kNotIso = "native dates must be ISO (YYYY-MM-DD): check that the input is one";
 
+const char* kFromStep =
+    "the date is another step's output, not an input: native date functions fail "
+    "where a model would read any date";
+
 bool saysIso(const Scan& s) {
   return s.has({"iso", "iso-8601", "yyyy-mm-dd"});
+}
+
+// Whether a date hole is computed by a step rather than given as an input (a model's extracted
+// date may not be ISO; the native function would fail where the model coped).
+bool fromStep(const Tok& t) {
+  ir::expr::View e(t.expr);
+  while (e.is(ir::expr::Kind::Field) || e.is(ir::expr::Kind::Index))
+    e = e.of();
+  return !e.is(ir::expr::Kind::Ref) || e.name().rfind("input.", 0) != 0;
+}
+
+// Why a date rewrite is only suggested, or "" when it is exact.
+std::string dateDoubt(const Scan& s, std::initializer_list<size_t> dates) {
+  for (size_t d : dates)
+    if (fromStep(s.toks[d])) return kFromStep;
+  return saysIso(s) ? "" : kNotIso;
 }
 
 bool isDatePatternWord(const Tok& t) {
@@ -68,31 +88,55 @@ bool asksOtherFormat(const Scan& s) {
          (pattern.empty() && s.has({"format", "formatted", "style", "written", "words"}));
 }
 
+// "one week later": the small counts people spell out.
+std::optional<int> numberWord(const Tok& t) {
+  static const char* kWords[] = {"one",   "two",   "three", "four", "five",   "six",
+                                 "seven", "eight", "nine",  "ten",  "eleven", "twelve"};
+  if (t.kind != Tok::Word) return std::nullopt;
+  for (int i = 0; i < 12; ++i)
+    if (t.text == kWords[i]) return i + 1;
+  return std::nullopt;
+}
+
+#define AWC_DATE_UNITS                                                                             \
+  "day", "days", "night", "nights", "week", "weeks", "month", "months", "year", "years"
+
+// "come back", "get back", "fly back": a return, not a shift backwards.
+bool backIsReturn(const Scan& s) {
+  size_t b = s.find({"back"});
+  return b != std::string::npos && b > 0 &&
+         s.wordIn(b - 1, {"come", "comes", "coming", "get", "gets", "fly", "flies", "be"});
+}
+
 std::optional<DeterministicTask> shiftForm(const Prompt& p, size_t date) {
   Scan s(p);
   if (asksOtherFormat(s)) return std::nullopt;
-  size_t unit = s.find({"day", "days", "week", "weeks", "month", "months", "year", "years"});
+  size_t unit = s.find({AWC_DATE_UNITS});
   if (unit == std::string::npos || unit == 0) return std::nullopt;
-  if (s.find({"day", "days", "week", "weeks", "month", "months", "year", "years"}, unit + 1) !=
-      std::string::npos)
-    return std::nullopt;
+  if (s.find({AWC_DATE_UNITS}, unit + 1) != std::string::npos) return std::nullopt;
   if (s.has({"business", "working", "weekdays", "workdays", "weekend"})) return std::nullopt;
   const Tok& n = p.toks[unit - 1];
   bool isHole = n.kind == Tok::Hole && n.type && n.type->kind() == K::Int;
-  if (!(n.kind == Tok::Number && n.isInt) && !isHole) return std::nullopt;
-  bool minus =
-      s.has({"before", "prior", "earlier", "ago", "minus", "subtract", "back", "preceding"}) ||
-      s.sym(date + 1, "-");
+  std::optional<int> spelled = numberWord(n);
+  if (!(n.kind == Tok::Number && n.isInt) && !isHole && !spelled) return std::nullopt;
+  bool returns = backIsReturn(s);
+  bool minus = s.has({"before", "prior", "earlier", "ago", "minus", "subtract", "preceding"}) ||
+               (!returns && s.has({"back"})) || s.sym(date + 1, "-");
   // "from" is "7 days from {d}" unless the prompt subtracts ("subtract 10 days from {d}").
   bool plus = s.has({"after", "later", "plus", "add", "following", "hence", "past"}) ||
               s.sym(date + 1, "+") || (!minus && s.has({"from"}));
+  // "lasts {n} nights", "payment terms of {n} days", "for {n} nights": a duration from the date,
+  // whose end the prompt asks for.
+  bool duration = date < unit && s.wordIn(unit - 2, {"lasts", "lasting", "for", "of", "takes"});
+  if (!plus && !minus && duration) plus = true;
   if (plus == minus) return std::nullopt;
   std::string u = p.toks[unit].text;
   bool months = u[0] == 'm' || u[0] == 'y';
   int factor = u[0] == 'w' ? 7 : u[0] == 'y' ? 12 : 1;
-  Json count = isHole ? n.expr : lit(n.number, true);
-  if (factor != 1)
-    count = isHole ? op("*", count, lit(factor, true)) : lit(n.number * factor, true);
+  bool literal = !isHole;
+  double count0 = spelled ? *spelled : n.number;
+  Json count = literal ? lit(count0, true) : n.expr;
+  if (factor != 1) count = literal ? lit(count0 * factor, true) : op("*", count, lit(factor, true));
   if (minus) count = negate(count);
   s.used[unit] = s.used[unit - 1] = s.used[date] = true;
   s.mark({"after", "from",      "later",   "plus",     "add",        "following", "hence",
@@ -100,8 +144,38 @@ std::optional<DeterministicTask> shiftForm(const Prompt& p, size_t date) {
           "back",  "preceding", "date",    "due",      "deadline",   "falls",     "fall",
           "land",  "lands",     "iso",     "iso-8601", "yyyy-mm-dd", "be",        "which",
           "when",  "calendar",  "exactly", "go",       "forward",    "counting",  "than"});
+  if (duration || returns)
+    s.mark({"lasts",   "lasting", "takes", "leaves", "leave",   "departs",   "starts",
+            "begins",  "dated",   "come",  "comes",  "returns", "return",    "end",
+            "ends",    "terms",   "term",  "trip",   "stay",    "traveller", "traveler",
+            "payment", "with",    "for",   "of"});
+  s.mark({"held", "meeting"});
   Json e = call(months ? "date_add_months" : "date_add", {p.toks[date].expr, count});
   return finish(s, "date", e, p.result->kind() == K::String, "the step's result is not a string",
+                dateDoubt(s, {date}));
+}
+
+// A date hole that is today: named so ({today}, {now}) or introduced by "today is".
+bool isToday(const Scan& s, size_t h) {
+  const auto& names = s.toks[h].names;
+  bool named = names.size() == 1 && (names[0] == "today" || names[0] == "now");
+  return named || (h >= 2 && s.word(h - 2, "today") && s.wordIn(h - 1, {"is", "was"}));
+}
+
+// "The account was created on {a} and today is {b}. How many days old is it?": the days from
+// the event to today.
+std::optional<DeterministicTask> elapsedForm(const Prompt& p, size_t a, size_t b) {
+  Scan s(p);
+  if (isToday(s, a) == isToday(s, b)) return std::nullopt;
+  size_t today = isToday(s, a) ? a : b, event = today == a ? b : a;
+  if (!s.has({"ago", "old", "since", "elapsed", "passed"}) || !s.has({"many"})) return std::nullopt;
+  if (event == 0 || !s.wordIn(event - 1, {"on", "since"})) return std::nullopt;
+  s.used[a] = s.used[b] = s.used[event - 1] = true;
+  s.mark({"days",      "many",      "ago",        "old",     "since",   "elapsed",   "passed",
+          "today",     "now",       "is",         "was",     "created", "delivered", "joined",
+          "opened",    "signed",    "registered", "shipped", "placed",  "issued",    "received",
+          "submitted", "purchased", "bought",     "made",    "iso",     "yyyy-mm-dd"});
+  return finish(s, "date", call("days_between", {p.toks[event].expr, p.toks[today].expr}), true, "",
                 saysIso(s) ? "" : kNotIso);
 }
 
@@ -112,13 +186,13 @@ std::optional<DeterministicTask> betweenForm(const Prompt& p, size_t a, size_t b
     return std::nullopt;
   bool fromTo = s.wordIn(a - 1, {"from", "since"}) && s.wordIn(b - 1, {"to", "until", "till"});
   bool between = s.word(a - 1, "between") && s.word(b - 1, "and");
-  if (!fromTo && !between) return std::nullopt;
+  if (!fromTo && !between) return elapsedForm(p, a, b);
   s.used[a] = s.used[b] = s.used[a - 1] = s.used[b - 1] = true;
   s.mark({"days", "many", "elapsed", "pass", "passed", "difference", "gap", "separate", "iso",
           "yyyy-mm-dd", "are", "there", "count"});
   std::string why = between ? "\"between\" has no direction: days_between is negative when the "
                               "second date is earlier"
-                            : (saysIso(s) ? "" : kNotIso);
+                            : dateDoubt(s, {a, b});
   return finish(s, "date", call("days_between", {p.toks[a].expr, p.toks[b].expr}), true, "", why);
 }
 
@@ -153,11 +227,14 @@ std::optional<DeterministicTask> dateForm(const Prompt& p) {
       typeOk = p.result->members() == kDays;
     }
     return finish(s, "date", call("weekday", {p.toks[d].expr}), typeOk,
-                  "the step's result is not a string or the weekday names",
-                  saysIso(s) ? "" : kNotIso);
+                  "the step's result is not a string or the weekday names", dateDoubt(s, {d}));
   }
   std::string pattern = datePattern(p.text);
   if (pattern.empty() || p.result->kind() != K::String) return std::nullopt;
+  // "{invoice}\n\nWhat is the invoice date? YYYY-MM-DD." extracts a date: a reformat says so.
+  if (!s.has({"format", "formatted", "reformat", "convert", "rewrite", "write", "display", "show",
+              "present", "render", "as", "like", "into", "to"}))
+    return std::nullopt;
   for (size_t i = 0; i < p.toks.size(); ++i)
     if (isDatePatternWord(p.toks[i])) s.used[i] = true;
   s.mark({"format", "formatted", "reformat", "convert", "rewrite", "write", "display", "show",
@@ -168,7 +245,10 @@ std::optional<DeterministicTask> dateForm(const Prompt& p) {
   if (!out.empty()) pattern = out;
   bool iso = p.text.find("YYYY-MM-DD") != std::string::npos && pattern != "YYYY-MM-DD";
   return finish(s, "format", call("format_date", {p.toks[d].expr, ir::expr::lit(pattern)}), true,
-                "", iso || s.has({"iso"}) ? "" : kNotIso);
+                "",
+                fromStep(p.toks[d])     ? kFromStep
+                : iso || s.has({"iso"}) ? ""
+                                        : kNotIso);
 }
 
 } // namespace awc::passes::det

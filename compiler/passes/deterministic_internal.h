@@ -93,6 +93,7 @@ std::optional<DeterministicTask> listForm(const Prompt& p);       // sum, avg, m
 std::optional<DeterministicTask> compareForm(const Prompt& p);    // threshold → bool
 std::optional<DeterministicTask> bandForm(const Prompt& p);       // thresholds → enum
 std::optional<DeterministicTask> lookupForm(const Prompt& p);     // const table[hole]
+std::optional<DeterministicTask> rateForm(const Prompt& p);       // {p} per night × {n} nights
 std::optional<DeterministicTask> percentForm(const Prompt& p);    // increase by, what percent
 std::optional<DeterministicTask> arithmeticForm(const Prompt& p); // + - * / and "8% of"
 std::optional<DeterministicTask> roundForm(const Prompt& p);      // round(x, 2), ceil, floor

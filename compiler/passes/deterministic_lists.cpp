@@ -2,6 +2,8 @@
 // and sorting; and the larger/smaller of two numbers.
 #include "deterministic_internal.h"
 
+#include <algorithm>
+
 namespace awc::passes::det {
 namespace {
 
@@ -24,6 +26,32 @@ std::optional<DeterministicTask> pairForm(const Prompt& p) {
   bool ints = p.toks[hs[0]].type->kind() == K::Int && p.toks[hs[1]].type->kind() == K::Int;
   Json e = call(big ? "max" : "min", {p.toks[hs[0]].expr, p.toks[hs[1]].expr});
   return finishNumber(s, "minmax", e, ints);
+}
+
+// "How many of these are true: {flags}?": the flags equal to the value named after "many".
+std::optional<DeterministicTask> countFlagsForm(const Prompt& p, size_t list) {
+  Scan s(p);
+  size_t many = s.find({"many"});
+  size_t value = many == std::string::npos ? many : s.find({"true", "false", "yes", "no"}, many);
+  if (value == std::string::npos || value > many + 5) return std::nullopt;
+  // Only "of these", "of them", "are", "is" may stand between: "how many are not true" is not.
+  for (size_t i = many + 1; i < value; ++i)
+    if (!s.wordIn(i, {"of", "these", "them", "those", "the", "flags", "values", "are", "is", "were",
+                      "set", "to"}))
+      return std::nullopt;
+  bool truth = s.wordIn(value, {"true", "yes"});
+  // "one per expense line": what each flag stands for.
+  for (size_t i = 1; i + 1 < p.toks.size(); ++i)
+    if (s.word(i, "per") && s.wordIn(i - 1, {"one", "each"}))
+      for (size_t j = i + 1; j < std::min(i + 3, p.toks.size()) && p.toks[j].kind == Tok::Word; ++j)
+        s.used[j] = true;
+  s.used[list] = s.used[value] = true;
+  for (size_t i = many; i < value; ++i)
+    s.used[i] = true;
+  s.mark({"count", "how", "list", "flags", "flag", "true", "false", "one", "per", "line", "lines",
+          "here", "is", "a", "booleans", "boolean"});
+  return finish(s, "count", call("count", {p.toks[list].expr, ir::expr::lit(truth)}),
+                p.result->kind() == K::Int, "the step's result is not an int");
 }
 
 } // namespace
@@ -60,6 +88,7 @@ std::optional<DeterministicTask> listForm(const Prompt& p) {
                   "\"how many … in total\" over a list of numbers may mean their sum or how many "
                   "there are");
   }
+  if (count && elemIs(list.type, K::Bool)) return countFlagsForm(p, hs[0]);
   if (count && !(numeric && s.has({"total", "altogether", "combined", "sum"}))) {
     s.mark({"count", "many", "length", "distinct", "unique", "different", "are", "there", "number",
             "contain", "contains", "has", "have", "elements", "entries", "in", "size"});
@@ -88,6 +117,10 @@ std::optional<DeterministicTask> listForm(const Prompt& p) {
   if (!found) return std::nullopt;
   s.mark(found->words);
   s.mark({"up", "together", "of", "in", "across", "over", "arithmetic"});
+  // "in EUR": the one currency the values are in, not a conversion (no rate, no second one).
+  for (size_t i = 1; i < p.toks.size(); ++i)
+    if (s.word(i - 1, "in") && s.wordIn(i, {"eur", "usd", "gbp", "euros", "dollars"}))
+      s.used[i] = true;
   return finishNumber(s, found->fn == std::string("sum") ? "sum" : found->fn,
                       call(found->fn, {list.expr}), found->keepsType && ints);
 }
