@@ -22,6 +22,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <optional>
 #include <unordered_map>
 
@@ -238,14 +239,45 @@ std::string staticPromptPrefix(const Node& n) {
 namespace {
 
 // Distinct prompt prefixes already sent to one model (keyed by their first cache block: two
-// prefixes that differ in it share no cached token), each
-// with the earliest time a call carrying it had finished its prefill — from then on the
-// server's prefix cache holds it. Identical prefixes — the common case — share one entry,
-// so lookups stay cheap on plans with thousands of calls.
-struct Sent {
-  std::string prefix;
-  double cachedAtMs;
-};
+// prefixes that differ in it share no cached token), each with the earliest time a call carrying
+// it had finished its prefill — from then on the server's prefix cache holds it. Sorted, so the
+// prefixes sharing the most with a new one are its neighbours: a lookup reads an exact match and
+// a few neighbours on each side, never the whole list (thousands of calls whose prompts share a
+// system prompt and then differ in an interpolated value stay near-linear).
+using SentPrefixes = std::map<std::string, double, std::less<>>;
+
+/// Neighbours read on each side of a prompt whose entries are not yet cached at its start.
+constexpr int kSentNeighbours = 32;
+
+/// Tokens of `prefix`, in whole blocks, that the server's cache holds at `startMs`.
+int64_t cachedTokensAt(const SentPrefixes& sent, const std::string& prefix, double startMs,
+                       int64_t blockTokens, std::unordered_map<std::string, int64_t>& memo) {
+  int64_t cached = 0;
+  auto at = sent.lower_bound(prefix);
+  if (at != sent.end() && at->first == prefix && at->second <= startMs) {
+    auto [entry, fresh] = memo.try_emplace(prefix, 0);
+    if (fresh) entry->second = prefixTokenCount(prefix);
+    return entry->second / blockTokens * blockTokens; // nothing shares more than all of it
+  }
+  // Going away from `prefix` in sorted order, what an entry shares with it only shrinks: the
+  // first cached entry on each side is the best on that side.
+  auto forward = at;
+  if (forward != sent.end() && forward->first == prefix) ++forward;
+  for (int k = 0; k < kSentNeighbours && forward != sent.end(); ++k, ++forward)
+    if (forward->second <= startMs) {
+      cached = std::max(cached, sharedPrefixTokens(forward->first, prefix, blockTokens));
+      break;
+    }
+  auto backward = at;
+  for (int k = 0; k < kSentNeighbours && backward != sent.begin(); ++k) {
+    --backward;
+    if (backward->second <= startMs) {
+      cached = std::max(cached, sharedPrefixTokens(backward->first, prefix, blockTokens));
+      break;
+    }
+  }
+  return cached;
+}
 
 /// A model call placed on the estimate's timeline.
 struct Call {
@@ -332,7 +364,7 @@ PlanEstimate estimate(Module& module, const CostAssumptions& a) {
   std::vector<PromptShape> shapes(g.nodes.size());
   // Prompts already sent, per model and first cache block of their prefix.
   std::vector<std::string> sentKey(g.nodes.size());
-  std::unordered_map<std::string, std::vector<Sent>> sent;
+  std::unordered_map<std::string, SentPrefixes> sent;
   std::unordered_map<std::string, int64_t> prefixTokens; // whole-prefix token counts, memoised
 
   std::vector<double> firstStart, firstFinish; // the first pass's times
@@ -420,16 +452,7 @@ PlanEstimate estimate(Module& module, const CostAssumptions& a) {
         sentKey[i] = head.empty() ? std::string() : n.llm().model + '\0' + std::string(head);
         auto it = head.empty() ? sent.end() : sent.find(sentKey[i]);
         if (it != sent.end())
-          for (const Sent& s : it->second) {
-            if (s.cachedAtMs > start[i]) continue;
-            if (s.prefix == prefix) {
-              auto [memo, fresh] = prefixTokens.try_emplace(prefix, 0);
-              if (fresh) memo->second = prefixTokenCount(prefix);
-              cached = std::max(cached, memo->second / a.cacheBlockTokens * a.cacheBlockTokens);
-            } else {
-              cached = std::max(cached, sharedPrefixTokens(s.prefix, prefix, a.cacheBlockTokens));
-            }
-          }
+          cached = cachedTokensAt(it->second, prefix, start[i], a.cacheBlockTokens, prefixTokens);
         llmCost(model, shapes[i], estimateOutputTokens(n, a), cached, 1, inFlight);
         calls.push_back({start[i], start[i] + n.estMs});
         break;
@@ -469,13 +492,8 @@ PlanEstimate estimate(Module& module, const CostAssumptions& a) {
       if (n.kind() == NodeKind::Llm) prefilled[i] = start[i] + ttftMs;
       if (n.kind() == NodeKind::Llm && !sentKey[i].empty()) {
         const std::string& prefix = shapes[i].prefix;
-        auto& list = sent[sentKey[i]];
-        auto same = std::find_if(list.begin(), list.end(),
-                                 [&](const Sent& s) { return s.prefix == prefix; });
-        if (same == list.end())
-          list.push_back({prefix, prefilled[i]});
-        else
-          same->cachedAtMs = std::min(same->cachedAtMs, prefilled[i]);
+        auto [entry, fresh] = sent[sentKey[i]].try_emplace(prefix, prefilled[i]);
+        if (!fresh) entry->second = std::min(entry->second, prefilled[i]);
       }
     }
   };
