@@ -75,18 +75,13 @@ size_t rungFor(const std::string& task, size_t rungs) {
   return rungs - 1;
 }
 
-// Every live model step, in map and reduce bodies too, in graph order.
-void collectLlmNodes(ir::Graph& g, std::vector<ir::Node*>& out) {
-  for (auto& np : g.nodes) {
-    if (np->removed) continue;
-    if (np->kind() == ir::NodeKind::Llm) out.push_back(np.get());
-    if (const ir::MapData* m = np->asMap(); m && m->body) collectLlmNodes(*m->body, out);
-  }
-}
-
+// Every live model step: the graph's, then its map and reduce bodies' (ir::forEachGraph).
 std::vector<ir::Node*> llmNodes(ir::Graph& g) {
   std::vector<ir::Node*> out;
-  collectLlmNodes(g, out);
+  ir::forEachGraph(g, [&](ir::Graph& graph) {
+    for (auto& np : graph.nodes)
+      if (!np->removed && np->kind() == ir::NodeKind::Llm) out.push_back(np.get());
+  });
   return out;
 }
 
@@ -184,7 +179,8 @@ bool rightsizeNamed(PassContext& ctx, ir::Node& n, PassReport& report) {
   if (n.llm().flags.norightsize) return true; // the author keeps this model: no warning either
   std::string consent = consentSource(ctx, n);
   if (consent.empty()) return false;
-  nlohmann::json detail = {{"task", n.llm().taskClass}, {"previous", n.llm().model}, {"consent", consent}};
+  nlohmann::json detail = {
+      {"task", n.llm().taskClass}, {"previous", n.llm().model}, {"consent", consent}};
   if (n.llm().taskClass != "classify" && n.llm().taskClass != "extract") {
     Diagnostic& d = ctx.diags.report(
         DiagCode::IgnoredOption, n.loc,
@@ -192,10 +188,10 @@ bool rightsizeNamed(PassContext& ctx, ir::Node& n, PassReport& report) {
                     n.llm().taskClass));
     d.hints.push_back("only classify and extract steps move to a cheaper model");
     detail["model"] = n.llm().model;
-    report.changes.push_back(
-        {n.id,
-         fmt::format("kept {} ({} task: only classify and extract move)", n.llm().model, n.llm().taskClass),
-         std::move(detail)});
+    report.changes.push_back({n.id,
+                              fmt::format("kept {} ({} task: only classify and extract move)",
+                                          n.llm().model, n.llm().taskClass),
+                              std::move(detail)});
     return true;
   }
   if (from->cheaper.empty() && from->sizeClass == "small" && !n.llm().flags.rightsize)
@@ -229,7 +225,8 @@ bool rightsizeNamed(PassContext& ctx, ir::Node& n, PassReport& report) {
               }());
     detail["model"] = n.llm().model;
     report.changes.push_back(
-        {n.id, fmt::format("kept {} ({} task, {}): {}", n.llm().model, n.llm().taskClass, consent, why),
+        {n.id,
+         fmt::format("kept {} ({} task, {}): {}", n.llm().model, n.llm().taskClass, consent, why),
          std::move(detail)});
     return false; // still oversized: the warning stays
   }
@@ -239,21 +236,24 @@ bool rightsizeNamed(PassContext& ctx, ir::Node& n, PassReport& report) {
   detail["model"] = to->id;
   report.changes.push_back(
       {n.id,
-       fmt::format("{} → {} ({} task, {}; cheapest of {} allowed alternative{})", n.llm().rightsizedFrom,
-                   to->id, n.llm().taskClass, consent, allowed.size(), allowed.size() == 1 ? "" : "s"),
+       fmt::format("{} → {} ({} task, {}; cheapest of {} allowed alternative{})",
+                   n.llm().rightsizedFrom, to->id, n.llm().taskClass, consent, allowed.size(),
+                   allowed.size() == 1 ? "" : "s"),
        std::move(detail)});
   return true;
 }
 
 // AWC6006: a large named model on a classify or extract step nobody opted in to move.
 void warnOversized(PassContext& ctx, const ir::Node& n) {
-  if (!n.llm().autoLadder.empty() || (n.llm().taskClass != "classify" && n.llm().taskClass != "extract")) return;
+  if (!n.llm().autoLadder.empty() ||
+      (n.llm().taskClass != "classify" && n.llm().taskClass != "extract"))
+    return;
   const ir::ModelInfo* model = ctx.module.model(n.llm().model);
   if (!model || model->sizeClass != "large") return;
-  Diagnostic& d =
-      ctx.diags.report(DiagCode::OversizedModel, n.loc,
-                       fmt::format("step '{}' uses the large model '{}' for {} {} task", n.id,
-                                   n.llm().model, n.llm().taskClass == "extract" ? "an" : "a", n.llm().taskClass));
+  Diagnostic& d = ctx.diags.report(
+      DiagCode::OversizedModel, n.loc,
+      fmt::format("step '{}' uses the large model '{}' for {} {} task", n.id, n.llm().model,
+                  n.llm().taskClass == "extract" ? "an" : "a", n.llm().taskClass));
   std::string smaller;
   for (const auto& m : ctx.module.models)
     if (m.sizeClass == "small") {
@@ -296,13 +296,14 @@ PassReport runRightsize(PassContext& ctx) {
       size_t pick = rungFor(n.llm().taskClass, rungs.size());
       std::string before = n.llm().model;
       n.llm().model = rungs[pick];
-      report.changes.push_back({n.id,
-                                fmt::format("auto → {} ({} task; ladder {}: {} of {})", n.llm().model,
-                                            n.llm().taskClass, n.llm().autoLadder, pick + 1, rungs.size()),
-                                {{"model", n.llm().model},
-                                 {"task", n.llm().taskClass},
-                                 {"ladder", n.llm().autoLadder},
-                                 {"previous", before}}});
+      report.changes.push_back(
+          {n.id,
+           fmt::format("auto → {} ({} task; ladder {}: {} of {})", n.llm().model, n.llm().taskClass,
+                       n.llm().autoLadder, pick + 1, rungs.size()),
+           {{"model", n.llm().model},
+            {"task", n.llm().taskClass},
+            {"ladder", n.llm().autoLadder},
+            {"previous", before}}});
     } else if (!rightsizeNamed(ctx, n, report)) {
       warnOversized(ctx, n);
     }
