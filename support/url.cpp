@@ -1,10 +1,9 @@
 // URL parsing with libcurl's URL API (curl_url_*): one parser for sema and the runtime.
 #include "awc/support/url.h"
 
-#include <curl/curl.h>
-
 #include <algorithm>
 #include <cctype>
+#include <curl/curl.h>
 #include <memory>
 
 namespace awc::support {
@@ -25,7 +24,8 @@ std::optional<std::string> part(CURLU* h, CURLUPart what, unsigned flags = 0) {
 }
 
 std::string lower(std::string s) {
-  for (char& c : s) c = char(std::tolower(static_cast<unsigned char>(c)));
+  for (char& c : s)
+    c = char(std::tolower(static_cast<unsigned char>(c)));
   return s;
 }
 
@@ -35,7 +35,9 @@ std::string stripBrackets(std::string host) {
   return host;
 }
 
-int defaultPort(const std::string& scheme) { return scheme == "https" ? 443 : 80; }
+int defaultPort(const std::string& scheme) {
+  return scheme == "https" ? 443 : 80;
+}
 
 bool unreserved(unsigned char c) {
   return std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~';
@@ -148,6 +150,8 @@ std::string encodePathSegment(std::string_view value) {
   return percentEncode(value);
 }
 
-std::string encodeQueryValue(std::string_view value) { return percentEncode(value); }
+std::string encodeQueryValue(std::string_view value) {
+  return percentEncode(value);
+}
 
 } // namespace awc::support

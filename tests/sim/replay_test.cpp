@@ -85,9 +85,8 @@ TEST_CASE("the simulator serves recorded answers with their token counts", "[rep
   config.speed = 1.0;
   // 100 ms per output token: the recorded count, not the text's length here, sets the time.
   config.profiles.push_back(ModelProfile{"recorded", 0.0, 0.0, 10.0, 0.0});
-  auto book = ReplayBook::parse(record(request("q"), "short text", 4) +
-                                    record(request("q"), "again", 2, "length"),
-                                error);
+  auto book = ReplayBook::parse(
+      record(request("q"), "short text", 4) + record(request("q"), "again", 2, "length"), error);
   REQUIRE(book);
   config.replay = std::move(*book);
   Server server;
