@@ -3,7 +3,9 @@
 // that policy starts early, and the LangGraph.js peer, against one `awc sim`, with the
 // variants interleaved; then a zero-latency simulator for orchestration overhead alone.
 // The first-version corpus (bench/flows/first-version) runs in the same session against the same
-// simulator: -O0/-O1/-O2 (cold), -O2 with one pass off at a time, and the A/A control.
+// simulator: -O0/-O1/-O2 (cold), -O2 with one pass off at a time, the A/A control, and -O2 with
+// right-sizing opted in ("O2+rightsize": the flows' classify/extract steps may move to the cheaper
+// models their model declarations list, docs/optimizations.md "rightsize").
 // Writes bench/results/ladder.json (examples) and bench/results/ladder-first-version.json (corpus);
 // bench/ladder/report.mjs turns them into docs/benchmarks.md.
 //
@@ -84,6 +86,9 @@ for (const f of args.corpus) {
     vary: CORPUS[f].vary, stubsFile: file("stubs.json"), warm: false };
 }
 const KEYS = Object.keys(CASES);
+// The corpus's right-sizing variant: the author's consent given on the command line.
+const RIGHTSIZE = "O2+rightsize";
+const RIGHTSIZE_FLAGS = ["-O2", "-frightsize=classify,extract"];
 const isExample = (k) => CASES[k].group === "examples";
 
 // ---------------------------------------------------------------------------------------------
@@ -101,15 +106,39 @@ function passNames() {
   return [...r.stderr.matchAll(/-fno-([a-z_]+)/g)].map((m) => m[1]).filter((p) => p !== "?");
 }
 
-// The compiler's own estimate (same latency model as the simulator, docs/plan-format.md) per level.
+const flowOf = (ex) => CASES[ex]?.flow ?? (CORPUS[ex] ? path.join(CORPUS_DIR, ex + ".flow") : path.join(root, "examples", ex + ".flow"));
+const explainJson = (ex, flags = []) => {
+  const r = spawnSync(awc, ["explain", "--json", ...flags, flowOf(ex)], { encoding: "utf8" });
+  return r.status === 0 ? JSON.parse(r.stdout) : null;
+};
+const estimateOf = (L) => ({ latency_ms: +L.latency_ms.toFixed(1), model_calls: L.model_calls, cost_usd: +L.cost_usd.toPrecision(4) });
+
+// The compiler's own estimate (same latency model as the simulator, docs/plan-format.md) per level;
+// for the corpus also -O2 with right-sizing opted in.
 function estimates(examples) {
   const out = {};
   for (const ex of examples) {
-    const flow = CASES[ex]?.flow ?? (CORPUS[ex] ? path.join(CORPUS_DIR, ex + ".flow") : path.join(root, "examples", ex + ".flow"));
-    const r = spawnSync(awc, ["explain", "--json", flow], { encoding: "utf8" });
-    if (r.status !== 0) continue;
-    const L = JSON.parse(r.stdout).levels;
-    out[ex] = Object.fromEntries(["O0", "O1", "O2"].map((k) => [k, { latency_ms: +L[k].latency_ms.toFixed(1), model_calls: L[k].model_calls, cost_usd: +L[k].cost_usd.toPrecision(4) }]));
+    const e = explainJson(ex);
+    if (!e) continue;
+    out[ex] = Object.fromEntries(["O0", "O1", "O2"].map((k) => [k, estimateOf(e.levels[k])]));
+    const rs = CORPUS[ex] ? explainJson(ex, RIGHTSIZE_FLAGS.slice(1)) : null;
+    if (rs) out[ex][RIGHTSIZE] = estimateOf(rs.levels.O2);
+  }
+  return out;
+}
+
+// What right-sizing did per flow, from `awc explain --json -frightsize=...` (its rightsize pass):
+// the steps that moved to a cheaper model, and those it kept with the reason, by task class.
+function rightsized(flows) {
+  const out = {};
+  for (const f of flows) {
+    const e = explainJson(f, RIGHTSIZE_FLAGS.slice(1));
+    const changes = e?.passes.find((p) => p.pass === "rightsize")?.changes ?? [];
+    const consented = changes.filter((c) => c.detail?.consent && c.detail?.previous);
+    out[f] = {
+      moved: consented.filter((c) => c.detail.model !== c.detail.previous).map((c) => ({ step: c.node, task: c.detail.task, from: c.detail.previous, to: c.detail.model })),
+      kept: consented.filter((c) => c.detail.model === c.detail.previous).map((c) => ({ step: c.node, task: c.detail.task, model: c.detail.model, why: c.message })),
+    };
   }
   return out;
 }
@@ -242,6 +271,7 @@ async function main() {
   const plans = {};
   const runFlags = {}; // variant -> extra `awc run` flags
   const noEffect = {};
+  const offIsO2 = {}; // corpus flow -> is `-O2 -frightsize=... -fno-rightsize` the -O2 plan?
   for (const ex of KEYS) {
     // "O2 A/A" runs the -O2 plan again as its own variant: the noise floor of a comparison.
     plans[ex] = { O0: build(ex, ["-O0"]), O1: build(ex, ["-O1"]), O2: build(ex, ["-O2"]) };
@@ -252,6 +282,13 @@ async function main() {
       const f = build(ex, ["-O2", `-fno-${p}`]);
       if (nodesOf(f) === o2) noEffect[ex].push(p);
       else plans[ex][`O2 -fno-${p}`] = f;
+    }
+    // Right-sizing with consent (the corpus only: its model declarations list cheaper models).
+    // With the opt-in, `-fno-rightsize` should give the -O2 plan: then -O2 vs O2+rightsize is
+    // "one pass off" for rightsize, and the report counts it in the pass table.
+    if (!isExample(ex)) {
+      plans[ex][RIGHTSIZE] = build(ex, RIGHTSIZE_FLAGS);
+      offIsO2[ex] = nodesOf(build(ex, [...RIGHTSIZE_FLAGS, "-fno-rightsize"])) === o2;
     }
     // The runtime's default starts only hinted steps that cost nothing extra; `--speculate all`
     // also starts the paid ones (docs/runtime.md). Measured where that changes what starts.
@@ -350,6 +387,7 @@ async function main() {
         profiles: "awc sim defaults (docs/simulator.md)", fixtures: g.fixtures, peer: g.peer },
       no_effect: pickKeys(noEffect, g.keys),
       estimates: estimates(g.keys),
+      ...(g.group ? { rightsize: { variant: RIGHTSIZE, flags: RIGHTSIZE_FLAGS, steps: rightsized(g.keys), off_is_O2: pickKeys(offIsO2, g.keys) } } : {}),
       cases: summed(g.keys),
       zero: g.group ? {} : Object.fromEntries(Object.entries(zero).map(([ex, vs]) => [ex, Object.fromEntries(Object.entries(vs).map(([v, runs]) => [v, summarise(runs)]))])),
     };
@@ -378,6 +416,7 @@ if (args.estimatesOnly) {
     if (!fs.existsSync(out)) continue;
     const r = JSON.parse(fs.readFileSync(out, "utf8"));
     r.estimates = estimates(r.config.examples);
+    if (r.config.group) r.rightsize = { variant: RIGHTSIZE, flags: RIGHTSIZE_FLAGS, steps: rightsized(r.config.examples) };
     fs.writeFileSync(out, compactJson(r));
   }
   fs.rmSync(work, { recursive: true, force: true });
