@@ -192,13 +192,13 @@ TEST_CASE("lowering corpus, held-out set of 2026-12-06: no false or wrong loweri
   Counts k = measure(prelude, cases, /*missesFail=*/false);
   std::cout << "held-out 2026-12-06: " << k.str() << "\n";
   // Measured before the recogniser change of 2026-12-06: 15 exact, 1 suggested, 57 missed, 0
-  // false lowerings, 0 wrong rewrites; after it: 44 exact, 8 suggested, 21 missed, 0 false,
+  // false lowerings, 0 wrong rewrites; after it: 45 exact, 8 suggested, 20 missed, 0 false,
   // 0 wrong. A miss here is allowed (it is an estimate of what the recogniser does on text it
   // was not tuned to); a false or wrong lowering never is, and the floor below keeps the
   // recognised count from sliding back.
   CHECK(k.mustLower >= 60);
   CHECK(k.mustNot >= 60);
-  CHECK(k.exact + k.suggested >= 52);
+  CHECK(k.exact + k.suggested >= 53);
   CHECK(k.falseFlags == 0);
   CHECK(k.wrong == 0);
 }
