@@ -314,6 +314,31 @@ size_t capLimitAfter(const Scan& s, size_t i) {
   return i < s.toks.size() && s.toks[i].kind == Tok::Number ? i : std::string::npos;
 }
 
+// The cap phrase starting at token i: +1 for an upper limit ("never more than", "capped at"),
+// -1 for a lower one ("at least", "a minimum of"), 0 for none; `len` is its word count.
+int capPhraseAt(const Scan& s, size_t i, size_t& len) {
+  static const std::vector<std::pair<std::vector<const char*>, int>> kPhrases = {
+      {{"capped", "at"}, 1},           {{"cap", "at"}, 1},
+      {{"never", "more", "than"}, 1},  {{"no", "more", "than"}, 1},
+      {{"not", "more", "than"}, 1},    {{"at", "most"}, 1},
+      {{"maximum", "of"}, 1},          {{"max", "of"}, 1},
+      {{"never", "exceeding"}, 1},     {{"never", "above"}, 1},
+      {{"never", "less", "than"}, -1}, {{"no", "less", "than"}, -1},
+      {{"not", "less", "than"}, -1},   {{"at", "least"}, -1},
+      {{"minimum", "of"}, -1},         {{"min", "of"}, -1},
+      {{"floored", "at"}, -1}};
+  for (const auto& [words, kind] : kPhrases) {
+    bool ok = true;
+    for (size_t k = 0; k < words.size() && ok; ++k)
+      ok = s.word(i + k, words[k]);
+    if (ok) {
+      len = words.size();
+      return kind;
+    }
+  }
+  return 0;
+}
+
 } // namespace
 
 // "cap {x} at 30", "{x} but never more than 500", "clamp {x} to the range 0 to 100",
@@ -326,37 +351,9 @@ std::optional<DeterministicTask> capForm(const Prompt& p) {
   size_t x = hs[0];
   size_t hi = std::string::npos, lo = std::string::npos;
   for (size_t i = 0; i < p.toks.size(); ++i) {
-    size_t* limit = nullptr;
     size_t len = 0;
-    for (auto w : {std::vector<const char*>{"capped", "at"},
-                   {"cap", "at"},
-                   {"never", "more", "than"},
-                   {"no", "more", "than"},
-                   {"not", "more", "than"},
-                   {"at", "most"},
-                   {"maximum", "of"},
-                   {"max", "of"},
-                   {"never", "exceeding"},
-                   {"never", "above"}})
-      if (!limit && i + w.size() <= p.toks.size()) {
-        bool ok = true;
-        for (size_t k = 0; k < w.size() && ok; ++k)
-          ok = s.word(i + k, w[k]);
-        if (ok) limit = &hi, len = w.size();
-      }
-    for (auto w : {std::vector<const char*>{"never", "less", "than"},
-                   {"no", "less", "than"},
-                   {"not", "less", "than"},
-                   {"at", "least"},
-                   {"minimum", "of"},
-                   {"min", "of"},
-                   {"floored", "at"}})
-      if (!limit && i + w.size() <= p.toks.size()) {
-        bool ok = true;
-        for (size_t k = 0; k < w.size() && ok; ++k)
-          ok = s.word(i + k, w[k]);
-        if (ok) limit = &lo, len = w.size();
-      }
+    int kind = capPhraseAt(s, i, len);
+    size_t* limit = kind > 0 ? &hi : kind < 0 ? &lo : nullptr;
     if (!limit) continue;
     // The value comes before its limit ("{x} but never more than 500"): "the maximum of 500 and
     // {x}" is max(), not a cap.
