@@ -1,4 +1,5 @@
-// date: date_add, date_add_months, days_between, weekday, format_date; time: now, today.
+// date: date_add, date_add_months, days_between, months_between, years_between, weekday,
+// format_date; time: now, today.
 // Dates are ISO-8601 "YYYY-MM-DD" strings in the proleptic Gregorian calendar, years 1-9999,
 // with no time zones; now/today read the system clock in UTC.
 #include "builtins.h"
@@ -108,6 +109,29 @@ EvalResult daysBetweenImpl(Args a) {
   return json(toDays(y) - toDays(x));
 }
 
+// Whole calendar months from x to y, counted like date_add_months (so an age or a tenure reads
+// as people count it): the largest m with date_add_months(x, m) <= y; negative when y is earlier.
+int64_t wholeMonths(const Date& x, const Date& y) {
+  if (toDays(y) < toDays(x)) return -wholeMonths(y, x);
+  int64_t m = (y.y * 12 + y.m) - (x.y * 12 + x.m);
+  // x plus m months lands in y's month, on x's day clamped to that month's length.
+  return std::min(x.d, daysIn(y.y, y.m)) > y.d ? m - 1 : m;
+}
+
+EvalResult monthsBetweenImpl(Args a) {
+  Date x, y;
+  if (!parseDate(str(a[0]), x)) return badDate("months_between", a[0]);
+  if (!parseDate(str(a[1]), y)) return badDate("months_between", a[1]);
+  return json(wholeMonths(x, y));
+}
+
+EvalResult yearsBetweenImpl(Args a) {
+  Date x, y;
+  if (!parseDate(str(a[0]), x)) return badDate("years_between", a[0]);
+  if (!parseDate(str(a[1]), y)) return badDate("years_between", a[1]);
+  return json(wholeMonths(x, y) / 12); // truncates toward zero, like the months
+}
+
 constexpr const char* kWeekdays[] = {"Monday", "Tuesday",  "Wednesday", "Thursday",
                                      "Friday", "Saturday", "Sunday"};
 constexpr const char* kMonths[] = {"January",   "February", "March",    "April",
@@ -202,6 +226,14 @@ void registerDates(std::vector<Function>& out) {
       {{"date", tStr()}, {"months", tInt()}}, tStr(), dateAddMonthsImpl);
   add("days_between", "Days from a to b (negative if b is earlier).",
       {{"a", tStr()}, {"b", tStr()}}, tInt(), daysBetweenImpl);
+  add("months_between",
+      "Whole calendar months from a to b, counted like date_add_months (negative if b is "
+      "earlier).",
+      {{"a", tStr()}, {"b", tStr()}}, tInt(), monthsBetweenImpl);
+  add("years_between",
+      "Whole years from a to b (an age or a tenure), counted like date_add_months (negative if "
+      "b is earlier).",
+      {{"a", tStr()}, {"b", tStr()}}, tInt(), yearsBetweenImpl);
   add("weekday", "English weekday name (\"Monday\"...\"Sunday\").", {{"date", tStr()}}, tStr(),
       weekdayImpl);
   add("format_date",

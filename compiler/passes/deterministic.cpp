@@ -3,7 +3,8 @@
 //     symbols, holes (interpolated values, with their types) and constant tables; numbers that
 //     are part of other text ("ISO 639-1", "rev. 2026-03", "v2") become opaque words.
 //  2. Try each task form in turn (formatting, dates, table lookups, bands → enum, threshold →
-//     bool, lists, currency and unit conversion, rate × quantity, percentages, arithmetic). A
+//     bool, lists, currency and unit conversion, pro-rata shares, even splits, caps, rate ×
+//     quantity, percentages, arithmetic). A
 //     form marks the tokens it understood.
 //  3. A form answers only when nothing meaningful is left over — every remaining word is
 //     boilerplate ("please reply with the number only") or names a hole — so a free-text or
@@ -79,8 +80,9 @@ std::optional<DeterministicTask> recognizeDeterministicTask(const ir::Node& n) {
   if (p.toks.empty() || p.toks.size() > 400) return std::nullopt;
   using Form = std::optional<DeterministicTask> (*)(const det::Prompt&);
   static const Form kForms[] = {
-      det::formatForm,     det::dateForm,     det::lookupForm, det::bandForm, det::compareForm,
-      det::listForm,       det::currencyForm, det::unitForm,   det::rateForm, det::percentForm,
+      det::formatForm,     det::dateForm,     det::lookupForm,  det::bandForm,  det::compareForm,
+      det::listForm,       det::currencyForm, det::unitForm,    det::shareForm, det::splitForm,
+      det::capForm,        det::compoundForm, det::perUnitForm, det::rateForm,  det::percentForm,
       det::arithmeticForm, det::roundForm,    det::verbForm};
   for (Form form : kForms)
     if (auto task = form(p)) return task;

@@ -174,10 +174,11 @@ std::optional<int> findRounding(Scan& s) {
     }
     // "round to cents", "rounded to whole dollars"
     if (s.wordIn(i, {"round", "rounded"}) && s.word(i + 1, "to")) {
-      size_t j = i + 2 + (s.word(i + 2, "whole") ? 1 : 0);
-      int digits = s.wordIn(j, {"cents"})                                  ? 2
-                   : s.wordIn(j, {"dollars", "euros", "units", "numbers"}) ? 0
-                                                                           : -1;
+      size_t j = i + 2 + (s.word(i + 2, "a") ? 1 : 0);
+      j += s.word(j, "whole") ? 1 : 0;
+      int digits = s.wordIn(j, {"cents"})                                            ? 2
+                   : s.wordIn(j, {"dollars", "euros", "units", "numbers", "number"}) ? 0
+                                                                                     : -1;
       if (digits >= 0 && (j + 1 >= s.toks.size() || s.toks[j + 1].kind == Tok::Symbol)) {
         for (size_t k = i; k <= j; ++k)
           s.used[k] = true;
@@ -228,6 +229,47 @@ static void markMovement(Scan& s, size_t from) {
   if (verb > 0 && s.toks[verb - 1].kind == Tok::Word) s.used[verb - 1] = true;
 }
 
+const std::initializer_list<const char*> kRise = {"change", "changed", "increase", "increased",
+                                                  "growth", "grow",    "grew",     "grown",
+                                                  "rise",   "rose",    "risen",    "difference"};
+const std::initializer_list<const char*> kFall = {"decrease", "decreased", "drop",   "dropped",
+                                                  "fall",     "fell",      "fallen", "decline",
+                                                  "declined", "reduction"};
+
+// "percentage change from {a} to {b}", "{p} was {a}, now {b}: percent decrease?", "how much has
+// {b} changed relative to {a}, in percent?": (new − old) ÷ old × 100, or old − new for a fall.
+static std::optional<DeterministicTask> changeForm(Scan& s, const std::vector<size_t>& hs) {
+  bool rise = s.has(kRise), fall = s.has(kFall);
+  if (!rise && !fall) return std::nullopt;
+  size_t from = std::string::npos, to = std::string::npos;
+  if (s.wordIn(hs[0] - 1, {"from", "was"}) && s.wordIn(hs[1] - 1, {"to", "now"})) {
+    from = hs[0];
+    to = hs[1];
+  } else if (hs[1] >= 2 && s.wordIn(hs[1] - 1, {"to", "with"}) &&
+             s.wordIn(hs[1] - 2, {"relative", "compared"})) {
+    from = hs[1];
+    to = hs[0];
+    s.used[hs[1] - 1] = s.used[hs[1] - 2] = true;
+  } else {
+    return std::nullopt;
+  }
+  s.used[from - 1] = s.used[to - 1] = true;
+  s.mark(kRise);
+  s.mark(kFall);
+  s.mark({"percentage", "percent", "in",      "by",   "did",      "they",  "it",
+          "rate",       "how",     "much",    "has",  "have",     "last",  "this",
+          "month",      "year",    "quarter", "week", "previous", "prior", "current"});
+  markMovement(s, from);
+  // "Stock was {a}, now {b}": the subject of "was", when it opens the prompt.
+  if (s.word(from - 1, "was") && from == 2 && s.toks[0].kind == Tok::Word) s.used[0] = true;
+  s.used[from] = s.used[to] = true;
+  const Json& a = s.toks[from].expr;
+  const Json& b = s.toks[to].expr;
+  Json e = rise ? op("*", op("/", op("-", b, a), a), lit(100, true))
+                : op("*", op("/", op("-", a, b), a), lit(100, true));
+  return finishNumber(s, "percentage", e, false);
+}
+
 std::optional<DeterministicTask> percentForm(const Prompt& p) {
   Scan s(p);
   std::vector<size_t> hs = s.holes();
@@ -240,18 +282,13 @@ std::optional<DeterministicTask> percentForm(const Prompt& p) {
   if (pct && hs.size() == 2 && numeric(hs[0]) && numeric(hs[1])) {
     size_t a = hs[0], b = hs[1];
     if (s.word(a - 1, "of")) std::swap(a, b); // "of {b}" is the whole
-    bool change = s.has({"change", "increase", "decrease", "growth", "difference"});
-    if (change) {
-      if (!(s.word(hs[0] - 1, "from") && s.word(hs[1] - 1, "to"))) return std::nullopt;
-      s.mark({"change", "increase", "decrease", "growth", "from", "percentage", "percent", "in"});
-      markMovement(s, hs[0]);
-      s.used[hs[0]] = s.used[hs[1]] = true;
-      Json e = op("*", op("/", op("-", p.toks[hs[1]].expr, p.toks[hs[0]].expr), p.toks[hs[0]].expr),
-                  lit(100, true));
-      return finishNumber(s, "percentage", e, false);
-    }
-    if (!s.word(b - 1, "of")) return std::nullopt;
-    s.mark({"percentage", "percent", "of", "express", "expressed", "share", "out"});
+    if (auto t = changeForm(s, hs)) return t;
+    if (s.has(kRise) || s.has(kFall)) return std::nullopt;
+    if (!s.word(b - 1, "of") && !s.sym(b - 1, "/")) return std::nullopt;
+    // "{a} of {b} tickets", "{a} no-shows out of {b}": the counted noun is the holes' own.
+    if (b + 1 < p.toks.size() && p.toks[b + 1].kind == Tok::Word) s.used[b + 1] = true;
+    if (s.wordIn(a + 2, {"of", "out"}) && p.toks[a + 1].kind == Tok::Word) s.used[a + 1] = true;
+    s.mark({"percentage", "percent", "of", "express", "expressed", "share", "out", "rate"});
     s.mark({"spent", "used", "paid", "earned", "billed", "was", "were", "eur", "usd", "gbp"});
     s.used[a] = s.used[b] = true;
     Json e = op("*", op("/", p.toks[a].expr, p.toks[b].expr), lit(100, true));
@@ -264,21 +301,22 @@ std::optional<DeterministicTask> percentForm(const Prompt& p) {
     bool up = s.has({"increase", "increased", "raise", "raised", "grow", "markup", "add", "added",
                      "including", "incl"});
     bool down = s.has({"decrease", "decreased", "reduce", "reduced", "cut", "lower", "lowered",
-                       "discount", "discounted", "off", "subtract", "deduct"});
+                       "discount", "discounted", "off", "subtract", "deduct", "markdown"});
     // The percentage must be the change itself: "by 10%", "10% off", "20% VAT added".
     bool by = s.word(i - 1, "by");
-    bool named = s.wordIn(i + 2, {"off", "discount", "vat", "tax", "markup", "surcharge"});
+    bool named =
+        s.wordIn(i + 2, {"off", "discount", "vat", "tax", "markup", "surcharge", "markdown"});
     if (up == down || hs.size() > 2 || !(by || named)) return std::nullopt;
     size_t base = std::string::npos;
     for (size_t h : hs)
       if (h != i && numeric(h)) base = h;
     if (base == std::string::npos) return std::nullopt;
     s.used[i] = s.used[i + 1] = s.used[base] = true;
-    s.mark({"increase", "increased",  "raise",     "raised",   "grow",   "markup", "add",
-            "decrease", "decreased",  "reduce",    "reduced",  "cut",    "lower",  "lowered",
-            "discount", "discounted", "off",       "subtract", "deduct", "apply",  "applying",
-            "after",    "by",         "price",     "new",      "tax",    "vat",    "surcharge",
-            "fee",      "added",      "including", "incl",     "take"});
+    s.mark({"increase", "increased",  "raise",     "raised",   "grow",   "markup",  "add",
+            "decrease", "decreased",  "reduce",    "reduced",  "cut",    "lower",   "lowered",
+            "discount", "discounted", "off",       "subtract", "deduct", "apply",   "applying",
+            "after",    "by",         "price",     "new",      "tax",    "vat",     "surcharge",
+            "fee",      "added",      "including", "incl",     "take",   "markdown"});
     Json factor =
         op(up ? "+" : "-", lit(1, true), op("/", valueOf(p.toks[i]).expr, lit(100, true)));
     return finishNumber(s, "percentage", op("*", p.toks[base].expr, factor), false);
@@ -294,6 +332,12 @@ std::optional<DeterministicTask> arithmeticForm(const Prompt& p) {
     ArithParser parser(s);
     auto v = parser.parseFrom(start);
     if (!v || parser.operators == 0) continue;
+    // "{qty} x {price}, including 7% sales tax": a percentage after the whole expression.
+    Scan rest = s;
+    if (auto adjust = percentAdjust(rest); adjust && !s.used[adjust->at]) {
+      s.used = rest.used;
+      v = Value{op("*", v->expr, adjust->factor), false};
+    }
     bool pct = false;
     for (const Tok& x : p.toks)
       pct = pct || (x.kind == Tok::Symbol && x.text == "%");

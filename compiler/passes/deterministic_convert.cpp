@@ -74,6 +74,8 @@ std::optional<DeterministicTask> unitForm(const Prompt& p) {
   s.used[h] = s.used[from] = s.used[to] = true;
   s.mark({"convert", "converted", "conversion", "into", "degrees", "equals", "equal", "equivalent",
           "express", "expressed", "many", "much", "long", "far", "heavy", "hot", "cold", "warm"});
+  findRounding(s); // "1 decimal" is not another number of a context sentence
+  if (!markContextSentences(s, {h}, {to})) return std::nullopt; // "The parcel weighs {w} kg."
   Json e = call("convert", {p.toks[h].expr, ir::expr::lit(a), ir::expr::lit(b)});
   return finishNumber(s, "convert", e, false);
 }
@@ -109,7 +111,17 @@ std::optional<DeterministicTask> currencyForm(const Prompt& p) {
   if (rateHole != std::string::npos) {
     if (hs.size() != 2) return std::nullopt;
     s.used[rateHole] = true;
-    e = op("*", p.toks[amount].expr, p.toks[rateHole].expr);
+    // "{rate} EUR per USD": multiply when it prices the source in the target, else divide.
+    bool divide = false;
+    if (currencyCode(s, rateHole + 1) && s.word(rateHole + 2, "per") &&
+        currencyCode(s, rateHole + 3)) {
+      std::string x = currencyCode(s, rateHole + 1), y = currencyCode(s, rateHole + 3);
+      bool forward = x == dst && (!src || y == src), backward = y == dst && (!src || x == src);
+      if (forward == backward) return std::nullopt;
+      divide = backward;
+      s.used[rateHole + 1] = s.used[rateHole + 2] = s.used[rateHole + 3] = true;
+    }
+    e = op(divide ? "/" : "*", p.toks[amount].expr, p.toks[rateHole].expr);
   } else {
     // "1 EUR = 1.08 USD", "1 EUR is 1.08 dollars", "one euro equals 1.08 USD"
     std::optional<DeterministicTask> none;

@@ -1,5 +1,6 @@
 // Calendar work asked of a model: a date plus or minus N days/weeks/months/years
-// (date_add, date_add_months), days from one date to another, the weekday, and reformatting a
+// (date_add, date_add_months), days from one date to another (or between two events, or past a
+// due date), an age or a tenure in whole years or months, the weekday, and reformatting a
 // date to a pattern ("DD/MM/YYYY"). Native dates are ISO (YYYY-MM-DD): unless the prompt says
 // its date is ISO, the rewrite is only suggested, since a model also reads "March 5".
 #include "deterministic_internal.h"
@@ -158,7 +159,8 @@ std::optional<DeterministicTask> shiftForm(const Prompt& p, size_t date) {
 // A date hole that is today: named so ({today}, {now}) or introduced by "today is".
 bool isToday(const Scan& s, size_t h) {
   const auto& names = s.toks[h].names;
-  bool named = names.size() == 1 && (names[0] == "today" || names[0] == "now");
+  // A hole's names are its word and that word's plural: {today} names "today" and "todays".
+  bool named = !names.empty() && names.size() <= 2 && (names[0] == "today" || names[0] == "now");
   return named || (h >= 2 && s.word(h - 2, "today") && s.wordIn(h - 1, {"is", "was"}));
 }
 
@@ -179,17 +181,110 @@ std::optional<DeterministicTask> elapsedForm(const Prompt& p, size_t a, size_t b
                 saysIso(s) ? "" : kNotIso);
 }
 
-std::optional<DeterministicTask> betweenForm(const Prompt& p, size_t a, size_t b) {
+// "How old is someone born on {b} as of {d}?", "started on {a}: full years of service on {b}?",
+// "tenure in whole months between {a} and {b}": whole years or months, counted like
+// date_add_months (an age, a tenure), from the first date to the second.
+std::optional<DeterministicTask> spanForm(const Prompt& p, size_t a, size_t b) {
   Scan s(p);
-  if (!s.has({"days"}) || p.result->kind() != K::Int || asksOtherFormat(s)) return std::nullopt;
+  if (p.result->kind() != K::Int || asksOtherFormat(s)) return std::nullopt;
+  if (s.has({"days", "weeks", "business", "working", "decimal", "decimals", "fraction",
+             "approximately", "roughly", "about", "nearest", "round", "rounded", "partial"}))
+    return std::nullopt;
+  bool years = s.has({"years", "year"}), months = s.has({"months", "month"});
+  bool age = s.has({"old", "age"});
+  if (years && months) return std::nullopt;
+  if (!years && !months && !age) return std::nullopt;
+  if (!s.has({"tenure", "service", "employed", "worked", "old", "age", "membership", "member",
+              "whole", "full", "complete", "completed"}))
+    return std::nullopt;
+  if (!s.wordIn(a - 1, {"born", "on", "since", "from", "between"}) ||
+      !s.wordIn(b - 1, {"on", "of", "to", "and", "until", "at"}))
+    return std::nullopt;
+  s.used[a] = s.used[b] = s.used[a - 1] = s.used[b - 1] = true;
+  s.mark({"old",      "age",       "born",     "as",         "of",        "whole",   "full",
+          "complete", "completed", "years",    "year",       "months",    "month",   "tenure",
+          "service",  "employed",  "worked",   "membership", "member",    "someone", "person",
+          "employee", "patient",   "customer", "started",    "joined",    "hired",   "between",
+          "and",      "from",      "to",       "until",      "in",        "been",    "they",
+          "he",       "she",       "do",       "iso",        "yyyy-mm-dd"});
+  Json e = call(months ? "months_between" : "years_between", {p.toks[a].expr, p.toks[b].expr});
+  return finish(s, "date", e, true, "", dateDoubt(s, {a, b}));
+}
+
+bool eventVerb(const Scan& s, size_t i) {
+  return s.wordIn(i, {"issued",   "paid",    "admitted", "discharged", "opened",    "closed",
+                      "started",  "ended",   "finished", "ordered",    "delivered", "shipped",
+                      "received", "created", "resolved", "submitted",  "approved",  "signed",
+                      "booked",   "arrived", "departed", "joined",     "hired",     "registered",
+                      "placed",   "raised",  "reported", "fixed",      "completed", "filed",
+                      "settled",  "sent",    "returned", "logged",     "dispatched"});
+}
+
+// "issued on {a} and paid on {b}: how many days did payment take?", "admitted {a}, discharged
+// {b}: length of stay in days?": the days between two events, whichever is written first.
+std::optional<DeterministicTask> eventGapForm(const Prompt& p, size_t a, size_t b) {
+  Scan s(p);
+  if (p.result->kind() != K::Int || asksOtherFormat(s)) return std::nullopt;
+  if (s.has({"business", "working", "weekdays", "weeks", "months", "years", "inclusive",
+             "including", "hours"}))
+    return std::nullopt;
+  auto event = [&](size_t h) {
+    size_t i = h - 1;
+    if (s.word(i, "on") && i > 0) --i;
+    return eventVerb(s, i) ? i : std::string::npos;
+  };
+  size_t ea = event(a), eb = event(b);
+  if (ea == std::string::npos || eb == std::string::npos) return std::nullopt;
+  if (!s.has({"days", "nights"})) return std::nullopt;
+  if (!s.has({"many", "long", "length", "took", "take"})) return std::nullopt;
+  for (size_t i = ea; i <= a; ++i)
+    s.used[i] = true;
+  for (size_t i = eb; i <= b; ++i)
+    s.used[i] = true;
+  s.mark({"how",     "many",    "days",    "nights",  "did",       "it",       "take",
+          "took",    "long",    "length",  "of",      "stay",      "in",       "was",
+          "were",    "and",     "between", "invoice", "payment",   "patient",  "order",
+          "ticket",  "case",    "claim",   "parcel",  "package",   "shipment", "application",
+          "request", "booking", "guest",   "iso",     "yyyy-mm-dd"});
+  Json e = call("abs", {call("days_between", {p.toks[a].expr, p.toks[b].expr})});
+  return finish(s, "date", e, true, "", dateDoubt(s, {a, b}));
+}
+
+// "How many days overdue is an invoice due {due}, as of {today}?": days past the due date, 0 when
+// it is not yet due.
+std::optional<DeterministicTask> overdueForm(const Prompt& p, size_t a, size_t b) {
+  Scan s(p);
+  if (p.result->kind() != K::Int || !s.has({"overdue", "late"}) || !s.has({"days"}))
+    return std::nullopt;
+  if (s.has({"business", "working", "weekdays"})) return std::nullopt;
+  if (isToday(s, a) == isToday(s, b)) return std::nullopt;
+  size_t today = isToday(s, a) ? a : b, due = today == a ? b : a;
+  if (!s.word(due - 1, "due")) return std::nullopt;
+  s.used[a] = s.used[b] = s.used[due - 1] = true;
+  s.mark({"how", "many", "days", "overdue", "late", "is", "an", "as", "of", "invoice", "payment",
+          "bill", "today", "now", "on", "iso", "yyyy-mm-dd"});
+  Json e = call("max", {call("days_between", {p.toks[due].expr, p.toks[today].expr}),
+                        ir::expr::lit(int64_t{0})});
+  return finish(s, "date", e, true, "", dateDoubt(s, {a, b}));
+}
+
+std::optional<DeterministicTask> betweenForm(const Prompt& p, size_t a, size_t b) {
+  if (auto t = spanForm(p, a, b)) return t;
+  if (auto t = overdueForm(p, a, b)) return t;
+  Scan s(p);
+  if (!s.has({"days", "nights"}) || p.result->kind() != K::Int || asksOtherFormat(s))
+    return std::nullopt;
   if (s.has({"business", "working", "weekdays", "weeks", "months", "inclusive"}))
     return std::nullopt;
   bool fromTo = s.wordIn(a - 1, {"from", "since"}) && s.wordIn(b - 1, {"to", "until", "till"});
   bool between = s.word(a - 1, "between") && s.word(b - 1, "and");
-  if (!fromTo && !between) return elapsedForm(p, a, b);
+  if (!fromTo && !between) {
+    if (auto t = eventGapForm(p, a, b)) return t;
+    return elapsedForm(p, a, b);
+  }
   s.used[a] = s.used[b] = s.used[a - 1] = s.used[b - 1] = true;
-  s.mark({"days", "many", "elapsed", "pass", "passed", "difference", "gap", "separate", "iso",
-          "yyyy-mm-dd", "are", "there", "count"});
+  s.mark({"days", "nights", "many", "elapsed", "pass", "passed", "difference", "gap", "separate",
+          "iso", "yyyy-mm-dd", "are", "there", "count"});
   std::string why = between ? "\"between\" has no direction: days_between is negative when the "
                               "second date is earlier"
                             : dateDoubt(s, {a, b});

@@ -70,6 +70,14 @@ public:
   std::vector<std::string> leftovers() const;
 };
 
+/// Marks the words of each statement sentence (ending . : ; or a line end) that holds one of
+/// `ops`, as context ("The parcel weighs {w} kg."); false when such a sentence also says
+/// something that changes the computation ("but", "unless", a fee, a tax, another number).
+/// A sentence holding a token of `request` is the request itself, not context: it is skipped
+/// ("Convert {x} km to miles and describe the route" keeps "describe the route").
+bool markContextSentences(Scan& s, const std::vector<size_t>& ops,
+                          const std::vector<size_t>& request = {});
+
 /// Builds the task if nothing meaningful is left over; `typeOk` decides exact vs suggestion.
 std::optional<DeterministicTask> finish(const Scan& s, const char* kind, Json expr, bool typeOk,
                                         std::string typeWhy, std::string ambiguity = {});
@@ -83,6 +91,14 @@ std::optional<int> findRounding(Scan& s);
 /// Wraps a float-valued expression in the rounding the prompt asks for, to the step's type.
 std::optional<DeterministicTask> finishNumber(Scan& s, const char* kind, Json expr, bool isInt);
 
+/// "with a 10% discount", "plus 20% VAT", "including 7% sales tax": one percentage that adjusts
+/// the whole amount; marks its words. `at` is the percentage's operand token.
+struct PercentAdjust {
+  size_t at;
+  Json factor; // 1 - p/100 or 1 + p/100
+};
+std::optional<PercentAdjust> percentAdjust(Scan& s);
+
 // The task forms, tried in order by recognizeDeterministicTask. Each returns nullopt when the
 // prompt is not (only) its task.
 std::optional<DeterministicTask> formatForm(const Prompt& p);     // money, numbers
@@ -93,6 +109,11 @@ std::optional<DeterministicTask> listForm(const Prompt& p);       // sum, avg, m
 std::optional<DeterministicTask> compareForm(const Prompt& p);    // threshold → bool
 std::optional<DeterministicTask> bandForm(const Prompt& p);       // thresholds → enum
 std::optional<DeterministicTask> lookupForm(const Prompt& p);     // const table[hole]
+std::optional<DeterministicTask> shareForm(const Prompt& p);      // pro rata, part of a whole
+std::optional<DeterministicTask> splitForm(const Prompt& p);      // a total split evenly
+std::optional<DeterministicTask> capForm(const Prompt& p);        // min/max/clamp by limits
+std::optional<DeterministicTask> compoundForm(const Prompt& p);   // p × (1 + r/100)^n
+std::optional<DeterministicTask> perUnitForm(const Prompt& p);    // "the revenue per employee"
 std::optional<DeterministicTask> rateForm(const Prompt& p);       // {p} per night × {n} nights
 std::optional<DeterministicTask> percentForm(const Prompt& p);    // increase by, what percent
 std::optional<DeterministicTask> arithmeticForm(const Prompt& p); // + - * / and "8% of"

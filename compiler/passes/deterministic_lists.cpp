@@ -54,6 +54,23 @@ std::optional<DeterministicTask> countFlagsForm(const Prompt& p, size_t list) {
                 p.result->kind() == K::Int, "the step's result is not an int");
 }
 
+// "sort {xs} from largest to smallest", "{names} in alphabetical order".
+std::optional<DeterministicTask> sortForm(const Scan& scan, const Tok& list, bool numeric) {
+  const Prompt& p = scan.p;
+  Scan s = scan;
+  // "from smallest to largest" is ascending: the first extreme named decides.
+  size_t big = s.find({"largest", "highest", "biggest", "high", "descending", "decreasing"});
+  size_t small = s.find({"smallest", "lowest", "low", "ascending", "increasing"});
+  bool desc = big < small;
+  s.mark({"sort", "sorted", "order", "ascending", "descending", "increasing", "decreasing",
+          "largest", "highest", "biggest", "smallest", "lowest", "first", "last", "low", "high",
+          "alphabetically", "alphabetical", "a-z"});
+  bool typeOk = sema::isAssignable(list.type, p.result) && list.type->element() &&
+                (numeric || elemIs(list.type, K::String));
+  return finish(s, "sort", call(desc ? "sort_desc" : "sort", {list.expr}), typeOk,
+                "the step's result type differs from the list's");
+}
+
 } // namespace
 
 std::optional<DeterministicTask> listForm(const Prompt& p) {
@@ -67,17 +84,8 @@ std::optional<DeterministicTask> listForm(const Prompt& p) {
   bool numeric = isNumericList(list.type);
   K r = p.result->kind();
   if (s.has({"sort", "sorted", "order"}) && !s.has({"count", "many", "sum", "total"})) {
-    // "from smallest to largest" is ascending: the first extreme named decides.
-    size_t big = s.find({"largest", "highest", "biggest", "high", "descending", "decreasing"});
-    size_t small = s.find({"smallest", "lowest", "low", "ascending", "increasing"});
-    bool desc = big < small;
-    s.mark({"sort", "sorted", "order", "ascending", "descending", "increasing", "decreasing",
-            "largest", "highest", "biggest", "smallest", "lowest", "first", "last", "low", "high",
-            "alphabetically", "alphabetical", "a-z"});
-    bool typeOk = sema::isAssignable(list.type, p.result) && list.type->element() &&
-                  (numeric || elemIs(list.type, K::String));
-    return finish(s, "sort", call(desc ? "sort_desc" : "sort", {list.expr}), typeOk,
-                  "the step's result type differs from the list's");
+    if (auto t = sortForm(s, list, numeric)) return t;
+    // "Average order value of {xs}": "order" was a noun; the aggregates read the prompt afresh.
   }
   bool count = s.has({"count", "many", "length"}) ||
                (s.find({"number"}) != std::string::npos && s.word(s.find({"number"}) + 1, "of"));

@@ -30,17 +30,41 @@ bool sameUnit(const std::string& a, const std::string& b) {
 
 } // namespace
 
+std::optional<PercentAdjust> percentAdjust(Scan& s) {
+  std::optional<PercentAdjust> found;
+  for (size_t i = 0; i + 2 < s.toks.size(); ++i) {
+    if (!operandTok(s.toks[i]) || !s.sym(i + 1, "%")) continue;
+    if (found) return std::nullopt; // two percentages: not one adjustment
+    size_t kind = i + 2 + (s.word(i + 2, "sales") ? 1 : 0);
+    bool down = s.wordIn(kind, {"discount", "off"});
+    bool up = s.wordIn(kind, {"tax", "vat", "surcharge", "markup", "gst"});
+    if (!up && !down) return std::nullopt;
+    for (size_t k = i; k <= kind; ++k)
+      s.used[k] = true;
+    const Tok& t = s.toks[i];
+    Json pct = t.kind == Tok::Number ? lit(t.number, t.isInt) : t.expr;
+    found = PercentAdjust{i, op(down ? "-" : "+", lit(1, true), op("/", pct, lit(100, true)))};
+  }
+  if (found)
+    s.mark({"with", "plus", "including", "incl", "after", "discount", "on", "top", "applied",
+            "added"});
+  return found;
+}
+
 std::optional<DeterministicTask> rateForm(const Prompt& p) {
   if (!isNumeric(p.result)) return std::nullopt;
+  Scan adjusted(p);
+  findRounding(adjusted); // "2 decimals" is not an operand
+  std::optional<PercentAdjust> adjust = percentAdjust(adjusted);
   std::vector<size_t> ops;
   for (size_t i = 0; i < p.toks.size(); ++i) {
     const Tok& t = p.toks[i];
     if (t.kind == Tok::Hole && !isNumeric(t.type)) return std::nullopt;
-    if (operandTok(t)) ops.push_back(i);
+    if (operandTok(t) && !adjusted.used[i]) ops.push_back(i);
   }
   if (ops.size() != 2) return std::nullopt;
   for (int r = 0; r < 2; ++r) {
-    Scan s(p);
+    Scan s = adjusted;
     size_t rate = ops[r], qty = ops[1 - r];
     size_t after = rate + 1;
     while (currencyWord(s, after))
@@ -74,11 +98,12 @@ std::optional<DeterministicTask> rateForm(const Prompt& p) {
     for (size_t i = 0; i < p.toks.size(); ++i)
       if (p.toks[i].kind == Tok::Word && !unit.empty() && sameUnit(p.toks[i].text, unit))
         s.used[i] = true;
-    s.mark({"costs", "cost",       "priced", "charged", "charges", "is",     "are",
-            "at",    "for",        "how",    "much",    "them",    "of",     "pay",
-            "total", "altogether", "in",     "buy",     "bought",  "order",  "ordered",
-            "book",  "booked",     "stay",   "rate",    "which",   "comes",  "come",
-            "eur",   "usd",        "gbp",    "chf",     "euros",   "dollars"});
+    s.mark({"costs", "cost",          "priced",    "charged", "charges",  "is",      "are",
+            "at",    "for",           "how",       "much",    "them",     "of",      "pay",
+            "total", "altogether",    "in",        "buy",     "bought",   "order",   "ordered",
+            "book",  "booked",        "stay",      "rate",    "which",    "comes",   "come",
+            "eur",   "usd",           "gbp",       "chf",     "euros",    "dollars", "due",
+            "line",  "reimbursement", "reimburse", "mileage", "allowance"});
     // "A hotel costs …": the thing priced is the subject of "costs".
     for (size_t i = 0; i + 1 < p.toks.size(); ++i)
       if (p.toks[i].kind == Tok::Word && s.wordIn(i + 1, {"costs", "cost", "charges"}))
@@ -89,6 +114,7 @@ std::optional<DeterministicTask> rateForm(const Prompt& p) {
         p.toks[qty].kind == Tok::Number ? p.toks[qty].isInt : p.toks[qty].type->kind() == K::Int;
     Json rv = p.toks[rate].kind == Tok::Number ? lit(p.toks[rate].number, ints) : p.toks[rate].expr;
     Json qv = p.toks[qty].kind == Tok::Number ? lit(p.toks[qty].number, qInt) : p.toks[qty].expr;
+    if (adjust) return finishNumber(s, "arith", op("*", op("*", rv, qv), adjust->factor), false);
     return finishNumber(s, "arith", op("*", rv, qv), ints && qInt);
   }
   return std::nullopt;

@@ -281,6 +281,16 @@ std::vector<std::string> Scan::leftovers() const {
     if (t.kind == Tok::Word &&
         (boilerplate().count(t.text) || descriptors().count(t.text) || named.count(t.text)))
       continue;
+    // "no-shows" beside {no_shows}, "on-time" beside {on_time}: every part names a hole.
+    if (t.kind == Tok::Word && t.text.find('-') != std::string::npos) {
+      bool all = true;
+      for (size_t from = 0; all && from <= t.text.size();) {
+        size_t dash = std::min(t.text.find('-', from), t.text.size());
+        all = named.count(t.text.substr(from, dash - from)) > 0;
+        from = dash + 1;
+      }
+      if (all) continue;
+    }
     out.push_back(t.text);
   }
   return out;
