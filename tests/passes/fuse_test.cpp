@@ -157,3 +157,49 @@ TEST_CASE("fuse: inside a reduce body too") {
   REQUIRE(all->map().body);
   CHECK(fusedCalls(*all->map().body) == 1);
 }
+
+// `groups` documents, each asked three yes/no questions under the long policy, on one slot.
+std::string manyGroups(int groups) {
+  std::string flow = "model srv = openai(\"qwen-7b\") { size: \"medium\", price_in: 0.5, "
+                     "price_out: 1.5, max_concurrency: 1 }\nconst POLICY = \"" +
+                     policy() + "\"\nworkflow main(q: string) -> list<bool> {\n";
+  std::string list;
+  for (int i = 0; i < groups; ++i) {
+    flow += fmt::format("  d{0} = q + \" part {0}\"\n", i);
+    for (const char* name : {"a", "b", "c"})
+      flow += fmt::format("  {0}{1} = llm srv -> bool {{ system POLICY user \"Question {0} about "
+                          "part {1}: is it fraud?\\n{{d{1}}}\" }}\n",
+                          name, i);
+    list += fmt::format("{0}a{1}, b{1}, c{1}", i ? ", " : "", i);
+  }
+  return flow + "  return [" + list + "]\n}\n";
+}
+
+TEST_CASE("fuse: many fusable groups are fused a round at a time, each into one call") {
+  // Past 16 groups the pass tries one pair of every group per estimate (batch rounds) rather
+  // than one pair per estimate; the result must be what one at a time finds: one call a group.
+  for (int groups : {4, 24}) {
+    INFO("groups " << groups);
+    auto c = compileFlow(manyGroups(groups));
+    REQUIRE(c.ok());
+    CHECK(fusedCalls(c.module->graph) == groups);
+    CHECK(c.estimate.modelCalls == groups);
+    for (int i = 0; i < groups; ++i)
+      CHECK(c.module->graph.find(fmt::format("a{0}+b{0}+c{0}", i)) != nullptr);
+    const awc::passes::PassReport* r = fuseReport(c);
+    REQUIRE(r != nullptr);
+    for (const auto& ch : r->changes) {
+      INFO(ch.message);
+      CHECK(ch.detail["fused_finish_ms"].get<double>() <
+            ch.detail["parts_finish_ms"].get<double>());
+      CHECK(ch.detail["latency_ms_after"].get<double>() <=
+            ch.detail["latency_ms_before"].get<double>());
+      CHECK(ch.detail["cost_usd_after"].get<double>() <=
+            ch.detail["cost_usd_before"].get<double>());
+    }
+    auto off = compileFlow(manyGroups(groups), 2, {"fuse"});
+    REQUIRE(off.ok());
+    CHECK(off.estimate.latencyMs > c.estimate.latencyMs);
+    CHECK(off.estimate.costUsd > c.estimate.costUsd);
+  }
+}
