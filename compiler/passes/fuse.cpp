@@ -20,6 +20,10 @@
 //     COSTLIER — the plan's cost does not grow; otherwise it is undone. So short typed answers
 //     over one long prompt fuse where the prefill saved outweighs the serial decode (the calls
 //     would queue for slots, or share a loaded server), and long free-text answers do not.
+//     The separate calls are priced as the final plan runs them: the gate's estimates apply
+//     the schedule pass's warm-first decision (warm_first.h), under which siblings sharing a
+//     prompt prefix wait for the first one's first token — later, and cheaper. When that
+//     decides the fusion, the change says so (detail.warm_first).
 //     Steps marked `nofuse` are never fused; tools never are, so no fusion crosses a side effect.
 //  5. The pass runs on every graph: the top level, then each `map` and `reduce` body on its
 //     own, gated by that body's estimate (one element's run).
@@ -42,9 +46,11 @@
 #include "awc/stdlib/eval.h"
 #include "fuse_internal.h"
 #include "pass_list.h"
+#include "warm_first.h"
 
 #include <algorithm>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <limits>
 #include <optional>
 #include <set>
@@ -54,6 +60,7 @@ namespace awc::passes {
 namespace {
 
 using fusion::Task;
+using Json = nlohmann::json;
 
 /// The share of the time from the fused call's start to the later part's finish that a fusion
 /// must save to count as faster: the estimate's answer lengths and speeds are assumptions, and
@@ -72,7 +79,8 @@ struct Fuser {
   ir::Graph& g;
   PassReport& report;
   std::map<ir::NodeIndex, std::vector<Task>> tasks; // per live fused node
-  std::optional<ir::PlanEstimate> cachedBefore;     // the estimate of the graph as it is
+  std::optional<ir::PlanEstimate> cachedBefore;     // the gate's estimate of the graph as it is
+  ir::PlanEstimate cachedBeforeUnwarmed;            // the same without the warm-first waits
   int rejected = 0;                                 // candidates the cost gate turned down
 
   static double finishOf(const ir::PlanEstimate& e, ir::NodeIndex i) {
@@ -80,8 +88,28 @@ struct Fuser {
   }
 
   const ir::PlanEstimate& current() {
-    if (!cachedBefore) cachedBefore = ir::estimate(ctx.module, ctx.assumptions);
+    if (!cachedBefore) cachedBefore = gateEstimate(&cachedBeforeUnwarmed);
     return *cachedBefore;
+  }
+
+  // The plan's estimate as the final plan will run it: with the warm-first waits the schedule
+  // pass adds last (warm_first.h, the same decision), which make sibling calls that share a
+  // prompt prefix start later and pay less for it than the estimate alone says. `unwarmed`
+  // gets the estimate without them. The marks are taken off again: schedule decides for real.
+  ir::PlanEstimate gateEstimate(ir::PlanEstimate* unwarmed = nullptr) {
+    ir::PlanEstimate e = ir::estimate(ctx.module, ctx.assumptions);
+    if (unwarmed) *unwarmed = e;
+    if (ctx.module.mode != ir::ExecMode::Parallel) return e;
+    PassReport scratch;
+    e = warmFirst(ctx, ctx.baselineCostUsd, std::move(e), scratch);
+    if (!scratch.changes.empty())
+      ir::forEachGraph(ctx.module.graph, [](ir::Graph& graph) {
+        for (auto& n : graph.nodes) {
+          n->hints.waitForWarm.clear();
+          n->hints.warmFirst = false;
+        }
+      });
+    return e;
   }
 
   /// What a node adds to a fused call's output tokens, from below (estimateOutputTokens of a
@@ -252,16 +280,19 @@ struct Fuser {
 
   // The gate's test for one fusion: its answers come sooner by kMinGain of the fused call's span.
   static bool faster(const Fusion& fu, const ir::PlanEstimate& after) {
+    return faster(fu, fu.partsFinish, after);
+  }
+  static bool faster(const Fusion& fu, double partsFinish, const ir::PlanEstimate& after) {
     double fusedFinish = finishOf(after, fu.f->index);
     double fusedStart = fusedFinish - fu.f->estMs;
-    return fu.partsFinish - fusedFinish >= kMinGain * (fu.partsFinish - fusedStart) + 1e-9;
+    return partsFinish - fusedFinish >= kMinGain * (partsFinish - fusedStart) + 1e-9;
   }
   static bool notWorse(const ir::PlanEstimate& before, const ir::PlanEstimate& after) {
     return after.latencyMs <= before.latencyMs + 1e-9 && after.costUsd <= before.costUsd + 1e-12;
   }
 
   void commit(const Fusion& fu, const char* how, const ir::PlanEstimate& before,
-              const ir::PlanEstimate& after) {
+              const ir::PlanEstimate& after, Json warm = nullptr) {
     tasks.erase(fu.first->index);
     tasks.erase(fu.second->index);
     tasks[fu.f->index] = fu.ts;
@@ -270,12 +301,19 @@ struct Fuser {
     std::vector<std::string> names;
     for (const auto& t : fu.ts)
       names.push_back(t.name);
+    std::string why;
+    if (!warm.is_null()) {
+      warm["decided"] = "fused";
+      why = fmt::format(" (warm first decided it: the separate calls, the later ones waiting for "
+                        "the first one's prefix, answer by {:.0f} ms, not {:.0f})",
+                        fu.partsFinish, warm["parts_finish_ms_unwarmed"].get<double>());
+    }
     report.changes.push_back(
         {fu.f->id,
          fmt::format("{} fusion of {} steps into one call: its answers by {:.0f} → {:.0f} ms; "
-                     "plan est. {:.0f} → {:.0f} ms, ${:.6f} → ${:.6f}",
+                     "plan est. {:.0f} → {:.0f} ms, ${:.6f} → ${:.6f}{}",
                      how, fu.ts.size(), fu.partsFinish, fusedFinish, before.latencyMs,
-                     after.latencyMs, before.costUsd, after.costUsd),
+                     after.latencyMs, before.costUsd, after.costUsd, why),
          {{"kind", how},
           {"steps", names},
           {"parts_finish_ms", fu.partsFinish},
@@ -284,24 +322,63 @@ struct Fuser {
           {"latency_ms_after", after.latencyMs},
           {"cost_usd_before", before.costUsd},
           {"cost_usd_after", after.costUsd}}});
+    if (!warm.is_null()) report.changes.back().detail["warm_first"] = warm;
   }
 
   // Merges `first` and `second` (in answer order) if the cost gate takes it; true if merged.
   bool merge(ir::Node& first, ir::Node& second, const char* how) {
     ir::PlanEstimate before = current();
+    const ir::PlanEstimate beforeUnwarmed = cachedBeforeUnwarmed;
     std::optional<Fusion> fu = build(first, second);
     if (!fu) return false;
     fu->partsFinish = std::max(finishOf(before, first.index), finishOf(before, second.index));
     Saved saved = rewire({*fu});
-    ir::PlanEstimate after = ir::estimate(ctx.module, ctx.assumptions);
-    if (!faster(*fu, after) || !notWorse(before, after)) {
+    ir::PlanEstimate afterUnwarmed;
+    ir::PlanEstimate after = gateEstimate(&afterUnwarmed);
+    bool take = faster(*fu, after) && notWorse(before, after);
+    // The same gate on the estimate without warm first: when it decides otherwise, the waits
+    // decided it, and explain says so.
+    double partsUnwarmed =
+        std::max(finishOf(beforeUnwarmed, first.index), finishOf(beforeUnwarmed, second.index));
+    bool takeUnwarmed =
+        faster(*fu, partsUnwarmed, afterUnwarmed) && notWorse(beforeUnwarmed, afterUnwarmed);
+    Json warm;
+    if (take != takeUnwarmed)
+      warm = {{"parts_finish_ms_unwarmed", partsUnwarmed},
+              {"latency_ms_before_unwarmed", beforeUnwarmed.latencyMs},
+              {"cost_usd_before_unwarmed", beforeUnwarmed.costUsd},
+              {"latency_ms_after_unwarmed", afterUnwarmed.latencyMs},
+              {"cost_usd_after_unwarmed", afterUnwarmed.costUsd}};
+    if (!take) {
       ++rejected;
       unwire(saved);
       drop(*fu);
+      if (!warm.is_null()) keptSeparate(*fu, how, before, after, warm);
       return false;
     }
-    commit(*fu, how, before, after);
+    commit(*fu, how, before, after, warm);
     return true;
+  }
+
+  // A fusion the estimate alone would take but the warm-first waits make not pay: the
+  // separate calls, the later ones reading the prefix the first one warmed, are cheaper or as
+  // fast. Recorded so that explain says why the steps stay apart.
+  void keptSeparate(const Fusion& fu, const char* how, const ir::PlanEstimate& before,
+                    const ir::PlanEstimate& after, Json warm) {
+    std::vector<std::string> names;
+    for (const auto& t : fu.ts)
+      names.push_back(t.name);
+    warm["decided"] = "kept_separate";
+    report.changes.push_back(
+        {"",
+         fmt::format("kept separate: {} ({} fusion) would pay on the estimate alone, but with "
+                     "warm first the separate calls answer by {:.0f} ms (not {:.0f}) at "
+                     "${:.6f} (not ${:.6f}), and fused the plan would be {:.0f} ms, ${:.6f}",
+                     fmt::join(names, ", "), how, fu.partsFinish,
+                     warm["parts_finish_ms_unwarmed"].get<double>(), before.costUsd,
+                     warm["cost_usd_before_unwarmed"].get<double>(), after.latencyMs,
+                     after.costUsd),
+         {{"kind", "kept_separate"}, {"steps", names}, {"warm_first", warm}}});
   }
 
   bool vertical() {
@@ -397,7 +474,7 @@ struct Fuser {
     }
     if (batch.empty()) return false;
     Saved saved = rewire(batch);
-    ir::PlanEstimate after = ir::estimate(ctx.module, ctx.assumptions);
+    ir::PlanEstimate after = gateEstimate();
     unwire(saved);
     std::vector<Fusion> kept;
     for (Fusion& fu : batch) {
@@ -410,7 +487,7 @@ struct Fuser {
     }
     if (kept.empty()) return false;
     saved = rewire(kept);
-    if (kept.size() < batch.size()) after = ir::estimate(ctx.module, ctx.assumptions);
+    if (kept.size() < batch.size()) after = gateEstimate();
     if (!notWorse(before, after)) {
       unwire(saved);
       for (const Fusion& fu : kept)

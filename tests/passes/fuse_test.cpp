@@ -1,7 +1,9 @@
 // The fusion gate (issue 15, "Fusion that pays"): short typed questions over one document fuse
 // where the separate calls would queue for the server's slots; long free-text answers, whose
 // decodes would serialise in one call, do not; the gate's before/after is recorded for
-// `explain`; fusion works inside map and reduce bodies.
+// `explain`; the gate prices the separate calls with the warm-first waits the schedule pass adds
+// (a flow where that makes questions fuse, one where it does not); fusion works inside map and
+// reduce bodies; many fusable groups are fused in batches.
 #include "ir_test_util.h"
 
 #include <catch2/catch.hpp>
@@ -95,13 +97,45 @@ TEST_CASE("fuse: four short typed questions over one document fuse when they wou
   CHECK(off.estimate.costUsd > c.estimate.costUsd);
 }
 
-TEST_CASE("fuse: with free parallel slots the same questions stay separate calls") {
-  // Nothing queues: the separate calls decode at once, the fused call one answer after the
-  // other, so fusing would be slower — the gate refuses.
+const awc::passes::PassReport* passReport(const awc::Compilation& c, const std::string& pass) {
+  for (const auto& r : c.reports)
+    if (r.pass == pass) return &r;
+  return nullptr;
+}
+
+TEST_CASE("fuse: with free slots, the warm-first waits schedule adds make two questions fuse") {
+  // Priced as the estimate alone sees them, the separate calls decode side by side in about one
+  // call's time and every fusion is slower. But they share a 2,000-token prefix, so `schedule`
+  // makes the later ones wait for the first one's first token (warm first): that is how the
+  // final plan runs them, and the gate prices them so. Then one call answering two of the
+  // questions finishes sooner and costs less; a third does not pay.
   auto c = compileFlow(questions(false, 0));
   REQUIRE(c.ok());
-  CHECK(fusedCalls(c.module->graph) == 0);
-  CHECK(c.estimate.modelCalls == 4);
+  CHECK(fusedCalls(c.module->graph) == 1);
+  CHECK(c.estimate.modelCalls == 3);
+  const awc::passes::PassReport* r = fuseReport(c);
+  REQUIRE(r != nullptr);
+  REQUIRE(r->changes.size() == 1);
+  const auto& d = r->changes[0].detail;
+  INFO(r->changes[0].message);
+  // explain says why: the waits decided it, and how late the separate answers are without them.
+  REQUIRE(d.contains("warm_first"));
+  CHECK(d["warm_first"]["decided"] == "fused");
+  CHECK(d["parts_finish_ms"].get<double>() >
+        d["warm_first"]["parts_finish_ms_unwarmed"].get<double>());
+  CHECK(r->changes[0].message.find("warm first decided it") != std::string::npos);
+  CHECK(d["fused_finish_ms"].get<double>() < d["parts_finish_ms"].get<double>());
+  CHECK(d["cost_usd_after"].get<double>() <= d["cost_usd_before"].get<double>());
+  // The final plan, warm-first waits and all, is neither slower nor costlier than without fuse.
+  auto off = compileFlow(questions(false, 0), 2, {"fuse"});
+  REQUIRE(off.ok());
+  CHECK(off.estimate.modelCalls == 4);
+  CHECK(c.estimate.latencyMs <= off.estimate.latencyMs);
+  CHECK(c.estimate.costUsd <= off.estimate.costUsd);
+  // The fused call leads the warm-first group: the two questions left wait for its first token.
+  const awc::passes::PassReport* s = passReport(c, "schedule");
+  REQUIRE(s != nullptr);
+  CHECK(s->changes.front().node.find('+') != std::string::npos);
 }
 
 TEST_CASE("fuse: three free-text summaries over one document do not fuse") {
@@ -114,6 +148,12 @@ TEST_CASE("fuse: three free-text summaries over one document do not fuse") {
     REQUIRE(c.ok());
     CHECK(fusedCalls(c.module->graph) == 0);
     CHECK(c.estimate.modelCalls == 3);
+    // Warm first is in play (the final plan makes the later summaries wait for the first one's
+    // prefix, and the gate priced them so), and still their serial decode does not pay.
+    const awc::passes::PassReport* s = passReport(c, "schedule");
+    REQUIRE(s != nullptr);
+    CHECK(s->changes.front().detail.contains("followers"));
+    CHECK(fuseReport(c)->changes.empty());
   }
 }
 
