@@ -138,6 +138,49 @@ TEST_CASE("fuse: with free slots, the warm-first waits schedule adds make two qu
   CHECK(s->changes.front().node.find('+') != std::string::npos);
 }
 
+TEST_CASE(
+    "fuse: a fusion the warm-first waits make costlier is kept separate, and explain says so") {
+  // The document first, then the question, on three slots. On the estimate alone each separate
+  // call pays the whole 2,000-token policy and one call answering two questions is far cheaper,
+  // so the gate used to fuse them — and the final plan, in which the later calls read the
+  // prefix the first one warmed, cost more than without the fusion. Priced with the waits, the
+  // fused call is costlier than the separate calls: it stays apart.
+  std::string flow =
+      "model srv = openai(\"qwen-7b\") { size: \"medium\", price_in: 0.5, "
+      "price_out: 1.5, max_concurrency: 3 }\ntype Risk = enum { low, medium, high }\n"
+      "const POLICY = \"" +
+      policy() + "\"\nworkflow main(doc: string) -> string {\n";
+  for (const char* q :
+       {"risk = llm srv -> Risk { system POLICY user \"{doc}\\nHow risky is it?\" }",
+        "fraud = llm srv -> bool { system POLICY user \"{doc}\\nIs it fraud?\" }",
+        "second = llm srv -> bool { system POLICY user \"{doc}\\nDoes it need "
+        "a second approver?\" }",
+        "items = llm srv -> int { system POLICY user \"{doc}\\nHow many items "
+        "are claimed?\" }"})
+    flow += std::string("  ") + q + "\n";
+  flow += "  return \"{risk} {fraud} {second} {items}\"\n}\n";
+  auto c = compileFlow(flow);
+  REQUIRE(c.ok());
+  CHECK(fusedCalls(c.module->graph) == 0);
+  CHECK(c.estimate.modelCalls == 4);
+  const awc::passes::PassReport* r = fuseReport(c);
+  REQUIRE(r != nullptr);
+  REQUIRE(!r->changes.empty());
+  for (const auto& ch : r->changes) {
+    INFO(ch.message);
+    CHECK(ch.detail["kind"] == "kept_separate");
+    CHECK(ch.detail["warm_first"]["decided"] == "kept_separate");
+    // Without the waits the separate calls looked far costlier than they will be.
+    CHECK(ch.detail["warm_first"]["cost_usd_before_unwarmed"].get<double>() >
+          ch.detail["warm_first"]["cost_usd_after_unwarmed"].get<double>());
+    CHECK(ch.message.rfind("kept separate: ", 0) == 0);
+  }
+  // And the plan costs no more than at -O1.
+  auto o1 = compileFlow(flow, 1);
+  REQUIRE(o1.ok());
+  CHECK(c.estimate.costUsd <= o1.estimate.costUsd);
+}
+
 TEST_CASE("fuse: three free-text summaries over one document do not fuse") {
   // Free slots: their decodes run side by side, and one call would decode them in turn. Two
   // slots: two decode at once, so fusing two of them saves one round trip of three long
