@@ -485,7 +485,7 @@ struct Fuser {
       turnedDown.insert({fu.first->index, fu.second->index});
       drop(fu);
     }
-    if (kept.empty()) return false;
+    if (kept.empty()) return true; // all turned down: the next round tries their next pairs
     saved = rewire(kept);
     if (kept.size() < batch.size()) after = gateEstimate();
     if (!notWorse(before, after)) {
