@@ -4,7 +4,9 @@
 // peak memory is per size.
 //   compile_scaling N [runs] [mix|independent]
 // `independent`: N model steps on one model that each read only the input (the shape that
-// made -O2's fuse pass super-linear before its lower-bound filter).
+// made -O2's fuse pass super-linear before its lower-bound filter). `groups`: N/4 groups of a
+// document step and three yes/no questions about it under one long policy, on a model with one
+// slots (every group fusable: the shape that made fuse quadratic in its estimates).
 #include "awc/compiler/driver.h"
 #include "awc/plan/emit.h"
 #include "awc/syntax/parser.h"
@@ -62,6 +64,26 @@ std::string generateIndependent(int steps) {
   return s + "  return [" + list + "]\n}\n";
 }
 
+std::string generateGroups(int steps) {
+  std::string s =
+      "model srv = openai(\"qwen-7b\") { size: \"medium\", price_in: 0.5, price_out: 1.5, "
+      "max_concurrency: 1 }\nconst POLICY = \"";
+  for (int i = 0; i < 120; ++i)
+    s += fmt::format("Rule {}: a refund above the limit of region {} needs a second approver. ", i,
+                     i % 7);
+  s += "\"\nworkflow groups(q: string) -> list<bool> {\n";
+  std::string list;
+  for (int i = 0; i < steps / 4; ++i) {
+    s += fmt::format("  d{0} = q + \" part {0}\"\n", i);
+    for (const char* name : {"a", "b", "c"})
+      s += fmt::format("  {0}{1} = llm srv -> bool {{ system POLICY user \"Question {0} about "
+                       "part {1}: is it fraud?\\n{{d{1}}}\" }}\n",
+                       name, i);
+    list += fmt::format("{0}a{1}, b{1}, c{1}", i ? ", " : "", i);
+  }
+  return s + "  return [" + list + "]\n}\n";
+}
+
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   return v.empty() ? 0 : v[v.size() / 2];
@@ -77,11 +99,13 @@ int main(int argc, char** argv) {
   int steps = std::atoi(argv[1]);
   int runs = argc > 2 ? std::atoi(argv[2]) : 5;
   std::string shape = argc > 3 ? argv[3] : "mix";
-  if (shape != "mix" && shape != "independent") {
-    std::fprintf(stderr, "compile_scaling: shape must be mix or independent\n");
+  if (shape != "mix" && shape != "independent" && shape != "groups") {
+    std::fprintf(stderr, "compile_scaling: shape must be mix, independent or groups\n");
     return 2;
   }
-  std::string source = shape == "mix" ? generateFlow(steps) : generateIndependent(steps);
+  std::string source = shape == "mix"           ? generateFlow(steps)
+                       : shape == "independent" ? generateIndependent(steps)
+                                                : generateGroups(steps);
   std::vector<double> parseMs, totalMs;
   size_t planBytes = 0;
   for (int r = 0; r < runs; ++r) {

@@ -20,29 +20,46 @@
 //     COSTLIER — the plan's cost does not grow; otherwise it is undone. So short typed answers
 //     over one long prompt fuse where the prefill saved outweighs the serial decode (the calls
 //     would queue for slots, or share a loaded server), and long free-text answers do not.
+//     The separate calls are priced as the final plan runs them: the gate's estimates apply
+//     the schedule pass's warm-first decision (warm_first.h), under which siblings sharing a
+//     prompt prefix wait for the first one's first token — later, and cheaper. When that
+//     decides the fusion, the change says so (detail.warm_first).
 //     Steps marked `nofuse` are never fused; tools never are, so no fusion crosses a side effect.
 //  5. The pass runs on every graph: the top level, then each `map` and `reduce` body on its
 //     own, gated by that body's estimate (one element's run).
-//  6. Cost, near-linear in the plan: the "before" estimate is computed once per change, not
-//     per candidate; a horizontal candidate whose fused call alone would end past the latency
-//     limit (a lower bound: its inputs' finish time plus the call with its prompt all cached)
-//     is rejected without building it, and a whole row of candidates at once through suffix
-//     minima of the parts' output tokens. After kMaxRejected full-gate rejections the pass
-//     stops looking (a pathological plan keeps the fusions found so far).
+//  6. Cost, near-linear in the plan: each round copies the graph's dependencies into flat
+//     arrays in one pass over the nodes (readers, topological positions and ancestry are read
+//     from there; a plan without candidates costs that pass and nothing else). The "before"
+//     estimate is computed once per change, not per candidate; a horizontal candidate whose
+//     fused call alone would end past the latency limit (a lower bound: its inputs' finish time
+//     plus the call with its prompt all cached) is rejected without building it, and a whole
+//     row of candidates at once through suffix minima of the parts' output tokens. Two steps
+//     with the same inputs cannot reach each other, so horizontal candidates need no search.
+//     Past kGroupsOneByOne groups of horizontal candidates, every group's next pair is fused in
+//     one batch per round and gated by one estimate (the fusions whose answers do not come
+//     sooner are taken back; the rest kept only if the plan is neither slower nor costlier), so
+//     thousands of fusable groups cost a few estimates. After kMaxRejected full-gate rejections
+//     the pass stops looking (a pathological plan keeps the fusions found so far).
 #include "awc/ir/expr.h"
 #include "awc/passes/deterministic.h"
 #include "awc/sema/type.h"
 #include "awc/stdlib/eval.h"
+#include "fuse_internal.h"
 #include "pass_list.h"
+#include "warm_first.h"
 
 #include <algorithm>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <limits>
 #include <optional>
+#include <set>
+#include <unordered_map>
 
 namespace awc::passes {
 namespace {
 
+using fusion::Task;
 using Json = nlohmann::json;
 
 /// The share of the time from the fused call's start to the later part's finish that a fusion
@@ -53,19 +70,17 @@ constexpr double kMinGain = 0.05;
 /// Candidates the full cost gate may reject before the pass stops looking (see 6. above).
 constexpr int kMaxRejected = 32;
 
-struct Task {
-  std::string name; // the original step id
-  const sema::Type* type;
-  std::vector<ir::Message> messages;
-  std::optional<int64_t> maxTokens;
-};
+/// Groups of horizontal candidates tried one pair at a time, an estimate each; with more, every
+/// group's next pair is tried in one batch per round, so huge plans stay near-linear.
+constexpr size_t kGroupsOneByOne = 16;
 
 struct Fuser {
   PassContext& ctx;
   ir::Graph& g;
   PassReport& report;
   std::map<ir::NodeIndex, std::vector<Task>> tasks; // per live fused node
-  std::optional<ir::PlanEstimate> cachedBefore;     // the estimate of the graph as it is
+  std::optional<ir::PlanEstimate> cachedBefore;     // the gate's estimate of the graph as it is
+  ir::PlanEstimate cachedBeforeUnwarmed;            // the same without the warm-first waits
   int rejected = 0;                                 // candidates the cost gate turned down
 
   static double finishOf(const ir::PlanEstimate& e, ir::NodeIndex i) {
@@ -73,8 +88,28 @@ struct Fuser {
   }
 
   const ir::PlanEstimate& current() {
-    if (!cachedBefore) cachedBefore = ir::estimate(ctx.module, ctx.assumptions);
+    if (!cachedBefore) cachedBefore = gateEstimate(&cachedBeforeUnwarmed);
     return *cachedBefore;
+  }
+
+  // The plan's estimate as the final plan will run it: with the warm-first waits the schedule
+  // pass adds last (warm_first.h, the same decision), which make sibling calls that share a
+  // prompt prefix start later and pay less for it than the estimate alone says. `unwarmed`
+  // gets the estimate without them. The marks are taken off again: schedule decides for real.
+  ir::PlanEstimate gateEstimate(ir::PlanEstimate* unwarmed = nullptr) {
+    ir::PlanEstimate e = ir::estimate(ctx.module, ctx.assumptions);
+    if (unwarmed) *unwarmed = e;
+    if (ctx.module.mode != ir::ExecMode::Parallel) return e;
+    PassReport scratch;
+    e = warmFirst(ctx, ctx.baselineCostUsd, std::move(e), scratch);
+    if (!scratch.changes.empty())
+      ir::forEachGraph(ctx.module.graph, [](ir::Graph& graph) {
+        for (auto& n : graph.nodes) {
+          n->hints.waitForWarm.clear();
+          n->hints.warmFirst = false;
+        }
+      });
+    return e;
   }
 
   /// What a node adds to a fused call's output tokens, from below (estimateOutputTokens of a
@@ -132,182 +167,35 @@ struct Fuser {
                                        a.guard->arm == b.guard->arm));
   }
 
-  std::vector<size_t> pos; // topological position of each node, for pruning `reaches`
-
-  void computePositions() {
-    pos.assign(g.nodes.size(), 0);
-    size_t k = 0;
-    for (ir::NodeIndex i : g.topoOrder())
-      pos[i] = ++k;
+  fusion::FlatGraph flat; // this round's snapshot of the graph's dependencies
+  void snapshot() {
+    if (!flat.valid) flat.take(g);
   }
+  void positions() { flat.positions(); }
+  bool reaches(ir::NodeIndex from, ir::NodeIndex target) { return flat.reaches(from, target); }
 
-  // Whether `target` is an ancestor of `from` (or `from` itself). Nodes placed before `target`
-  // in the topological order cannot lead to it, which keeps this cheap on large plans.
-  bool reaches(ir::NodeIndex from, ir::NodeIndex target) {
-    if (pos[from] < pos[target]) return false;
-    // Visit marks are generation-stamped, so a query costs what it explores, not the plan's size.
-    if (visited.size() != g.nodes.size()) visited.assign(g.nodes.size(), 0);
-    ++generation;
-    std::vector<ir::NodeIndex> stack{from};
-    while (!stack.empty()) {
-      ir::NodeIndex i = stack.back();
-      stack.pop_back();
-      if (i == target) return true;
-      if (visited[i] == generation || g.nodes[i]->removed || pos[i] < pos[target]) continue;
-      visited[i] = generation;
-      for (ir::NodeIndex d : g.nodes[i]->deps)
-        stack.push_back(d);
-    }
-    return false;
-  }
-  std::vector<uint32_t> visited;
-  uint32_t generation = 0;
-
-  // Rewrites references to earlier tasks in `messages` into words; false if a reference is
-  // more than the whole value or one field of it.
-  static bool replaceTaskRefs(std::vector<ir::Message>& messages,
-                              const std::map<std::string, size_t>& earlier) {
-    for (auto& m : messages)
-      for (auto& s : m.segments) {
-        if (s.isStatic) continue;
-        std::vector<std::string> refs;
-        stdlib::collectRefs(s.expr, refs);
-        bool touches = std::any_of(refs.begin(), refs.end(),
-                                   [&](const std::string& r) { return earlier.count(r); });
-        if (!touches) continue;
-        using ir::expr::Kind;
-        ir::expr::View inner = ir::expr::View(s.expr).unwrapText();
-        std::string words;
-        if (inner.is(Kind::Ref) && earlier.count(inner.name())) {
-          words = fmt::format("(your answer to task {})", earlier.at(inner.name()));
-        } else if (inner.is(Kind::Field) && inner.of().is(Kind::Ref) &&
-                   earlier.count(inner.of().name())) {
-          words = fmt::format("(the \"{}\" of your answer to task {})", inner.name(),
-                              earlier.at(inner.of().name()));
-        } else {
-          return false;
-        }
-        s = ir::staticSegment(words, "fusion");
-      }
-    return true;
-  }
-
-  static std::string fieldName(size_t index, const std::string& name) {
-    std::string safe;
-    for (char c : name)
-      safe += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
-    return fmt::format("s{:02}_{}", index + 1, safe);
-  }
-
-  static std::string render(const std::vector<ir::Segment>& segments) {
-    std::string key;
-    for (const auto& s : segments)
-      key += s.isStatic ? s.text : s.expr.dump();
-    return key;
-  }
-
-  // Builds the fused node's prompt and schema from its tasks.
-  void buildFused(ir::Node& f, const std::vector<Task>& ts) {
-    f.llm().messages.clear();
-    f.llm().fused.clear();
-    ir::Message system{"system", {}};
-    std::vector<std::string> seenSystems;
-    for (const auto& t : ts)
-      for (const auto& m : t.messages) {
-        if (m.role != "system") continue;
-        std::string key = render(m.segments);
-        if (std::find(seenSystems.begin(), seenSystems.end(), key) != seenSystems.end()) continue;
-        seenSystems.push_back(key);
-        if (!system.segments.empty()) system.segments.push_back(ir::separatorSegment());
-        system.segments.insert(system.segments.end(), m.segments.begin(), m.segments.end());
-      }
-    std::string keys;
-    Json properties = Json::object();
-    Json required = Json::array();
-    for (size_t i = 0; i < ts.size(); ++i) {
-      std::string field = fieldName(i, ts[i].name);
-      keys += (i ? ", " : "") + fmt::format("\"{}\"", field);
-      properties[field] = ts[i].type ? ts[i].type->jsonSchema() : Json::object();
-      required.push_back(field);
-      f.llm().fused.push_back(ir::FusedPart{ts[i].name, field, ts[i].type, ts[i].maxTokens});
-    }
-    // Values several tasks interpolate are given once, after the tasks, and named in them.
-    std::map<std::string, int> uses;
-    std::map<std::string, const ir::Segment*> firstUse;
-    for (const auto& t : ts) {
-      std::set<std::string> inTask;
-      for (const auto& m : t.messages)
-        if (m.role == "user")
-          for (const auto& s : m.segments)
-            if (!s.isStatic && inTask.insert(s.expr.dump()).second) {
-              ++uses[s.expr.dump()];
-              firstUse.emplace(s.expr.dump(), &s);
-            }
-    }
-    ir::Message user{"user", {}};
-    user.segments.push_back(ir::staticSegment(
-        fmt::format(
-            "Complete the {} tasks below, in order. Reply with one JSON object with the keys {}: "
-            "each key holds the answer to its task, in the format that task asks for.",
-            ts.size(), keys),
-        "fusion"));
-    // Every task's instructions come before the inputs they share: with the dynamic values
-    // last, the whole instruction text is a static prefix the server's prefix cache keeps
-    // across runs, as the separate calls' static prefixes were.
-    std::map<std::string, std::string> sharedNames;
-    std::vector<std::pair<const ir::Segment*, std::string>> sharedInputs; // and their names
-    for (const auto& [key, count] : uses) {
-      if (count < 2) continue;
-      const ir::Segment* seg = firstUse[key];
-      std::string name = exprToFlow(ir::expr::View(seg->expr).unwrapText().json());
-      sharedNames[key] = name;
-      sharedInputs.emplace_back(seg, std::move(name));
-    }
-    for (size_t i = 0; i < ts.size(); ++i) {
-      user.segments.push_back(ir::separatorSegment());
-      user.segments.push_back(ir::staticSegment(
-          fmt::format("Task {} (key \"{}\"):\n", i + 1, fieldName(i, ts[i].name)), "fusion"));
-      for (const auto& m : ts[i].messages)
-        if (m.role == "user")
-          for (const auto& s : m.segments) {
-            auto shared = s.isStatic ? sharedNames.end() : sharedNames.find(s.expr.dump());
-            if (shared != sharedNames.end())
-              user.segments.push_back(
-                  ir::staticSegment(fmt::format("(input \"{}\" below)", shared->second), "fusion"));
-            else
-              user.segments.push_back(s);
-          }
-    }
-    for (const auto& [seg, name] : sharedInputs) {
-      user.segments.push_back(ir::separatorSegment());
-      user.segments.push_back(ir::staticSegment(fmt::format("Input \"{}\":\n", name), "fusion"));
-      user.segments.push_back(*seg);
-    }
-    if (!system.segments.empty()) f.llm().messages.push_back(std::move(system));
-    f.llm().messages.push_back(std::move(user));
-    f.type = nullptr;
-    f.schema = {{"type", "object"},
-                {"properties", properties},
-                {"required", required},
-                {"additionalProperties", false}};
-  }
-
-  struct Snapshot {
-    std::vector<std::pair<ir::NodeIndex, std::vector<ir::NodeIndex>>> deps;
+  // One fusion being tried: the new node, its parts, and their tasks in answer order.
+  struct Fusion {
+    ir::Node* f;
+    ir::Node* first;
+    ir::Node* second;
+    std::vector<Task> ts;
+    double partsFinish = 0; // the later part's finish, before
   };
+  // Readers' deps as they were before a rewire, to put back.
+  using Saved = std::vector<std::pair<ir::NodeIndex, std::vector<ir::NodeIndex>>>;
 
-  // Merges `first` and `second` (in answer order) into a new node; returns it or null.
-  ir::Node* merge(ir::Node& first, ir::Node& second, const char* how) {
+  // Builds the call fusing `first` and `second` (in answer order) and marks the parts removed;
+  // their readers are rewired separately. Nothing when a reference cannot be put in words.
+  std::optional<Fusion> build(ir::Node& first, ir::Node& second) {
     std::vector<Task> ts = tasksOf(first);
     std::vector<Task> more = tasksOf(second);
     std::map<std::string, size_t> earlier;
     for (size_t i = 0; i < ts.size(); ++i)
       earlier[ts[i].name] = i + 1;
     for (auto& t : more)
-      if (!replaceTaskRefs(t.messages, earlier)) return nullptr;
+      if (!fusion::replaceTaskRefs(t.messages, earlier)) return std::nullopt;
     ts.insert(ts.end(), more.begin(), more.end());
-
-    ir::PlanEstimate before = current();
     std::string id;
     for (const auto& t : ts)
       id += (id.empty() ? "" : "+") + t.name;
@@ -333,136 +221,319 @@ struct Fuser {
         bounded = false;
     }
     if (bounded) f.llm().options.maxTokens = total;
-    buildFused(f, ts);
-    std::set<ir::NodeIndex> deps(first.deps.begin(), first.deps.end());
-    deps.insert(second.deps.begin(), second.deps.end());
-    deps.erase(first.index);
-    deps.erase(second.index);
-    f.deps.assign(deps.begin(), deps.end());
+    fusion::buildFused(f, ts);
     first.removed = second.removed = true;
-    Snapshot snap;
-    for (auto& u : g.nodes) {
-      if (u->removed || u.get() == &f) continue;
-      bool touched = false;
-      std::set<ir::NodeIndex> ud;
-      for (ir::NodeIndex d : u->deps) {
-        if (d == first.index || d == second.index) {
-          touched = true;
-          ud.insert(f.index);
-        } else {
-          ud.insert(d);
-        }
+    return Fusion{&f, &first, &second, std::move(ts)};
+  }
+
+  // Points the fused nodes at their inputs and every reader of a part at its fused node (a part
+  // may read a part of another fusion of the same batch). Readers come from the snapshot, so a
+  // batch costs what it touches.
+  Saved rewire(const std::vector<Fusion>& fs) {
+    std::unordered_map<ir::NodeIndex, ir::NodeIndex> to;
+    for (const Fusion& fu : fs)
+      to[fu.first->index] = to[fu.second->index] = fu.f->index;
+    auto mapped = [&](const std::vector<ir::NodeIndex>& deps, ir::NodeIndex self) {
+      std::vector<ir::NodeIndex> out;
+      out.reserve(deps.size());
+      for (ir::NodeIndex d : deps) {
+        auto it = to.find(d);
+        ir::NodeIndex m = it == to.end() ? d : it->second;
+        if (m != self) out.push_back(m);
       }
-      if (touched) {
-        snap.deps.emplace_back(u->index, u->deps);
-        u->deps.assign(ud.begin(), ud.end());
-      }
+      std::sort(out.begin(), out.end());
+      out.erase(std::unique(out.begin(), out.end()), out.end());
+      return out;
+    };
+    for (const Fusion& fu : fs) {
+      std::vector<ir::NodeIndex> deps = fu.first->deps;
+      deps.insert(deps.end(), fu.second->deps.begin(), fu.second->deps.end());
+      fu.f->deps = mapped(deps, fu.f->index);
     }
-    ir::PlanEstimate after = ir::estimate(ctx.module, ctx.assumptions);
-    double partsFinish = std::max(finishOf(before, first.index), finishOf(before, second.index));
-    double fusedFinish = finishOf(after, f.index);
-    double fusedStart = fusedFinish - f.estMs;
-    bool faster = partsFinish - fusedFinish >= kMinGain * (partsFinish - fusedStart) + 1e-9;
-    bool better = faster && after.latencyMs <= before.latencyMs + 1e-9 &&
-                  after.costUsd <= before.costUsd + 1e-12;
-    if (!better) {
-      ++rejected;
-      f.removed = true;
-      first.removed = second.removed = false;
-      for (auto& [i, d] : snap.deps)
-        g.nodes[i]->deps = d;
-      g.byId[first.id] = first.index;
-      g.byId[second.id] = second.index;
-      return nullptr;
+    Saved saved;
+    std::set<ir::NodeIndex> readers;
+    for (const Fusion& fu : fs)
+      for (const ir::Node* part : {fu.first, fu.second})
+        for (uint32_t k = flat.userOff[part->index]; k < flat.userOff[part->index + 1]; ++k)
+          if (!g.nodes[flat.user[k]]->removed) readers.insert(flat.user[k]);
+    for (ir::NodeIndex u : readers) {
+      saved.emplace_back(u, g.nodes[u]->deps);
+      g.nodes[u]->deps = mapped(g.nodes[u]->deps, u);
     }
-    tasks.erase(first.index);
-    tasks.erase(second.index);
-    tasks[f.index] = ts;
+    flat.valid = false;
+    return saved;
+  }
+
+  void unwire(Saved& saved) {
+    for (auto& [i, d] : saved)
+      g.nodes[i]->deps = std::move(d);
+    saved.clear();
+  }
+
+  // Takes a fusion back: the fused node is dropped, its parts return.
+  void drop(const Fusion& fu) {
+    fu.f->removed = true;
+    fu.first->removed = fu.second->removed = false;
+    g.byId[fu.first->id] = fu.first->index;
+    g.byId[fu.second->id] = fu.second->index;
+  }
+
+  // The gate's test for one fusion: its answers come sooner by kMinGain of the fused call's span.
+  static bool faster(const Fusion& fu, const ir::PlanEstimate& after) {
+    return faster(fu, fu.partsFinish, after);
+  }
+  static bool faster(const Fusion& fu, double partsFinish, const ir::PlanEstimate& after) {
+    double fusedFinish = finishOf(after, fu.f->index);
+    double fusedStart = fusedFinish - fu.f->estMs;
+    return partsFinish - fusedFinish >= kMinGain * (partsFinish - fusedStart) + 1e-9;
+  }
+  static bool notWorse(const ir::PlanEstimate& before, const ir::PlanEstimate& after) {
+    return after.latencyMs <= before.latencyMs + 1e-9 && after.costUsd <= before.costUsd + 1e-12;
+  }
+
+  void commit(const Fusion& fu, const char* how, const ir::PlanEstimate& before,
+              const ir::PlanEstimate& after, Json warm = nullptr) {
+    tasks.erase(fu.first->index);
+    tasks.erase(fu.second->index);
+    tasks[fu.f->index] = fu.ts;
     cachedBefore.reset(); // the graph changed
+    double fusedFinish = finishOf(after, fu.f->index);
     std::vector<std::string> names;
-    for (const auto& t : ts)
+    for (const auto& t : fu.ts)
       names.push_back(t.name);
+    std::string why;
+    if (!warm.is_null()) {
+      warm["decided"] = "fused";
+      why = fmt::format(" (warm first decided it: the separate calls, the later ones waiting for "
+                        "the first one's prefix, answer by {:.0f} ms, not {:.0f})",
+                        fu.partsFinish, warm["parts_finish_ms_unwarmed"].get<double>());
+    }
     report.changes.push_back(
-        {f.id,
+        {fu.f->id,
          fmt::format("{} fusion of {} steps into one call: its answers by {:.0f} → {:.0f} ms; "
-                     "plan est. {:.0f} → {:.0f} ms, ${:.6f} → ${:.6f}",
-                     how, ts.size(), partsFinish, fusedFinish, before.latencyMs, after.latencyMs,
-                     before.costUsd, after.costUsd),
+                     "plan est. {:.0f} → {:.0f} ms, ${:.6f} → ${:.6f}{}",
+                     how, fu.ts.size(), fu.partsFinish, fusedFinish, before.latencyMs,
+                     after.latencyMs, before.costUsd, after.costUsd, why),
          {{"kind", how},
           {"steps", names},
-          {"parts_finish_ms", partsFinish},
+          {"parts_finish_ms", fu.partsFinish},
           {"fused_finish_ms", fusedFinish},
           {"latency_ms_before", before.latencyMs},
           {"latency_ms_after", after.latencyMs},
           {"cost_usd_before", before.costUsd},
           {"cost_usd_after", after.costUsd}}});
-    return &f;
+    if (!warm.is_null()) report.changes.back().detail["warm_first"] = warm;
+  }
+
+  // Merges `first` and `second` (in answer order) if the cost gate takes it; true if merged.
+  bool merge(ir::Node& first, ir::Node& second, const char* how) {
+    ir::PlanEstimate before = current();
+    const ir::PlanEstimate beforeUnwarmed = cachedBeforeUnwarmed;
+    std::optional<Fusion> fu = build(first, second);
+    if (!fu) return false;
+    fu->partsFinish = std::max(finishOf(before, first.index), finishOf(before, second.index));
+    Saved saved = rewire({*fu});
+    ir::PlanEstimate afterUnwarmed;
+    ir::PlanEstimate after = gateEstimate(&afterUnwarmed);
+    bool take = faster(*fu, after) && notWorse(before, after);
+    // The same gate on the estimate without warm first: when it decides otherwise, the waits
+    // decided it, and explain says so.
+    double partsUnwarmed =
+        std::max(finishOf(beforeUnwarmed, first.index), finishOf(beforeUnwarmed, second.index));
+    bool takeUnwarmed =
+        faster(*fu, partsUnwarmed, afterUnwarmed) && notWorse(beforeUnwarmed, afterUnwarmed);
+    Json warm;
+    if (take != takeUnwarmed)
+      warm = {{"parts_finish_ms_unwarmed", partsUnwarmed},
+              {"latency_ms_before_unwarmed", beforeUnwarmed.latencyMs},
+              {"cost_usd_before_unwarmed", beforeUnwarmed.costUsd},
+              {"latency_ms_after_unwarmed", afterUnwarmed.latencyMs},
+              {"cost_usd_after_unwarmed", afterUnwarmed.costUsd}};
+    if (!take) {
+      ++rejected;
+      unwire(saved);
+      drop(*fu);
+      if (!warm.is_null()) keptSeparate(*fu, how, before, after, warm);
+      return false;
+    }
+    commit(*fu, how, before, after, warm);
+    return true;
+  }
+
+  // A fusion the estimate alone would take but the warm-first waits make not pay: the
+  // separate calls, the later ones reading the prefix the first one warmed, are cheaper or as
+  // fast. Recorded so that explain says why the steps stay apart.
+  void keptSeparate(const Fusion& fu, const char* how, const ir::PlanEstimate& before,
+                    const ir::PlanEstimate& after, Json warm) {
+    std::vector<std::string> names;
+    for (const auto& t : fu.ts)
+      names.push_back(t.name);
+    warm["decided"] = "kept_separate";
+    report.changes.push_back(
+        {"",
+         fmt::format("kept separate: {} ({} fusion) would pay on the estimate alone, but with "
+                     "warm first the separate calls answer by {:.0f} ms (not {:.0f}) at "
+                     "${:.6f} (not ${:.6f}), and fused the plan would be {:.0f} ms, ${:.6f}",
+                     fmt::join(names, ", "), how, fu.partsFinish,
+                     warm["parts_finish_ms_unwarmed"].get<double>(), before.costUsd,
+                     warm["cost_usd_before_unwarmed"].get<double>(), after.latencyMs,
+                     after.costUsd),
+         {{"kind", "kept_separate"}, {"steps", names}, {"warm_first", warm}}});
   }
 
   bool vertical() {
-    computePositions();
-    visited.assign(g.nodes.size(), 0);
-    auto users = g.users();
-    for (ir::NodeIndex bi : g.topoOrder()) {
-      ir::Node& b = *g.nodes[bi];
-      if (b.removed || b.kind() != ir::NodeKind::Llm) continue;
-      for (ir::NodeIndex ai : b.deps) {
-        ir::Node& a = *g.nodes[ai];
-        if (a.removed || a.kind() != ir::NodeKind::Llm || !compatible(a, b)) continue;
-        bool othersWait = true;
-        for (ir::NodeIndex u : users[ai])
-          if (u != bi && !reaches(u, bi)) othersWait = false;
-        if (!othersWait) continue;
-        if (merge(a, b, "vertical")) return true;
+    // Candidates first, cheaply: a model step reading a compatible model step.
+    snapshot();
+    std::vector<std::pair<ir::NodeIndex, ir::NodeIndex>> pairs; // (reader, read)
+    for (ir::NodeIndex bi : flat.llm)
+      for (uint32_t k = flat.depOff[bi]; k < flat.depOff[bi + 1]; ++k)
+        if (flat.isLlm[flat.dep[k]] && compatible(*g.nodes[flat.dep[k]], *g.nodes[bi]))
+          pairs.emplace_back(bi, flat.dep[k]);
+    if (pairs.empty()) return false;
+    positions();
+    // In topological order of the reader, then the reader's deps in order (as they are sorted).
+    std::stable_sort(pairs.begin(), pairs.end(), [&](const auto& x, const auto& y) {
+      return flat.pos[x.first] < flat.pos[y.first];
+    });
+    for (auto [bi, ai] : pairs) {
+      bool othersWait = true;
+      for (uint32_t k = flat.userOff[ai]; k < flat.userOff[ai + 1] && othersWait; ++k)
+        if (flat.user[k] != bi && !reaches(flat.user[k], bi)) othersWait = false;
+      if (!othersWait) continue;
+      if (merge(*g.nodes[ai], *g.nodes[bi], "vertical")) return true;
+      if (rejected >= kMaxRejected) return false;
+    }
+    return false;
+  }
+
+  using Group = std::pair<const std::string*, std::vector<ir::NodeIndex>>; // model, members
+
+  // Candidates share a model and exactly the same inputs (so neither can reach the other): the
+  // groups of two or more, each in topological order (ties by source order, then index).
+  std::vector<Group> horizontalGroups() {
+    snapshot();
+    std::vector<std::pair<const ir::Node*, ir::NodeIndex>> keyed; // sorted by (model, deps)
+    for (ir::NodeIndex i : flat.llm) {
+      const ir::Node& node = *g.nodes[i];
+      if (!node.deps.empty() && !node.llm().flags.nofuse) keyed.emplace_back(&node, i);
+    }
+    auto key = [](const ir::Node* n) { return std::tie(n->llm().model, n->deps); };
+    std::sort(keyed.begin(), keyed.end(), [&](const auto& x, const auto& y) {
+      return key(x.first) < key(y.first) ||
+             (key(x.first) == key(y.first) && std::pair(x.first->sourceOrder, x.second) <
+                                                  std::pair(y.first->sourceOrder, y.second));
+    });
+    std::vector<Group> groups;
+    for (size_t i = 0, j; i < keyed.size(); i = j) {
+      for (j = i + 1; j < keyed.size() && key(keyed[j].first) == key(keyed[i].first); ++j) {
+      }
+      if (j - i < 2) continue;
+      std::vector<ir::NodeIndex> members;
+      for (size_t m = i; m < j; ++m)
+        members.push_back(keyed[m].second);
+      groups.emplace_back(&keyed[i].first->llm().model, std::move(members));
+    }
+    return groups;
+  }
+
+  bool horizontal() {
+    if (rejected >= kMaxRejected) return false;
+    std::vector<Group> groups = horizontalGroups();
+    if (groups.empty()) return false;
+    if (groups.size() > kGroupsOneByOne) return horizontalBatch(groups);
+    for (const auto& [model, members] : groups) {
+      const ir::PlanEstimate& before = current();
+      std::optional<std::pair<size_t, size_t>> next;
+      while ((next = nextPair(before, *model, members, next))) {
+        if (merge(*g.nodes[members[next->first]], *g.nodes[members[next->second]], "horizontal"))
+          return true;
         if (rejected >= kMaxRejected) return false;
       }
     }
     return false;
   }
 
-  bool horizontal() {
-    computePositions();
-    visited.assign(g.nodes.size(), 0);
-    // Candidates share a model and exactly the same inputs: group by those first.
-    std::map<std::pair<std::string, std::vector<ir::NodeIndex>>, std::vector<ir::NodeIndex>> groups;
-    for (ir::NodeIndex i : g.topoOrder()) {
-      const ir::Node& n = *g.nodes[i];
-      if (n.kind() == ir::NodeKind::Llm && !n.deps.empty() && !n.llm().flags.nofuse)
-        groups[{n.llm().model, n.deps}].push_back(i);
+  // Many groups: each round fuses one pair in every group at once and estimates the plan once;
+  // the fusions whose answers do not come sooner are taken back, and the rest kept only if the
+  // plan, estimated again, is not slower or costlier. Pairs turned down are not tried again.
+  bool horizontalBatch(const std::vector<Group>& groups) {
+    const ir::PlanEstimate before = current();
+    std::vector<Fusion> batch;
+    for (const auto& [model, members] : groups) {
+      std::optional<std::pair<size_t, size_t>> next;
+      while ((next = nextPair(before, *model, members, next))) {
+        ir::Node& a = *g.nodes[members[next->first]];
+        ir::Node& b = *g.nodes[members[next->second]];
+        if (turnedDown.count({a.index, b.index})) continue;
+        std::optional<Fusion> fu = build(a, b);
+        if (!fu) continue;
+        fu->partsFinish = std::max(finishOf(before, a.index), finishOf(before, b.index));
+        batch.push_back(std::move(*fu));
+        break;
+      }
     }
-    for (auto& [key, members] : groups)
-      if (members.size() > 1 && horizontalIn(key.first, key.second, members)) return true;
-    return false;
+    if (batch.empty()) return false;
+    Saved saved = rewire(batch);
+    ir::PlanEstimate after = gateEstimate();
+    unwire(saved);
+    std::vector<Fusion> kept;
+    for (Fusion& fu : batch) {
+      if (faster(fu, after)) {
+        kept.push_back(std::move(fu));
+        continue;
+      }
+      turnedDown.insert({fu.first->index, fu.second->index});
+      drop(fu);
+    }
+    if (kept.empty()) return true; // all turned down: the next round tries their next pairs
+    saved = rewire(kept);
+    if (kept.size() < batch.size()) after = gateEstimate();
+    if (!notWorse(before, after)) {
+      unwire(saved);
+      for (const Fusion& fu : kept)
+        drop(fu);
+      return false; // the plan as a whole did not gain: keep what earlier rounds found
+    }
+    for (const Fusion& fu : kept)
+      commit(fu, "horizontal", before, after);
+    return true;
   }
+  std::set<std::pair<ir::NodeIndex, ir::NodeIndex>> turnedDown;
 
-  // Tries the pairs of one group in order; the first that passes the cost gate is merged.
-  bool horizontalIn(const std::string& modelId, const std::vector<ir::NodeIndex>& inputs,
-                    const std::vector<ir::NodeIndex>& members) {
-    const ir::PlanEstimate& before = current();
+  // The pair of a group after `prev` (in order: x, then y > x) whose fused call could still end
+  // before the later part and the plan's latency, by a lower bound on its time; none when no
+  // pair can. Suffix minima of the parts' output bounds skip a whole row at once.
+  std::optional<std::pair<size_t, size_t>> nextPair(const ir::PlanEstimate& before,
+                                                    const std::string& modelId,
+                                                    const std::vector<ir::NodeIndex>& members,
+                                                    std::optional<std::pair<size_t, size_t>> prev) {
+    const size_t k = members.size();
+    if (!prev) bounds.clear(); // a new group
+    if (bounds.size() != k) {
+      bounds.resize(k);
+      for (size_t i = 0; i < k; ++i)
+        bounds[i] = outputBound(*g.nodes[members[i]]);
+      minTokens.assign(k + 1, kNone);
+      minCap.assign(k + 1, kNone);
+      for (size_t i = k; i-- > 0;) {
+        minTokens[i] = std::min(minTokens[i + 1], bounds[i].tokens);
+        minCap[i] = std::min(minCap[i + 1], bounds[i].bounded ? bounds[i].cap : kNone);
+      }
+    }
     const double limit = before.latencyMs + 1e-9;
     double ready = 0; // every member starts when the last shared input is done
-    for (ir::NodeIndex d : inputs)
-      if (d < before.finishMs.size()) ready = std::max(ready, before.finishMs[d]);
+    for (ir::NodeIndex d : g.nodes[members[0]]->deps)
+      ready = std::max(ready, finishOf(before, d));
     const ir::ModelInfo* model = ctx.module.model(modelId);
-    const size_t k = members.size();
-    std::vector<OutputBound> bounds(k);
-    for (size_t i = 0; i < k; ++i)
-      bounds[i] = outputBound(*g.nodes[members[i]]);
-    // Suffix minima: a lower bound for every partner after x at once.
-    constexpr int64_t kNone = std::numeric_limits<int64_t>::max() / 4;
-    std::vector<int64_t> minTokens(k + 1, kNone), minCap(k + 1, kNone);
-    for (size_t i = k; i-- > 0;) {
-      minTokens[i] = std::min(minTokens[i + 1], bounds[i].tokens);
-      minCap[i] = std::min(minCap[i + 1], bounds[i].bounded ? bounds[i].cap : kNone);
-    }
-    for (size_t x = 0; x + 1 < k; ++x) {
+    size_t x = prev ? prev->first : 0, y = prev ? prev->second + 1 : 1;
+    for (; x + 1 < k; ++x, y = x + 1) {
       const OutputBound& bx = bounds[x];
-      if (ready + fusedLatencyLowerBound(model, bx.tokens + minTokens[x + 1],
-                                         bx.cap + minCap[x + 1],
-                                         bx.bounded && minCap[x + 1] < kNone) >
-          limit)
+      if (y == x + 1 && ready + fusedLatencyLowerBound(model, bx.tokens + minTokens[x + 1],
+                                                       bx.cap + minCap[x + 1],
+                                                       bx.bounded && minCap[x + 1] < kNone) >
+                            limit)
         continue;
-      for (size_t y = x + 1; y < k; ++y) {
+      for (; y < k; ++y) {
         const OutputBound& by = bounds[y];
         // The fused call must end before the later of the two parts (and the plan).
         double local =
@@ -471,16 +542,17 @@ struct Fuser {
                                            bx.bounded && by.bounded) >=
             local)
           continue;
-        ir::Node& a = *g.nodes[members[x]];
-        ir::Node& b = *g.nodes[members[y]];
+        const ir::Node& a = *g.nodes[members[x]];
+        const ir::Node& b = *g.nodes[members[y]];
         if (a.removed || b.removed || !compatible(a, b)) continue;
-        if (reaches(b.index, a.index) || reaches(a.index, b.index)) continue;
-        if (merge(a, b, "horizontal")) return true;
-        if (rejected >= kMaxRejected) return false;
+        return std::pair(x, y);
       }
     }
-    return false;
+    return std::nullopt;
   }
+  static constexpr int64_t kNone = std::numeric_limits<int64_t>::max() / 4;
+  std::vector<OutputBound> bounds;
+  std::vector<int64_t> minTokens, minCap;
 };
 
 } // namespace
@@ -490,17 +562,19 @@ namespace {
 // Fuses within the module's current graph, then within each map/reduce body, each in turn
 // swapped in as the module's graph so that the gate estimates that body alone.
 void fuseGraph(PassContext& ctx, PassReport& report, int depth) {
+  std::vector<ir::NodeIndex> maps;
   {
     Fuser fuser{ctx, ctx.module.graph, report};
     // Each successful fusion changes the graph; start over until nothing more fuses.
     for (int rounds = 0; rounds < 64 && fuser.rejected < kMaxRejected; ++rounds)
       if (!fuser.vertical() && !fuser.horizontal()) break;
+    maps = std::move(fuser.flat.maps); // a round's snapshot found them
   }
   if (depth >= 8) return; // bodies nest as deep as the source does; this bounds the recursion
   ir::Graph& g = ctx.module.graph;
-  for (size_t i = 0; i < g.nodes.size(); ++i) {
+  for (ir::NodeIndex i : maps) {
     ir::Node& n = *g.nodes[i];
-    if (n.removed || n.kind() != ir::NodeKind::Map || !n.map().body) continue;
+    if (n.removed || !n.map().body) continue;
     ir::Graph& body = *n.map().body; // n stays put: nodes are held by pointer
     std::swap(ctx.module.graph, body);
     fuseGraph(ctx, report, depth + 1);

@@ -14,6 +14,7 @@
 //     Latency stays below the as-written order's, which waits for whole calls.
 #include "awc/support/tokenizer.h"
 #include "pass_list.h"
+#include "warm_first.h"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -100,6 +101,8 @@ std::vector<std::string> markGroup(const std::vector<std::vector<ir::NodeIndex>>
   return followers;
 }
 
+} // namespace
+
 // Warm first: every group whose shared prefix is long (its prefill dominates the followers'
 // time to first token, so waiting for it costs little latency); then, while the plan costs
 // more than `budget`, the other groups in plan order. Returns the final estimate.
@@ -169,8 +172,6 @@ ir::PlanEstimate warmFirst(PassContext& ctx, std::optional<double> budget, ir::P
   if (marked) summary(start, e);
   return e;
 }
-
-} // namespace
 
 PassReport runSchedule(PassContext& ctx) {
   PassReport report;

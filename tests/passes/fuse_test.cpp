@@ -1,7 +1,9 @@
 // The fusion gate (issue 15, "Fusion that pays"): short typed questions over one document fuse
 // where the separate calls would queue for the server's slots; long free-text answers, whose
 // decodes would serialise in one call, do not; the gate's before/after is recorded for
-// `explain`; fusion works inside map and reduce bodies.
+// `explain`; the gate prices the separate calls with the warm-first waits the schedule pass adds
+// (a flow where that makes questions fuse, one where it does not); fusion works inside map and
+// reduce bodies; many fusable groups are fused in batches.
 #include "ir_test_util.h"
 
 #include <catch2/catch.hpp>
@@ -95,13 +97,88 @@ TEST_CASE("fuse: four short typed questions over one document fuse when they wou
   CHECK(off.estimate.costUsd > c.estimate.costUsd);
 }
 
-TEST_CASE("fuse: with free parallel slots the same questions stay separate calls") {
-  // Nothing queues: the separate calls decode at once, the fused call one answer after the
-  // other, so fusing would be slower — the gate refuses.
+const awc::passes::PassReport* passReport(const awc::Compilation& c, const std::string& pass) {
+  for (const auto& r : c.reports)
+    if (r.pass == pass) return &r;
+  return nullptr;
+}
+
+TEST_CASE("fuse: with free slots, the warm-first waits schedule adds make two questions fuse") {
+  // Priced as the estimate alone sees them, the separate calls decode side by side in about one
+  // call's time and every fusion is slower. But they share a 2,000-token prefix, so `schedule`
+  // makes the later ones wait for the first one's first token (warm first): that is how the
+  // final plan runs them, and the gate prices them so. Then one call answering two of the
+  // questions finishes sooner and costs less; a third does not pay.
   auto c = compileFlow(questions(false, 0));
+  REQUIRE(c.ok());
+  CHECK(fusedCalls(c.module->graph) == 1);
+  CHECK(c.estimate.modelCalls == 3);
+  const awc::passes::PassReport* r = fuseReport(c);
+  REQUIRE(r != nullptr);
+  REQUIRE(r->changes.size() == 1);
+  const auto& d = r->changes[0].detail;
+  INFO(r->changes[0].message);
+  // explain says why: the waits decided it, and how late the separate answers are without them.
+  REQUIRE(d.contains("warm_first"));
+  CHECK(d["warm_first"]["decided"] == "fused");
+  CHECK(d["parts_finish_ms"].get<double>() >
+        d["warm_first"]["parts_finish_ms_unwarmed"].get<double>());
+  CHECK(r->changes[0].message.find("warm first decided it") != std::string::npos);
+  CHECK(d["fused_finish_ms"].get<double>() < d["parts_finish_ms"].get<double>());
+  CHECK(d["cost_usd_after"].get<double>() <= d["cost_usd_before"].get<double>());
+  // The final plan, warm-first waits and all, is neither slower nor costlier than without fuse.
+  auto off = compileFlow(questions(false, 0), 2, {"fuse"});
+  REQUIRE(off.ok());
+  CHECK(off.estimate.modelCalls == 4);
+  CHECK(c.estimate.latencyMs <= off.estimate.latencyMs);
+  CHECK(c.estimate.costUsd <= off.estimate.costUsd);
+  // The fused call leads the warm-first group: the two questions left wait for its first token.
+  const awc::passes::PassReport* s = passReport(c, "schedule");
+  REQUIRE(s != nullptr);
+  CHECK(s->changes.front().node.find('+') != std::string::npos);
+}
+
+TEST_CASE(
+    "fuse: a fusion the warm-first waits make costlier is kept separate, and explain says so") {
+  // The document first, then the question, on three slots. On the estimate alone each separate
+  // call pays the whole 2,000-token policy and one call answering two questions is far cheaper,
+  // so the gate used to fuse them — and the final plan, in which the later calls read the
+  // prefix the first one warmed, cost more than without the fusion. Priced with the waits, the
+  // fused call is costlier than the separate calls: it stays apart.
+  std::string flow =
+      "model srv = openai(\"qwen-7b\") { size: \"medium\", price_in: 0.5, "
+      "price_out: 1.5, max_concurrency: 3 }\ntype Risk = enum { low, medium, high }\n"
+      "const POLICY = \"" +
+      policy() + "\"\nworkflow main(doc: string) -> string {\n";
+  for (const char* q :
+       {"risk = llm srv -> Risk { system POLICY user \"{doc}\\nHow risky is it?\" }",
+        "fraud = llm srv -> bool { system POLICY user \"{doc}\\nIs it fraud?\" }",
+        "second = llm srv -> bool { system POLICY user \"{doc}\\nDoes it need "
+        "a second approver?\" }",
+        "items = llm srv -> int { system POLICY user \"{doc}\\nHow many items "
+        "are claimed?\" }"})
+    flow += std::string("  ") + q + "\n";
+  flow += "  return \"{risk} {fraud} {second} {items}\"\n}\n";
+  auto c = compileFlow(flow);
   REQUIRE(c.ok());
   CHECK(fusedCalls(c.module->graph) == 0);
   CHECK(c.estimate.modelCalls == 4);
+  const awc::passes::PassReport* r = fuseReport(c);
+  REQUIRE(r != nullptr);
+  REQUIRE(!r->changes.empty());
+  for (const auto& ch : r->changes) {
+    INFO(ch.message);
+    CHECK(ch.detail["kind"] == "kept_separate");
+    CHECK(ch.detail["warm_first"]["decided"] == "kept_separate");
+    // Without the waits the separate calls looked far costlier than they will be.
+    CHECK(ch.detail["warm_first"]["cost_usd_before_unwarmed"].get<double>() >
+          ch.detail["warm_first"]["cost_usd_after_unwarmed"].get<double>());
+    CHECK(ch.message.rfind("kept separate: ", 0) == 0);
+  }
+  // And the plan costs no more than at -O1.
+  auto o1 = compileFlow(flow, 1);
+  REQUIRE(o1.ok());
+  CHECK(c.estimate.costUsd <= o1.estimate.costUsd);
 }
 
 TEST_CASE("fuse: three free-text summaries over one document do not fuse") {
@@ -114,6 +191,12 @@ TEST_CASE("fuse: three free-text summaries over one document do not fuse") {
     REQUIRE(c.ok());
     CHECK(fusedCalls(c.module->graph) == 0);
     CHECK(c.estimate.modelCalls == 3);
+    // Warm first is in play (the final plan makes the later summaries wait for the first one's
+    // prefix, and the gate priced them so), and still their serial decode does not pay.
+    const awc::passes::PassReport* s = passReport(c, "schedule");
+    REQUIRE(s != nullptr);
+    CHECK(s->changes.front().detail.contains("followers"));
+    CHECK(fuseReport(c)->changes.empty());
   }
 }
 
@@ -156,4 +239,50 @@ TEST_CASE("fuse: inside a reduce body too") {
   REQUIRE(all != nullptr);
   REQUIRE(all->map().body);
   CHECK(fusedCalls(*all->map().body) == 1);
+}
+
+// `groups` documents, each asked three yes/no questions under the long policy, on one slot.
+std::string manyGroups(int groups) {
+  std::string flow = "model srv = openai(\"qwen-7b\") { size: \"medium\", price_in: 0.5, "
+                     "price_out: 1.5, max_concurrency: 1 }\nconst POLICY = \"" +
+                     policy() + "\"\nworkflow main(q: string) -> list<bool> {\n";
+  std::string list;
+  for (int i = 0; i < groups; ++i) {
+    flow += fmt::format("  d{0} = q + \" part {0}\"\n", i);
+    for (const char* name : {"a", "b", "c"})
+      flow += fmt::format("  {0}{1} = llm srv -> bool {{ system POLICY user \"Question {0} about "
+                          "part {1}: is it fraud?\\n{{d{1}}}\" }}\n",
+                          name, i);
+    list += fmt::format("{0}a{1}, b{1}, c{1}", i ? ", " : "", i);
+  }
+  return flow + "  return [" + list + "]\n}\n";
+}
+
+TEST_CASE("fuse: many fusable groups are fused a round at a time, each into one call") {
+  // Past 16 groups the pass tries one pair of every group per estimate (batch rounds) rather
+  // than one pair per estimate; the result must be what one at a time finds: one call a group.
+  for (int groups : {4, 24}) {
+    INFO("groups " << groups);
+    auto c = compileFlow(manyGroups(groups));
+    REQUIRE(c.ok());
+    CHECK(fusedCalls(c.module->graph) == groups);
+    CHECK(c.estimate.modelCalls == groups);
+    for (int i = 0; i < groups; ++i)
+      CHECK(c.module->graph.find(fmt::format("a{0}+b{0}+c{0}", i)) != nullptr);
+    const awc::passes::PassReport* r = fuseReport(c);
+    REQUIRE(r != nullptr);
+    for (const auto& ch : r->changes) {
+      INFO(ch.message);
+      CHECK(ch.detail["fused_finish_ms"].get<double>() <
+            ch.detail["parts_finish_ms"].get<double>());
+      CHECK(ch.detail["latency_ms_after"].get<double>() <=
+            ch.detail["latency_ms_before"].get<double>());
+      CHECK(ch.detail["cost_usd_after"].get<double>() <=
+            ch.detail["cost_usd_before"].get<double>());
+    }
+    auto off = compileFlow(manyGroups(groups), 2, {"fuse"});
+    REQUIRE(off.ok());
+    CHECK(off.estimate.latencyMs > c.estimate.latencyMs);
+    CHECK(off.estimate.costUsd > c.estimate.costUsd);
+  }
 }
