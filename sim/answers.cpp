@@ -405,7 +405,8 @@ std::string_view fusedTaskText(std::string_view prompt, const std::string& key) 
 // A fused call's answer as a model writes it: each part as long as the separate call's answer
 // would be (a free-text part is prose of the length its task asks for, not a few words), one
 // key per line, so the JSON framing costs what it costs a real model (docs/simulator.md).
-std::string fusedAnswer(const AnswerRequest& req) {
+// `scale` shortens the free-text parts (see generateFused).
+std::string fusedAnswer(const AnswerRequest& req, double scale) {
   const json& schema = *req.schema;
   const json& props = schema["properties"];
   std::string out = "{";
@@ -420,13 +421,29 @@ std::string fusedAnswer(const AnswerRequest& req) {
     if (freeText) {
       Rng rng{partSeed};
       AskedLength asked = askedLength(fusedTaskText(req.instruction, it.key()), req.system);
-      value = prose(rng, drawAnswerTokens(asked, partSeed));
+      double tokens = static_cast<double>(drawAnswerTokens(asked, partSeed)) * scale;
+      value = prose(rng, std::max<size_t>(1, static_cast<size_t>(tokens)));
     } else {
       value = SchemaWalker(schema, partSeed).generate(part);
     }
     out += (i ? ",\n  " : "\n  ") + json(it.key()).dump() + ": " + value.dump();
   }
   return out + "\n}";
+}
+
+// A fused call's max_tokens is the sum of its parts' own bounds (compiler/passes/fuse.cpp), and a
+// separate call's free text would have been cut at its own bound: so free-text parts are
+// shortened until the whole object fits, rather than cut mid-JSON (docs/simulator.md).
+std::string generateFused(const AnswerRequest& req) {
+  std::string out = fusedAnswer(req, 1.0);
+  double scale = 1.0;
+  for (int round = 0; round < 6 && req.maxTokens > 0; ++round) {
+    size_t tokens = approxTokenCount(out);
+    if (tokens <= req.maxTokens) break;
+    scale *= 0.9 * static_cast<double>(req.maxTokens) / static_cast<double>(tokens);
+    out = fusedAnswer(req, scale);
+  }
+  return out;
 }
 
 } // namespace
@@ -528,7 +545,7 @@ Answer generateAnswer(const AnswerRequest& req) {
       }
       value = coerceToSchema(given, *req.schema, req.seed);
     } else if (isFusedSchema(*req.schema)) {
-      full = fusedAnswer(req);
+      full = generateFused(req);
     } else {
       value = generateFromSchema(*req.schema, req.seed);
     }

@@ -115,4 +115,11 @@ TEST_CASE("plain and fused answers follow what the request asks", "[answers][len
   json v = json::parse(generateAnswer(fused).text);
   CHECK(awc::approxTokenCount(v["s01_supplier"].get<std::string>()) <= 13);
   CHECK(awc::approxTokenCount(v["s02_memo"].get<std::string>()) >= 337);
+  // Under the fused call's max_tokens (the sum of its parts' bounds) the free text is shortened
+  // to fit, as each part would have been cut at its own bound: the object stays whole.
+  fused.maxTokens = 80;
+  Answer bounded = generateAnswer(fused);
+  CHECK_FALSE(bounded.truncated);
+  CHECK(bounded.tokens <= 80);
+  CHECK(json::parse(bounded.text)["s02_memo"].get<std::string>().size() > 0);
 }
