@@ -1,6 +1,7 @@
 // Deterministic answer generation: seeded text, schema-driven JSON, fixtures.
 #include "awc/sim/answers.h"
 
+#include "awc/sim/answer_length.h"
 #include "awc/support/source.h"
 #include "awc/support/tokenizer.h"
 #include "awc/support/utf8.h"
@@ -46,22 +47,43 @@ std::string words(Rng& rng, size_t count) {
   return out;
 }
 
-// Text of exactly `tokens` tokens: sentences of 4-12 words, each ending with '.'.
+// Words of 7 to 12 letters: two tokens each under the shared rule, so prose averages about 1.3
+// tokens a word, as English does under real tokenizers.
+constexpr const char* kLongWords[] = {
+    "request",  "response", "customer", "estimate", "schedule", "previous", "decision", "document",
+    "question", "planning", "context",  "summary",  "service",  "account",  "product",  "general",
+    "support",  "current",  "project",  "results",  "process",  "details",  "example",  "quickly",
+    "directly", "together", "because",  "between",  "another",  "without"};
+constexpr size_t kLongWordCount = sizeof(kLongWords) / sizeof(kLongWords[0]);
+
+// Text of exactly `tokens` tokens: sentences of 8-24 words ending with '.', three in ten words
+// long ones, and a blank line between paragraphs of 3-6 sentences.
 std::string prose(Rng& rng, size_t tokens) {
   std::string out;
-  size_t used = 0;
+  size_t used = 0, sentences = 0, paragraph = 3 + rng.below(4);
+  bool newParagraph = true;
   while (used < tokens) {
-    size_t sentence = 4 + rng.below(9);
+    size_t sentence = 8 + rng.below(17);
     for (size_t w = 0; w < sentence && used < tokens; ++w) {
-      std::string word = kWords[rng.below(kWordCount)];
+      bool isLong = used + 2 <= tokens && rng.below(10) < 3;
+      std::string word =
+          isLong ? kLongWords[rng.below(kLongWordCount)] : kWords[rng.below(kWordCount)];
       if (w == 0) word[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(word[0])));
-      if (!out.empty()) out += ' ';
+      if (!newParagraph) out += ' ';
+      newParagraph = false;
       out += word;
-      ++used;
+      used += isLong ? 2 : 1;
     }
     if (used < tokens) {
       out += '.';
       ++used;
+    }
+    if (++sentences == paragraph && used + 1 < tokens) {
+      out += "\n\n";
+      ++used;
+      sentences = 0;
+      paragraph = 3 + rng.below(4);
+      newParagraph = true;
     }
   }
   return out;
@@ -368,15 +390,29 @@ bool isFusedSchema(const json& s) {
   return true;
 }
 
+// The instructions of one task of a fused prompt (compiler/passes/fuse.cpp lays it out as
+// `Task N (key "sNN_name"):` then the task's text, tasks one after another, shared inputs last),
+// or "" when the prompt has no such task.
+std::string_view fusedTaskText(std::string_view prompt, const std::string& key) {
+  size_t at = prompt.find("(key \"" + key + "\"):");
+  if (at == std::string_view::npos) return {};
+  at = prompt.find('\n', at);
+  if (at == std::string_view::npos) return {};
+  size_t end = std::min(prompt.find("\n\nTask ", at), prompt.find("\n\nInput \"", at));
+  return prompt.substr(at, end == std::string_view::npos ? std::string_view::npos : end - at);
+}
+
 // A fused call's answer as a model writes it: each part as long as the separate call's answer
-// would be (a free-text part is prose of a free-text answer's length, not a few words), one
+// would be (a free-text part is prose of the length its task asks for, not a few words), one
 // key per line, so the JSON framing costs what it costs a real model (docs/simulator.md).
-std::string fusedAnswer(const json& schema, uint64_t seed) {
+// `scale` shortens the free-text parts (see generateFused).
+std::string fusedAnswer(const AnswerRequest& req, double scale) {
+  const json& schema = *req.schema;
   const json& props = schema["properties"];
   std::string out = "{";
   size_t i = 0;
   for (auto it = props.begin(); it != props.end(); ++it, ++i) {
-    uint64_t partSeed = seed ^ (0x9e3779b97f4a7c15ULL * (i + 1));
+    uint64_t partSeed = req.seed ^ (0x9e3779b97f4a7c15ULL * (i + 1));
     const json& part = it.value();
     json value;
     bool freeText = part.is_object() && part.value("type", json()) == "string" &&
@@ -384,13 +420,30 @@ std::string fusedAnswer(const json& schema, uint64_t seed) {
                     !part.contains("enum") && !part.contains("pattern");
     if (freeText) {
       Rng rng{partSeed};
-      value = prose(rng, 12 + rng.below(48));
+      AskedLength asked = askedLength(fusedTaskText(req.instruction, it.key()), req.system);
+      double tokens = static_cast<double>(drawAnswerTokens(asked, partSeed)) * scale;
+      value = prose(rng, std::max<size_t>(1, static_cast<size_t>(tokens)));
     } else {
       value = SchemaWalker(schema, partSeed).generate(part);
     }
     out += (i ? ",\n  " : "\n  ") + json(it.key()).dump() + ": " + value.dump();
   }
   return out + "\n}";
+}
+
+// A fused call's max_tokens is the sum of its parts' own bounds (compiler/passes/fuse.cpp), and a
+// separate call's free text would have been cut at its own bound: so free-text parts are
+// shortened until the whole object fits, rather than cut mid-JSON (docs/simulator.md).
+std::string generateFused(const AnswerRequest& req) {
+  std::string out = fusedAnswer(req, 1.0);
+  double scale = 1.0;
+  for (int round = 0; round < 6 && req.maxTokens > 0; ++round) {
+    size_t tokens = approxTokenCount(out);
+    if (tokens <= req.maxTokens) break;
+    scale *= 0.9 * static_cast<double>(req.maxTokens) / static_cast<double>(tokens);
+    out = fusedAnswer(req, scale);
+  }
+  return out;
 }
 
 } // namespace
@@ -492,7 +545,7 @@ Answer generateAnswer(const AnswerRequest& req) {
       }
       value = coerceToSchema(given, *req.schema, req.seed);
     } else if (isFusedSchema(*req.schema)) {
-      full = fusedAnswer(*req.schema, req.seed);
+      full = generateFused(req);
     } else {
       value = generateFromSchema(*req.schema, req.seed);
     }
@@ -501,8 +554,9 @@ Answer generateAnswer(const AnswerRequest& req) {
     full = req.fixture->answer.is_string() ? req.fixture->answer.get<std::string>()
                                            : req.fixture->answer.dump();
   } else {
+    // As long as a real model's answer to what the request asks (sim/answer_length.cpp).
     Rng rng{req.seed};
-    full = prose(rng, 12 + rng.below(48));
+    full = prose(rng, drawAnswerTokens(askedLength(req.instruction, req.system), req.seed));
   }
   a.text = truncateToTokens(full, req.maxTokens, a.truncated);
   a.tokens = approxTokenCount(a.text);

@@ -54,6 +54,7 @@ public:
       out.schema = (*of)["schema"];
     if (auto error = layOutPrompt(body, *messages, out)) return error;
     out.lastUser = lastUserText(*messages);
+    if (auto sys = body.find("system"); sys != body.end()) appendContent(out.system, *sys);
     out.explicitCache = true;
     return std::nullopt;
   }

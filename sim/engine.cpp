@@ -304,7 +304,8 @@ Answer Engine::chooseAnswer(const ChatRequest& chat, uint64_t requestHash, bool 
     }
   const Fixture* fixture = findFixture(config_.fixtures, chat.lastUser, chat.model);
   const json* schema = chat.schema ? &*chat.schema : nullptr;
-  return generateAnswer(AnswerRequest{requestHash, schema, chat.maxTokens, fixture, violateSchema});
+  return generateAnswer(AnswerRequest{requestHash, schema, chat.maxTokens, fixture, violateSchema,
+                                      chat.lastUser, chat.system});
 }
 
 void Engine::renderWhole(ResponsePlan& plan, const Protocol& protocol, const Completion& c,

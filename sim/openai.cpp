@@ -55,6 +55,7 @@ public:
     if (auto error = parseResponseFormat(body, out)) return error;
     if (auto error = layOutPrompt(body, *messages, out)) return error;
     out.lastUser = lastUserText(*messages);
+    out.system = systemText(*messages);
     out.replayable = true;
     return std::nullopt;
   }

@@ -36,6 +36,17 @@ std::string lastUserText(const json& messages) {
   return "";
 }
 
+std::string systemText(const json& messages) {
+  std::string s;
+  for (const auto& m : messages)
+    if (m.is_object() && m.contains("content") &&
+        (m.value("role", "") == "system" || m.value("role", "") == "developer")) {
+      if (!s.empty()) s += '\n';
+      appendContent(s, m["content"]);
+    }
+  return s;
+}
+
 bool isTrue(const json& object, const char* key) {
   auto it = object.find(key);
   return it != object.end() && *it == true;

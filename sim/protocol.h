@@ -24,6 +24,7 @@ struct ChatRequest {
   std::string model;
   std::string prompt;   ///< laid out as a chat template would (docs/simulator.md, Tokens)
   std::string lastUser; ///< text of the last user message: what fixtures match
+  std::string system;   ///< text of the system messages: cues for an answer's length
   std::optional<nlohmann::json> schema; ///< JSON Schema the answer must satisfy
   bool constrained = false;             ///< the schema constrains decoding (its own speed and TTFT)
   size_t maxTokens = 0;                 ///< 0 = no limit
@@ -86,6 +87,8 @@ const Protocol& anthropicProtocol();
 void appendContent(std::string& out, const nlohmann::json& content);
 /// Text of the last user message in `messages`, or "".
 std::string lastUserText(const nlohmann::json& messages);
+/// The text of the system (and OpenAI "developer") messages, one after another.
+std::string systemText(const nlohmann::json& messages);
 /// Whether `object[key]` is true; anything else (absent, null, a non-boolean) is false, where
 /// json::value would throw.
 bool isTrue(const nlohmann::json& object, const char* key);

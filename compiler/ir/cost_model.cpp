@@ -33,7 +33,7 @@ int64_t estimateValueTokens(const sema::Type* type, const CostAssumptions& a) {
   if (!type) return a.dynamicStringTokens;
   switch (type->kind()) {
   case K::String:
-    return a.dynamicStringTokens;
+    return a.answerStringTokens;
   case K::Int:
     return 3;
   case K::Float:
@@ -64,7 +64,7 @@ int64_t estimateValueTokens(const sema::Type* type, const CostAssumptions& a) {
 
 int64_t estimateOutputTokens(const Node& node, const CostAssumptions& a) {
   int64_t byType = (node.type && node.type->kind() == sema::Type::Kind::String)
-                       ? a.freeTextOutputTokens
+                       ? freeTextOutputTokens(node.llm().messages, a)
                        : estimateValueTokens(node.type, a);
   // The runtime asks for a non-object answer wrapped as {"value": …} (a provider's structured
   // output needs an object at the root), and the model writes that wrapper too.
@@ -77,7 +77,7 @@ int64_t estimateOutputTokens(const Node& node, const CostAssumptions& a) {
     byType = kFusedObjectFramingTokens;
     for (const auto& part : node.llm().fused) {
       int64_t value = part.type && part.type->kind() == sema::Type::Kind::String
-                          ? a.freeTextOutputTokens
+                          ? fusedFreeTextOutputTokens(node, part, a)
                           : estimateValueTokens(part.type, a);
       if (part.maxTokens) value = std::min(value, *part.maxTokens);
       byType += fusedFieldFramingTokens(part.field) + value;

@@ -122,9 +122,10 @@ struct Fuser {
 
   OutputBound outputBound(const ir::Node& n) {
     OutputBound b;
-    auto add = [&](const sema::Type* type, std::optional<int64_t> maxTokens) {
+    auto add = [&](const sema::Type* type, std::optional<int64_t> maxTokens,
+                   const std::vector<ir::Message>& messages) {
       int64_t value = type && type->kind() == sema::Type::Kind::String
-                          ? ctx.assumptions.freeTextOutputTokens
+                          ? ir::freeTextOutputTokens(messages, ctx.assumptions)
                           : ir::estimateValueTokens(type, ctx.assumptions);
       b.tokens += 3 + (maxTokens ? std::min(value, *maxTokens) : value);
       if (maxTokens)
@@ -137,10 +138,10 @@ struct Fuser {
     };
     auto it = tasks.find(n.index);
     if (it == tasks.end())
-      add(n.type, n.llm().options.maxTokens);
+      add(n.type, n.llm().options.maxTokens, n.llm().messages);
     else
       for (const Task& t : it->second)
-        add(t.type, t.maxTokens);
+        add(t.type, t.maxTokens, t.messages);
     return b;
   }
 

@@ -107,9 +107,9 @@ TEST_CASE("the simulator serves recorded answers with their token counts", "[rep
   auto third =
       json::parse(httpRequest(port, "POST", "/v1/chat/completions", request("q").dump()).body);
   CHECK(third["choices"][0]["message"]["content"] == "again");
-  // A request nobody recorded gets a generated answer.
-  auto generated =
-      json::parse(httpRequest(port, "POST", "/v1/chat/completions", request("new").dump()).body);
+  // A request nobody recorded gets a generated answer (asked short: 100 ms a token here).
+  auto generated = json::parse(
+      httpRequest(port, "POST", "/v1/chat/completions", request("new, in one word").dump()).body);
   CHECK(generated["choices"][0]["message"]["content"] != "again");
 
   auto log = server.log();

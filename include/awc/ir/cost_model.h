@@ -16,10 +16,14 @@ namespace awc::ir {
 /// Documented assumptions (docs/plan-format.md, "Estimates").
 struct CostAssumptions {
   int64_t dynamicStringTokens = 60;   // an interpolated string of unknown size
-  int64_t freeTextOutputTokens = 250; // a free-text answer without max_tokens
-  int64_t mapFanout = 4;              // elements of a list of unknown length
-  int64_t cacheBlockTokens = 16;      // prefix-cache granularity (as in awc sim)
-  double toolLatencyMs = 150;         // an HTTP or host tool call
+  int64_t freeTextOutputTokens = 250; // a free-text answer whose prompt asks for no length
+  /// A string inside a structured answer (a record's field, a list's element): a short phrase
+  /// with its quotes, as `awc sim` writes one (1-4 words). Not the 60 of an interpolated string:
+  /// that is a document in a prompt, this a name, an id or a line in an answer.
+  int64_t answerStringTokens = 5;
+  int64_t mapFanout = 4;         // elements of a list of unknown length
+  int64_t cacheBlockTokens = 16; // prefix-cache granularity (as in awc sim)
+  double toolLatencyMs = 150;    // an HTTP or host tool call
   /// What a second of latency saved is worth when `speculate` weighs an early start against
   /// the expected waste ($36 an hour: someone waiting on the answer); -fspeculate-value=.
   double speculateUsdPerS = 0.01;
@@ -37,7 +41,7 @@ struct PlanEstimate {
   std::vector<double> finishMs;
 };
 
-/// Tokens a value of this type takes in a prompt or in an answer.
+/// Tokens a value of this type takes in a structured answer (a string: answerStringTokens).
 int64_t estimateValueTokens(const sema::Type* type, const CostAssumptions& a);
 /// Tokens a fused call's answer spends on its outer braces, and on each part besides the key's
 /// own tokens (quotes, colon, separator); calibrated in docs/simulator.md (Fused answers).
@@ -50,6 +54,14 @@ constexpr int64_t kWrappedAnswerFramingTokens = 6;
 int64_t fusedFieldFramingTokens(const std::string& field);
 /// Output tokens a model step is expected to produce (bounded by max_tokens).
 int64_t estimateOutputTokens(const Node& node, const CostAssumptions& a);
+/// Output tokens of a free-text answer to these messages: what their static text asks for — a
+/// bare value ("YYYY-MM-DD", "name only"), an explicit limit ("in at most 50 words"), the kind of
+/// text ("write the follow-up email"), a question — else a.freeTextOutputTokens
+/// (compiler/ir/answer_length.cpp; docs/optimizations.md, "The cost model").
+int64_t freeTextOutputTokens(const std::vector<Message>& messages, const CostAssumptions& a);
+/// The same for one free-text part of a fused call, from its task's text in the fused prompt.
+int64_t fusedFreeTextOutputTokens(const Node& fused, const FusedPart& part,
+                                  const CostAssumptions& a);
 
 /// A lower bound on the latency of a structured (JSON-schema) call of `model` answering
 /// `outputTokens` tokens: its whole prompt cached. For cost gates that reject cheaply.

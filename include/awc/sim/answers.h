@@ -43,6 +43,10 @@ struct AnswerRequest {
   size_t maxTokens = 0;                   ///< 0 = no limit
   const Fixture* fixture = nullptr;
   bool violateSchema = false; ///< fault injection: answer valid JSON that breaks the schema
+  /// The last user message and the system messages: what a free-text answer's length follows
+  /// (askedLength in answer_length.h).
+  std::string_view instruction;
+  std::string_view system;
 };
 
 struct Answer {
