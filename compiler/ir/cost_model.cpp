@@ -133,13 +133,14 @@ std::string marker(const Segment& s, const CostAssumptions& a) {
   return kMarker + std::to_string(valueTokens(s, a)) + ':' + s.expr.dump() + kMarker;
 }
 
-PromptShape shapeOf(const Node& n, const CostAssumptions& a) {
+/// `countTokens` false: the prefix alone (totalTokens stays 0), without tokenizing the prompt.
+PromptShape shapeOf(const Node& n, const CostAssumptions& a, bool countTokens = true) {
   PromptShape shape;
   bool inPrefix = true;
   for (const auto& m : n.llm().messages) {
     for (const auto& s : m.segments) {
       if (s.isStatic) {
-        shape.totalTokens += static_cast<int64_t>(approxTokenCount(s.text));
+        if (countTokens) shape.totalTokens += static_cast<int64_t>(approxTokenCount(s.text));
         if (inPrefix) shape.prefix += s.text;
       } else {
         shape.totalTokens += valueTokens(s, a);
@@ -176,7 +177,7 @@ template <class Text, class Value> void walkPrefix(std::string_view p, Text onTe
 } // namespace
 
 std::string promptPrefix(const Node& n, const CostAssumptions& a) {
-  return shapeOf(n, a).prefix;
+  return shapeOf(n, a, false).prefix;
 }
 
 std::string promptValueMarker(const Segment& s, const CostAssumptions& a) {
@@ -218,6 +219,11 @@ std::string_view prefixHead(std::string_view prefix, int64_t want) {
 }
 
 int64_t sharedPrefixTokens(const std::string& x, const std::string& y, int64_t blockTokens) {
+  int64_t tokens = prefixTokenCount(std::string_view(x).substr(0, sharedPrefixBytes(x, y)));
+  return tokens / blockTokens * blockTokens;
+}
+
+size_t sharedPrefixBytes(const std::string& x, const std::string& y) {
   size_t n = std::min(x.size(), y.size());
   size_t i = 0, markers = 0, lastMarker = 0;
   while (i < n && x[i] == y[i]) {
@@ -229,12 +235,11 @@ int64_t sharedPrefixTokens(const std::string& x, const std::string& y, int64_t b
   }
   // Inside a marker: two different values that begin alike share none of the value.
   if (markers % 2 == 1) i = lastMarker;
-  int64_t tokens = prefixTokenCount(std::string_view(x).substr(0, i));
-  return tokens / blockTokens * blockTokens;
+  return i;
 }
 
 std::string staticPromptPrefix(const Node& n) {
-  std::string prefix = shapeOf(n, CostAssumptions{}).prefix;
+  std::string prefix = shapeOf(n, CostAssumptions{}, false).prefix;
   return prefix.substr(0, prefix.find(kMarker));
 }
 

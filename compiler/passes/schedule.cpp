@@ -49,6 +49,9 @@ void prefixGroups(PassContext& ctx, ir::Graph& g, std::vector<PrefixGroup>& grou
   int64_t block = ctx.assumptions.cacheBlockTokens;
   size_t first = groups.size();
   std::vector<std::string> leaderPrefix;
+  // Tokens of a leader's prefix cut at a byte length: thousands of members (questions on one
+  // system prompt) usually share the same length with their leader, tokenized once.
+  std::vector<std::unordered_map<size_t, int64_t>> sharedAt;
   std::unordered_map<std::string, size_t> byFirstBlock; // model + first block → group
   for (ir::NodeIndex i : g.topoOrder()) {
     ir::Node& n = *g.nodes[i];
@@ -61,13 +64,18 @@ void prefixGroups(PassContext& ctx, ir::Graph& g, std::vector<PrefixGroup>& grou
     if (fresh) {
       groups.push_back({&g, &n, {}, std::numeric_limits<int64_t>::max()});
       leaderPrefix.push_back(std::move(prefix));
+      sharedAt.emplace_back();
       continue;
     }
     PrefixGroup& group = groups[it->second];
     group.members.push_back(&n);
-    group.sharedTokens =
-        std::min(group.sharedTokens,
-                 ir::sharedPrefixTokens(leaderPrefix[it->second - first], prefix, block));
+    const std::string& leader = leaderPrefix[it->second - first];
+    auto [shared, uncounted] =
+        sharedAt[it->second - first].try_emplace(ir::sharedPrefixBytes(leader, prefix), 0);
+    if (uncounted)
+      shared->second =
+          ir::prefixTokenCount(std::string_view(leader).substr(0, shared->first)) / block * block;
+    group.sharedTokens = std::min(group.sharedTokens, shared->second);
   }
 }
 
