@@ -2,7 +2,8 @@
 // time, the median total compile time (parse → sema → IR → passes → plan JSON) and the
 // peak RSS of this process. Run one size per process (bench/compile_scaling.sh does) so
 // peak memory is per size.
-//   compile_scaling N [runs] [mix|independent]
+//   compile_scaling N [runs] [mix|independent|groups|slotted]   (AWC_DUMP_FLOW=1: print the flow
+//   too)
 // `independent`: N model steps on one model that each read only the input (the shape that
 // made -O2's fuse pass super-linear before its lower-bound filter). `groups`: N/4 groups of a
 // document step and three yes/no questions about it under one long policy, on a model with one
@@ -84,6 +85,50 @@ std::string generateGroups(int steps) {
   return s + "  return [" + list + "]\n}\n";
 }
 
+// `slotted`: N model steps on two models, the small one with max_concurrency 16, asking
+// questions in groups of 50 over a document derived per group, a third of them after a long
+// system prompt (admission to slots and warm-first groups: cubic before their rewrite).
+std::string generateSlotted(int steps) {
+  const char* policy =
+      "You are the support assistant of ACME Home Goods. Answer in the customer's language, "
+      "politely and briefly. Never promise refunds, discounts or delivery dates; say that an agent "
+      "will confirm. Quote order numbers exactly as given. If the question is about a product, "
+      "name the product and its category. If the customer is angry, acknowledge the feeling in "
+      "one sentence before anything else. Do not use marketing language. Do not mention these "
+      "rules. Keep personal data out of the answer: no addresses, no phone numbers, no card "
+      "digits. When unsure, ask one clarifying question instead of guessing. Prefer plain words "
+      "to jargon; explain any technical term you must use. ";
+  std::string s = "model small = openai(\"llama-3.1-8b\") { price_in: 0.05, price_out: 0.08, "
+                  "max_concurrency: 16 }\n";
+  s += "model big = openai(\"gpt-4o\") { price_in: 2.5, price_out: 10, cached_price_in: 1.25 }\n";
+  s += fmt::format("const POLICY = \"\"\"{}\"\"\"\n", policy);
+  s += "workflow w(doc: string, q: string) -> list<string> {\n";
+  std::string list;
+  for (int i = 0; i < steps; ++i) {
+    int g = i / 50;
+    if (i % 50 == 0) s += fmt::format("  d{0} = doc + \"{0}\"\n", g);
+    std::string m = i % 3 ? "small" : "big", kind = i % 5 == 0 ? "string" : "int";
+    std::string mt = i % 2 ? " max_tokens: 40" : "";
+    if (i % 4 == 0)
+      s += fmt::format("  s{0} = llm {1} -> {2} {{ system POLICY user \"Doc {{d{3}}} question {0} "
+                       "about {{q}}\"{4} }}\n",
+                       i, m, kind, g, mt);
+    else if (i % 4 == 1)
+      s += fmt::format("  s{0} = llm {1} -> {2} {{ user \"Doc {{d{3}}} question {0}\"{4} }}\n", i,
+                       m, kind, g, mt);
+    else if (i % 4 == 2)
+      s += fmt::format(
+          "  s{0} = llm {1} -> {2} {{ user \"Question {0} on {{d{3}}} and {{q}}\"{4} }}\n", i, m,
+          kind, g, mt);
+    else
+      s += fmt::format("  s{0} = llm {1} -> {2} {{ system POLICY user \"Doc {{d{3}}} then "
+                       "{{s{5}}}\"{4} }}\n",
+                       i, m, kind, g, mt, i - 1);
+    list += fmt::format("{}to_string(s{})", i ? ", " : "", i);
+  }
+  return s + "  return [" + list + "]\n}\n";
+}
+
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   return v.empty() ? 0 : v[v.size() / 2];
@@ -99,13 +144,16 @@ int main(int argc, char** argv) {
   int steps = std::atoi(argv[1]);
   int runs = argc > 2 ? std::atoi(argv[2]) : 5;
   std::string shape = argc > 3 ? argv[3] : "mix";
-  if (shape != "mix" && shape != "independent" && shape != "groups") {
-    std::fprintf(stderr, "compile_scaling: shape must be mix, independent or groups\n");
+  if (shape != "mix" && shape != "independent" && shape != "groups" && shape != "slotted") {
+    std::fprintf(stderr, "compile_scaling: shape must be mix, independent, groups or slotted
+");
     return 2;
   }
   std::string source = shape == "mix"           ? generateFlow(steps)
                        : shape == "independent" ? generateIndependent(steps)
-                                                : generateGroups(steps);
+                       : shape == "groups"      ? generateGroups(steps)
+                                                : generateSlotted(steps);
+  if (std::getenv("AWC_DUMP_FLOW")) std::fputs(source.c_str(), stdout);
   std::vector<double> parseMs, totalMs;
   size_t planBytes = 0;
   for (int r = 0; r < runs; ++r) {

@@ -7,13 +7,15 @@
 //     by a node whose prefill ended before it starts gets those tokens as cached (rounded
 //     down to whole cache blocks), which shortens its prefill and cuts its cost.
 //     Calls on one engine share it: a call waits while the model's max_concurrency calls
-//     placed before it are in flight (the server's parallel slots), and runs with the
-//     profile's concurrency factor for the calls in flight at its start — each parallel call
-//     pays its own prefill and decode, overlapped, as `awc sim` serves them.
+//     placed before it are in flight (the server's parallel slots; EngineSlots finds the first
+//     free slot in O(log n)), and runs with the profile's concurrency factor for the calls in
+//     flight at its start — each parallel call pays its own prefill and decode, overlapped, as
+//     `awc sim` serves them. Prompt shapes and prefix keys are computed once for both passes.
 //  3. The latest finish is the plan's latency; following the latest-finishing dep backwards
 //     gives the critical path; the longest path to the end gives each node's priority.
 #include "awc/ir/cost_model.h"
 
+#include "awc/ir/engine_slots.h"
 #include "awc/sema/type.h"
 #include "awc/stdlib/eval.h"
 #include "awc/support/latency_model.h"
@@ -131,13 +133,14 @@ std::string marker(const Segment& s, const CostAssumptions& a) {
   return kMarker + std::to_string(valueTokens(s, a)) + ':' + s.expr.dump() + kMarker;
 }
 
-PromptShape shapeOf(const Node& n, const CostAssumptions& a) {
+/// `countTokens` false: the prefix alone (totalTokens stays 0), without tokenizing the prompt.
+PromptShape shapeOf(const Node& n, const CostAssumptions& a, bool countTokens = true) {
   PromptShape shape;
   bool inPrefix = true;
   for (const auto& m : n.llm().messages) {
     for (const auto& s : m.segments) {
       if (s.isStatic) {
-        shape.totalTokens += static_cast<int64_t>(approxTokenCount(s.text));
+        if (countTokens) shape.totalTokens += static_cast<int64_t>(approxTokenCount(s.text));
         if (inPrefix) shape.prefix += s.text;
       } else {
         shape.totalTokens += valueTokens(s, a);
@@ -174,7 +177,7 @@ template <class Text, class Value> void walkPrefix(std::string_view p, Text onTe
 } // namespace
 
 std::string promptPrefix(const Node& n, const CostAssumptions& a) {
-  return shapeOf(n, a).prefix;
+  return shapeOf(n, a, false).prefix;
 }
 
 std::string promptValueMarker(const Segment& s, const CostAssumptions& a) {
@@ -216,6 +219,11 @@ std::string_view prefixHead(std::string_view prefix, int64_t want) {
 }
 
 int64_t sharedPrefixTokens(const std::string& x, const std::string& y, int64_t blockTokens) {
+  int64_t tokens = prefixTokenCount(std::string_view(x).substr(0, sharedPrefixBytes(x, y)));
+  return tokens / blockTokens * blockTokens;
+}
+
+size_t sharedPrefixBytes(const std::string& x, const std::string& y) {
   size_t n = std::min(x.size(), y.size());
   size_t i = 0, markers = 0, lastMarker = 0;
   while (i < n && x[i] == y[i]) {
@@ -227,12 +235,11 @@ int64_t sharedPrefixTokens(const std::string& x, const std::string& y, int64_t b
   }
   // Inside a marker: two different values that begin alike share none of the value.
   if (markers % 2 == 1) i = lastMarker;
-  int64_t tokens = prefixTokenCount(std::string_view(x).substr(0, i));
-  return tokens / blockTokens * blockTokens;
+  return i;
 }
 
 std::string staticPromptPrefix(const Node& n) {
-  std::string prefix = shapeOf(n, CostAssumptions{}).prefix;
+  std::string prefix = shapeOf(n, CostAssumptions{}, false).prefix;
   return prefix.substr(0, prefix.find(kMarker));
 }
 
@@ -279,11 +286,6 @@ int64_t cachedTokensAt(const SentPrefixes& sent, const std::string& prefix, doub
   return cached;
 }
 
-/// A model call placed on the estimate's timeline.
-struct Call {
-  double startMs, finishMs;
-};
-
 /// The first pass's calls on one engine, to count those in flight at a time.
 struct Load {
   std::vector<double> starts, finishes; // sorted
@@ -301,27 +303,6 @@ struct Load {
 std::string engineOf(const Node& n, const ModelInfo* model) {
   return model && !model->latency.engine.empty() ? "engine:" + model->latency.engine
                                                  : "model:" + n.llm().model;
-}
-
-/// Calls placed so far that are in flight at `t`.
-size_t callsAt(const std::vector<Call>& calls, double t) {
-  return static_cast<size_t>(std::count_if(calls.begin(), calls.end(), [&](const Call& c) {
-    return c.startMs <= t + 1e-9 && c.finishMs > t + 1e-9;
-  }));
-}
-
-/// The earliest time from `ready` at which fewer than `slots` calls are in flight (slots ≤ 0:
-/// unlimited): the runtime holds a call back while its model's max_concurrency are running.
-double admit(const std::vector<Call>& calls, double ready, int64_t slots) {
-  if (slots <= 0) return ready;
-  double t = ready;
-  while (callsAt(calls, t) >= static_cast<size_t>(slots)) {
-    double next = std::numeric_limits<double>::infinity();
-    for (const Call& c : calls)
-      if (c.startMs <= t + 1e-9 && c.finishMs > t + 1e-9) next = std::min(next, c.finishMs);
-    t = next;
-  }
-  return t;
 }
 
 } // namespace
@@ -380,7 +361,7 @@ PlanEstimate estimate(Module& module, const CostAssumptions& a) {
     sent.clear();
     double sequentialClock = 0;
     NodeIndex previous = kNoNode;
-    std::unordered_map<std::string, std::vector<Call>> engines; // calls placed, per engine
+    std::unordered_map<std::string, EngineSlots> engines; // calls placed, per engine
     for (NodeIndex i : order) {
       Node& n = *g.nodes[i];
       double ready = 0;
@@ -434,13 +415,19 @@ PlanEstimate estimate(Module& module, const CostAssumptions& a) {
 
       switch (n.kind()) {
       case NodeKind::Llm: {
-        shapes[i] = shapeOf(n, a);
         const ModelInfo* model = module.model(n.llm().model);
-        const std::string engine = engineOf(n, model);
-        auto& calls = engines[engine];
+        if (!loaded) {
+          // What does not depend on the placement, once for both passes.
+          shapes[i] = shapeOf(n, a);
+          std::string_view head = prefixHead(shapes[i].prefix, a.cacheBlockTokens);
+          sentKey[i] = head.empty() ? std::string() : n.llm().model + '\0' + std::string(head);
+        }
         size_t inFlight = 1;
+        EngineSlots* slots = nullptr;
         if (loaded) {
-          start[i] = admit(calls, start[i], model ? model->maxConcurrency : 0);
+          const std::string engine = engineOf(n, model);
+          slots = &engines[engine];
+          start[i] = slots->admit(start[i], model ? model->maxConcurrency : 0);
           inFlight = loads[engine].at(start[i], firstStart[i], firstFinish[i]);
           // No more than the slots run at once (the first placement did not queue).
           if (model && model->maxConcurrency > 0)
@@ -448,13 +435,11 @@ PlanEstimate estimate(Module& module, const CostAssumptions& a) {
         }
         int64_t cached = 0;
         const std::string& prefix = shapes[i].prefix;
-        std::string_view head = prefixHead(prefix, a.cacheBlockTokens);
-        sentKey[i] = head.empty() ? std::string() : n.llm().model + '\0' + std::string(head);
-        auto it = head.empty() ? sent.end() : sent.find(sentKey[i]);
+        auto it = sentKey[i].empty() ? sent.end() : sent.find(sentKey[i]);
         if (it != sent.end())
           cached = cachedTokensAt(it->second, prefix, start[i], a.cacheBlockTokens, prefixTokens);
         llmCost(model, shapes[i], estimateOutputTokens(n, a), cached, 1, inFlight);
-        calls.push_back({start[i], start[i] + n.estMs});
+        if (slots) slots->place(start[i], start[i] + n.estMs);
         break;
       }
       case NodeKind::Tool:
@@ -463,13 +448,15 @@ PlanEstimate estimate(Module& module, const CostAssumptions& a) {
       case NodeKind::Map: {
         // The body runs once per element: in parallel for map, one after another for reduce.
         if (MapData& m = n.map(); m.body) {
-          Module bodyModule;
-          bodyModule.models = module.models;
-          bodyModule.mode = module.mode;
-          std::swap(bodyModule.graph, *m.body);
-          if (!bodies[i]) bodies[i] = estimate(bodyModule, a);
+          if (!bodies[i]) {
+            Module bodyModule;
+            bodyModule.models = module.models;
+            bodyModule.mode = module.mode;
+            std::swap(bodyModule.graph, *m.body);
+            bodies[i] = estimate(bodyModule, a);
+            std::swap(bodyModule.graph, *m.body);
+          }
           const PlanEstimate& body = *bodies[i];
-          std::swap(bodyModule.graph, *m.body);
           bool sequential = !m.accName.empty() || module.mode == ExecMode::Sequential;
           n.estMs = sequential ? body.latencyMs * a.mapFanout : body.latencyMs;
           n.estCostUsd = body.costUsd * a.mapFanout;
@@ -531,14 +518,15 @@ PlanEstimate estimate(Module& module, const CostAssumptions& a) {
     std::reverse(total.criticalPath.begin(), total.criticalPath.end());
   }
 
-  // Priorities: the longest estimated path from a node to the end of the plan.
-  auto users = g.users();
+  // Priorities: the longest estimated path from a node to the end of the plan. In reverse
+  // order every user is done before its deps, and hands its priority to them (no users list:
+  // on a large plan its many small vectors cost more than the walk).
+  std::vector<double> tail(g.nodes.size(), 0);
   for (auto it = order.rbegin(); it != order.rend(); ++it) {
     Node& n = *g.nodes[*it];
-    double tail = 0;
-    for (NodeIndex u : users[*it])
-      tail = std::max(tail, g.nodes[u]->priority);
-    n.priority = n.estMs + tail;
+    n.priority = n.estMs + tail[*it];
+    for (NodeIndex d : n.deps)
+      tail[d] = std::max(tail[d], n.priority);
   }
   return total;
 }

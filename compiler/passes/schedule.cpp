@@ -12,10 +12,14 @@
 //     flow as written — running in parallel must not cost more than the sequential order,
 //     which reused the prefix.
 //     Latency stays below the as-written order's, which waits for whole calls.
+//     Which members already run after their leader is a walk from the leader that stops at the
+//     group's last member in plan order (one stamp array per graph, built only when a group is
+//     marked), so many groups cost their own reach rather than the whole graph each.
 #include "awc/support/tokenizer.h"
 #include "pass_list.h"
 #include "warm_first.h"
 
+#include <algorithm>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <limits>
@@ -46,6 +50,9 @@ void prefixGroups(PassContext& ctx, ir::Graph& g, std::vector<PrefixGroup>& grou
   int64_t block = ctx.assumptions.cacheBlockTokens;
   size_t first = groups.size();
   std::vector<std::string> leaderPrefix;
+  // Tokens of a leader's prefix cut at a byte length: thousands of members (questions on one
+  // system prompt) usually share the same length with their leader, tokenized once.
+  std::vector<std::unordered_map<size_t, int64_t>> sharedAt;
   std::unordered_map<std::string, size_t> byFirstBlock; // model + first block → group
   for (ir::NodeIndex i : g.topoOrder()) {
     ir::Node& n = *g.nodes[i];
@@ -58,42 +65,65 @@ void prefixGroups(PassContext& ctx, ir::Graph& g, std::vector<PrefixGroup>& grou
     if (fresh) {
       groups.push_back({&g, &n, {}, std::numeric_limits<int64_t>::max()});
       leaderPrefix.push_back(std::move(prefix));
+      sharedAt.emplace_back();
       continue;
     }
     PrefixGroup& group = groups[it->second];
     group.members.push_back(&n);
-    group.sharedTokens =
-        std::min(group.sharedTokens,
-                 ir::sharedPrefixTokens(leaderPrefix[it->second - first], prefix, block));
+    const std::string& leader = leaderPrefix[it->second - first];
+    auto [shared, uncounted] =
+        sharedAt[it->second - first].try_emplace(ir::sharedPrefixBytes(leader, prefix), 0);
+    if (uncounted)
+      shared->second =
+          ir::prefixTokenCount(std::string_view(leader).substr(0, shared->first)) / block * block;
+    group.sharedTokens = std::min(group.sharedTokens, shared->second);
   }
 }
 
-// Which nodes run after `from` through deps anyway (they need no warm-first wait).
-std::vector<bool> runsAfter(const ir::Graph& g,
-                            const std::vector<std::vector<ir::NodeIndex>>& users,
-                            ir::NodeIndex from) {
-  std::vector<bool> after(g.nodes.size(), false);
-  std::vector<ir::NodeIndex> stack{from};
-  while (!stack.empty()) {
-    ir::NodeIndex n = stack.back();
-    stack.pop_back();
-    for (ir::NodeIndex u : users[n])
-      if (!after[u]) {
-        after[u] = true;
-        stack.push_back(u);
-      }
+// What runs after a group's leader through deps anyway (those members need no warm-first
+// wait), per graph: its users and plan order, built once and only if some group is marked, and
+// one stamp per node reused by every group, so many groups cost their own reach, not the graph.
+struct Reach {
+  std::vector<std::vector<ir::NodeIndex>> users;
+  std::vector<size_t> position; // in topological order
+  std::vector<uint32_t> stamp;  // == epoch: reached from the current leader
+  uint32_t epoch = 0;
+
+  explicit Reach(const ir::Graph& g)
+      : users(g.users()), position(g.nodes.size(), 0), stamp(g.nodes.size(), 0) {
+    std::vector<ir::NodeIndex> order = g.topoOrder();
+    for (size_t k = 0; k < order.size(); ++k)
+      position[order[k]] = k;
   }
-  return after;
-}
+
+  /// Marks what runs after `from`, up to plan position `last`: deps point back in plan order,
+  /// so nothing after the last member leads to a member.
+  void from(ir::NodeIndex leader, size_t last) {
+    ++epoch;
+    std::vector<ir::NodeIndex> stack{leader};
+    while (!stack.empty()) {
+      ir::NodeIndex n = stack.back();
+      stack.pop_back();
+      for (ir::NodeIndex u : users[n])
+        if (stamp[u] != epoch && position[u] <= last) {
+          stamp[u] = epoch;
+          stack.push_back(u);
+        }
+    }
+  }
+  bool reached(ir::NodeIndex n) const { return stamp[n] == epoch; }
+};
 
 // Marks one group: its members not already after the leader wait for the leader's first
 // token. Returns the ids of those members.
-std::vector<std::string> markGroup(const std::vector<std::vector<ir::NodeIndex>>& users,
-                                   const PrefixGroup& group) {
-  std::vector<bool> after = runsAfter(*group.graph, users, group.leader->index);
+std::vector<std::string> markGroup(Reach& reach, const PrefixGroup& group) {
+  size_t last = 0;
+  for (ir::Node* m : group.members)
+    last = std::max(last, reach.position[m->index]);
+  reach.from(group.leader->index, last);
   std::vector<std::string> followers;
   for (ir::Node* m : group.members)
-    if (!after[m->index]) {
+    if (!reach.reached(m->index)) {
       m->hints.waitForWarm = group.leader->id;
       followers.push_back(m->id);
     }
@@ -112,10 +142,12 @@ ir::PlanEstimate warmFirst(PassContext& ctx, std::optional<double> budget, ir::P
   ir::forEachGraph(ctx.module.graph, [&](ir::Graph& g) { prefixGroups(ctx, g, groups); });
   std::erase_if(groups, [](const PrefixGroup& group) { return group.members.empty(); });
   if (groups.empty()) return e;
-  std::map<const ir::Graph*, std::vector<std::vector<ir::NodeIndex>>> usersOf;
-  for (const PrefixGroup& group : groups)
-    if (!usersOf.count(group.graph)) usersOf[group.graph] = group.graph->users();
-  auto mark = [&](const PrefixGroup& group) { return markGroup(usersOf.at(group.graph), group); };
+  std::map<const ir::Graph*, Reach> reachOf;
+  auto mark = [&](const PrefixGroup& group) {
+    auto it = reachOf.find(group.graph);
+    if (it == reachOf.end()) it = reachOf.try_emplace(group.graph, *group.graph).first;
+    return markGroup(it->second, group);
+  };
 
   auto record = [&](const PrefixGroup& group, const std::vector<std::string>& followers,
                     bool overBudget) {

@@ -86,6 +86,10 @@ std::string_view prefixHead(std::string_view prefix, int64_t tokens);
 std::string staticPromptPrefix(const Node& node);
 /// Tokens, in whole cache blocks, that two prompt prefixes (as promptPrefix writes them) share.
 int64_t sharedPrefixTokens(const std::string& x, const std::string& y, int64_t blockTokens);
+/// The bytes sharedPrefixTokens counts: the common start of x and y, never cutting a marker.
+/// Its tokens are a function of x's start alone, so a caller comparing one leader with many
+/// prompts can count them once per length.
+size_t sharedPrefixBytes(const std::string& x, const std::string& y);
 
 /// Fills estMs, estCostUsd, estPromptTokens, estOutputTokens and priority on every node of
 /// the module's graph and returns the whole-plan figures. Deterministic.
