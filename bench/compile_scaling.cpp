@@ -2,12 +2,12 @@
 // time, the median total compile time (parse → sema → IR → passes → plan JSON) and the
 // peak RSS of this process. Run one size per process (bench/compile_scaling.sh does) so
 // peak memory is per size.
-//   compile_scaling N [runs] [mix|independent|groups|slotted]   (AWC_DUMP_FLOW=1: print the flow
-//   too)
+//   compile_scaling N [runs] [mix|independent|groups|slotted]
+// (AWC_DUMP_FLOW=1 prints the generated flow too.)
 // `independent`: N model steps on one model that each read only the input (the shape that
 // made -O2's fuse pass super-linear before its lower-bound filter). `groups`: N/4 groups of a
 // document step and three yes/no questions about it under one long policy, on a model with one
-// slots (every group fusable: the shape that made fuse quadratic in its estimates).
+// slot (every group fusable: the shape that made fuse quadratic in its estimates).
 #include "awc/compiler/driver.h"
 #include "awc/plan/emit.h"
 #include "awc/syntax/parser.h"
