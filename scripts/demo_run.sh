@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The runtime half of `make demo`: run a flow on the simulator at -O0 (as written, one step at a
-# time), -O1 (the dependency DAG in parallel, nothing rewritten) and -O2 (every pass), print the
+# time), -O1 (the dependency DAG in parallel, nothing rewritten), -O2 (every pass) and, when the
+# flow's models list cheaper alternatives, -O2 with right-sizing opted in
+# (-frightsize=classify,extract: a team's consent to move classify/extract steps down), print the
 # answer and the measured wall time, model calls, cached prompt tokens and cost of each level.
 # Each level gets a fresh simulator so none inherits another's prefix cache; the result cache
 # is off so every level really runs. Tools are stubbed (`awc run --tool-stubs`): their hosts do
@@ -59,16 +61,20 @@ start_sim() {
 }
 
 run_level() {
-  local level=$1
+  local level=$1 opt=-O${1%r} label=-O$1 flags=()
+  if [[ $level == *r ]]; then
+    flags=(-frightsize=classify,extract)
+    label="-O2 +rightsize"
+  fi
   start_sim "O$level"
   echo
-  echo "== awc run $flow -O$level --backend sim (simulator speed x$speed)"
-  "$awc" run "$flow" -O"$level" --backend sim --endpoint "$endpoint" --no-cache \
+  echo "== awc run $flow $opt ${flags[*]} --backend sim (simulator speed x$speed)"
+  "$awc" run "$flow" "$opt" "${flags[@]}" --backend sim --endpoint "$endpoint" --no-cache \
     --inputs "$inputs" --tool-stubs "$stubs" --tool-stub-latency "$tool_ms" \
     --metrics "$work/metrics.O$level.json" --trace "$build/$name.O$level.trace.json" \
     >"$work/result.O$level.json"
   stop_sim
-  echo "answer (-O$level):"
+  echo "answer ($label):"
   # The "output" member: its first line, then (a record or a list) up to its closing line.
   awk '/^  "output": /{sub(/^  "output": /, ""); print; if (!/[{[]$/) exit; on=1; next}
        on{print; if (/^  [}\]]/) exit}' "$work/result.O$level.json" | cut -c1-200
@@ -77,12 +83,17 @@ run_level() {
 # One figure of a metrics file: metric KEY FILE.
 metric() { sed -n "s/^ *\"run\\.$1\": \\([0-9.eE+-]*\\).*/\\1/p" "$2" | head -1; }
 
-for level in 0 1 2; do run_level "$level"; done
+levels=(0 1 2)
+# Right-sizing needs the author's consent: only when a model of the flow lists `cheaper:`.
+if grep -q 'cheaper:' "$flow"; then levels+=(2r); fi
+for level in "${levels[@]}"; do run_level "$level"; done
 echo
-printf '%-6s %10s %12s %14s %12s\n' level "wall ms" "model calls" "cached tokens" "cost USD"
-for level in 0 1 2; do
+printf '%-15s %10s %12s %14s %12s\n' level "wall ms" "model calls" "cached tokens" "cost USD"
+for level in "${levels[@]}"; do
   m="$work/metrics.O$level.json"
-  printf '%-6s %10.0f %12s %14s %12.6f\n' "-O$level" "$(metric wall_ms "$m")" \
+  label=-O$level
+  [[ $level == 2r ]] && label="-O2 +rightsize"
+  printf '%-15s %10.0f %12s %14s %12.6f\n' "$label" "$(metric wall_ms "$m")" \
     "$(metric model_calls "$m")" "$(metric cached_tokens "$m")" "$(metric cost_usd "$m")"
 done
 awk -v a="$(metric wall_ms "$work/metrics.O0.json")" -v b="$(metric wall_ms "$work/metrics.O1.json")" \
@@ -91,4 +102,11 @@ awk -v a="$(metric wall_ms "$work/metrics.O0.json")" -v b="$(metric wall_ms "$wo
   printf "measured speed-up: -O2 vs -O0 %.2fx, -O2 vs -O1 %.2fx; cost -O2/-O0 %.2fx", a / c, b / c, cc / ca
   printf " (one run each, simulator at x%d; `make bench` gives medians)\n", s
 }'
+if [[ -f "$work/metrics.O2r.json" ]]; then
+  awk -v a="$(metric wall_ms "$work/metrics.O0.json")" -v c="$(metric wall_ms "$work/metrics.O2r.json")" \
+    -v ca="$(metric cost_usd "$work/metrics.O0.json")" -v cc="$(metric cost_usd "$work/metrics.O2r.json")" 'BEGIN {
+    printf "with right-sizing opted in: -O2 +rightsize vs -O0 %.2fx, cost %.2fx of -O0\n", a / c, cc / ca
+    printf "(the moved steps answer on a cheaper model; this run does not check that their answers stay the same)\n"
+  }'
+fi
 echo "traces: $build/$name.O0.trace.json, $build/$name.O1.trace.json, $build/$name.O2.trace.json (ui.perfetto.dev)"
