@@ -197,7 +197,7 @@ TEST_CASE("two models of one class agree unless drawn to disagree") {
   CHECK(cut.size() < longer.size());
 }
 
-TEST_CASE("a model drawn to disagree words free text differently; fixtures still win") {
+TEST_CASE("a model drawn to disagree words free text differently and fixtures still win") {
   ServerConfig config;
   std::string error;
   config.quality = *parseQualityProfiles(
@@ -220,7 +220,7 @@ TEST_CASE("a model drawn to disagree words free text differently; fixtures still
   CHECK(json::parse(fixed)["kind"] == "bug");
 }
 
-TEST_CASE("same request, same bytes; --quality off gives every model its own answers") {
+TEST_CASE("same request gives same bytes and quality off gives every model its own answers") {
   QualitySim on;
   std::string prompt = "Write a short note about caching.";
   CHECK(on.ask("small", prompt) == on.ask("small", prompt));
