@@ -22,6 +22,7 @@ struct SimOptions {
   uint64_t seed = 0;
   std::string log;
   size_t cacheTokens = 1u << 20;
+  std::string quality = "on";
 };
 
 int runSim(const SimOptions& o) {
@@ -40,7 +41,14 @@ int runSim(const SimOptions& o) {
       return kExitInputErrors;
     }
     config.profiles = std::move(*p);
+    auto q = sim::loadQualityProfiles(o.profiles, error);
+    if (!q) {
+      std::fprintf(stderr, "awc sim: error: %s\n", error.c_str());
+      return kExitInputErrors;
+    }
+    config.quality = std::move(*q);
   }
+  config.quality.enabled = o.quality == "on";
   if (!o.fixtures.empty()) {
     auto f = sim::loadFixtures(o.fixtures, error);
     if (!f) {
@@ -117,6 +125,11 @@ void addSimCommand(CLI::App& app, CommandResult& result) {
   cmd->add_option("--log", opts->log, "Write a JSON-lines request log to FILE");
   cmd->add_option("--cache-tokens", opts->cacheTokens,
                   "Prefix cache capacity in tokens (0 disables)")
+      ->capture_default_str();
+  cmd->add_option("--quality", opts->quality,
+                  "on: models give the reference answer unless drawn to disagree (rates by size "
+                  "and task class, or the profile file's); off: every model its own answers")
+      ->check(CLI::IsMember({"on", "off"}))
       ->capture_default_str();
   cmd->callback([opts, &result] { result.exitCode = runSim(*opts); });
 }

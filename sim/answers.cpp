@@ -1,4 +1,5 @@
-// Deterministic answer generation: seeded text, schema-driven JSON, fixtures.
+// Deterministic answer generation: seeded text, schema-driven JSON, fixtures. (Over 600 lines:
+// the schema walker's generate, coerce, differ and violate share its resolver and bounds.)
 #include "awc/sim/answers.h"
 
 #include "awc/sim/answer_length.h"
@@ -236,6 +237,54 @@ public:
       return v;
     }
     return v;
+  }
+
+  // A valid value unlike `ref` (disagreeWith in answers.h): fresh draws until one differs,
+  // and inside a record or list only one part changes, as a model that gets one field wrong.
+  json differ(const json& ref, const json& schemaIn, int depth = 0) {
+    const json& s = resolve(schemaIn);
+    if (!s.is_object() || depth > 32 || s.contains("const")) return ref;
+    if (auto e = s.find("enum"); e != s.end() && e->is_array()) {
+      std::vector<const json*> others;
+      for (const auto& x : *e)
+        if (x != ref) others.push_back(&x);
+      return others.empty() ? ref : *others[rng_.below(others.size())];
+    }
+    for (const char* k : {"anyOf", "oneOf"}) // generate draws from the first branch
+      if (auto a = s.find(k); a != s.end() && a->is_array() && !a->empty())
+        return differ(ref, (*a)[0], depth + 1);
+    std::string type = typeOf(s);
+    if (type == "boolean" && ref.is_boolean()) return !ref.get<bool>();
+    if (type == "object" && ref.is_object() && s.contains("properties") &&
+        s["properties"].is_object() && !s["properties"].empty()) {
+      const json& props = s["properties"];
+      size_t start = rng_.below(props.size());
+      std::vector<std::string> keys;
+      for (auto it = props.begin(); it != props.end(); ++it)
+        keys.push_back(it.key());
+      for (size_t i = 0; i < keys.size(); ++i) { // the first field from `start` that can differ
+        const std::string& k = keys[(start + i) % keys.size()];
+        if (!ref.contains(k)) continue;
+        json changed = differ(ref[k], props[k], depth + 1);
+        if (changed == ref[k]) continue;
+        json out = ref;
+        out[k] = std::move(changed);
+        return out;
+      }
+      return ref;
+    }
+    if (type == "array" && ref.is_array() && !ref.empty()) {
+      const json& items = s.contains("items") ? s["items"] : json::object();
+      json out = ref;
+      size_t at = rng_.below(ref.size());
+      out[at] = differ(ref[at], items, depth + 1);
+      return out;
+    }
+    for (int tries = 0; tries < 16; ++tries) { // scalars (and allOf): redraw until unlike
+      json v = generate(s, depth);
+      if (v != ref) return v;
+    }
+    return ref;
   }
 
   json violate(const json& schemaIn, int depth = 0) {
@@ -526,6 +575,10 @@ json coerceToSchema(const json& value, const json& schema, uint64_t seed) {
   return SchemaWalker(schema, seed).coerce(value, schema);
 }
 
+json disagreeWith(const json& reference, const json& schema, uint64_t seed) {
+  return SchemaWalker(schema, seed).differ(reference, schema);
+}
+
 json violateSchema(const json& schema, uint64_t seed) {
   return SchemaWalker(schema, seed).violate(schema);
 }
@@ -545,9 +598,13 @@ Answer generateAnswer(const AnswerRequest& req) {
       }
       value = coerceToSchema(given, *req.schema, req.seed);
     } else if (isFusedSchema(*req.schema)) {
-      full = generateFused(req);
+      // A disagreeing model writes every part of a fused answer afresh.
+      AnswerRequest own = req;
+      if (req.disagreeSeed) own.seed = *req.disagreeSeed;
+      full = generateFused(own);
     } else {
       value = generateFromSchema(*req.schema, req.seed);
+      if (req.disagreeSeed) value = disagreeWith(value, *req.schema, *req.disagreeSeed);
     }
     if (full.empty()) full = value.dump();
   } else if (req.fixture) {
@@ -555,8 +612,10 @@ Answer generateAnswer(const AnswerRequest& req) {
                                            : req.fixture->answer.dump();
   } else {
     // As long as a real model's answer to what the request asks (sim/answer_length.cpp).
-    Rng rng{req.seed};
-    full = prose(rng, drawAnswerTokens(askedLength(req.instruction, req.system), req.seed));
+    // A disagreeing model words it differently, and its length varies as any answer's does.
+    uint64_t seed = req.disagreeSeed.value_or(req.seed);
+    Rng rng{seed};
+    full = prose(rng, drawAnswerTokens(askedLength(req.instruction, req.system), seed));
   }
   a.text = truncateToTokens(full, req.maxTokens, a.truncated);
   a.tokens = approxTokenCount(a.text);

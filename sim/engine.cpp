@@ -304,8 +304,19 @@ Answer Engine::chooseAnswer(const ChatRequest& chat, uint64_t requestHash, bool 
     }
   const Fixture* fixture = findFixture(config_.fixtures, chat.lastUser, chat.model);
   const json* schema = chat.schema ? &*chat.schema : nullptr;
-  return generateAnswer(AnswerRequest{requestHash, schema, chat.maxTokens, fixture, violateSchema,
-                                      chat.lastUser, chat.system});
+  AnswerRequest req{requestHash,   schema,        chat.maxTokens, fixture,
+                    violateSchema, chat.lastUser, chat.system,    {}};
+  if (!config_.quality.enabled) return generateAnswer(req);
+  // The reference answer is the request's without the model, and without max_tokens, which
+  // only cuts it: so every model, at any limit, gives it unless drawn to disagree.
+  std::string schemaText = schema ? schema->dump() : "";
+  std::string key = chat.prompt + '\0' + schemaText;
+  req.seed = hashOf(key, config_.seed ^ 0x2ef0ULL);
+  if (!fixture && !violateSchema &&
+      drawsDisagreement(config_.quality, chat.prompt, chat.model, taskClassOf(schema),
+                        config_.seed))
+    req.disagreeSeed = hashOf(chat.model + '\0' + key, config_.seed ^ 0xd1ffULL);
+  return generateAnswer(req);
 }
 
 void Engine::renderWhole(ResponsePlan& plan, const Protocol& protocol, const Completion& c,

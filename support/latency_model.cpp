@@ -31,20 +31,23 @@ const ModelProfile& defaultProfile(std::string_view sizeClass) {
   return kLarge;
 }
 
-ModelProfile profileForModelName(std::string_view modelName) {
+const char* sizeClassForModelName(std::string_view modelName) {
   std::string lower(modelName);
   std::transform(lower.begin(), lower.end(), lower.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  const char* cls = "large";
   if (lower == "small" || containsToken(lower, "8b") || containsToken(lower, "mini") ||
       containsToken(lower, "small") || containsToken(lower, "haiku") ||
       containsToken(lower, "nano") || containsToken(lower, "flash") || containsToken(lower, "7b") ||
       containsToken(lower, "3b") || containsToken(lower, "1b"))
-    cls = "small";
-  else if (lower == "medium" || containsToken(lower, "70b") || containsToken(lower, "sonnet") ||
-           containsToken(lower, "medium") || containsToken(lower, "32b"))
-    cls = "medium";
-  ModelProfile p = defaultProfile(cls);
+    return "small";
+  if (lower == "medium" || containsToken(lower, "70b") || containsToken(lower, "sonnet") ||
+      containsToken(lower, "medium") || containsToken(lower, "32b"))
+    return "medium";
+  return "large";
+}
+
+ModelProfile profileForModelName(std::string_view modelName) {
+  ModelProfile p = defaultProfile(sizeClassForModelName(modelName));
   p.name = std::string(modelName);
   return p;
 }

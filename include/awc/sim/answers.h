@@ -47,6 +47,11 @@ struct AnswerRequest {
   /// (askedLength in answer_length.h).
   std::string_view instruction;
   std::string_view system;
+  /// The quality model's verdict that this model disagrees with the reference answer drawn
+  /// from `seed` (sim/quality.h): the answer is drawn from this seed instead, and an enum,
+  /// boolean or number in it differs from the reference's (one field of a record, one item
+  /// of a list), free text differs in wording and length.
+  std::optional<uint64_t> disagreeSeed;
 };
 
 struct Answer {
@@ -64,6 +69,12 @@ nlohmann::json generateFromSchema(const nlohmann::json& schema, uint64_t seed);
 /// `value` made valid against `schema`: parts that already fit are kept, the rest generated.
 nlohmann::json coerceToSchema(const nlohmann::json& value, const nlohmann::json& schema,
                               uint64_t seed);
+
+/// A value valid against `schema` that differs from `reference` (itself valid): another enum
+/// member, the other boolean, another number or string; in a record one field, in a list one
+/// item. Unchanged only where the schema allows nothing else (const, one-member enum).
+nlohmann::json disagreeWith(const nlohmann::json& reference, const nlohmann::json& schema,
+                            uint64_t seed);
 
 /// A JSON value that is well-formed but does not satisfy `schema`.
 nlohmann::json violateSchema(const nlohmann::json& schema, uint64_t seed);

@@ -5,6 +5,7 @@
 
 #include "awc/sim/answers.h"
 #include "awc/sim/faults.h"
+#include "awc/sim/quality.h"
 #include "awc/sim/replay.h"
 #include "awc/support/latency_model.h"
 
@@ -26,6 +27,9 @@ struct ServerConfig {
   std::vector<Fixture> fixtures;
   ReplayBook replay; ///< recorded answers, served before fixtures (chat completions only)
   FaultSpec faults;
+  /// Which models answer unlike the reference how often (sim/quality.h); `enabled = false`
+  /// gives every model its own answers.
+  QualityModel quality;
   uint64_t seed = 0;
   std::string logPath;                   ///< JSON-lines request log ("" = none)
   size_t cacheTokens = 1u << 20;         ///< prefix cache capacity in tokens (0 = no cache)

@@ -51,6 +51,9 @@ struct ModelProfile {
 /// models. Unknown class names give "large".
 const ModelProfile& defaultProfile(std::string_view sizeClass);
 
+/// Size class from a model name ("small", "medium" or "large"), by the rule below.
+const char* sizeClassForModelName(std::string_view modelName);
+
 /// Size class from a model name: 8b/mini/small/haiku/nano/flash → small,
 /// 70b/sonnet/medium → medium, anything else → large. The profile keeps `modelName`.
 ModelProfile profileForModelName(std::string_view modelName);
