@@ -34,6 +34,10 @@ void runPipeline(Compilation& c, FileId root, const CompileOptions& options) {
   analyze.warnings = options.warnings;
   c.program = sema::analyze(root, *c.sources, *c.diags, analyze);
   timer.lap("front end (parse + sema)");
+  if (options.stopAfterSema && !options.profilePath.empty()) { // check: the file alone
+    std::string text;
+    loadProfile(options.profilePath, *c.sources, *c.diags, text);
+  }
   if (c.diags->hasErrors() || !c.program || !c.program->workflow || options.stopAfterSema) {
     c.diags->sortByLocation();
     return;

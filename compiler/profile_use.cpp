@@ -74,8 +74,10 @@ std::optional<std::string> readBounded(const std::string& path, std::string& err
 
 // Parses the profile; a bad one is reported at its bad value when the file is a profile, and
 // by name only when it is not (its text is not quoted: it may be anything).
-std::optional<profile::Profile> load(const std::string& path, SourceManager& sources,
-                                     DiagnosticEngine& diags, std::string& textOut) {
+} // namespace
+
+std::optional<profile::Profile> loadProfile(const std::string& path, SourceManager& sources,
+                                            DiagnosticEngine& diags, std::string& textOut) {
   std::string error;
   std::optional<std::string> text = readBounded(path, error);
   if (!text) {
@@ -102,6 +104,8 @@ std::optional<profile::Profile> load(const std::string& path, SourceManager& sou
   d.hints.push_back("docs/tune.md describes the format; `awc tune` writes it");
   return std::nullopt;
 }
+
+namespace {
 
 // The profile's measured latency replaces the estimate's for the models it names.
 void calibrate(const profile::Profile& p, ir::Module& module, std::vector<std::string>& out) {
@@ -226,7 +230,7 @@ std::optional<ProfileUse> useProfile(const std::string& path, ir::Module& module
                                      const ProfileHashes& hashes, SourceManager& sources,
                                      DiagnosticEngine& diags) {
   std::string text;
-  std::optional<profile::Profile> loaded = load(path, sources, diags, text);
+  std::optional<profile::Profile> loaded = loadProfile(path, sources, diags, text);
   if (!loaded) return std::nullopt;
   // A valid profile may be quoted: diagnostics point at the value they are about.
   FileId file = sources.addBuffer(path, text);

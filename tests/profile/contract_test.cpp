@@ -187,3 +187,33 @@ TEST_CASE("garbage never crashes the parser", "[profile]") {
     }
   }
 }
+
+TEST_CASE("locate finds a pointer's value in the text", "[profile]") {
+  std::string text = R"({ "a": [1, {"b~c": "x", "d/e": [true, null]}], "f": {"g": 2} })";
+  CHECK(locate(text, "") == 0u);
+  CHECK(locate(text, "/a") == text.find('['));
+  CHECK(locate(text, "/a/1/b~0c") == text.find("\"x\""));
+  CHECK(locate(text, "/a/1/d~1e/1") == text.find("null"));
+  CHECK(locate(text, "/f/g") == text.find('2'));
+  // A missing member: its deepest existing ancestor.
+  CHECK(locate(text, "/f/missing") == text.find("{\"g\""));
+  CHECK(locate(text, "/a/7") == text.find('['));
+  CHECK_FALSE(locate("", "/a"));
+}
+
+TEST_CASE("locate never crashes on garbage", "[profile]") {
+  std::mt19937 rng(7);
+  std::string base = serialize(sample());
+  const char* pointers[] = {"/steps/0/candidates/0/kind", "/models/small/ttft_ms", "/front/1",
+                            "/x/y/z", "/steps/99"};
+  for (int round = 0; round < 1000; ++round) {
+    std::string text = base;
+    for (int e = 0; e < 4; ++e)
+      text[rng() % text.size()] = "{}[]\":,\\x"[rng() % 9];
+    text.resize(rng() % text.size());
+    for (const char* p : pointers) {
+      auto at = locate(text, p);
+      if (at) CHECK(*at <= text.size());
+    }
+  }
+}

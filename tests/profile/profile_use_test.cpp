@@ -243,4 +243,10 @@ TEST_CASE("explain --profile shows the front and each candidate's fate", "[profi
       awc::test::runAwcProcess("check '" + f.flow + "' --profile '" + f.profile + "'", true);
   CHECK(check.code == 0);
   CHECK(check.out.find("warning[AWC6011]") != std::string::npos);
+  // --no-opt-warnings stops before the IR: the file itself is still checked.
+  awc::test::AwcRun frontEnd = awc::test::runAwcProcess(
+      "check --no-opt-warnings '" + f.flow + "' --profile '" + kData + "bad_kind.profile.json'",
+      true);
+  CHECK(frontEnd.code != 0);
+  CHECK(frontEnd.out.find("bad_kind.profile.json:7:33: error[AWC2018]") != std::string::npos);
 }

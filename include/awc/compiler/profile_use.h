@@ -39,6 +39,12 @@ struct ProfileUse {
   std::vector<std::string> calibrated; ///< models whose latency the profile's figures replaced
 };
 
+/// Reads and checks the profile at `path` (bounded); reports a bad file as AWC2018, located at
+/// the bad value when the file is a profile, by name only when it is not. The file's text in
+/// `text` on success.
+std::optional<profile::Profile> loadProfile(const std::string& path, SourceManager& sources,
+                                            DiagnosticEngine& diags, std::string& text);
+
 /// Reads the profile at `path`, reports a bad file (AWC2018, located in it), another flow
 /// (AWC2019) or a partial match (AWC6010) on `diags`, and calibrates the module's models'
 /// latency from the profile's measured figures. nullopt after an error.
