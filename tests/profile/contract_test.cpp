@@ -5,6 +5,7 @@
 #include "json_schema.h"
 
 #include <catch2/catch.hpp>
+#include <fstream>
 #include <random>
 
 using namespace awc::profile;
@@ -85,6 +86,29 @@ TEST_CASE("toJson and serialize agree with the schema", "[profile]") {
   CHECK(awc::testing::validateAgainstSchema(toJson(sample()), schema).empty());
   CHECK(awc::testing::validateAgainstSchema(Json::parse(serialize(Profile{})), schema).empty());
   CHECK(toJson(sample()) == Json::parse(serialize(sample())));
+}
+
+TEST_CASE("the schema's enums are the contract's spellings", "[profile]") {
+  std::ifstream in(std::string(AWC_SOURCE_DIR) + "/docs/profile.schema.json");
+  Json schema = Json::parse(in);
+  std::vector<std::string> kinds, methods;
+  for (auto k : {CandidateKind::Model, CandidateKind::MaxTokens, CandidateKind::Native,
+                 CandidateKind::Fused})
+    kinds.emplace_back(toString(k));
+  for (auto m : {AgreementMethod::Exact, AgreementMethod::FieldWise, AgreementMethod::Judge,
+                 AgreementMethod::LengthFormat})
+    methods.emplace_back(toString(m));
+  const Json& candidate = schema["definitions"]["candidate"]["properties"];
+  CHECK(candidate["kind"]["enum"].get<std::vector<std::string>>() == kinds);
+  CHECK(candidate["method"]["enum"].get<std::vector<std::string>>() == methods);
+  // Every key serialize writes is described in the schema.
+  Json written = Json::parse(serialize(sample()));
+  for (const auto& item : written.items())
+    CHECK(schema["properties"].contains(item.key()));
+  for (const auto& item : written["steps"][0].items())
+    CHECK(schema["definitions"]["step"]["properties"].contains(item.key()));
+  for (const auto& item : written["steps"][0]["candidates"][0].items())
+    CHECK(candidate.contains(item.key()));
 }
 
 TEST_CASE("a minimal profile reads with defaults", "[profile]") {
