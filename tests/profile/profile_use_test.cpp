@@ -85,6 +85,11 @@ TEST_CASE("hashes are deterministic and see a changed step", "[profile]") {
   CHECK(changed.profileHashes.source != a.profileHashes.source);
   CHECK(changed.profileHashes.steps.at("reply") != a.profileHashes.steps.at("reply"));
   CHECK(changed.profileHashes.steps.at("intent") == a.profileHashes.steps.at("intent"));
+  // A comment above moves every step down a line: no step hash changes (they hold no places).
+  Compilation moved = compileSource(flow, "// a new first line\n" + readText(flow));
+  REQUIRE(moved.ok());
+  CHECK(moved.profileHashes.source != a.profileHashes.source);
+  CHECK(moved.profileHashes.steps == a.profileHashes.steps);
   // The level does not change them: they are of the flow as written.
   CompileOptions o0;
   o0.optLevel = 0;
