@@ -112,11 +112,17 @@ void calibrate(const profile::Profile& p, ir::Module& module, std::vector<std::s
   for (ir::ModelInfo& m : module.models) {
     auto it = p.models.find(m.id);
     if (it == p.models.end() || it->second.calls == 0) continue;
+    // The medians are over all the model's calls, typed or not, prefill included: they replace
+    // the profile's parts rather than adding to them.
     if (it->second.ttftMs > 0) {
       m.latency.ttftBaseMs = it->second.ttftMs;
-      m.latency.prefillMsPerToken = 0; // the measured TTFT already holds the prefill
+      m.latency.prefillMsPerToken = 0;
+      m.latency.structuredTtftMs = 0;
     }
-    if (it->second.tokensPerS > 0) m.latency.decodeTokensPerSec = it->second.tokensPerS;
+    if (it->second.tokensPerS > 0) {
+      m.latency.decodeTokensPerSec = it->second.tokensPerS;
+      m.latency.structuredDecodeTokensPerSec = 0;
+    }
     out.push_back(m.id);
   }
 }

@@ -125,6 +125,10 @@ TEST_CASE("a whole-flow match applies the accepted candidates that meet the bar"
   CHECK(days->kind() == ir::NodeKind::Native);
   // the models' latency is calibrated from the measured figures.
   CHECK(c.profile->calibrated == std::vector<std::string>{"gpt", "mini"});
+  REQUIRE(c.module->model("gpt"));
+  CHECK(c.module->model("gpt")->latency.ttftBaseMs == 300);
+  CHECK(c.module->model("gpt")->latency.decodeTokensPerSec == 90);
+  CHECK(c.module->model("gpt")->latency.prefillMsPerToken == 0);
   // The plan records the move and the pass report the agreement.
   std::string plan = c.plan.dump();
   CHECK(plan.find("\"rightsized_from\":\"gpt\"") != std::string::npos);
