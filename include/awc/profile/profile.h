@@ -41,10 +41,10 @@ enum class CandidateKind {
 /// Measured figures of a set of model calls (medians over the calls).
 struct CallStats {
   int64_t calls = 0;
-  double ttftMs = 0;     ///< time to first token
-  double tokensPerS = 0; ///< decode speed after the first token
-  double latencyMs = 0;  ///< whole call
-  double costUsd = 0;    ///< mean cost per call
+  double ttftMs = 0;            ///< time to first token
+  double tokensPerS = 0;        ///< decode speed after the first token
+  double latencyMs = 0;         ///< whole call
+  double costUsd = 0;           ///< mean cost per call
   double cachedPromptShare = 0; ///< cached prompt tokens / prompt tokens
 };
 
@@ -110,13 +110,35 @@ struct Profile {
 std::string_view toString(AgreementMethod m);
 std::string_view toString(CandidateKind k);
 
-/// The JSON form (docs/tune.md); keys in a fixed order, so the same profile gives the same bytes.
+/// The JSON form (docs/tune.md) as a value (nlohmann::json: its keys come out sorted).
 Json toJson(const Profile& p);
+/// The file's text: keys in the documented order, two-space indented, a final newline; the same
+/// profile always gives the same bytes.
 std::string serialize(const Profile& p);
+
+/// Where and why a profile was refused: `pointer` names the bad value ("" for the whole
+/// document), `byte` its offset in the text when known (a syntax error's, or the value's).
+struct ParseError {
+  std::string pointer;
+  std::string message;
+  std::optional<std::size_t> byte;
+  /// "pointer: message", or "(top level): message".
+  std::string text() const;
+};
+
+/// Parses a profile; on failure returns nullopt and fills `error` (the value's byte offset is
+/// found with locate()).
+std::optional<Profile> parse(std::string_view text, ParseError& error);
+
+/// Byte offset in `text` (a JSON document) of the value `pointer` names, or of its deepest
+/// ancestor that exists; nullopt when the text is not JSON. Bounded like parse.
+std::optional<std::size_t> locate(std::string_view text, std::string_view pointer);
 
 /// Parses a profile. On failure returns nullopt and sets `error` to a message that names the
 /// JSON pointer of the bad value ("/steps/2/candidates/0/kind: unknown candidate kind 'x'").
-/// Bounded: refuses input deeper than 64 levels or larger than 64 MB.
+/// Bounded: refuses input deeper than 64 levels or larger than 64 MB. Every value is checked
+/// (rates in [0,1], counts and figures >= 0 and finite, agreed <= samples, taken <= samples,
+/// known enum spellings, step ids unique); unknown keys are ignored.
 std::optional<Profile> parse(std::string_view text, std::string& error);
 
 } // namespace awc::profile
