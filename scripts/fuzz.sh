@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 seconds=${FUZZ_SECONDS:-60}
 jobs=${JOBS:-$(nproc)}
-libfuzzer_targets=(sse_parser sim_http eval)
+libfuzzer_targets=(sse_parser sim_http eval profile)
 afl_targets=(parser_sema plan_loader)
 if [ $# -gt 0 ]; then targets=("$@"); else targets=("${afl_targets[@]}" "${libfuzzer_targets[@]}"); fi
 

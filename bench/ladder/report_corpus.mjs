@@ -181,11 +181,11 @@ table counts a flow for \`rightsize\` in "every pass reliably helps" where this 
 
 ${body}
 
-**What this does not measure: the answers.** The simulator draws each answer from a hash of the request, and the
-request names the model, so a step moved to a smaller model gets a different answer, not a worse one: whether the
-smaller model agrees with the large one cannot be measured in the simulator yet (issue 16's \`awc tune\` adds a quality
-model and the evidence). The rows above measure speed and cost only; the *steps moved* column says which answers came
-from a different model in each flow.
+**What this does not measure: the answers.** The rows above measure speed and cost only. Each run has its own
+inputs, so no two variants answer the same request and the ladder cannot say how often a moved step's answer stays the
+large model's; the *steps moved* column says which answers came from a cheaper model. Agreement is what \`awc tune\`
+measures (docs/tune.md): it sends each step's recorded request to the allowed cheaper models and compares the answers
+with the reference, against \`awc sim\`'s quality model (docs/simulator.md, "Quality") or a real server.
 `;
   return out;
 }
