@@ -294,6 +294,10 @@ std::optional<Profile> parse(std::string_view text, ParseError& error) {
     error.message = "not valid JSON (at byte " + std::to_string(e.byte) + ")";
     error.byte = e.byte > 0 ? e.byte - 1 : 0;
     return std::nullopt;
+  } catch (const Json::exception&) {
+    // out_of_range: a number too large for a double ("1E999"); nlohmann gives no position.
+    error.message = "not valid JSON (a number out of range)";
+    return std::nullopt;
   }
   try {
     Obj o(j, "");

@@ -180,6 +180,13 @@ TEST_CASE("hostile nesting and size are refused before parsing", "[profile]") {
   CHECK(parse(deepInString, error)); // brackets inside a string are text, not nesting
 }
 
+TEST_CASE("a number too large for a double is refused, not thrown", "[profile]") {
+  // Found by fuzz/profile.cpp: nlohmann throws out_of_range, not parse_error, for "1E999".
+  CHECK(errorOf("88621E3838").find("number out of range") != std::string::npos);
+  CHECK(errorOf(R"({"awc_profile":1,"samples":1E999})").find("number out of range") !=
+        std::string::npos);
+}
+
 TEST_CASE("garbage never crashes the parser", "[profile]") {
   std::mt19937 rng(16);
   std::string base = serialize(sample());
