@@ -27,6 +27,12 @@ std::string maxTokensKey(const json& body, runtime::Provider provider) {
   return "max_completion_tokens";
 }
 
+std::string trimmed(const std::string& s) {
+  auto b = s.find_first_not_of(" \t\r\n");
+  auto e = s.find_last_not_of(" \t\r\n");
+  return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
+}
+
 } // namespace
 
 profile::CallStats statsOf(const std::vector<const Exchange*>& calls) {
@@ -181,7 +187,12 @@ nativeCandidate(const StepInfo& step, const std::optional<passes::DeterministicT
       auto it = values->find(std::string(name));
       return it == values->end() ? nullptr : &*it;
     });
-    if (result.ok() && result.value() == *ref) ++c.agreement.agreed;
+    if (!result.ok()) continue;
+    // A string step the rewrite computes a number for agrees when the text is that number.
+    bool same = result.value() == *ref ||
+                (ref->is_string() && !result.value().is_string() &&
+                 result.value().dump() == trimmed(ref->get<std::string>()));
+    c.agreement.agreed += same;
   }
   c.stats.calls = c.agreement.samples; // no model call: no latency, no cost
   decide(c, c.agreement.samples, minAgreement, reference);

@@ -3,6 +3,7 @@
 #include "awc/support/hash.h"
 #include "awc/tune/tune.h"
 
+#include <filesystem>
 #include <fmt/format.h>
 #include <fstream>
 
@@ -12,7 +13,8 @@ using nlohmann::json;
 
 namespace {
 
-// A sample file larger than this is refused rather than read into memory.
+// Larger files and lines are refused rather than read into memory.
+constexpr std::uintmax_t kMaxSamplesFile = std::uintmax_t{1} << 30;
 constexpr std::size_t kMaxSampleLine = std::size_t{64} << 20;
 
 std::string located(const std::string& path, std::size_t line, std::size_t col,
@@ -23,6 +25,12 @@ std::string located(const std::string& path, std::size_t line, std::size_t col,
 } // namespace
 
 bool readSamples(const std::string& path, std::vector<Sample>& out, std::string& error) {
+  std::error_code ec;
+  auto size = std::filesystem::file_size(path, ec);
+  if (!ec && size > kMaxSamplesFile) {
+    error = fmt::format("{}: error: samples file larger than 1 GB", path);
+    return false;
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     error = fmt::format("{}: error: cannot read the samples file", path);
