@@ -122,176 +122,215 @@ profile::FrontPoint frontPoint(std::string label, const std::vector<SampleRun>& 
   return p;
 }
 
+// One tune: the state shared by its phases, each a method that fits a screen.
+class Tuner {
+public:
+  explicit Tuner(const TuneOptions& o) : o_(o), budget_(o.maxUsd, o.maxCalls) {}
+
+  TuneResult run() {
+    if (!compile()) return std::move(out_);
+    runtime::RuntimeOptions ro;
+    if (!o_.backend.empty()) ro.backend = runtime::parseProvider(o_.backend);
+    ro.endpoint = o_.endpoint;
+    ro.toolStubs = o_.toolStubs;
+    rt_ = std::make_unique<runtime::Runtime>(std::move(ro));
+    const json& est = c_.plan.value("estimate", json::object());
+    first_ = {est.value("model_calls", int64_t(1)), est.value("cost_usd", 0.0)};
+    ref_ = runAll(plan_, o_.samples, "reference");
+    collect();
+    measure();
+    assemble();
+    front();
+    rt_.reset();
+    out_.budgetStopped = budget_.stopped();
+    out_.calls = budget_.calls();
+    out_.spentUsd = budget_.spentUsd();
+    out_.ok = true;
+    return std::move(out_);
+  }
+
+private:
+  // -O2 without fusion: the other passes keep the flow's meaning, and every model step keeps
+  // its own call, so each step's requests can be replayed alone.
+  bool compile() {
+    std::ifstream in(o_.flowPath, std::ios::binary);
+    std::stringstream text;
+    text << in.rdbuf();
+    CompileOptions co;
+    co.optLevel = 2;
+    co.workflow = o_.workflow;
+    co.disabledPasses = {"fuse"};
+    c_ = compileFile(o_.flowPath, co);
+    out_.diagnostics = renderAll(*c_.diags);
+    if (!c_.ok()) {
+      out_.error = o_.flowPath + " did not compile";
+      return false;
+    }
+    std::string error;
+    plan_ = runtime::loadPlan(c_.plan, error);
+    if (!plan_) out_.error = error;
+    profile::Profile& p = out_.profile;
+    p.flow = o_.flowPath;
+    p.workflow = c_.plan.value("workflow", "");
+    p.sourceHash = tuneSourceHash(text.str());
+    p.minAgreement = o_.minAgreement;
+    return plan_ != nullptr;
+  }
+
+  std::vector<SampleRun> runAll(std::shared_ptr<const runtime::Plan> plan,
+                                const std::vector<json>& samples, const char* phase) {
+    auto n = int64_t(samples.size());
+    return runSamples(*rt_, std::move(plan), samples, first_, o_.concurrency, budget_,
+                      [&](int64_t done) { report(phase, done, n); });
+  }
+
+  void report(const char* phase, int64_t done, int64_t total) {
+    if (!o_.onProgress) return;
+    Progress progress{phase, done, total, budget_.calls(), budget_.spentUsd()};
+    o_.onProgress(progress);
+  }
+
+  // The model steps and their reference exchanges (finished runs only).
+  void collect() {
+    for (const SampleRun& s : ref_)
+      if (s.started && s.result.ok) values_.push_back(&s.result.values);
+    out_.profile.samples = int64_t(values_.size());
+    collectSteps(c_.plan["nodes"], false, *c_.module, steps_);
+    for (StepInfo& s : steps_)
+      for (const SampleRun& r : ref_)
+        if (r.started && r.result.ok)
+          for (const auto& [id, x] : r.exchanges)
+            if (stepOf(id) == s.id) s.instances.push_back(&x);
+    routes_ = routesOf(c_.plan, o_);
+  }
+
+  // Every candidate's calls go out together, so tune takes about as long as the calls do.
+  void measure() {
+    std::vector<ReplayJob> jobs;
+    for (const StepInfo& s : steps_)
+      pending_.push_back(planCandidates(s, routes_));
+    for (auto& cands : pending_)
+      for (PendingCandidate& pc : cands) {
+        pc.results.resize(pc.jobs.size());
+        for (std::size_t i = 0; i < pc.jobs.size(); ++i) {
+          pc.jobs[i].out = &pc.results[i];
+          jobs.push_back(pc.jobs[i]);
+        }
+      }
+    int64_t done = 0;
+    runtime::CurlTransport transport;
+    replayAll(transport, jobs, o_.concurrency, budget_,
+              [&] { report("candidates", ++done, int64_t(jobs.size())); });
+  }
+
+  // Steps with their scored candidates, per-model figures, branch frequencies, the choices.
+  void assemble() {
+    profile::Profile& p = out_.profile;
+    auto irNodes = llmNodes(*c_.module);
+    std::map<std::string, std::vector<const Exchange*>> perModel;
+    for (std::size_t i = 0; i < steps_.size(); ++i) {
+      const StepInfo& s = steps_[i];
+      profile::StepProfile sp;
+      sp.id = s.id;
+      sp.hash = tuneStepHash(s.node);
+      sp.model = s.modelId;
+      sp.task = s.node.value("task", "");
+      sp.reference = statsOf(s.instances);
+      sp.answerTokens = lengthsOf(s.instances);
+      perModel[s.modelId].insert(perModel[s.modelId].end(), s.instances.begin(), s.instances.end());
+      for (PendingCandidate& pc : pending_[i]) {
+        scoreCandidate(pc, s, o_.minAgreement, sp.reference);
+        sp.candidates.push_back(pc.c);
+      }
+      auto it = irNodes.find(s.id);
+      std::optional<passes::DeterministicTask> task;
+      if (it != irNodes.end()) task = passes::recognizeDeterministicTask(*it->second);
+      if (auto nc = nativeCandidate(s, task, values_, o_.minAgreement, sp.reference)) {
+        sp.candidates.push_back(*nc);
+        if (nc->accepted) nativeExprs_[s.id] = task->expr;
+      }
+      p.steps.push_back(std::move(sp));
+    }
+    for (const auto& [model, calls] : perModel)
+      p.models[model] = statsOf(calls);
+    branches();
+    choose();
+  }
+
+  void branches() {
+    for (const json& node : c_.plan["nodes"]) {
+      if (node.value("kind", "") != "branch") continue;
+      profile::BranchProfile b;
+      b.id = node.value("id", "");
+      for (const json* v : values_)
+        if (auto f = v->find(b.id); f != v->end()) {
+          ++b.samples;
+          b.taken += *f == true;
+        }
+      out_.profile.branches.push_back(b);
+    }
+  }
+
+  // Per step: the cheapest accepted model, the accepted limit, an accepted native rewrite.
+  void choose() {
+    for (const profile::StepProfile& sp : out_.profile.steps) {
+      const profile::Candidate* bestModel = nullptr;
+      for (const profile::Candidate& cand : sp.candidates) {
+        if (!cand.accepted) continue;
+        if (cand.kind != profile::CandidateKind::Model)
+          chosen_[sp.id].push_back(&cand);
+        else if (!bestModel || cand.stats.costUsd < bestModel->stats.costUsd)
+          bestModel = &cand;
+      }
+      if (bestModel) chosen_[sp.id].push_back(bestModel);
+    }
+  }
+
+  // -O2 as written and -O2 with the chosen changes, on the tuning and the held-out samples.
+  void front() {
+    profile::Profile& p = out_.profile;
+    json schema = c_.plan.value("output", json::object()).value("schema", json::object());
+    p.front.push_back(frontPoint("-O2", ref_, nullptr, false, schema));
+    std::shared_ptr<const runtime::Plan> tuned = plan_;
+    std::string error;
+    if (!chosen_.empty()) {
+      tuned = runtime::loadPlan(applyChoices(c_.plan, chosen_, nativeExprs_), error);
+      if (!tuned) tuned = plan_; // cannot happen for a plan the compiler emitted; stay safe
+      auto runs = runAll(tuned, o_.samples, "tuned");
+      p.front.push_back(frontPoint("-O2 +profile", runs, &ref_, false, schema));
+    } else {
+      profile::FrontPoint same = p.front.front();
+      same.label = "-O2 +profile";
+      p.front.push_back(same);
+    }
+    if (o_.holdout.empty()) return;
+    auto base = runAll(plan_, o_.holdout, "held-out");
+    auto runs = runAll(tuned, o_.holdout, "held-out");
+    p.front.push_back(frontPoint("-O2", base, nullptr, true, schema));
+    p.front.push_back(frontPoint("-O2 +profile", runs, &base, true, schema));
+    p.heldOutSamples = p.front.back().agreement.samples;
+  }
+
+  const TuneOptions& o_;
+  Budget budget_;
+  TuneResult out_;
+  Compilation c_;
+  std::shared_ptr<const runtime::Plan> plan_;
+  std::unique_ptr<runtime::Runtime> rt_;
+  RunEstimate first_;
+  std::vector<SampleRun> ref_;
+  std::vector<const json*> values_;
+  std::vector<StepInfo> steps_;
+  std::map<std::string, Route> routes_;
+  std::vector<std::vector<PendingCandidate>> pending_;
+  std::map<std::string, std::vector<const profile::Candidate*>> chosen_;
+  std::map<std::string, json> nativeExprs_;
+};
+
 } // namespace
 
 TuneResult tune(const TuneOptions& o) {
-  TuneResult out;
-  std::string text;
-  {
-    std::ifstream in(o.flowPath, std::ios::binary);
-    std::stringstream buffer;
-    buffer << in.rdbuf();
-    text = buffer.str();
-  }
-  CompileOptions co;
-  co.optLevel = 2;
-  co.workflow = o.workflow;
-  co.disabledPasses = {"fuse"}; // one call per step: each step's requests can be replayed alone
-  Compilation c = compileFile(o.flowPath, co);
-  out.diagnostics = renderAll(*c.diags);
-  if (!c.ok()) {
-    out.error = o.flowPath + " did not compile";
-    return out;
-  }
-  std::string error;
-  auto plan = runtime::loadPlan(c.plan, error);
-  if (!plan) {
-    out.error = error;
-    return out;
-  }
-  runtime::RuntimeOptions ro;
-  if (!o.backend.empty()) ro.backend = runtime::parseProvider(o.backend);
-  ro.endpoint = o.endpoint;
-  ro.toolStubs = o.toolStubs;
-  runtime::Runtime rt(std::move(ro));
-  runtime::CurlTransport transport;
-  Budget budget(o.maxUsd, o.maxCalls);
-
-  Progress progress;
-  auto report = [&](const char* phase, int64_t done, int64_t total) {
-    progress.phase = phase;
-    progress.samplesDone = done;
-    progress.samples = total;
-    progress.calls = budget.calls();
-    progress.spentUsd = budget.spentUsd();
-    if (o.onProgress) o.onProgress(progress);
-  };
-  const json& est = c.plan.value("estimate", json::object());
-  RunEstimate first{est.value("model_calls", int64_t(1)), est.value("cost_usd", 0.0)};
-  auto n = int64_t(o.samples.size());
-  auto ref = runSamples(rt, plan, o.samples, first, o.concurrency, budget,
-                        [&](int64_t d) { report("reference", d, n); });
-
-  profile::Profile& p = out.profile;
-  p.flow = o.flowPath;
-  p.workflow = c.plan.value("workflow", "");
-  p.sourceHash = tuneSourceHash(text);
-  p.minAgreement = o.minAgreement;
-  std::vector<const json*> values;
-  for (const SampleRun& s : ref)
-    if (s.started && s.result.ok) values.push_back(&s.result.values);
-  p.samples = int64_t(values.size());
-
-  std::vector<StepInfo> steps;
-  collectSteps(c.plan["nodes"], false, *c.module, steps);
-  for (StepInfo& s : steps)
-    for (const SampleRun& r : ref)
-      if (r.started && r.result.ok)
-        for (const auto& [id, x] : r.exchanges)
-          if (stepOf(id) == s.id) s.instances.push_back(&x);
-  auto routes = routesOf(c.plan, o);
-  auto irNodes = llmNodes(*c.module);
-
-  // Every candidate's calls go out together, so tune takes about as long as the calls do.
-  std::vector<std::vector<PendingCandidate>> pending;
-  std::vector<ReplayJob> jobs;
-  for (const StepInfo& s : steps)
-    pending.push_back(planCandidates(s, routes));
-  for (auto& cands : pending)
-    for (PendingCandidate& pc : cands) {
-      pc.results.resize(pc.jobs.size());
-      for (std::size_t i = 0; i < pc.jobs.size(); ++i) {
-        pc.jobs[i].out = &pc.results[i];
-        jobs.push_back(pc.jobs[i]);
-      }
-    }
-  int64_t jobsDone = 0;
-  replayAll(transport, jobs, o.concurrency, budget,
-            [&] { report("candidates", ++jobsDone, int64_t(jobs.size())); });
-
-  std::map<std::string, std::vector<const profile::Candidate*>> chosen;
-  std::map<std::string, json> nativeExprs;
-  std::map<std::string, std::vector<const Exchange*>> perModel;
-  for (std::size_t i = 0; i < steps.size(); ++i) {
-    const StepInfo& s = steps[i];
-    profile::StepProfile sp;
-    sp.id = s.id;
-    sp.hash = tuneStepHash(s.node);
-    sp.model = s.modelId;
-    sp.task = s.node.value("task", "");
-    sp.reference = statsOf(s.instances);
-    sp.answerTokens = lengthsOf(s.instances);
-    for (const Exchange* x : s.instances)
-      perModel[s.modelId].push_back(x);
-    for (PendingCandidate& pc : pending[i]) {
-      scoreCandidate(pc, s, o.minAgreement, sp.reference);
-      sp.candidates.push_back(pc.c);
-    }
-    auto it = irNodes.find(s.id);
-    std::optional<passes::DeterministicTask> task;
-    if (it != irNodes.end()) task = passes::recognizeDeterministicTask(*it->second);
-    if (auto nc = nativeCandidate(s, task, values, o.minAgreement, sp.reference)) {
-      sp.candidates.push_back(*nc);
-      if (nc->accepted) nativeExprs[s.id] = task->expr;
-    }
-    p.steps.push_back(std::move(sp));
-  }
-  for (const auto& [model, calls] : perModel)
-    p.models[model] = statsOf(calls);
-  for (const json& node : c.plan["nodes"]) {
-    if (node.value("kind", "") != "branch") continue;
-    profile::BranchProfile b;
-    b.id = node.value("id", "");
-    for (const json* v : values)
-      if (auto f = v->find(b.id); f != v->end()) {
-        ++b.samples;
-        b.taken += *f == true;
-      }
-    p.branches.push_back(b);
-  }
-  // Per step: the cheapest accepted model, the accepted limit, an accepted native rewrite.
-  for (const profile::StepProfile& sp : p.steps) {
-    const profile::Candidate* bestModel = nullptr;
-    for (const profile::Candidate& cand : sp.candidates) {
-      if (!cand.accepted) continue;
-      if (cand.kind != profile::CandidateKind::Model)
-        chosen[sp.id].push_back(&cand);
-      else if (!bestModel || cand.stats.costUsd < bestModel->stats.costUsd)
-        bestModel = &cand;
-    }
-    if (bestModel) chosen[sp.id].push_back(bestModel);
-  }
-
-  // The front: -O2 as written and -O2 with the chosen changes.
-  json outSchema = c.plan.value("output", json::object()).value("schema", json::object());
-  p.front.push_back(frontPoint("-O2", ref, nullptr, false, outSchema));
-  std::shared_ptr<const runtime::Plan> tuned = plan;
-  if (!chosen.empty()) {
-    tuned = runtime::loadPlan(applyChoices(c.plan, chosen, nativeExprs), error);
-    if (!tuned) tuned = plan; // cannot happen for a plan the compiler emitted; stay safe
-    auto runs = runSamples(rt, tuned, o.samples, first, o.concurrency, budget,
-                           [&](int64_t d) { report("tuned", d, n); });
-    p.front.push_back(frontPoint("-O2 +profile", runs, &ref, false, outSchema));
-  } else {
-    profile::FrontPoint same = p.front.front();
-    same.label = "-O2 +profile";
-    p.front.push_back(same);
-  }
-  if (!o.holdout.empty()) {
-    auto h = int64_t(o.holdout.size());
-    auto base = runSamples(rt, plan, o.holdout, first, o.concurrency, budget,
-                           [&](int64_t d) { report("held-out", d, h); });
-    auto runs = runSamples(rt, tuned, o.holdout, first, o.concurrency, budget,
-                           [&](int64_t d) { report("held-out", d, h); });
-    p.front.push_back(frontPoint("-O2", base, nullptr, true, outSchema));
-    p.front.push_back(frontPoint("-O2 +profile", runs, &base, true, outSchema));
-    p.heldOutSamples = p.front.back().agreement.samples;
-  }
-  out.budgetStopped = budget.stopped();
-  out.calls = budget.calls();
-  out.spentUsd = budget.spentUsd();
-  out.ok = true;
-  return out;
+  return Tuner(o).run();
 }
 
 } // namespace awc::tune
