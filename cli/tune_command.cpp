@@ -88,14 +88,14 @@ int tuneCommand(const TuneFlags& f) {
   for (const auto& s : r.profile.steps)
     for (const auto& c : s.candidates)
       accepted += c.accepted;
-  std::fprintf(stderr,
-               "awc tune: %lld samples, %zu model steps, %d candidates accepted · %lld calls · "
-               "$%.6f%s → %s\n",
-               (long long)r.profile.samples, r.profile.steps.size(), accepted, (long long)r.calls,
-               r.spentUsd,
-               r.budgetStopped ? " · stopped at the budget (the profile has what was measured)"
-                               : "",
-               f.output.c_str());
+  std::fprintf(
+      stderr,
+      "awc tune: %lld of %zu samples ran, %zu model steps, %d candidates accepted · %lld calls · "
+      "$%.6f%s → %s\n",
+      (long long)r.profile.samples, o.samples.size(), r.profile.steps.size(), accepted,
+      (long long)r.calls, r.spentUsd,
+      r.budgetStopped ? " · stopped at the budget (the profile has what was measured)" : "",
+      f.output.c_str());
   return kExitOk;
 }
 

@@ -213,7 +213,7 @@ TEST_CASE("awc tune stops starting runs at --max-usd", "[tune][cli][budget]") {
   CHECK(f.profile().samples == 0);
 }
 
-TEST_CASE("--holdout adds the held-out front points", "[tune][cli][holdout]") {
+TEST_CASE("awc tune --holdout adds the held-out front points", "[tune][cli][holdout]") {
   Fixture f;
   std::string held =
       f.dir.write("h.jsonl", "{\"text\": \"a held-back message\", \"a\": 3, \"b\": 4}\n"
