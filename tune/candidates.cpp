@@ -73,6 +73,14 @@ std::vector<PendingCandidate> planCandidates(const StepInfo& step,
                                              const std::map<std::string, Route>& routes) {
   std::vector<PendingCandidate> out;
   const Route& ref = routes.at(step.modelId);
+  if (!step.instances.empty()) {
+    PendingCandidate b;
+    b.baseline = true;
+    b.route = &ref;
+    for (const Exchange* e : step.instances)
+      b.jobs.push_back({e->request, b.route, e->costUsd, nullptr});
+    out.push_back(std::move(b));
+  }
   auto method = step.freeText ? profile::AgreementMethod::LengthFormat
                 : step.record ? profile::AgreementMethod::FieldWise
                               : profile::AgreementMethod::Exact;
@@ -115,10 +123,31 @@ std::vector<PendingCandidate> planCandidates(const StepInfo& step,
   return out;
 }
 
+Baseline baselineOf(const PendingCandidate* replay, const StepInfo& step, const Route& route) {
+  Baseline b;
+  std::vector<double> latencies;
+  for (const Exchange* e : step.instances) {
+    latencies.push_back(e->latencyMs);
+    b.listCostUsd += listCost(route, e->usage) / double(step.instances.size());
+  }
+  bool complete = replay && !replay->results.empty();
+  if (replay)
+    for (const CallResult& r : replay->results)
+      complete = complete && r.done && r.ok;
+  if (complete) {
+    latencies.clear();
+    for (const CallResult& r : replay->results)
+      latencies.push_back(r.latencyMs);
+  }
+  b.latencyMs = median(latencies);
+  return b;
+}
+
 void scoreCandidate(PendingCandidate& pc, const StepInfo& step, double minAgreement,
-                    const profile::CallStats& reference) {
+                    const Baseline& reference) {
   profile::Candidate& c = pc.c;
   if (pc.route == nullptr) return; // not measured; `why` says so
+  double list = 0;
   std::vector<Exchange> measured;
   for (std::size_t i = 0; i < pc.results.size(); ++i) {
     const CallResult& r = pc.results[i];
@@ -132,20 +161,22 @@ void scoreCandidate(PendingCandidate& pc, const StepInfo& step, double minAgreem
     x.latencyMs = r.latencyMs;
     x.tokensPerS = r.tokensPerS;
     x.costUsd = r.costUsd;
+    list += listCost(*pc.route, r.usage);
     measured.push_back(std::move(x));
   }
   std::vector<const Exchange*> ptrs;
   for (const Exchange& x : measured)
     ptrs.push_back(&x);
   c.stats = statsOf(ptrs);
-  decide(c, int64_t(step.instances.size()), minAgreement, reference);
+  decide(c, int64_t(step.instances.size()), minAgreement, reference,
+         measured.empty() ? 0 : list / double(measured.size()));
 }
 
 void decide(profile::Candidate& c, int64_t instances, double minAgreement,
-            const profile::CallStats& reference) {
-  // Latency is measured at another moment (and load) than the reference: 10 % is noise.
+            const Baseline& reference, double listCostUsd) {
+  // Two medians of the same requests still differ by a few percent: 10 % is noise.
   bool faster = c.stats.latencyMs <= reference.latencyMs * 1.10;
-  bool cheaper = c.stats.costUsd <= reference.costUsd * (1 + 1e-9) + 1e-12;
+  bool cheaper = listCostUsd <= reference.listCostUsd * (1 + 1e-9) + 1e-12;
   if (c.agreement.samples < instances)
     c.why = fmt::format("measured on {} of {} calls before the budget stopped tune",
                         c.agreement.samples, instances);
@@ -155,21 +186,21 @@ void decide(profile::Candidate& c, int64_t instances, double minAgreement,
   else if (!faster)
     c.why = fmt::format("slower: {:.0f} ms vs {:.0f} ms", c.stats.latencyMs, reference.latencyMs);
   else if (!cheaper)
-    c.why =
-        fmt::format("costlier: ${:.6f} vs ${:.6f} per call", c.stats.costUsd, reference.costUsd);
+    c.why = fmt::format("costlier: ${:.6f} vs ${:.6f} per call at list prices", listCostUsd,
+                        reference.listCostUsd);
   else {
     c.accepted = true;
-    c.why = fmt::format("agreement {:.1f} % on {} samples, {:.0f} ms vs {:.0f} ms, ${:.6f} vs "
+    c.why = fmt::format("agreement {:.1f} % on {} calls, {:.0f} ms vs {:.0f} ms, ${:.6f} vs "
                         "${:.6f}",
                         100 * c.agreement.rate(), c.agreement.samples, c.stats.latencyMs,
-                        reference.latencyMs, c.stats.costUsd, reference.costUsd);
+                        reference.latencyMs, listCostUsd, reference.listCostUsd);
   }
 }
 
 std::optional<profile::Candidate>
 nativeCandidate(const StepInfo& step, const std::optional<passes::DeterministicTask>& task,
                 const std::vector<const json*>& sampleValues, double minAgreement,
-                const profile::CallStats& reference) {
+                const Baseline& reference) {
   if (!task) return std::nullopt;
   profile::Candidate c;
   c.kind = profile::CandidateKind::Native;
@@ -189,13 +220,13 @@ nativeCandidate(const StepInfo& step, const std::optional<passes::DeterministicT
     });
     if (!result.ok()) continue;
     // A string step the rewrite computes a number for agrees when the text is that number.
-    bool same = result.value() == *ref ||
-                (ref->is_string() && !result.value().is_string() &&
-                 result.value().dump() == trimmed(ref->get<std::string>()));
+    bool same =
+        result.value() == *ref || (ref->is_string() && !result.value().is_string() &&
+                                   result.value().dump() == trimmed(ref->get<std::string>()));
     c.agreement.agreed += same;
   }
   c.stats.calls = c.agreement.samples; // no model call: no latency, no cost
-  decide(c, c.agreement.samples, minAgreement, reference);
+  decide(c, c.agreement.samples, minAgreement, reference, 0);
   return c;
 }
 

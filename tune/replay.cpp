@@ -44,6 +44,10 @@ double callCost(const Route& r, const runtime::Usage& u) {
          1e6;
 }
 
+double listCost(const Route& r, const runtime::Usage& u) {
+  return (double(u.promptTokens) * r.priceIn + double(u.outputTokens) * r.priceOut) / 1e6;
+}
+
 namespace {
 
 double msBetween(runtime::Clock::time_point a, runtime::Clock::time_point b) {

@@ -21,9 +21,18 @@ struct StepInfo {
   std::vector<const Exchange*> instances; ///< its reference exchanges, all samples
 };
 
+/// What a candidate must not be slower or costlier than.
+struct Baseline {
+  double latencyMs = 0;   ///< median of the unchanged requests replayed with the candidates
+  double listCostUsd = 0; ///< mean per call at list prices (listCost)
+};
+
 /// A candidate and the calls that measure it (results parallel to jobs).
 struct PendingCandidate {
   profile::Candidate c;
+  /// The step's requests sent again unchanged, alongside the candidates: the latency baseline
+  /// under the same load and prefix cache. Not written to the profile.
+  bool baseline = false;
   const Route* route = nullptr; ///< null: not measured
   std::vector<ReplayJob> jobs;
   std::vector<CallResult> results;
@@ -37,18 +46,23 @@ profile::LengthStats lengthsOf(const std::vector<const Exchange*>& calls);
 std::vector<PendingCandidate> planCandidates(const StepInfo& step,
                                              const std::map<std::string, Route>& routes);
 
+/// The baseline: the replayed unchanged requests when all of them were measured, else the
+/// reference runs' own calls.
+Baseline baselineOf(const PendingCandidate* replay, const StepInfo& step, const Route& route);
+
 /// Agreement and figures from the replayed calls, then decide().
 void scoreCandidate(PendingCandidate& pc, const StepInfo& step, double minAgreement,
-                    const profile::CallStats& reference);
+                    const Baseline& reference);
 
-/// Accepted when measured on every call, at or above the bar, no slower and no costlier.
+/// Accepted when measured on every call, at or above the bar, no slower and no costlier (at
+/// list prices: `listCostUsd` is the candidate's mean).
 void decide(profile::Candidate& c, int64_t instances, double minAgreement,
-            const profile::CallStats& reference);
+            const Baseline& reference, double listCostUsd);
 
 /// The recogniser's native rewrite evaluated on each sample's values (top-level steps only).
 std::optional<profile::Candidate>
 nativeCandidate(const StepInfo& step, const std::optional<passes::DeterministicTask>& task,
                 const std::vector<const nlohmann::json*>& sampleValues, double minAgreement,
-                const profile::CallStats& reference);
+                const Baseline& reference);
 
 } // namespace awc::tune::detail

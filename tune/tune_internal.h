@@ -46,6 +46,9 @@ struct Route {
 };
 
 double callCost(const Route& route, const runtime::Usage& usage);
+/// The cost at list prices, every prompt token uncached: what acceptance compares, so a replay
+/// that found the reference's prefix in the server's cache does not look cheaper for it.
+double listCost(const Route& route, const runtime::Usage& usage);
 
 /// One measured call.
 struct CallResult {

@@ -238,14 +238,19 @@ private:
       sp.reference = statsOf(s.instances);
       sp.answerTokens = lengthsOf(s.instances);
       perModel[s.modelId].insert(perModel[s.modelId].end(), s.instances.begin(), s.instances.end());
+      const PendingCandidate* replay = nullptr;
+      for (const PendingCandidate& pc : pending_[i])
+        if (pc.baseline) replay = &pc;
+      Baseline base = baselineOf(replay, s, routes_.at(s.modelId));
       for (PendingCandidate& pc : pending_[i]) {
-        scoreCandidate(pc, s, o_.minAgreement, sp.reference);
+        if (pc.baseline) continue;
+        scoreCandidate(pc, s, o_.minAgreement, base);
         sp.candidates.push_back(pc.c);
       }
       auto it = irNodes.find(s.id);
       std::optional<passes::DeterministicTask> task;
       if (it != irNodes.end()) task = passes::recognizeDeterministicTask(*it->second);
-      if (auto nc = nativeCandidate(s, task, values_, o_.minAgreement, sp.reference)) {
+      if (auto nc = nativeCandidate(s, task, values_, o_.minAgreement, base)) {
         sp.candidates.push_back(*nc);
         if (nc->accepted) nativeExprs_[s.id] = task->expr;
       }
