@@ -78,6 +78,8 @@ int tuneCommand(const TuneFlags& f) {
     std::fprintf(stderr, "awc tune: error: %s\n", r.error.c_str());
     return kExitInputErrors;
   }
+  for (const std::string& w : r.warnings)
+    std::fprintf(stderr, "awc tune: warning: %s\n", w.c_str());
   std::ofstream out(f.output, std::ios::binary | std::ios::trunc);
   out << profile::serialize(r.profile);
   if (!out.flush()) {

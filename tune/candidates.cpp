@@ -197,6 +197,10 @@ void decide(profile::Candidate& c, int64_t instances, double minAgreement,
   }
 }
 
+json nativeExpr(const StepInfo& step, const passes::DeterministicTask& task) {
+  return step.freeText ? json{{"text", json::array({task.expr})}} : task.expr;
+}
+
 std::optional<profile::Candidate>
 nativeCandidate(const StepInfo& step, const std::optional<passes::DeterministicTask>& task,
                 const std::vector<const json*>& sampleValues, double minAgreement,
@@ -206,6 +210,7 @@ nativeCandidate(const StepInfo& step, const std::optional<passes::DeterministicT
   c.kind = profile::CandidateKind::Native;
   c.value = task->rewrite;
   c.method = profile::AgreementMethod::Exact;
+  json expr = nativeExpr(step, *task);
   if (step.inMap) {
     c.why = "not measured: a map body's step (its values are per element)";
     return c;
@@ -214,16 +219,14 @@ nativeCandidate(const StepInfo& step, const std::optional<passes::DeterministicT
     auto ref = values->find(step.id);
     if (ref == values->end()) continue;
     ++c.agreement.samples;
-    auto result = stdlib::evaluate(task->expr, [&](std::string_view name) -> const json* {
+    auto result = stdlib::evaluate(expr, [&](std::string_view name) -> const json* {
       auto it = values->find(std::string(name));
       return it == values->end() ? nullptr : &*it;
     });
     if (!result.ok()) continue;
-    // A string step the rewrite computes a number for agrees when the text is that number.
-    bool same =
-        result.value() == *ref || (ref->is_string() && !result.value().is_string() &&
-                                   result.value().dump() == trimmed(ref->get<std::string>()));
-    c.agreement.agreed += same;
+    c.agreement.agreed += result.value() == *ref ||
+                          (ref->is_string() && result.value().is_string() &&
+                           result.value().get<std::string>() == trimmed(ref->get<std::string>()));
   }
   c.stats.calls = c.agreement.samples; // no model call: no latency, no cost
   decide(c, c.agreement.samples, minAgreement, reference, 0);

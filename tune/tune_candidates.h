@@ -59,6 +59,10 @@ void scoreCandidate(PendingCandidate& pc, const StepInfo& step, double minAgreem
 void decide(profile::Candidate& c, int64_t instances, double minAgreement,
             const Baseline& reference, double listCostUsd);
 
+/// The rewrite as the step's replacement: a free-text step gets the text of its value (the
+/// recogniser's arithmetic yields a number where the step returns a string).
+nlohmann::json nativeExpr(const StepInfo& step, const passes::DeterministicTask& task);
+
 /// The recogniser's native rewrite evaluated on each sample's values (top-level steps only).
 std::optional<profile::Candidate>
 nativeCandidate(const StepInfo& step, const std::optional<passes::DeterministicTask>& task,

@@ -252,7 +252,7 @@ private:
       if (it != irNodes.end()) task = passes::recognizeDeterministicTask(*it->second);
       if (auto nc = nativeCandidate(s, task, values_, o_.minAgreement, base)) {
         sp.candidates.push_back(*nc);
-        if (nc->accepted) nativeExprs_[s.id] = task->expr;
+        if (nc->accepted) nativeExprs_[s.id] = nativeExpr(s, *task);
       }
       p.steps.push_back(std::move(sp));
     }
@@ -300,7 +300,10 @@ private:
     std::string error;
     if (!chosen_.empty()) {
       tuned = runtime::loadPlan(applyChoices(c_.plan, chosen_, nativeExprs_), error);
-      if (!tuned) tuned = plan_; // cannot happen for a plan the compiler emitted; stay safe
+      if (!tuned) { // a bug in applyChoices: say so, and measure the plan as written instead
+        out_.warnings.push_back("the plan with the accepted changes did not load: " + error);
+        tuned = plan_;
+      }
       auto runs = runAll(tuned, o_.samples, "tuned");
       p.front.push_back(frontPoint("-O2 +profile", runs, &ref_, false, schema));
     } else {

@@ -3,6 +3,7 @@
 // profile that the profile contract parses. Until the simulator models quality, only different
 // models answer alike when they share a wire name ("twin"): these tests rely on that alone.
 #include "awc/profile/profile.h"
+#include "awc/sim/answers.h"
 #include "awc/sim/server.h"
 #include "awc_process.h"
 #include "temp_dir.h"
@@ -45,10 +46,15 @@ struct Fixture {
   awc::sim::Server server;
   awc::testing::TempDir dir{"awc-tune"};
   std::string flow, samples;
-  Fixture() {
+  /// `fixtures`: the simulator's fixed answers (awc sim --fixtures), as JSON text.
+  explicit Fixture(const std::string& fixtures = "[]") {
     awc::sim::ServerConfig config;
     config.speed = 50;
     std::string error;
+    auto parsed = awc::sim::parseFixtures(fixtures, error);
+    INFO(error);
+    REQUIRE(parsed);
+    config.fixtures = *parsed;
     REQUIRE(server.start(config, error) != 0);
     flow = dir.write("t.flow", kFlow);
     std::string lines;
@@ -179,6 +185,31 @@ TEST_CASE("a native rewrite the recogniser suggests is evaluated on the samples"
   CHECK(native->agreement.samples == 10);
   CHECK(native->stats.costUsd == 0);
   CHECK(candidate(step(p, "mood"), awc::profile::CandidateKind::Native) == nullptr);
+}
+
+TEST_CASE("a native rewrite that agrees on every sample is accepted and applied", "[tune][cli]") {
+  // The simulator answers every sum with 3, and every sample's a + b is 3.
+  Fixture f(R"([{"regex": "What is \\d+ \\+ \\d+", "answer": "3"}])");
+  std::string lines;
+  for (int a = 0; a <= 3; ++a)
+    lines += "{\"text\": \"t" + std::to_string(a) + "\", \"a\": " + std::to_string(a) +
+             ", \"b\": " + std::to_string(3 - a) + "}\n";
+  f.samples = f.dir.write("s3.jsonl", lines);
+  auto r = f.tune("");
+  INFO(r.out);
+  REQUIRE(r.code == 0);
+  auto p = f.profile();
+  const auto* native = candidate(step(p, "sum"), awc::profile::CandidateKind::Native);
+  REQUIRE(native);
+  CHECK(native->agreement.samples == 4);
+  CHECK(native->agreement.agreed == 4);
+  CHECK(native->accepted);
+  CHECK(r.out.find("warning: the plan with the accepted changes did not load") ==
+        std::string::npos);
+  // The tuned plan computes the sum natively: its outputs still agree with the reference.
+  REQUIRE(p.front.size() == 2);
+  CHECK(p.front[1].agreement.samples == 4);
+  CHECK(p.front[1].agreement.agreed == 4);
 }
 
 TEST_CASE("awc tune stops starting calls at --max-calls", "[tune][cli][budget]") {

@@ -53,7 +53,8 @@ struct TuneResult {
   std::string error;       ///< why tune could not run (compile errors are in `diagnostics`)
   std::string diagnostics; ///< rendered compiler diagnostics of the flow
   profile::Profile profile;
-  bool budgetStopped = false; ///< a budget stopped it before every call was made
+  bool budgetStopped = false;        ///< a budget stopped it before every call was made
+  std::vector<std::string> warnings; ///< e.g. the tuned plan did not load (its front is -O2's)
   int64_t calls = 0;
   double spentUsd = 0;
 };
