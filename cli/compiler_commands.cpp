@@ -5,6 +5,7 @@
 #include "commands.h"
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -28,6 +29,7 @@ struct CommonFlags {
   bool noOptWarnings = false;          // check only: front-end diagnostics, no passes
   bool verifyEach = false;             // build only
   std::vector<std::string> printAfter; // build only
+  std::string profile;                 // --profile FILE (docs/tune.md)
 };
 
 void addCommonFlags(CLI::App* cmd, CommonFlags& f) {
@@ -46,6 +48,9 @@ void addCommonFlags(CLI::App* cmd, CommonFlags& f) {
   cmd->add_option("--color", f.color, "colour diagnostics: auto, always, never")
       ->check(CLI::IsMember({"auto", "always", "never"}));
   cmd->add_flag("-w,--no-warnings", f.noWarnings, "do not report warnings");
+  cmd->add_option("--profile", f.profile,
+                  "apply what `awc tune` measured (FLOW.profile.json): cheaper models, "
+                  "max_tokens, branch frequencies, lowerings that agreed (docs/tune.md)");
 }
 
 bool useColor(const std::string& mode) {
@@ -61,6 +66,7 @@ bool toOptions(const CommonFlags& f, CompileOptions& o) {
   o.importRoots = f.importRoots;
   o.warnings = !f.noWarnings;
   o.verifyEach = f.verifyEach;
+  o.profilePath = f.profile;
   for (const std::string& pass : f.printAfter) {
     if (pass != "all" && !passes::isKnownPass(pass)) {
       std::fprintf(stderr, "awc: --print-after: unknown pass '%s' (a pass name or 'all')\n",
@@ -158,25 +164,80 @@ int runCheck(const std::vector<std::string>& files, const CommonFlags& f) {
   return status;
 }
 
+// "97 % on 200 samples"
+std::string agreementText(const nlohmann::json& j) {
+  return fmt::format("{:g} % on {} samples", std::round(j["agreement"].get<double>() * 1000) / 10,
+                     j["samples"].get<int64_t>());
+}
+
+// The measured front: one line per plan, with its held-out figure when tune measured one.
+std::string formatFront(const nlohmann::json& front) {
+  std::string out = "  measured on the samples:\n";
+  for (const auto& f : front) {
+    if (f["held_out"].get<bool>()) continue;
+    std::string heldOut;
+    for (const auto& h : front)
+      if (h["held_out"].get<bool>() && h["label"] == f["label"])
+        heldOut = " (held-out: " + agreementText(h) + ")";
+    out += fmt::format("    {}: {:.1f} s, ${:.6f}, {}{}\n", f["label"].get<std::string>(),
+                       f["latency_ms"].get<double>() / 1000, f["cost_usd"].get<double>(),
+                       agreementText(f), heldOut);
+  }
+  return out;
+}
+
+std::string formatProfile(const nlohmann::json& p) {
+  std::string out = fmt::format(
+      "\nprofile {} ({} match: {} of {} steps; {} tuning samples, {} held out; bar {:g} %):\n",
+      p["file"].get<std::string>(), p["match"].get<std::string>(),
+      p["steps_matched"].get<int64_t>(), p["steps_total"].get<int64_t>(),
+      p["samples"].get<int64_t>(), p["held_out_samples"].get<int64_t>(),
+      std::round(p["min_agreement"].get<double>() * 1000) / 10);
+  if (!p["front"].empty()) out += formatFront(p["front"]);
+  if (!p["calibrated_models"].empty()) {
+    std::string models;
+    for (const auto& m : p["calibrated_models"])
+      models += (models.empty() ? "" : ", ") + m.get<std::string>();
+    out += "  latency calibrated for: " + models + "\n";
+  }
+  for (const auto& s : p["steps"])
+    for (const auto& c : s["candidates"])
+      out += fmt::format("  {}: {} {} {} ({}){}\n", s["id"].get<std::string>(),
+                         c["kind"].get<std::string>(), c["value"].get<std::string>(),
+                         c["taken"].get<bool>() ? "taken" : "not taken", agreementText(c),
+                         c.contains("why") ? ": " + c["why"].get<std::string>() : "");
+  return out;
+}
+
 std::string formatExplain(const nlohmann::json& e) {
   std::string out = "estimates (critical path latency under the model profiles):\n";
-  out += fmt::format("  {:<6} {:>12} {:>12} {:>14} {:>14} {:>14} {:>12}\n", "level", "latency ms",
-                     "model calls", "prompt tokens", "cached tokens", "output tokens", "cost USD");
-  for (const char* level : {"O0", "O1", "O2"}) {
-    const auto& l = e["levels"][level];
-    out += fmt::format("  -{:<5} {:>12.0f} {:>12.1f} {:>14} {:>14} {:>14} {:>12.6f}\n", level,
-                       l["latency_ms"].get<double>(), l["model_calls"].get<double>(),
+  std::size_t width = 5; // "-O2+profile" widens the level column
+  for (const auto& level : e["levels"].items())
+    width = std::max(width, level.key().size());
+  out += fmt::format("  {:<{}} {:>12} {:>12} {:>14} {:>14} {:>14} {:>12}\n", "level", width + 1,
+                     "latency ms", "model calls", "prompt tokens", "cached tokens", "output tokens",
+                     "cost USD");
+  for (const auto& [level, l] : e["levels"].items()) {
+    out += fmt::format("  -{:<{}} {:>12.0f} {:>12.1f} {:>14} {:>14} {:>14} {:>12.6f}\n", level,
+                       width, l["latency_ms"].get<double>(), l["model_calls"].get<double>(),
                        l["prompt_tokens"].get<int64_t>(), l["cached_tokens"].get<int64_t>(),
                        l["output_tokens"].get<int64_t>(), l["cost_usd"].get<double>());
   }
   double o0 = e["levels"]["O0"]["latency_ms"].get<double>();
   double o2 = e["levels"]["O2"]["latency_ms"].get<double>();
   if (o2 > 0) out += fmt::format("  estimated speed-up -O2 vs -O0: {:.2f}x\n", o0 / o2);
+  for (const auto& level : e["levels"].items())
+    if (level.key().find("+profile") != std::string::npos &&
+        level.value()["latency_ms"].get<double>() > 0)
+      out += fmt::format("  estimated speed-up -{} vs -O0: {:.2f}x\n", level.key(),
+                         o0 / level.value()["latency_ms"].get<double>());
   if (const auto& l = e["levels"]["O2"]; l.contains("speculation_budget_usd"))
     out += fmt::format("  speculation budget at -O2: ${:.6f} (the estimated saving against -O0; "
                        "`awc run --speculate auto` starts hinted steps within it)\n",
                        l["speculation_budget_usd"].get<double>());
-  out += fmt::format("\npasses at -O{}:\n", e["opt_level"].get<int>());
+  if (e.contains("profile")) out += formatProfile(e["profile"]);
+  out += fmt::format("\npasses at -O{}{}:\n", e["opt_level"].get<int>(),
+                     e.contains("profile") ? " with the profile" : "");
   for (const auto& p : e["passes"]) {
     out += fmt::format("  {} ({} change{})\n", p["pass"].get<std::string>(), p["changes"].size(),
                        p["changes"].size() == 1 ? "" : "s");

@@ -34,6 +34,10 @@ void runPipeline(Compilation& c, FileId root, const CompileOptions& options) {
   analyze.warnings = options.warnings;
   c.program = sema::analyze(root, *c.sources, *c.diags, analyze);
   timer.lap("front end (parse + sema)");
+  if (options.stopAfterSema && !options.profilePath.empty()) { // check: the file alone
+    std::string text;
+    loadProfile(options.profilePath, *c.sources, *c.diags, text);
+  }
   if (c.diags->hasErrors() || !c.program || !c.program->workflow || options.stopAfterSema) {
     c.diags->sortByLocation();
     return;
@@ -44,7 +48,17 @@ void runPipeline(Compilation& c, FileId root, const CompileOptions& options) {
     c.diags->sortByLocation();
     return;
   }
+  c.profileHashes = profileHashes(*c.module, c.sources->text(root));
+  if (!options.profilePath.empty()) {
+    c.profile = useProfile(options.profilePath, *c.module, c.profileHashes, *c.sources, *c.diags);
+    if (!c.profile) {
+      c.module.reset(); // not ok(): the profile asked for cannot be applied
+      c.diags->sortByLocation();
+      return;
+    }
+  }
   passes::PassContext ctx{*c.module, *c.diags, {}, std::nullopt};
+  if (c.profile) ctx.profile = &c.profile->profile;
   if (options.speculateUsdPerS) ctx.assumptions.speculateUsdPerS = *options.speculateUsdPerS;
   ctx.rightsizeTasks = options.rightsizeTasks;
   passes::PipelineOptions pipeline;
@@ -89,35 +103,45 @@ nlohmann::json explainJson(const std::string& path, const CompileOptions& option
                            Compilation* detail) {
   nlohmann::json levels = nlohmann::json::object();
   nlohmann::json passesJson = nlohmann::json::array();
-  for (int level : {0, 1, 2}) {
+  nlohmann::json profileJson;
+  bool withProfile = !options.profilePath.empty();
+  // -O0..-O2 as written; with a profile, the requested level once more with it (level 3 here).
+  for (int level : {0, 1, 2, 3}) {
+    if (level == 3 && !withProfile) break;
     CompileOptions o = options;
-    o.optLevel = level;
+    o.optLevel = level == 3 ? options.optLevel : level;
     o.warnings = false;
+    if (level != 3) o.profilePath.clear();
     Compilation c = compileFile(path, o);
     if (!c.ok()) {
       if (detail) *detail = std::move(c);
       return nullptr;
     }
-    levels["O" + std::to_string(level)] = {{"latency_ms", ir::roundMs(c.estimate.latencyMs)},
-                                           {"model_calls", c.estimate.modelCalls},
-                                           {"prompt_tokens", c.estimate.promptTokens},
-                                           {"cached_tokens", c.estimate.cachedTokens},
-                                           {"output_tokens", c.estimate.outputTokens},
-                                           {"cost_usd", ir::roundUsd(c.estimate.costUsd)},
-                                           {"critical_path", c.estimate.criticalPath}};
+    std::string name = level == 3 ? "O" + std::to_string(options.optLevel) + "+profile"
+                                  : "O" + std::to_string(level);
+    levels[name] = {{"latency_ms", ir::roundMs(c.estimate.latencyMs)},
+                    {"model_calls", c.estimate.modelCalls},
+                    {"prompt_tokens", c.estimate.promptTokens},
+                    {"cached_tokens", c.estimate.cachedTokens},
+                    {"output_tokens", c.estimate.outputTokens},
+                    {"cost_usd", ir::roundUsd(c.estimate.costUsd)},
+                    {"critical_path", c.estimate.criticalPath}};
     if (c.module->speculationBudgetUsd)
-      levels["O" + std::to_string(level)]["speculation_budget_usd"] =
-          ir::roundUsd(*c.module->speculationBudgetUsd);
-    if (level == options.optLevel) {
+      levels[name]["speculation_budget_usd"] = ir::roundUsd(*c.module->speculationBudgetUsd);
+    if (level == 3) profileJson = profileExplainJson(*c.profile, options.profilePath, c.reports);
+    if (level == (withProfile ? 3 : options.optLevel)) {
+      passesJson = nlohmann::json::array();
       for (const auto& r : c.reports)
         passesJson.push_back(r.toJson());
       if (detail) *detail = std::move(c);
     }
   }
-  return {{"awc_explain", 1},
-          {"levels", std::move(levels)},
-          {"passes", std::move(passesJson)},
-          {"opt_level", options.optLevel}};
+  nlohmann::json out = {{"awc_explain", 1},
+                        {"levels", std::move(levels)},
+                        {"passes", std::move(passesJson)},
+                        {"opt_level", options.optLevel}};
+  if (withProfile) out["profile"] = std::move(profileJson);
+  return out;
 }
 
 } // namespace awc

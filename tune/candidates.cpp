@@ -197,10 +197,6 @@ void decide(profile::Candidate& c, int64_t instances, double minAgreement,
   }
 }
 
-json nativeExpr(const StepInfo& step, const passes::DeterministicTask& task) {
-  return step.freeText ? json{{"text", json::array({task.expr})}} : task.expr;
-}
-
 std::optional<profile::Candidate>
 nativeCandidate(const StepInfo& step, const std::optional<passes::DeterministicTask>& task,
                 const std::vector<const json*>& sampleValues, double minAgreement,
@@ -210,7 +206,7 @@ nativeCandidate(const StepInfo& step, const std::optional<passes::DeterministicT
   c.kind = profile::CandidateKind::Native;
   c.value = task->rewrite;
   c.method = profile::AgreementMethod::Exact;
-  json expr = nativeExpr(step, *task);
+  const json& expr = task->expr;
   if (step.inMap) {
     c.why = "not measured: a map body's step (its values are per element)";
     return c;

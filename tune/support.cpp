@@ -1,6 +1,5 @@
-// Tune's small pieces: the samples file reader (located errors that never quote the file),
-// answer agreement, and the content hashes written into the profile.
-#include "awc/support/hash.h"
+// Tune's small pieces: the samples file reader (located errors that never quote the file)
+// and answer agreement.
 #include "awc/tune/tune.h"
 
 #include <filesystem>
@@ -105,17 +104,6 @@ bool outputsAgree(const json& schema, const json& a, const json& b) {
   if (type == "string" && !schema.contains("enum") && a.is_string() && b.is_string())
     return answersAgree(true, a.get<std::string>(), b.get<std::string>(), "");
   return a == b;
-}
-
-std::string tuneSourceHash(const std::string& text) {
-  return fmt::format("{:016x}", hash64(text));
-}
-
-std::string tuneStepHash(const json& node) {
-  json parts = json::array();
-  for (const char* key : {"model", "messages", "schema", "options"})
-    parts.push_back(node.contains(key) ? node[key] : json());
-  return fmt::format("{:016x}", hash64(parts.dump()));
 }
 
 } // namespace awc::tune

@@ -59,11 +59,8 @@ void scoreCandidate(PendingCandidate& pc, const StepInfo& step, double minAgreem
 void decide(profile::Candidate& c, int64_t instances, double minAgreement,
             const Baseline& reference, double listCostUsd);
 
-/// The rewrite as the step's replacement: a free-text step gets the text of its value (the
-/// recogniser's arithmetic yields a number where the step returns a string).
-nlohmann::json nativeExpr(const StepInfo& step, const passes::DeterministicTask& task);
-
-/// The recogniser's native rewrite evaluated on each sample's values (top-level steps only).
+/// The recogniser's native rewrite evaluated on each sample's values (top-level steps only),
+/// compared as `--profile` would apply it: a rewrite of another type than the step never agrees.
 std::optional<profile::Candidate>
 nativeCandidate(const StepInfo& step, const std::optional<passes::DeterministicTask>& task,
                 const std::vector<const nlohmann::json*>& sampleValues, double minAgreement,

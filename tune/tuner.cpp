@@ -6,8 +6,11 @@
 #include "tune_candidates.h"
 
 #include <algorithm>
+#include <cstdint>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <unistd.h>
 
 namespace awc::tune {
 
@@ -62,33 +65,6 @@ std::map<std::string, const ir::Node*> llmNodes(ir::Module& module) {
       if (!n->removed && n->kind() == ir::NodeKind::Llm) out[n->id] = n.get();
   });
   return out;
-}
-
-// The -O2 plan with the accepted candidates applied (the best model, the limit, the rewrite).
-json applyChoices(json plan,
-                  const std::map<std::string, std::vector<const profile::Candidate*>>& chosen,
-                  const std::map<std::string, json>& nativeExprs) {
-  std::function<void(json&)> walk = [&](json& nodes) {
-    for (json& n : nodes) {
-      if (n.contains("body") && n["body"].contains("nodes")) walk(n["body"]["nodes"]);
-      auto it = chosen.find(n.value("id", ""));
-      if (it == chosen.end()) continue;
-      for (const profile::Candidate* c : it->second) {
-        if (c->kind == profile::CandidateKind::Model) n["model"] = c->value;
-        if (c->kind == profile::CandidateKind::MaxTokens)
-          n["options"]["max_tokens"] = std::stoll(c->value);
-        if (c->kind == profile::CandidateKind::Native) {
-          n["kind"] = "native";
-          n["expr"] = nativeExprs.at(n["id"].get<std::string>());
-          for (const char* key : {"model", "messages", "options", "task", "est_prompt_tokens",
-                                  "est_output_tokens", "rightsized_from", "auto_ladder"})
-            n.erase(key);
-        }
-      }
-    }
-  };
-  walk(plan["nodes"]);
-  return plan;
 }
 
 double medianOf(std::vector<double> v) {
@@ -172,7 +148,7 @@ private:
     profile::Profile& p = out_.profile;
     p.flow = o_.flowPath;
     p.workflow = c_.plan.value("workflow", "");
-    p.sourceHash = tuneSourceHash(text.str());
+    p.sourceHash = c_.profileHashes.source;
     p.minAgreement = o_.minAgreement;
     return plan_ != nullptr;
   }
@@ -232,7 +208,7 @@ private:
       const StepInfo& s = steps_[i];
       profile::StepProfile sp;
       sp.id = s.id;
-      sp.hash = tuneStepHash(s.node);
+      sp.hash = c_.profileHashes.steps[s.id];
       sp.model = s.modelId;
       sp.task = s.node.value("task", "");
       sp.reference = statsOf(s.instances);
@@ -250,16 +226,13 @@ private:
       auto it = irNodes.find(s.id);
       std::optional<passes::DeterministicTask> task;
       if (it != irNodes.end()) task = passes::recognizeDeterministicTask(*it->second);
-      if (auto nc = nativeCandidate(s, task, values_, o_.minAgreement, base)) {
+      if (auto nc = nativeCandidate(s, task, values_, o_.minAgreement, base))
         sp.candidates.push_back(*nc);
-        if (nc->accepted) nativeExprs_[s.id] = nativeExpr(s, *task);
-      }
       p.steps.push_back(std::move(sp));
     }
     for (const auto& [model, calls] : perModel)
       p.models[model] = statsOf(calls);
     branches();
-    choose();
   }
 
   void branches() {
@@ -276,19 +249,31 @@ private:
     }
   }
 
-  // Per step: the cheapest accepted model, the accepted limit, an accepted native rewrite.
-  void choose() {
-    for (const profile::StepProfile& sp : out_.profile.steps) {
-      const profile::Candidate* bestModel = nullptr;
-      for (const profile::Candidate& cand : sp.candidates) {
-        if (!cand.accepted) continue;
-        if (cand.kind != profile::CandidateKind::Model)
-          chosen_[sp.id].push_back(&cand);
-        else if (!bestModel || cand.stats.costUsd < bestModel->stats.costUsd)
-          bestModel = &cand;
-      }
-      if (bestModel) chosen_[sp.id].push_back(bestModel);
-    }
+  // The flow built as `awc build -O2 --profile` builds it with what was accepted so far
+  // (fusion off, like the reference); null when nothing was accepted or it did not compile.
+  std::shared_ptr<const runtime::Plan> tunedPlan() {
+    bool any = false;
+    for (const profile::StepProfile& sp : out_.profile.steps)
+      for (const profile::Candidate& cand : sp.candidates)
+        any = any || cand.accepted;
+    if (!any) return nullptr;
+    namespace fs = std::filesystem;
+    fs::path file = fs::temp_directory_path() /
+                    ("awc-tune-" + std::to_string(::getpid()) + "-" +
+                     std::to_string(reinterpret_cast<std::uintptr_t>(this)) + ".profile.json");
+    std::ofstream(file, std::ios::binary) << profile::serialize(out_.profile);
+    CompileOptions co;
+    co.optLevel = 2;
+    co.workflow = o_.workflow;
+    co.disabledPasses = {"fuse"};
+    co.profilePath = file.string();
+    Compilation tuned = compileFile(o_.flowPath, co);
+    std::error_code ec;
+    fs::remove(file, ec);
+    std::string error = tuned.ok() ? std::string() : renderAll(*tuned.diags);
+    auto plan = tuned.ok() ? runtime::loadPlan(tuned.plan, error) : nullptr;
+    if (!plan) out_.warnings.push_back("the flow did not build with the profile: " + error);
+    return plan;
   }
 
   // -O2 as written and -O2 with the chosen changes, on the tuning and the held-out samples.
@@ -296,17 +281,12 @@ private:
     profile::Profile& p = out_.profile;
     json schema = c_.plan.value("output", json::object()).value("schema", json::object());
     p.front.push_back(frontPoint("-O2", ref_, nullptr, false, schema));
-    std::shared_ptr<const runtime::Plan> tuned = plan_;
-    std::string error;
-    if (!chosen_.empty()) {
-      tuned = runtime::loadPlan(applyChoices(c_.plan, chosen_, nativeExprs_), error);
-      if (!tuned) { // a bug in applyChoices: say so, and measure the plan as written instead
-        out_.warnings.push_back("the plan with the accepted changes did not load: " + error);
-        tuned = plan_;
-      }
+    std::shared_ptr<const runtime::Plan> tuned = tunedPlan();
+    if (tuned) {
       auto runs = runAll(tuned, o_.samples, "tuned");
       p.front.push_back(frontPoint("-O2 +profile", runs, &ref_, false, schema));
     } else {
+      tuned = plan_; // nothing to apply: the same plan
       profile::FrontPoint same = p.front.front();
       same.label = "-O2 +profile";
       p.front.push_back(same);
@@ -331,8 +311,6 @@ private:
   std::vector<StepInfo> steps_;
   std::map<std::string, Route> routes_;
   std::vector<std::vector<PendingCandidate>> pending_;
-  std::map<std::string, std::vector<const profile::Candidate*>> chosen_;
-  std::map<std::string, json> nativeExprs_;
 };
 
 } // namespace

@@ -6,8 +6,12 @@
 //     JSON wrapper and whitespace), so a cut-off valid answer is not possible in practice.
 //  2. Free text (a string anywhere in the type) cannot be bounded safely: warn (AWC6004)
 //     when the author gave no bound, with a hint on how to add one.
+//  0. Before both, with a profile (`--profile`): a step whose accepted max_tokens candidate
+//     met the bar gets that bound — free text too, the samples are the evidence — unless the
+//     author's own bound is already tighter.
 #include "awc/sema/type.h"
 #include "pass_list.h"
+#include "profile_apply.h"
 
 #include <fmt/format.h>
 
@@ -33,10 +37,37 @@ bool isBounded(const sema::Type* t) {
   }
 }
 
+// Sets the profile's measured bound; true when the step now has it.
+bool applyProfileBound(PassContext& ctx, ir::Node& n, PassReport& report) {
+  if (!n.llm().fused.empty()) return false; // the profile measured the step alone
+  const profile::Candidate* c = profileCandidate(ctx, n.id, profile::CandidateKind::MaxTokens);
+  if (!c) return false;
+  int64_t bound = std::stoll(c->value); // parse checked: 1 to 999999999
+  std::optional<int64_t>& current = n.llm().options.maxTokens;
+  if (current && *current <= bound) {
+    report.changes.push_back(
+        {n.id,
+         fmt::format("kept max_tokens {}: tighter than the profile's {}", *current, bound),
+         {{"max_tokens", *current},
+          {"profile", profileNotApplied(
+                          *c, fmt::format("the step's own max_tokens {} is tighter", *current))}}});
+    return false;
+  }
+  nlohmann::json detail = {{"max_tokens", bound}, {"profile", profileDetail(*c)}};
+  if (current) detail["previous"] = *current;
+  current = bound;
+  n.llm().options.maxTokensInferred = true;
+  report.changes.push_back({n.id,
+                            fmt::format("max_tokens {} measured ({})", bound, profileEvidence(*c)),
+                            std::move(detail)});
+  return true;
+}
+
 void boundGraph(PassContext& ctx, ir::Graph& g, PassReport& report) {
   for (auto& np : g.nodes) {
     ir::Node& n = *np;
-    if (n.removed || n.kind() != ir::NodeKind::Llm || n.llm().options.maxTokens) continue;
+    if (n.removed || n.kind() != ir::NodeKind::Llm) continue;
+    if (applyProfileBound(ctx, n, report) || n.llm().options.maxTokens) continue;
     const sema::Type* type = n.type;
     bool bounded = n.llm().fused.empty() ? isBounded(type) : false;
     if (!n.llm().fused.empty()) {

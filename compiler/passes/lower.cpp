@@ -3,17 +3,39 @@
 //  1. Ask the recogniser (deterministic.cpp) whether the prompt is a deterministic task.
 //  2. Exact and unambiguous with the same result type: replace the model call by a native
 //     node computing the rewrite — no model call, no tokens, microseconds instead of seconds.
-//  3. Otherwise only report it (AWC6005) with the suggested native rewrite and the reason it
+//  3. With a profile (`--profile`) whose accepted native candidate for the step met the bar
+//     and is exactly the rewrite suggested today, apply it: the samples are the proof the
+//     recogniser lacks. `nolower` still wins.
+//  4. Otherwise only report it (AWC6005) with the suggested native rewrite and the reason it
 //     was not applied.
 #include "awc/passes/deterministic.h"
 #include "awc/sema/type.h"
 #include "awc/stdlib/eval.h"
 #include "pass_list.h"
+#include "profile_apply.h"
 
 #include <fmt/format.h>
 
 namespace awc::passes {
 namespace {
+
+// The profile's accepted rewrite when it is the one suggested; warns when it is not.
+const profile::Candidate* profileRewrite(PassContext& ctx, const ir::Node& n,
+                                         const DeterministicTask& task, PassReport& report) {
+  const profile::Candidate* c = profileCandidate(ctx, n.id, profile::CandidateKind::Native);
+  if (!c || n.llm().flags.nolower) return nullptr;
+  if (c->value == task.rewrite) return c;
+  report.changes.push_back(
+      {n.id,
+       "kept the model call: the profile's rewrite is not the one suggested now",
+       {{"profile", profileNotApplied(*c, "not the rewrite suggested now: " + task.rewrite)}}});
+  ctx.diags
+      .report(
+          DiagCode::ProfileNotApplied, n.loc,
+          fmt::format("profile's native rewrite for step '{}' is not the one suggested now", n.id))
+      .notes.push_back({SourceRange{}, "suggested now: " + task.rewrite});
+  return nullptr;
+}
 
 void lowerGraph(ir::Graph& g, PassContext& ctx, PassReport& report) {
   for (auto& np : g.nodes) {
@@ -33,6 +55,16 @@ void lowerGraph(ir::Graph& g, PassContext& ctx, PassReport& report) {
           {n.id,
            fmt::format("{} task lowered to native code: {}", task->kind, task->rewrite),
            {{"kind", task->kind}, {"rewrite", task->rewrite}}});
+      continue;
+    }
+    if (const profile::Candidate* c = profileRewrite(ctx, n, *task, report)) {
+      n.setKind(ir::NodeKind::Native);
+      n.expr() = task->expr;
+      report.changes.push_back(
+          {n.id,
+           fmt::format("{} task lowered to native code ({}): {}", task->kind, profileEvidence(*c),
+                       task->rewrite),
+           {{"kind", task->kind}, {"rewrite", task->rewrite}, {"profile", profileDetail(*c)}}});
       continue;
     }
     Diagnostic& d = ctx.diags.report(

@@ -14,11 +14,15 @@
 //     smaller (size class, then price) than the named model, fitting the step's prompt and
 //     answer in its context, and — for extraction into a large or nested record — not a
 //     small model (structured output that size needs a medium one). Explain says why.
-//  4. Otherwise a step that names a large model for a classify or extract task gets a
+//  4. With a profile (`--profile`), a step whose accepted model candidate met the bar moves to
+//     it — the samples are the consent — if its declaration allows that model (`cheaper:`,
+//     or a rung of its `auto` ladder); otherwise AWC6011 and the rules above apply.
+//  5. Otherwise a step that names a large model for a classify or extract task gets a
 //     warning (AWC6006) suggesting a smaller declared model, `auto`, or the opt-in.
 #include "awc/ir/cost_model.h"
 #include "awc/sema/type.h"
 #include "pass_list.h"
+#include "profile_apply.h"
 
 #include <algorithm>
 #include <cctype>
@@ -277,6 +281,54 @@ void warnOversized(PassContext& ctx, const ir::Node& n) {
         n.llm().model, n.llm().taskClass, n.llm().taskClass));
 }
 
+// Whether the step's declaration lets it run on `model`: a `cheaper:` alternative of its named
+// model, or a rung of its `auto` ladder.
+bool declarationAllows(const PassContext& ctx, const ir::Node& n, const std::string& model) {
+  if (!n.llm().autoLadder.empty()) {
+    auto it = ctx.module.ladders.find(n.llm().autoLadder);
+    return it != ctx.module.ladders.end() &&
+           std::find(it->second.begin(), it->second.end(), model) != it->second.end();
+  }
+  const ir::ModelInfo* from = ctx.module.model(n.llm().model);
+  return from && ctx.module.model(model) &&
+         std::find(from->cheaper.begin(), from->cheaper.end(), model) != from->cheaper.end();
+}
+
+// Moves the step to the profile's accepted model; true when it did.
+bool applyProfileModel(PassContext& ctx, ir::Node& n, PassReport& report) {
+  const profile::Candidate* c = profileCandidate(ctx, n.id, profile::CandidateKind::Model);
+  if (!c || n.llm().flags.norightsize) return false;
+  if (!declarationAllows(ctx, n, c->value)) {
+    Diagnostic& d = ctx.diags.report(
+        DiagCode::ProfileNotApplied, n.loc,
+        fmt::format("profile suggests model '{}' for step '{}', which its declaration does "
+                    "not allow",
+                    c->value, n.id));
+    d.hints.push_back(
+        fmt::format("list it in `cheaper: [...]` of model '{}' to let it move", n.llm().model));
+    nlohmann::json detail = profileDetail(*c);
+    report.changes.push_back(
+        {n.id,
+         fmt::format("kept {}: the profile's {} is not an alternative its declaration allows",
+                     n.llm().model, c->value),
+         {{"model", n.llm().model},
+          {"profile", profileNotApplied(*c, "its declaration does not allow it")}}});
+    return false;
+  }
+  std::string before = n.llm().autoLadder.empty() ? n.llm().model : "auto";
+  if (n.llm().autoLadder.empty()) n.llm().rightsizedFrom = n.llm().model;
+  n.llm().model = c->value;
+  report.changes.push_back({n.id,
+                            fmt::format("{} → {} ({} task; {})", before, c->value,
+                                        n.llm().taskClass, profileEvidence(*c)),
+                            {{"model", c->value},
+                             {"previous", before},
+                             {"task", n.llm().taskClass},
+                             {"consent", "profile"},
+                             {"profile", profileDetail(*c)}}});
+  return true;
+}
+
 } // namespace
 
 PassReport runRightsize(PassContext& ctx) {
@@ -289,6 +341,7 @@ PassReport runRightsize(PassContext& ctx) {
   for (ir::Node* np : llmNodes(ctx.module.graph)) {
     ir::Node& n = *np;
     n.llm().taskClass = taskClass(n);
+    if (applyProfileModel(ctx, n, report)) continue;
     if (!n.llm().autoLadder.empty()) {
       auto it = ctx.module.ladders.find(n.llm().autoLadder);
       if (it == ctx.module.ladders.end() || it->second.empty()) continue;

@@ -4,7 +4,8 @@
 //     arms whose other inputs do not depend on the classification.
 //  2. p(arm) is the chance the arm is taken: the author's `likely(cond, p)` when that is the
 //     condition (p for the then arm, 1 − p for else), otherwise 1/2; times the p(arm) of every
-//     enclosing arm (nested ifs, else-if chains).
+//     enclosing arm (nested ifs, else-if chains). With a profile (`--profile`), a branch's
+//     measured frequency on the samples replaces the declared or default p.
 //  3. Started early, a candidate starts `saved` ms sooner: from when its other inputs could be
 //     ready (arm steps it reads starting early too) to when the branch is decided (at most the
 //     classification's latency).
@@ -17,6 +18,7 @@
 //     `--speculate auto` spends at most that, so -O2 costs no more than -O0 in expectation.
 #include "awc/sema/type.h"
 #include "pass_list.h"
+#include "profile_apply.h"
 
 #include <algorithm>
 #include <cmath>
@@ -48,7 +50,9 @@ bool reaches(const ir::Graph& g, ir::NodeIndex from, ir::NodeIndex target, ir::N
 
 // The chance the then arm is taken: p of `likely(cond, p)` (sema checked it is a literal in
 // [0, 1]), looked for in the condition itself or, through refs, in the native steps it names.
-double thenProbability(const ir::Graph& g, const ir::Node& branch) {
+double thenProbability(const PassContext& ctx, const ir::Graph& g, const ir::Node& branch) {
+  // Measured beats declared: the profile's frequency on the samples (`--profile`).
+  if (std::optional<double> measured = profileThenProbability(ctx, branch.id)) return *measured;
   const nlohmann::json* e = &branch.expr();
   for (int hops = 0; hops < 8 && e->is_object(); ++hops) {
     if (e->contains("call") && (*e)["call"] == "likely") {
@@ -70,11 +74,11 @@ double thenProbability(const ir::Graph& g, const ir::Node& branch) {
 
 // The chance that `n`'s arm is taken: its branch's p(arm) times that of every enclosing arm
 // (an else-if chain's third arm needs the first two conditions false).
-double armProbability(const ir::Graph& g, const ir::Node& n) {
+double armProbability(const PassContext& ctx, const ir::Graph& g, const ir::Node& n) {
   double p = 1;
   for (std::optional<ir::Guard> guard = n.guard; guard;) {
     const ir::Node& branch = *g.nodes[guard->branch];
-    double pThen = thenProbability(g, branch);
+    double pThen = thenProbability(ctx, g, branch);
     p *= guard->arm == 0 ? pThen : 1 - pThen;
     guard = branch.guard;
   }
@@ -172,7 +176,7 @@ PassReport runSpeculate(PassContext& ctx) {
           independent = false;
       if (!independent) continue;
       // Rounded as the plan prints them (deterministic bytes, and 1 − 0.9 reads 0.1).
-      double p = std::round(armProbability(g, n) * 1e6) / 1e6;
+      double p = std::round(armProbability(ctx, g, n) * 1e6) / 1e6;
       double gain = ir::roundMs(p * savedMs(ctx, n, branch, *classifier, *est));
       double waste = ir::roundUsd((1 - p) * n.estCostUsd);
       bool worth = gain > 0 && gain / 1000 * usdPerS >= waste;
@@ -181,6 +185,7 @@ PassReport runSpeculate(PassContext& ctx) {
                                {"probability", p},
                                {"branch", branch.id},
                                {"marked", worth}};
+      if (profileThenProbability(ctx, branch.id)) detail["probability_source"] = "profile";
       if (!worth) {
         report.changes.push_back(
             {n.id,

@@ -8,7 +8,6 @@
 #include <cmath>
 #include <limits>
 #include <set>
-#include <stdexcept>
 
 namespace awc::profile {
 namespace {
@@ -18,8 +17,8 @@ constexpr int kMaxDepth = 64;
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
 // Thrown at the first bad value; caught once in parse().
-struct Bad : std::runtime_error {
-  using std::runtime_error::runtime_error;
+struct Bad {
+  std::string pointer, message;
 };
 
 std::string escapePointer(std::string_view token) {
@@ -54,7 +53,7 @@ public:
     if (!j_.is_object()) fail(ptr_, "must be an object, got " + std::string(j_.type_name()));
   }
   [[noreturn]] static void fail(const std::string& ptr, const std::string& msg) {
-    throw Bad((ptr.empty() ? std::string("(top level)") : ptr) + ": " + msg);
+    throw Bad{ptr, msg};
   }
   std::string at(std::string_view key) const { return ptr_ + "/" + escapePointer(key); }
 
@@ -272,13 +271,18 @@ bool deeperThan(std::string_view text, int limit) {
 
 } // namespace
 
-std::optional<Profile> parse(std::string_view text, std::string& error) {
+std::string ParseError::text() const {
+  return (pointer.empty() ? std::string("(top level)") : pointer) + ": " + message;
+}
+
+std::optional<Profile> parse(std::string_view text, ParseError& error) {
+  error = {};
   if (text.size() > kMaxBytes) {
-    error = "(top level): larger than 64 MB";
+    error.message = "larger than 64 MB";
     return std::nullopt;
   }
   if (deeperThan(text, kMaxDepth)) {
-    error = "(top level): nested deeper than " + std::to_string(kMaxDepth) + " levels";
+    error.message = "nested deeper than " + std::to_string(kMaxDepth) + " levels";
     return std::nullopt;
   }
   Json j;
@@ -287,7 +291,8 @@ std::optional<Profile> parse(std::string_view text, std::string& error) {
   } catch (const Json::parse_error& e) {
     // The position only: nlohmann's message quotes the text around it, which may not be a
     // profile at all (never print what the user did not write).
-    error = "(top level): not valid JSON (at byte " + std::to_string(e.byte) + ")";
+    error.message = "not valid JSON (at byte " + std::to_string(e.byte) + ")";
+    error.byte = e.byte > 0 ? e.byte - 1 : 0;
     return std::nullopt;
   }
   try {
@@ -302,9 +307,18 @@ std::optional<Profile> parse(std::string_view text, std::string& error) {
     readTop(o, p);
     return p;
   } catch (const Bad& e) {
-    error = e.what();
+    error.pointer = e.pointer;
+    error.message = e.message;
+    error.byte = locate(text, e.pointer);
     return std::nullopt;
   }
+}
+
+std::optional<Profile> parse(std::string_view text, std::string& error) {
+  ParseError e;
+  std::optional<Profile> p = parse(text, e);
+  if (!p) error = e.text();
+  return p;
 }
 
 } // namespace awc::profile

@@ -5,6 +5,7 @@
 #include "json_schema.h"
 
 #include <catch2/catch.hpp>
+#include <fstream>
 #include <random>
 
 using namespace awc::profile;
@@ -85,6 +86,29 @@ TEST_CASE("toJson and serialize agree with the schema", "[profile]") {
   CHECK(awc::testing::validateAgainstSchema(toJson(sample()), schema).empty());
   CHECK(awc::testing::validateAgainstSchema(Json::parse(serialize(Profile{})), schema).empty());
   CHECK(toJson(sample()) == Json::parse(serialize(sample())));
+}
+
+TEST_CASE("the schema's enums are the contract's spellings", "[profile]") {
+  std::ifstream in(std::string(AWC_SOURCE_DIR) + "/docs/profile.schema.json");
+  Json schema = Json::parse(in);
+  std::vector<std::string> kinds, methods;
+  for (auto k : {CandidateKind::Model, CandidateKind::MaxTokens, CandidateKind::Native,
+                 CandidateKind::Fused})
+    kinds.emplace_back(toString(k));
+  for (auto m : {AgreementMethod::Exact, AgreementMethod::FieldWise, AgreementMethod::Judge,
+                 AgreementMethod::LengthFormat})
+    methods.emplace_back(toString(m));
+  const Json& candidate = schema["definitions"]["candidate"]["properties"];
+  CHECK(candidate["kind"]["enum"].get<std::vector<std::string>>() == kinds);
+  CHECK(candidate["method"]["enum"].get<std::vector<std::string>>() == methods);
+  // Every key serialize writes is described in the schema.
+  Json written = Json::parse(serialize(sample()));
+  for (const auto& item : written.items())
+    CHECK(schema["properties"].contains(item.key()));
+  for (const auto& item : written["steps"][0].items())
+    CHECK(schema["definitions"]["step"]["properties"].contains(item.key()));
+  for (const auto& item : written["steps"][0]["candidates"][0].items())
+    CHECK(candidate.contains(item.key()));
 }
 
 TEST_CASE("a minimal profile reads with defaults", "[profile]") {
@@ -184,6 +208,36 @@ TEST_CASE("garbage never crashes the parser", "[profile]") {
       CHECK(parse(serialize(*p), again));
     } else {
       CHECK_FALSE(error.empty());
+    }
+  }
+}
+
+TEST_CASE("locate finds a pointer's value in the text", "[profile]") {
+  std::string text = R"({ "a": [1, {"b~c": "x", "d/e": [true, null]}], "f": {"g": 2} })";
+  CHECK(locate(text, "") == 0u);
+  CHECK(locate(text, "/a") == text.find('['));
+  CHECK(locate(text, "/a/1/b~0c") == text.find("\"x\""));
+  CHECK(locate(text, "/a/1/d~1e/1") == text.find("null"));
+  CHECK(locate(text, "/f/g") == text.find('2'));
+  // A missing member: its deepest existing ancestor.
+  CHECK(locate(text, "/f/missing") == text.find("{\"g\""));
+  CHECK(locate(text, "/a/7") == text.find('['));
+  CHECK_FALSE(locate("", "/a"));
+}
+
+TEST_CASE("locate never crashes on garbage", "[profile]") {
+  std::mt19937 rng(7);
+  std::string base = serialize(sample());
+  const char* pointers[] = {"/steps/0/candidates/0/kind", "/models/small/ttft_ms", "/front/1",
+                            "/x/y/z", "/steps/99"};
+  for (int round = 0; round < 1000; ++round) {
+    std::string text = base;
+    for (int e = 0; e < 4; ++e)
+      text[rng() % text.size()] = "{}[]\":,\\x"[rng() % 9];
+    text.resize(rng() % text.size());
+    for (const char* p : pointers) {
+      auto at = locate(text, p);
+      if (at) CHECK(*at <= text.size());
     }
   }
 }

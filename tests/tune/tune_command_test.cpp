@@ -2,6 +2,7 @@
 // one the recogniser can rewrite natively) over 10 samples against the simulator, and writes a
 // profile that the profile contract parses. Until the simulator models quality, only different
 // models answer alike when they share a wire name ("twin"): these tests rely on that alone.
+#include "awc/profile/hash.h"
 #include "awc/profile/profile.h"
 #include "awc/sim/answers.h"
 #include "awc/sim/server.h"
@@ -107,7 +108,7 @@ TEST_CASE("awc tune writes a profile of every model step", "[tune][cli]") {
   auto p = f.profile();
   CHECK(p.workflow == "triage");
   CHECK(p.samples == 10);
-  CHECK(p.sourceHash.size() == 16);
+  CHECK(p.sourceHash == awc::profile::flowHash(kFlow));
   REQUIRE(p.steps.size() == 3);
   const auto& mood = step(p, "mood");
   CHECK(mood.model == "big");
@@ -188,28 +189,39 @@ TEST_CASE("a native rewrite the recogniser suggests is evaluated on the samples"
 }
 
 TEST_CASE("a native rewrite that agrees on every sample is accepted and applied", "[tune][cli]") {
-  // The simulator answers every sum with 3, and every sample's a + b is 3.
-  Fixture f(R"([{"regex": "What is \\d+ \\+ \\d+", "answer": "3"}])");
+  // "The difference" has no sign, so -O2 does not lower it; the simulator answers every such
+  // question with 3, and every sample's a - b is 3.
+  Fixture f(R"([{"regex": "difference between", "answer": {"value": 3}}])");
+  f.flow = f.dir.write("d.flow",
+                       R"(model big = sim("big") { size: "large", price_in: 2.0, price_out: 8.0 }
+workflow w(a: int, b: int) -> int {
+  d = llm big -> int {
+    user "What is the difference between {a} and {b}? Reply with the number only."
+    temperature: 0
+  }
+  return d
+}
+)");
   std::string lines;
-  for (int a = 0; a <= 3; ++a)
-    lines += "{\"text\": \"t" + std::to_string(a) + "\", \"a\": " + std::to_string(a) +
-             ", \"b\": " + std::to_string(3 - a) + "}\n";
+  for (int b = 0; b <= 3; ++b)
+    lines += "{\"a\": " + std::to_string(b + 3) + ", \"b\": " + std::to_string(b) + "}\n";
   f.samples = f.dir.write("s3.jsonl", lines);
   auto r = f.tune("");
   INFO(r.out);
   REQUIRE(r.code == 0);
   auto p = f.profile();
-  const auto* native = candidate(step(p, "sum"), awc::profile::CandidateKind::Native);
+  const auto* native = candidate(step(p, "d"), awc::profile::CandidateKind::Native);
   REQUIRE(native);
+  CHECK(native->value == "a - b");
   CHECK(native->agreement.samples == 4);
   CHECK(native->agreement.agreed == 4);
   CHECK(native->accepted);
-  CHECK(r.out.find("warning: the plan with the accepted changes did not load") ==
-        std::string::npos);
-  // The tuned plan computes the sum natively: its outputs still agree with the reference.
+  // The flow built with the profile computes it natively: no model call, the same outputs.
+  CHECK(r.out.find("warning: the flow did not build with the profile") == std::string::npos);
   REQUIRE(p.front.size() == 2);
   CHECK(p.front[1].agreement.samples == 4);
   CHECK(p.front[1].agreement.agreed == 4);
+  CHECK(p.front[1].costUsd == 0);
 }
 
 TEST_CASE("awc tune stops starting calls at --max-calls", "[tune][cli][budget]") {

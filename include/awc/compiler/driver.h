@@ -2,6 +2,7 @@
 // the lint command, tests and embedders all compile through this one entry point.
 #pragma once
 
+#include "awc/compiler/profile_use.h"
 #include "awc/ir/cost_model.h"
 #include "awc/ir/graph.h"
 #include "awc/passes/pass.h"
@@ -28,6 +29,7 @@ struct CompileOptions {
   std::set<std::string> printAfter; // --print-after=PASS (or "all"): IR dumps to stderr
   std::optional<double> speculateUsdPerS; // -fspeculate-value=USD: a second saved is worth this
   std::set<std::string> rightsizeTasks;   // -frightsize=classify,extract (docs/optimizations.md)
+  std::string profilePath;                // --profile FILE: what `awc tune` measured (docs/tune.md)
 };
 
 /// Everything one compilation produced. `ok()` is false when there were errors; the
@@ -40,6 +42,10 @@ struct Compilation {
   std::vector<passes::PassReport> reports;
   ir::PlanEstimate estimate;
   nlohmann::json plan;
+  /// The hashes a profile is matched by (set once the IR is built; `awc tune` writes them).
+  ProfileHashes profileHashes;
+  /// The profile given with --profile, matched to the flow (what the passes applied).
+  std::optional<ProfileUse> profile;
   /// Wall time of each phase in ms, in order ("front end", "build IR", "pass fold", ..., "emit").
   std::vector<std::pair<std::string, double>> timings;
 
@@ -53,7 +59,9 @@ Compilation compileSource(const std::string& name, std::string text,
                           const CompileOptions& options = {});
 
 /// `awc explain --json`: estimates at -O0, -O1 and -O2 side by side plus what each pass
-/// did at the requested level (docs/optimizations.md describes the format).
+/// did at the requested level (docs/optimizations.md describes the format). With a profile
+/// (`options.profilePath`) the levels are estimated without it, and "O2+profile" (the
+/// requested level with it), its passes and a "profile" key are added (docs/tune.md).
 nlohmann::json explainJson(const std::string& path, const CompileOptions& options,
                            Compilation* detail = nullptr);
 

@@ -4,6 +4,7 @@
 
 #include "awc/ir/cost_model.h"
 #include "awc/ir/graph.h"
+#include "awc/profile/profile.h"
 #include "awc/support/diagnostics.h"
 
 #include <functional>
@@ -42,6 +43,9 @@ struct PassContext {
   /// Task classes `-frightsize=classify,extract` opts in to moving to a named model's
   /// declared cheaper alternatives (the `rightsize` pass).
   std::set<std::string> rightsizeTasks;
+  /// What `awc tune` measured (`--profile`), already matched to this flow: only the steps
+  /// whose hash matched. Passes apply its accepted candidates (docs/tune.md); null = none.
+  const profile::Profile* profile = nullptr;
 };
 
 using PassFn = PassReport (*)(PassContext& ctx);

@@ -116,6 +116,24 @@ Json toJson(const Profile& p);
 /// profile always gives the same bytes.
 std::string serialize(const Profile& p);
 
+/// Where and why a profile was refused: `pointer` names the bad value ("" for the whole
+/// document), `byte` its offset in the text when known (a syntax error's, or the value's).
+struct ParseError {
+  std::string pointer;
+  std::string message;
+  std::optional<std::size_t> byte;
+  /// "pointer: message", or "(top level): message".
+  std::string text() const;
+};
+
+/// Parses a profile; on failure returns nullopt and fills `error` (the value's byte offset is
+/// found with locate()).
+std::optional<Profile> parse(std::string_view text, ParseError& error);
+
+/// Byte offset in `text` (a JSON document) of the value `pointer` names, or of its deepest
+/// ancestor that exists; nullopt when the text is not JSON. Bounded like parse.
+std::optional<std::size_t> locate(std::string_view text, std::string_view pointer);
+
 /// Parses a profile. On failure returns nullopt and sets `error` to a message that names the
 /// JSON pointer of the bad value ("/steps/2/candidates/0/kind: unknown candidate kind 'x'").
 /// Bounded: refuses input deeper than 64 levels or larger than 64 MB. Every value is checked

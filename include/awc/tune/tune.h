@@ -54,7 +54,7 @@ struct TuneResult {
   std::string diagnostics; ///< rendered compiler diagnostics of the flow
   profile::Profile profile;
   bool budgetStopped = false;        ///< a budget stopped it before every call was made
-  std::vector<std::string> warnings; ///< e.g. the tuned plan did not load (its front is -O2's)
+  std::vector<std::string> warnings; ///< e.g. the flow did not build with the profile
   int64_t calls = 0;
   double spentUsd = 0;
 };
@@ -73,10 +73,5 @@ bool answersAgree(bool freeText, const std::string& reference, const std::string
 /// (no enum) by answersAgree's length/format rule, everything else exactly, field by field.
 bool outputsAgree(const nlohmann::json& schema, const nlohmann::json& reference,
                   const nlohmann::json& candidate);
-
-/// Content hashes written into the profile until the profile library defines its own
-/// (hex XXH3 of the flow's text, and of a plan llm node's model, messages, schema and options).
-std::string tuneSourceHash(const std::string& text);
-std::string tuneStepHash(const nlohmann::json& planNode);
 
 } // namespace awc::tune
