@@ -224,6 +224,40 @@ workflow w(a: int, b: int) -> int {
   CHECK(p.front[1].costUsd == 0);
 }
 
+TEST_CASE("branch frequencies come from the reference runs", "[tune][cli]") {
+  Fixture f;
+  f.flow = f.dir.write("b.flow",
+                       R"(model big = sim("big") { size: "large", price_in: 2.0, price_out: 8.0 }
+workflow w(text: string, a: int, b: int) -> string {
+  r = if a > 3 {
+    long = llm big -> string {
+      user "Write a long reply to: {text}"
+      temperature: 0
+    }
+    long
+  } else {
+    short = llm big -> string {
+      user "Write a one-line reply to: {text}"
+      temperature: 0
+    }
+    short
+  }
+  return r
+}
+)");
+  auto r = f.tune("");
+  INFO(r.out);
+  REQUIRE(r.code == 0);
+  auto p = f.profile();
+  REQUIRE(p.branches.size() == 1);
+  CHECK(p.branches[0].id == "r/if");
+  CHECK(p.branches[0].samples == 10);
+  CHECK(p.branches[0].taken == 7); // a = 4..10
+  // Each arm's step was measured on the samples that took it.
+  CHECK(step(p, "r/then/long").reference.calls == 7);
+  CHECK(step(p, "r/else/short").reference.calls == 3);
+}
+
 TEST_CASE("awc tune stops starting calls at --max-calls", "[tune][cli][budget]") {
   Fixture f;
   // 30 reference calls, 10 unchanged replays of `mood` (the latency baseline), 5 more.
