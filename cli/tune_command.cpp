@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -49,6 +50,16 @@ bool readStubs(const std::string& path, std::map<std::string, nlohmann::json>& o
   return true;
 }
 
+// Whether `path` can be written, checked before any call is paid for: an existing file is
+// opened for appending (not truncated), a new one is created and removed again.
+bool writable(const std::string& path) {
+  std::error_code ec;
+  bool existed = std::filesystem::exists(path, ec);
+  bool ok = std::ofstream(path, std::ios::binary | std::ios::app).good();
+  if (ok && !existed) std::filesystem::remove(path, ec);
+  return ok;
+}
+
 int tuneCommand(const TuneFlags& f) {
   tune::TuneOptions o;
   o.flowPath = f.file;
@@ -68,6 +79,10 @@ int tuneCommand(const TuneFlags& f) {
   if (!f.toolStubsFile.empty() && !readStubs(f.toolStubsFile, o.toolStubs)) {
     std::fprintf(stderr, "awc tune: '%s' must be a JSON object {tool: value}\n",
                  f.toolStubsFile.c_str());
+    return kExitUsage;
+  }
+  if (!writable(f.output)) {
+    std::fprintf(stderr, "awc tune: cannot write '%s'\n", f.output.c_str());
     return kExitUsage;
   }
   o.onProgress = showProgress;

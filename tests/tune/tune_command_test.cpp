@@ -324,3 +324,14 @@ TEST_CASE("a bad samples file stops awc tune with a located error", "[tune][cli]
   CHECK(f.server.log().empty());
   CHECK_FALSE(std::filesystem::exists(f.dir.file("x.json")));
 }
+
+TEST_CASE("an unwritable profile path stops awc tune before any call", "[tune][cli]") {
+  Fixture f;
+  auto r = awc::test::runAwcProcess("tune " + f.flow + " --samples " + f.samples +
+                                        " --backend sim --endpoint " + f.server.baseUrl() +
+                                        "/v1 -o " + f.dir.file("no/such/dir/t.profile.json"),
+                                    true);
+  CHECK(r.code == 2);
+  CHECK(r.out.find("cannot write") != std::string::npos);
+  CHECK(f.server.log().empty());
+}
