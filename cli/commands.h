@@ -26,6 +26,7 @@ void addCompilerCommands(CLI::App& app, CommandResult& result); // build, check,
 void addSimCommand(CLI::App& app, CommandResult& result);       // sim
 void addRunCommand(CLI::App& app, CommandResult& result);       // run
 void addLintCommand(CLI::App& app, CommandResult& result);      // lint
+void addTuneCommand(CLI::App& app, CommandResult& result);      // tune
 
 /// Applies `-f` flags (`-fno-<pass>`, `-frightsize=classify,extract`) to `o`; prints the
 /// problem (prefixed with `command`) and returns false on an unknown or malformed one.

@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   addSimCommand(app, result);
   addRunCommand(app, result);
   addLintCommand(app, result);
+  addTuneCommand(app, result);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -1,0 +1,103 @@
+// Running a plan over samples with bounded concurrency under the budget, recording every model
+// exchange per node instance with its timings: the reference runs, and the front's plan runs.
+#include "tune_reference.h"
+
+#include <condition_variable>
+#include <mutex>
+
+namespace awc::tune::detail {
+
+using nlohmann::json;
+
+std::string stepOf(const std::string& instanceId) {
+  std::string out;
+  int depth = 0;
+  for (char c : instanceId) {
+    if (c == '[') ++depth;
+    if (depth == 0) out += c;
+    if (c == ']' && depth > 0) --depth;
+  }
+  return out;
+}
+
+namespace {
+
+// Joins a finished run's exchanges with its node metrics (timings, cost).
+void attachTimings(SampleRun& s) {
+  for (const auto& n : s.result.metrics.nodes) {
+    auto it = s.exchanges.find(n.id);
+    if (it == s.exchanges.end()) continue;
+    Exchange& e = it->second;
+    e.latencyMs = n.durationMs();
+    e.ttftMs = n.firstTokenMs >= 0 ? n.firstTokenMs - n.startMs : e.latencyMs;
+    e.tokensPerS = n.tokensPerSecond();
+    e.costUsd = n.costUsd;
+  }
+}
+
+} // namespace
+
+std::vector<SampleRun> runSamples(runtime::Runtime& rt, std::shared_ptr<const runtime::Plan> plan,
+                                  const std::vector<json>& samples, const RunEstimate& first,
+                                  int concurrency, Budget& budget,
+                                  const std::function<void(int64_t)>& tick) {
+  std::vector<SampleRun> runs(samples.size());
+  std::mutex mutex;
+  std::condition_variable cv;
+  int inFlight = 0;
+  int64_t finished = 0, doneCalls = 0;
+  double doneUsd = 0;
+  auto waitBelow = [&](int below) {
+    std::unique_lock lock(mutex);
+    while (inFlight >= below) {
+      int64_t seen = finished;
+      cv.wait(lock, [&] { return finished != seen; });
+      int64_t n = finished;
+      lock.unlock();
+      if (tick) tick(n);
+      lock.lock();
+    }
+  };
+  for (std::size_t i = 0; i < samples.size(); ++i) {
+    waitBelow(concurrency);
+    RunEstimate est = first;
+    {
+      std::lock_guard lock(mutex);
+      if (finished > 0)
+        est = {doneCalls / finished + (doneCalls % finished ? 1 : 0), doneUsd / double(finished)};
+    }
+    if (!budget.reserve(est.calls, est.usd)) break;
+    SampleRun* s = &runs[i];
+    s->started = true;
+    runtime::RunOptions options;
+    options.useCache = false;
+    options.speculation.enabled = false; // every measured call belongs to a taken arm
+    options.onModelExchange = [s](const runtime::ModelExchange& e) {
+      Exchange& x = s->exchanges[e.nodeId]; // a repaired node keeps its last exchange
+      x.request = e.request;
+      x.answer = e.answer;
+      x.finishReason = e.finishReason;
+      x.usage = e.usage;
+    };
+    {
+      std::lock_guard lock(mutex);
+      ++inFlight;
+    }
+    rt.start(plan, samples[i], std::move(options), [&, s, est](const runtime::RunResult& r) {
+      budget.settle(est.calls, est.usd, r.metrics.modelCalls, r.metrics.costUsd);
+      std::lock_guard lock(mutex);
+      s->result = r;
+      --inFlight;
+      ++finished;
+      doneCalls += r.metrics.modelCalls;
+      doneUsd += r.metrics.costUsd;
+      cv.notify_all();
+    });
+  }
+  waitBelow(1);
+  for (SampleRun& s : runs)
+    if (s.started) attachTimings(s);
+  return runs;
+}
+
+} // namespace awc::tune::detail

@@ -1,0 +1,109 @@
+// Tune's small pieces: the samples file reader (located errors that never quote the file)
+// and answer agreement.
+#include "awc/tune/tune.h"
+
+#include <filesystem>
+#include <fmt/format.h>
+#include <fstream>
+
+namespace awc::tune {
+
+using nlohmann::json;
+
+namespace {
+
+// Larger files and lines are refused rather than read into memory.
+constexpr std::uintmax_t kMaxSamplesFile = std::uintmax_t{1} << 30;
+constexpr std::size_t kMaxSampleLine = std::size_t{64} << 20;
+
+std::string located(const std::string& path, std::size_t line, std::size_t col,
+                    const std::string& msg) {
+  return fmt::format("{}:{}:{}: error: {}", path, line, col, msg);
+}
+
+} // namespace
+
+bool readSamples(const std::string& path, std::vector<Sample>& out, std::string& error) {
+  std::error_code ec;
+  auto size = std::filesystem::file_size(path, ec);
+  if (!ec && size > kMaxSamplesFile) {
+    error = fmt::format("{}: error: samples file larger than 1 GB", path);
+    return false;
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    error = fmt::format("{}: error: cannot read the samples file", path);
+    return false;
+  }
+  std::string text;
+  std::size_t lineNo = 0;
+  while (std::getline(in, text)) {
+    ++lineNo;
+    if (text.size() > kMaxSampleLine) {
+      error = located(path, lineNo, 1, "line longer than 64 MB");
+      return false;
+    }
+    if (text.find_first_not_of(" \t\r") == std::string::npos) continue;
+    json value;
+    try {
+      value = json::parse(text);
+    } catch (const json::parse_error& e) {
+      // e.what() quotes what it read: only the position is reported.
+      error = located(path, lineNo, e.byte ? e.byte : 1, "not valid JSON (a syntax error here)");
+      return false;
+    }
+    if (!value.is_object()) {
+      error = located(
+          path, lineNo, text.find_first_not_of(" \t") + 1,
+          fmt::format("a sample must be a JSON object of inputs, not {}", value.type_name()));
+      return false;
+    }
+    out.push_back(std::move(value));
+  }
+  if (out.empty()) {
+    error = fmt::format("{}: error: no samples (one JSON object of inputs per line)", path);
+    return false;
+  }
+  return true;
+}
+
+bool answersAgree(bool freeText, const std::string& reference, const std::string& candidate,
+                  const std::string& finishReason) {
+  if (finishReason == "length" || finishReason == "max_tokens") return false;
+  if (!freeText) {
+    json a = json::parse(reference, nullptr, false), b = json::parse(candidate, nullptr, false);
+    if (a.is_discarded() || b.is_discarded()) return reference == candidate;
+    return a == b; // objects compare field-wise, regardless of key order
+  }
+  // Free text: no judge declared, so only the length and the format are checked — within half
+  // to twice the reference's length, and JSON where the reference is JSON.
+  if (candidate.empty() != reference.empty()) return false;
+  double ratio = reference.empty() ? 1.0 : double(candidate.size()) / double(reference.size());
+  if (ratio < 0.5 || ratio > 2.0) return false;
+  bool refJson = !json::parse(reference, nullptr, false).is_discarded();
+  return !refJson || !json::parse(candidate, nullptr, false).is_discarded();
+}
+
+bool outputsAgree(const json& schema, const json& a, const json& b) {
+  std::string type = schema.is_object() ? schema.value("type", "") : "";
+  if (type == "object" && schema.contains("properties") && a.is_object() && b.is_object()) {
+    if (a.size() != b.size()) return false;
+    for (const auto& [key, value] : a.items()) {
+      auto other = b.find(key);
+      const json& sub = schema["properties"].value(key, json::object());
+      if (other == b.end() || !outputsAgree(sub, value, *other)) return false;
+    }
+    return true;
+  }
+  if (type == "array" && schema.contains("items") && a.is_array() && b.is_array()) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+      if (!outputsAgree(schema["items"], a[i], b[i])) return false;
+    return true;
+  }
+  if (type == "string" && !schema.contains("enum") && a.is_string() && b.is_string())
+    return answersAgree(true, a.get<std::string>(), b.get<std::string>(), "");
+  return a == b;
+}
+
+} // namespace awc::tune
