@@ -58,7 +58,7 @@ void runPipeline(Compilation& c, FileId root, const CompileOptions& options) {
     }
   }
   passes::PassContext ctx{*c.module, *c.diags, {}, std::nullopt};
-  if (c.profile) ctx.profile = &c.profile->profile;
+  if (c.profile && !options.profileCalibrateOnly) ctx.profile = &c.profile->profile;
   if (options.speculateUsdPerS) ctx.assumptions.speculateUsdPerS = *options.speculateUsdPerS;
   ctx.rightsizeTasks = options.rightsizeTasks;
   passes::PipelineOptions pipeline;
@@ -111,7 +111,9 @@ nlohmann::json explainJson(const std::string& path, const CompileOptions& option
     CompileOptions o = options;
     o.optLevel = level == 3 ? options.optLevel : level;
     o.warnings = false;
-    if (level != 3) o.profilePath.clear();
+    // The levels without the profile's decisions, but on the server speeds it measured: the
+    // speed-ups then compare plans, not a calibrated estimate with an uncalibrated one.
+    if (level != 3) o.profileCalibrateOnly = true;
     Compilation c = compileFile(path, o);
     if (!c.ok()) {
       if (detail) *detail = std::move(c);

@@ -137,7 +137,7 @@ private:
     call.provider = options.backend.value_or(model.provider);
     call.endpoint = options.endpoint.empty() ? model.endpoint : options.endpoint;
     call.model = model.name;
-    call.apiKeyEnv = call.provider == Provider::Sim ? std::string() : model.keyEnv;
+    call.apiKeyEnv = ModelCall::keyEnvFor(call.provider, model.keyEnv);
     if (!renderMessages(scope, node, call, error)) return false;
     if (node.hasSchema && !isPlainText(node.schema)) {
       ctx.wrapped = needsWrap(node.schema);

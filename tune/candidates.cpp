@@ -149,9 +149,15 @@ void scoreCandidate(PendingCandidate& pc, const StepInfo& step, double minAgreem
   if (pc.route == nullptr) return; // not measured; `why` says so
   double list = 0;
   std::vector<Exchange> measured;
+  int64_t failed = 0;
+  std::string firstError;
   for (std::size_t i = 0; i < pc.results.size(); ++i) {
     const CallResult& r = pc.results[i];
     if (!r.done) continue;
+    if (!r.ok) { // a failed call says nothing about agreement: it is reported, not counted
+      if (failed++ == 0) firstError = r.error;
+      continue;
+    }
     ++c.agreement.samples;
     if (r.ok && answersAgree(step.freeText, step.instances[i]->answer, r.answer, r.finishReason))
       ++c.agreement.agreed;
@@ -170,6 +176,20 @@ void scoreCandidate(PendingCandidate& pc, const StepInfo& step, double minAgreem
   c.stats = statsOf(ptrs);
   decide(c, int64_t(step.instances.size()), minAgreement, reference,
          measured.empty() ? 0 : list / double(measured.size()));
+  if (c.accepted && c.kind == profile::CandidateKind::Model &&
+      c.method == profile::AgreementMethod::LengthFormat) {
+    // Length and format say a free-text answer is the right shape, not that it says the same:
+    // another model for it needs a judge that compares meaning (not built yet).
+    c.accepted = false;
+    c.why = fmt::format("free text compared by length and format only ({:.1f} % on {} calls): "
+                        "another model needs a judge to compare meaning",
+                        100 * c.agreement.rate(), c.agreement.samples);
+  }
+  if (failed > 0) {
+    c.accepted = false;
+    c.why = fmt::format("{} of {} calls failed (first: {}); not measured", failed,
+                        step.instances.size(), firstError.empty() ? "no answer" : firstError);
+  }
 }
 
 void decide(profile::Candidate& c, int64_t instances, double minAgreement,

@@ -2,6 +2,7 @@
 // concurrency, under the budget: tune measures a candidate without rerunning the flow.
 #include "tune_internal.h"
 
+#include <fmt/format.h>
 #include <memory>
 
 namespace awc::tune::detail {
@@ -59,6 +60,10 @@ CallResult toResult(const Route& route, const runtime::ModelResponse& m,
   CallResult r;
   r.done = true;
   r.ok = m.ok();
+  if (m.error)
+    r.error = m.error->httpStatus
+                  ? fmt::format("HTTP {}: {}", m.error->httpStatus, m.error->message)
+                  : m.error->message;
   r.answer = m.text;
   r.finishReason = m.finishReason;
   r.usage = m.usage;
@@ -99,7 +104,7 @@ void replayAll(runtime::Transport& transport, std::vector<ReplayJob>& jobs, int 
     call.provider = job.route->provider;
     call.endpoint = job.route->endpoint;
     call.model = job.route->name;
-    call.apiKeyEnv = job.route->keyEnv;
+    call.apiKeyEnv = runtime::ModelCall::keyEnvFor(call.provider, job.route->keyEnv);
     runtime::HttpRequest request;
     ReplayJob* jp = &job;
     auto finish = [&, jp](CallResult r) {
@@ -117,6 +122,7 @@ void replayAll(runtime::Transport& transport, std::vector<ReplayJob>& jobs, int 
     if (auto error = runtime::buildModelRequest(call, env, request)) {
       CallResult r;
       r.done = true;
+      r.error = error->message;
       finish(std::move(r));
       continue;
     }

@@ -54,6 +54,7 @@ double listCost(const Route& route, const runtime::Usage& usage);
 struct CallResult {
   bool done = false; ///< the call was made (false: the budget stopped it first)
   bool ok = false;
+  std::string error; ///< why a call that was made failed (never the request or the answer)
   std::string answer, finishReason;
   runtime::Usage usage;
   double ttftMs = 0, latencyMs = 0, tokensPerS = 0, costUsd = 0;

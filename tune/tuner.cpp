@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -204,6 +205,7 @@ private:
     profile::Profile& p = out_.profile;
     auto irNodes = llmNodes(*c_.module);
     std::map<std::string, std::vector<const Exchange*>> perModel;
+    std::deque<Exchange> candidateCalls; // cheaper models' replays: their speed is measured too
     for (std::size_t i = 0; i < steps_.size(); ++i) {
       const StepInfo& s = steps_[i];
       profile::StepProfile sp;
@@ -222,6 +224,17 @@ private:
         if (pc.baseline) continue;
         scoreCandidate(pc, s, o_.minAgreement, base);
         sp.candidates.push_back(pc.c);
+        if (pc.c.kind != profile::CandidateKind::Model) continue;
+        for (const CallResult& r : pc.results) {
+          if (!r.done || !r.ok) continue;
+          Exchange& x = candidateCalls.emplace_back();
+          x.usage = r.usage;
+          x.ttftMs = r.ttftMs;
+          x.latencyMs = r.latencyMs;
+          x.tokensPerS = r.tokensPerS;
+          x.costUsd = r.costUsd;
+          perModel[pc.c.value].push_back(&x);
+        }
       }
       auto it = irNodes.find(s.id);
       std::optional<passes::DeterministicTask> task;

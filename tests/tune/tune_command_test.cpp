@@ -335,3 +335,55 @@ TEST_CASE("an unwritable profile path stops awc tune before any call", "[tune][c
   CHECK(r.out.find("cannot write") != std::string::npos);
   CHECK(f.server.log().empty());
 }
+
+TEST_CASE("a flow that declares key_env is tuned on the simulator without the key", "[tune][cli]") {
+  // The runtime sends no key to the simulator; tune's replays must follow the same rule, or
+  // every candidate's call fails before it is sent.
+  Fixture f;
+  std::string text = kFlow;
+  auto swap = [&](const std::string& from, const std::string& to) {
+    REQUIRE(text.find(from) != std::string::npos);
+    text.replace(text.find(from), from.size(), to);
+  };
+  const std::string key = R"(key_env: "AWC_TUNE_TEST_UNSET_KEY", )";
+  swap(R"(model big = sim("big") { )", R"(model big = openai("big") { )" + key);
+  swap(R"(model twin = sim("big") { )", R"(model twin = openai("big") { )" + key);
+  f.flow = f.dir.write("k.flow", text);
+  auto r = f.tune("");
+  INFO(r.out);
+  REQUIRE(r.code == 0);
+  const auto* twin =
+      candidate(step(f.profile(), "mood"), awc::profile::CandidateKind::Model, "twin");
+  REQUIRE(twin);
+  CHECK(twin->agreement.samples == 10);
+  CHECK(twin->agreement.agreed == 10);
+  CHECK(twin->why.find("failed") == std::string::npos);
+}
+
+TEST_CASE("a free-text step is not moved to another model on length and format alone",
+          "[tune][cli]") {
+  Fixture f;
+  REQUIRE(f.tune("").code == 0);
+  const auto* twin =
+      candidate(step(f.profile(), "reply"), awc::profile::CandidateKind::Model, "twin");
+  REQUIRE(twin);
+  CHECK(twin->method == awc::profile::AgreementMethod::LengthFormat);
+  CHECK(twin->agreement.agreed == twin->agreement.samples); // the same answers, even
+  CHECK_FALSE(twin->accepted);
+  CHECK(twin->why.find("judge") != std::string::npos);
+}
+
+TEST_CASE("explain --profile prices every level on the measured server speeds", "[tune][cli]") {
+  Fixture f; // the simulator at speed 50: measured latencies far below the default profiles'
+  REQUIRE(f.tune("").code == 0);
+  auto plain = awc::test::runAwcProcess("explain --json " + f.flow, false);
+  auto with = awc::test::runAwcProcess(
+      "explain --json " + f.flow + " --profile " + f.dir.file("t.profile.json"), false);
+  REQUIRE(plain.code == 0);
+  REQUIRE(with.code == 0);
+  json a = json::parse(plain.out), b = json::parse(with.out);
+  double o0 = a["levels"]["O0"]["latency_ms"], o0cal = b["levels"]["O0"]["latency_ms"];
+  double o2cal = b["levels"]["O2"]["latency_ms"], tuned = b["levels"]["O2+profile"]["latency_ms"];
+  CHECK(o0cal < o0 / 5); // calibrated like the +profile row, not left on the defaults
+  CHECK(tuned < o2cal * 2);
+}

@@ -30,6 +30,9 @@ struct CompileOptions {
   std::optional<double> speculateUsdPerS; // -fspeculate-value=USD: a second saved is worth this
   std::set<std::string> rightsizeTasks;   // -frightsize=classify,extract (docs/optimizations.md)
   std::string profilePath;                // --profile FILE: what `awc tune` measured (docs/tune.md)
+  /// With profilePath: use only the profile's measured model latencies (the server's speed), none
+  /// of its decisions — so explain's -O0/-O1/-O2 rows are priced like its +profile row.
+  bool profileCalibrateOnly = false;
 };
 
 /// Everything one compilation produced. `ok()` is false when there were errors; the

@@ -58,6 +58,11 @@ struct ModelCall {
   /// Name of the environment variable holding the API key; empty sends no key (sim, local
   /// servers). The key itself never enters a ModelCall.
   std::string apiKeyEnv;
+  /// The key variable a call to `provider` reads: none for the simulator (it takes no key, so a
+  /// flow declaring `key_env` runs against it without one), else the model's `key_env`.
+  static std::string keyEnvFor(Provider provider, const std::string& modelKeyEnv) {
+    return provider == Provider::Sim ? std::string() : modelKeyEnv;
+  }
   std::vector<ContentBlock> system;
   std::vector<Message> messages;
   /// JSON Schema of the typed result; OpenAI gets response_format json_schema (strict),
