@@ -4,6 +4,7 @@
 // ignored so a newer tuner's extra figures do not break an older compiler. Input is bounded
 // before nlohmann sees it: at most kMaxBytes and kMaxDepth levels of nesting.
 #include "awc/profile/profile.h"
+#include "awc/support/json_pointer.h"
 
 #include <cmath>
 #include <limits>
@@ -22,16 +23,7 @@ struct Bad {
 };
 
 std::string escapePointer(std::string_view token) {
-  std::string out;
-  for (char c : token) {
-    if (c == '~')
-      out += "~0";
-    else if (c == '/')
-      out += "~1";
-    else
-      out += c;
-  }
-  return out;
+  return escapePointerToken(token);
 }
 
 // 2 rather than 2.0 in messages.

@@ -3,6 +3,7 @@
 // (the format's compatibility rule). Subtrees (expressions, schemas) are moved, never copied.
 #include "awc/plan/contract.h"
 #include "awc/plan/quote.h"
+#include "awc/support/json_pointer.h"
 
 #include <climits>
 #include <limits>
@@ -25,16 +26,7 @@ struct Ctx {
 };
 
 std::string escapePointer(std::string_view token) {
-  std::string out;
-  for (char c : token) {
-    if (c == '~')
-      out += "~0";
-    else if (c == '/')
-      out += "~1";
-    else
-      out += c;
-  }
-  return out;
+  return escapePointerToken(token);
 }
 
 bool matches(const Json& v, FieldType type) {
