@@ -62,17 +62,21 @@ public:
     out_ = fdopen(fds[0], "r");
     char line[256] = {};
     // The first stdout line is "listening on http://HOST:PORT" (docs/simulator.md).
-    REQUIRE(std::fgets(line, sizeof line, out_));
-    std::string text = line;
+    std::string text = std::fgets(line, sizeof line, out_) ? line : "";
     const std::string prefix = "listening on ";
+    if (text.rfind(prefix, 0) != 0) stop(); // a failed REQUIRE skips the destructor
     REQUIRE(text.rfind(prefix, 0) == 0);
     url_ = text.substr(prefix.size(), text.find_last_not_of("\r\n") + 1 - prefix.size());
   }
-  ~SimProcess() {
+  void stop() {
     if (pid_ > 0) {
       kill(pid_, SIGTERM);
       waitpid(pid_, nullptr, 0);
+      pid_ = -1;
     }
+  }
+  ~SimProcess() {
+    stop();
     if (out_) std::fclose(out_);
   }
   SimProcess(const SimProcess&) = delete;
