@@ -304,6 +304,7 @@ std::optional<DeterministicTask> finish(const Scan& s, const char* kind, Json ex
   task.rewrite = exprToFlow(expr);
   task.expr = std::move(expr);
   task.exact = typeOk && ambiguity.empty();
+  task.typeOk = typeOk;
   task.why = !typeOk ? std::move(typeWhy) : std::move(ambiguity);
   return task;
 }

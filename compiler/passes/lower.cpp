@@ -3,9 +3,9 @@
 //  1. Ask the recogniser (deterministic.cpp) whether the prompt is a deterministic task.
 //  2. Exact and unambiguous with the same result type: replace the model call by a native
 //     node computing the rewrite — no model call, no tokens, microseconds instead of seconds.
-//  3. With a profile (`--profile`) whose accepted native candidate for the step met the bar
-//     and is exactly the rewrite suggested today, apply it: the samples are the proof the
-//     recogniser lacks. `nolower` still wins.
+//  3. With a profile (`--profile`) whose accepted native candidate for the step met the bar,
+//     is exactly the rewrite suggested today and yields a value of the step's result type,
+//     apply it: the samples are the proof the recogniser lacks. `nolower` still wins.
 //  4. Otherwise only report it (AWC6005) with the suggested native rewrite and the reason it
 //     was not applied.
 #include "awc/passes/deterministic.h"
@@ -19,22 +19,38 @@
 namespace awc::passes {
 namespace {
 
-// The profile's accepted rewrite when it is the one suggested; warns when it is not.
+// Refuses the profile's rewrite for step `n`: a report entry and AWC6011 with the reason.
+void refuseRewrite(PassContext& ctx, const ir::Node& n, const profile::Candidate& c,
+                   const std::string& message, const std::string& reason, std::string note,
+                   PassReport& report) {
+  report.changes.push_back(
+      {n.id, "kept the model call: " + message, {{"profile", profileNotApplied(c, reason)}}});
+  ctx.diags
+      .report(DiagCode::ProfileNotApplied, n.loc,
+              fmt::format("profile's native rewrite for step '{}' is {}", n.id, message))
+      .notes.push_back({SourceRange{}, std::move(note)});
+}
+
+// The profile's accepted rewrite when it is the one suggested today and yields the step's
+// type (agreement on the samples says nothing about a value the output type cannot hold);
+// warns when it is not.
 const profile::Candidate* profileRewrite(PassContext& ctx, const ir::Node& n,
                                          const DeterministicTask& task, PassReport& report) {
   const profile::Candidate* c = profileCandidate(ctx, n.id, profile::CandidateKind::Native);
   if (!c || n.llm().flags.nolower) return nullptr;
-  if (c->value == task.rewrite) return c;
-  report.changes.push_back(
-      {n.id,
-       "kept the model call: the profile's rewrite is not the one suggested now",
-       {{"profile", profileNotApplied(*c, "not the rewrite suggested now: " + task.rewrite)}}});
-  ctx.diags
-      .report(
-          DiagCode::ProfileNotApplied, n.loc,
-          fmt::format("profile's native rewrite for step '{}' is not the one suggested now", n.id))
-      .notes.push_back({SourceRange{}, "suggested now: " + task.rewrite});
-  return nullptr;
+  if (c->value != task.rewrite) {
+    refuseRewrite(ctx, n, *c, "not the one suggested now",
+                  "not the rewrite suggested now: " + task.rewrite,
+                  "suggested now: " + task.rewrite, report);
+    return nullptr;
+  }
+  if (!task.typeOk) {
+    std::string type = n.type ? n.type->str() : "its declared type";
+    refuseRewrite(ctx, n, *c, "not of the step's type " + type,
+                  "the rewrite's type is not the step's: " + task.why, task.why, report);
+    return nullptr;
+  }
+  return c;
 }
 
 void lowerGraph(ir::Graph& g, PassContext& ctx, PassReport& report) {

@@ -259,3 +259,27 @@ TEST_CASE("explain --profile shows the front and each candidate's fate", "[profi
   CHECK(frontEnd.code != 0);
   CHECK(frontEnd.out.find("bad_kind.profile.json:7:33: error[AWC2018]") != std::string::npos);
 }
+
+TEST_CASE("a native rewrite of another type than the step's is not applied", "[profile]") {
+  TempDir dir("awc-profile");
+  std::string flow = kData + "native_type.flow";
+  CompileOptions o;
+  o.profilePath = dir.write("p.json", filled("native_type.profile.json", flow));
+  Compilation c = compileFile(flow, o);
+  REQUIRE(c.ok());
+  // `sum: string` keeps its model call: `a + b` is an int, whatever the samples said.
+  REQUIRE(node(c, "sum"));
+  CHECK(node(c, "sum")->kind() == ir::NodeKind::Llm);
+  const Diagnostic* refused = diag(c, DiagCode::ProfileNotApplied);
+  REQUIRE(refused);
+  CHECK(refused->message == "profile's native rewrite for step 'sum' is not of the step's type "
+                            "string");
+  CHECK(refused->range.valid());
+  REQUIRE(refused->notes.size() == 1);
+  CHECK(refused->notes[0].message.find("but the step returns string") != std::string::npos);
+  // The int step's rewrite is the one suggested and of its type: lowered on the profile's word.
+  REQUIRE(node(c, "diff"));
+  CHECK(node(c, "diff")->kind() == ir::NodeKind::Native);
+  std::string plan = c.plan.dump();
+  CHECK(plan.find("the rewrite's type is not the step's") != std::string::npos);
+}

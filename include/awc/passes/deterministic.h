@@ -19,6 +19,7 @@ struct DeterministicTask {
   nlohmann::json expr; // the native rewrite (plan expression form)
   std::string rewrite; // the rewrite in .flow syntax, for hints and explain
   bool exact = false;  // safe to lower automatically (unambiguous, same result type)
+  bool typeOk = false; // the rewrite's value is assignable to the step's result type
   std::string why;     // when not exact: what makes it ambiguous
 };
 
