@@ -98,7 +98,14 @@ const char* taskClassName(TaskClass task) {
 
 TaskClass taskClassOf(const json* schema) {
   if (!schema || !schema->is_object()) return TaskClass::Generate;
-  const json& s = *schema;
+  const json* inner = schema;
+  // The runtime sends an enum, bool or number answer wrapped as {"value": ...} (a strict JSON
+  // Schema needs an object at the top): the task is what the one field holds.
+  if (const json* props = schema->contains("properties") ? &(*schema)["properties"] : nullptr;
+      props && props->is_object() && props->size() == 1 && props->contains("value"))
+    inner = &(*props)["value"];
+  if (!inner->is_object()) return TaskClass::Generate;
+  const json& s = *inner;
   if (s.contains("enum") || s.contains("const") || s.value("type", json()) == "boolean")
     return TaskClass::Classify;
   return hasFreeText(s) ? TaskClass::Generate : TaskClass::Extract;

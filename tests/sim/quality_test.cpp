@@ -77,6 +77,11 @@ TEST_CASE("task classes follow the answer schema as the compiler's rightsize pas
   CHECK(taskClassOf(&record) == TaskClass::Extract);
   record["properties"]["note"] = {{"type", "string"}};
   CHECK(taskClassOf(&record) == TaskClass::Generate);
+  // The runtime wraps an enum, bool or number answer as {"value": ...}: the field decides.
+  json wrapped = {{"type", "object"}, {"properties", {{"value", kEnum}}}, {"required", {"value"}}};
+  CHECK(taskClassOf(&wrapped) == TaskClass::Classify);
+  wrapped["properties"]["value"] = n;
+  CHECK(taskClassOf(&wrapped) == TaskClass::Extract);
   CHECK(std::string(taskClassName(TaskClass::Extract)) == "extract");
 }
 

@@ -17,13 +17,12 @@
 
 namespace {
 
-// `good` disagrees with `big` on no classify request, `bad` on half of them. The runtime wraps
-// an enum answer in a {"value": ...} record, which the simulator classes as extract: both rates
-// are set so the test does not depend on that (see the report of this change).
+// `good` disagrees with `big` on no classify request, `bad` on half of them (the enum answer
+// arrives wrapped as {"value": ...}; the simulator classes it by that field: classify).
 const char* kQualityProfiles = R"({"models": [
   {"name": "big", "class": "large"},
-  {"name": "good", "class": "small", "disagreement": {"classify": 0.0, "extract": 0.0}},
-  {"name": "bad", "class": "small", "disagreement": {"classify": 0.5, "extract": 0.5}}
+  {"name": "good", "class": "small", "disagreement": {"classify": 0.0}},
+  {"name": "bad", "class": "small", "disagreement": {"classify": 0.5}}
 ]})";
 
 const char* kQualityFlow =
