@@ -9,11 +9,12 @@
 //
 //   node bench/estimate_check.mjs [--build DIR] [--reps 3] [--speed 5] [--flows a,b] [--detail]
 //        [--json FILE]
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { setPath, startSim as startSimAt } from "./ladder/sim.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const DIR = path.join(root, "bench/flows/first-version");
@@ -50,25 +51,9 @@ function run(cmd, argv) {
 }
 
 function startSim() {
-  return new Promise((resolve, reject) => {
-    const p = spawn(awc, ["sim", "--port", "0", "--speed", String(args.speed), "--fixtures", path.join(DIR, "sim_fixtures.json")],
-      { stdio: ["ignore", "pipe", "inherit"] });
-    let buf = "";
-    p.stdout.on("data", (d) => {
-      buf += d;
-      const m = buf.match(/listening on (http:\/\/\S+)/);
-      if (m && !p.url) resolve(Object.assign(p, { url: m[1] }));
-    });
-    p.on("exit", (c) => reject(new Error(`awc sim exited with ${c}`)));
-  });
+  return startSimAt(awc, ["--speed", String(args.speed), "--fixtures", path.join(DIR, "sim_fixtures.json")]);
 }
 
-function setPath(obj, dotted, fn) {
-  const keys = dotted.split(".");
-  let o = obj;
-  for (const k of keys.slice(0, -1)) o = o[k];
-  o[keys.at(-1)] = fn(o[keys.at(-1)]);
-}
 
 // Each run its own reference in the text inputs, as in the ladder: no run rides on the prefix
 // cache another run warmed with the same document.

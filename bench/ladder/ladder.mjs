@@ -12,7 +12,7 @@
 //   node bench/ladder/ladder.mjs --build DIR [--reps 7] [--speed 5] [--examples a,b|none]
 //        [--corpus a,b|none] [--examples-only] [--corpus-only] [--no-peer] [--no-passes]
 //        [--zero-reps N] [--out FILE] [--corpus-out FILE] [--awc BINARY]
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -20,6 +20,7 @@ import { setMaxListeners } from "node:events";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { compactJson } from "./json.mjs";
 import { loadavg, machine, sourceTree } from "../run_info.mjs";
+import { setPath, startSim as startSimAt } from "./sim.mjs";
 
 setMaxListeners(1000); // LangChain adds one abort listener per in-flight call
 
@@ -153,30 +154,12 @@ const nodesOf = (file) => JSON.stringify(JSON.parse(fs.readFileSync(file, "utf8"
 // The simulator.
 
 function startSim(extra) {
-  return new Promise((resolve, reject) => {
-    const p = spawn(awc, ["sim", "--port", "0", ...extra], { stdio: ["ignore", "pipe", "inherit"] });
-    let buf = "";
-    p.stdout.on("data", (d) => {
-      buf += d;
-      const m = buf.match(/listening on (http:\/\/\S+)/);
-      if (m && !p.url) {
-        p.url = m[1];
-        resolve(p);
-      }
-    });
-    p.on("exit", (c) => reject(new Error(`awc sim exited with ${c}`)));
-  });
+  return startSimAt(awc, extra);
 }
 
 // ---------------------------------------------------------------------------------------------
 // Runs.
 
-function setPath(obj, dotted, fn) {
-  const keys = dotted.split(".");
-  let o = obj;
-  for (const k of keys.slice(0, -1)) o = o[k];
-  o[keys.at(-1)] = fn(o[keys.at(-1)]);
-}
 
 // Every run gets its own inputs (a reference appended to its text inputs), as every production
 // run has its own customer text: static prompt prefixes still match across runs, dynamic text does
