@@ -352,8 +352,8 @@ TEST_CASE("a flow that declares key_env is tuned on the simulator without the ke
   auto r = f.tune("");
   INFO(r.out);
   REQUIRE(r.code == 0);
-  const auto* twin =
-      candidate(step(f.profile(), "mood"), awc::profile::CandidateKind::Model, "twin");
+  auto p = f.profile(); // kept: the candidate points into it
+  const auto* twin = candidate(step(p, "mood"), awc::profile::CandidateKind::Model, "twin");
   REQUIRE(twin);
   CHECK(twin->agreement.samples == 10);
   CHECK(twin->agreement.agreed == 10);
@@ -364,8 +364,8 @@ TEST_CASE("a free-text step is not moved to another model on length and format a
           "[tune][cli]") {
   Fixture f;
   REQUIRE(f.tune("").code == 0);
-  const auto* twin =
-      candidate(step(f.profile(), "reply"), awc::profile::CandidateKind::Model, "twin");
+  auto p = f.profile(); // kept: the candidate points into it
+  const auto* twin = candidate(step(p, "reply"), awc::profile::CandidateKind::Model, "twin");
   REQUIRE(twin);
   CHECK(twin->method == awc::profile::AgreementMethod::LengthFormat);
   CHECK(twin->agreement.agreed == twin->agreement.samples); // the same answers, even
