@@ -176,8 +176,8 @@ void scoreCandidate(PendingCandidate& pc, const StepInfo& step, double minAgreem
   c.stats = statsOf(ptrs);
   decide(c, int64_t(step.instances.size()), minAgreement, reference,
          measured.empty() ? 0 : list / double(measured.size()));
-  if (c.accepted && c.kind == profile::CandidateKind::Model &&
-      c.method == profile::AgreementMethod::LengthFormat) {
+  if (c.kind == profile::CandidateKind::Model &&
+      c.method == profile::AgreementMethod::LengthFormat) { // whatever else decide() found
     // Length and format say a free-text answer is the right shape, not that it says the same:
     // another model for it needs a judge that compares meaning (not built yet).
     c.accepted = false;
