@@ -145,8 +145,7 @@ int main(int argc, char** argv) {
   int runs = argc > 2 ? std::atoi(argv[2]) : 5;
   std::string shape = argc > 3 ? argv[3] : "mix";
   if (shape != "mix" && shape != "independent" && shape != "groups" && shape != "slotted") {
-    std::fprintf(stderr, "compile_scaling: shape must be mix, independent, groups or slotted
-");
+    std::fprintf(stderr, "compile_scaling: shape must be mix, independent, groups or slotted\n");
     return 2;
   }
   std::string source = shape == "mix"           ? generateFlow(steps)
