@@ -5,6 +5,7 @@
 #include "awc/compiler/driver.h"
 #include "awc/profile/profile.h"
 #include "awc_process.h"
+#include "profile_file.h"
 #include "temp_dir.h"
 
 #include <catch2/catch.hpp>
@@ -110,16 +111,7 @@ struct QualityFixture {
                                         profilePath + " " + extra,
                                     true);
   }
-  awc::profile::Profile profile() {
-    std::ifstream in(profilePath);
-    std::stringstream text;
-    text << in.rdbuf();
-    std::string error;
-    auto p = awc::profile::parse(text.str(), error);
-    INFO(error);
-    REQUIRE(p);
-    return *p;
-  }
+  awc::profile::Profile profile() { return awc::test::readProfileFile(profilePath); }
 };
 
 const awc::profile::Candidate& qualityCandidate(const awc::profile::StepProfile& s,

@@ -7,6 +7,7 @@
 #include "awc/sim/answers.h"
 #include "awc/sim/server.h"
 #include "awc_process.h"
+#include "profile_file.h"
 #include "temp_dir.h"
 
 #include <catch2/catch.hpp>
@@ -71,16 +72,7 @@ struct Fixture {
                                         "/v1 -o " + dir.file("t.profile.json") + " " + extra,
                                     true);
   }
-  awc::profile::Profile profile() {
-    std::ifstream in(dir.file("t.profile.json"));
-    std::stringstream text;
-    text << in.rdbuf();
-    std::string error;
-    auto p = awc::profile::parse(text.str(), error);
-    INFO(error);
-    REQUIRE(p);
-    return *p;
-  }
+  awc::profile::Profile profile() { return awc::test::readProfileFile(dir.file("t.profile.json")); }
 };
 
 const awc::profile::StepProfile& step(const awc::profile::Profile& p, const std::string& id) {
