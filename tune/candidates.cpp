@@ -217,9 +217,48 @@ void decide(profile::Candidate& c, int64_t instances, double minAgreement,
   }
 }
 
+namespace {
+
+// The rewrite's value agrees with the reference's: equal, or the same text once the model's
+// surrounding blanks are trimmed.
+bool nativeAgrees(const stdlib::EvalResult& result, const json& ref) {
+  if (!result.ok()) return false;
+  return result.value() == ref ||
+         (ref.is_string() && result.value().is_string() &&
+          result.value().get<std::string>() == trimmed(ref.get<std::string>()));
+}
+
+// One element per call of a map body step: the element (the map's variable), the instance's
+// other body values ("map/x[k]" read as "map/x"), then the top-level values.
+void scoreElements(const StepInfo& step, const json& expr, const json& top, const json& instances,
+                   profile::Candidate& c) {
+  auto topValue = [&](std::string_view name) -> const json* {
+    auto it = top.find(std::string(name));
+    return it == top.end() ? nullptr : &*it;
+  };
+  auto items = stdlib::evaluate(step.map.value("over", json()), topValue);
+  if (!items.ok() || !items.value().is_array()) return;
+  const std::string var = step.map.value("var", "");
+  for (std::size_t k = 0; k < items.value().size(); ++k) {
+    const std::string suffix = "[" + std::to_string(k) + "]";
+    auto ref = instances.find(step.id + suffix);
+    if (ref == instances.end()) continue; // the step did not run for this element
+    ++c.agreement.samples;
+    auto result = stdlib::evaluate(expr, [&](std::string_view name) -> const json* {
+      if (name == var) return &items.value()[k];
+      if (auto it = instances.find(std::string(name) + suffix); it != instances.end()) return &*it;
+      return topValue(name);
+    });
+    c.agreement.agreed += nativeAgrees(result, *ref);
+  }
+}
+
+} // namespace
+
 std::optional<profile::Candidate>
 nativeCandidate(const StepInfo& step, const std::optional<passes::DeterministicTask>& task,
-                const std::vector<const json*>& sampleValues, double minAgreement,
+                const std::vector<const json*>& sampleValues,
+                const std::vector<const json*>& instanceValues, double minAgreement,
                 const Baseline& reference) {
   if (!task) return std::nullopt;
   profile::Candidate c;
@@ -227,11 +266,16 @@ nativeCandidate(const StepInfo& step, const std::optional<passes::DeterministicT
   c.value = task->rewrite;
   c.method = profile::AgreementMethod::Exact;
   const json& expr = task->expr;
-  if (step.inMap) {
-    c.why = "not measured: a map body's step (its values are per element)";
+  if (step.inMap && step.map.is_null()) {
+    c.why = "not measured: a step of a map nested in another map";
     return c;
   }
-  for (const json* values : sampleValues) {
+  for (std::size_t i = 0; i < sampleValues.size(); ++i) {
+    const json* values = sampleValues[i];
+    if (step.inMap) {
+      if (i < instanceValues.size()) scoreElements(step, expr, *values, *instanceValues[i], c);
+      continue;
+    }
     auto ref = values->find(step.id);
     if (ref == values->end()) continue;
     ++c.agreement.samples;
@@ -239,10 +283,7 @@ nativeCandidate(const StepInfo& step, const std::optional<passes::DeterministicT
       auto it = values->find(std::string(name));
       return it == values->end() ? nullptr : &*it;
     });
-    if (!result.ok()) continue;
-    c.agreement.agreed += result.value() == *ref ||
-                          (ref->is_string() && result.value().is_string() &&
-                           result.value().get<std::string>() == trimmed(ref->get<std::string>()));
+    c.agreement.agreed += nativeAgrees(result, *ref);
   }
   c.stats.calls = c.agreement.samples; // no model call: no latency, no cost
   decide(c, c.agreement.samples, minAgreement, reference, 0);

@@ -1,5 +1,6 @@
 // Running a plan over samples with bounded concurrency under the budget, recording every model
 // exchange per node instance with its timings: the reference runs, and the front's plan runs.
+#include "awc/runtime/observer.h"
 #include "tune_reference.h"
 
 #include <condition_variable>
@@ -34,6 +35,23 @@ void attachTimings(SampleRun& s) {
     e.costUsd = n.costUsd;
   }
 }
+
+// Keeps the value of every map body node instance of one run ("scored/r[2]"); the run's
+// result has the top-level values only.
+class InstanceValues final : public runtime::RunObserver {
+public:
+  explicit InstanceValues(json& out) : out_(out) {}
+  unsigned events() const override { return runtime::kNodeResultEvents; }
+  void onNodeResult(const runtime::NodeResultEvent& e) override {
+    if (e.node.id.find('[') == std::string_view::npos || !e.value) return;
+    std::lock_guard lock(mutex_); // instances of one run finish on several threads
+    out_[std::string(e.node.id)] = *e.value;
+  }
+
+private:
+  json& out_;
+  std::mutex mutex_;
+};
 
 } // namespace
 
@@ -79,6 +97,7 @@ std::vector<SampleRun> runSamples(runtime::Runtime& rt, std::shared_ptr<const ru
       x.finishReason = e.finishReason;
       x.usage = e.usage;
     };
+    options.observers.push_back(std::make_shared<InstanceValues>(s->instanceValues));
     {
       std::lock_guard lock(mutex);
       ++inFlight;

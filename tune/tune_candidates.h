@@ -16,6 +16,9 @@ struct StepInfo {
   bool freeText = false; ///< a plain string answer (no schema to compare by)
   bool record = false;   ///< an object answer: compared field-wise
   bool inMap = false;
+  /// The enclosing map node when it is a top-level one (null at the top level and in a map
+  /// nested in another): its `over` and `var` give a body step's per-element bindings.
+  nlohmann::json map;
   std::optional<int64_t> maxTokens;
   std::vector<std::string> cheaper;
   std::vector<const Exchange*> instances; ///< its reference exchanges, all samples
@@ -59,11 +62,14 @@ void scoreCandidate(PendingCandidate& pc, const StepInfo& step, double minAgreem
 void decide(profile::Candidate& c, int64_t instances, double minAgreement,
             const Baseline& reference, double listCostUsd);
 
-/// The recogniser's native rewrite evaluated on each sample's values (top-level steps only),
-/// compared as `--profile` would apply it: a rewrite of another type than the step never agrees.
+/// The recogniser's native rewrite evaluated on each sample's values — in a map body, on each
+/// element's (the element, the instance's other body values, the top-level values; from
+/// `instanceValues`, parallel to `sampleValues`) — compared as `--profile` would apply it: a
+/// rewrite of another type than the step never agrees. In a map, `samples` counts elements.
 std::optional<profile::Candidate>
 nativeCandidate(const StepInfo& step, const std::optional<passes::DeterministicTask>& task,
-                const std::vector<const nlohmann::json*>& sampleValues, double minAgreement,
+                const std::vector<const nlohmann::json*>& sampleValues,
+                const std::vector<const nlohmann::json*>& instanceValues, double minAgreement,
                 const Baseline& reference);
 
 } // namespace awc::tune::detail

@@ -21,6 +21,9 @@ struct SampleRun {
   bool started = false; ///< false: the budget stopped tune before this sample
   runtime::RunResult result;
   std::map<std::string, Exchange> exchanges; ///< by node instance id ("scored/r[2]")
+  /// Values of map body node instances by instance id ("scored/r[2]"): RunResult::values holds
+  /// the top level only. Read by native candidates in map bodies and by the back-off.
+  nlohmann::json instanceValues = nlohmann::json::object();
 };
 
 /// What a run is expected to spend, for the budget.

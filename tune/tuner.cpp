@@ -38,11 +38,13 @@ std::map<std::string, Route> routesOf(const json& plan, const TuneOptions& o) {
   return routes;
 }
 
-void collectSteps(const json& nodes, bool inMap, const ir::Module& module,
+// `map`: the enclosing map node (null at the top level); `inMap`: inside any map.
+void collectSteps(const json& nodes, bool inMap, const json* map, const ir::Module& module,
                   std::vector<StepInfo>& out) {
   for (const json& n : nodes) {
     if (n.value("kind", "") == "map" && n.contains("body"))
-      collectSteps(n["body"].value("nodes", json::array()), true, module, out);
+      collectSteps(n["body"].value("nodes", json::array()), true, inMap ? nullptr : &n, module,
+                   out);
     if (n.value("kind", "") != "llm") continue;
     StepInfo s;
     s.id = n.value("id", "");
@@ -52,6 +54,7 @@ void collectSteps(const json& nodes, bool inMap, const ir::Module& module,
     s.freeText = schema.value("type", json()) == "string" && !schema.contains("enum");
     s.record = schema.value("type", json()) == "object";
     s.inMap = inMap;
+    if (map) s.map = *map;
     if (auto opts = n.value("options", json::object()); opts.contains("max_tokens"))
       s.maxTokens = opts["max_tokens"].get<int64_t>();
     if (const ir::ModelInfo* m = module.model(s.modelId)) s.cheaper = m->cheaper;
@@ -170,9 +173,12 @@ private:
   // The model steps and their reference exchanges (finished runs only).
   void collect() {
     for (const SampleRun& s : ref_)
-      if (s.started && s.result.ok) values_.push_back(&s.result.values);
+      if (s.started && s.result.ok) {
+        values_.push_back(&s.result.values);
+        instanceValues_.push_back(&s.instanceValues);
+      }
     out_.profile.samples = int64_t(values_.size());
-    collectSteps(c_.plan["nodes"], false, *c_.module, steps_);
+    collectSteps(c_.plan["nodes"], false, nullptr, *c_.module, steps_);
     for (StepInfo& s : steps_)
       for (const SampleRun& r : ref_)
         if (r.started && r.result.ok)
@@ -239,7 +245,7 @@ private:
       auto it = irNodes.find(s.id);
       std::optional<passes::DeterministicTask> task;
       if (it != irNodes.end()) task = passes::recognizeDeterministicTask(*it->second);
-      if (auto nc = nativeCandidate(s, task, values_, o_.minAgreement, base))
+      if (auto nc = nativeCandidate(s, task, values_, instanceValues_, o_.minAgreement, base))
         sp.candidates.push_back(*nc);
       p.steps.push_back(std::move(sp));
     }
@@ -321,6 +327,7 @@ private:
   RunEstimate first_;
   std::vector<SampleRun> ref_;
   std::vector<const json*> values_;
+  std::vector<const json*> instanceValues_; ///< parallel to values_: map body instances' values
   std::vector<StepInfo> steps_;
   std::map<std::string, Route> routes_;
   std::vector<std::vector<PendingCandidate>> pending_;
