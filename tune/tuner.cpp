@@ -3,6 +3,7 @@
 // then the workflow-level front on the tuning and held-out samples.
 #include "awc/compiler/driver.h"
 #include "awc/tune/tune.h"
+#include "tune_backoff.h"
 #include "tune_candidates.h"
 
 #include <algorithm>
@@ -296,16 +297,29 @@ private:
   }
 
   // -O2 as written and -O2 with the chosen changes, on the tuning and the held-out samples.
+  // The chosen changes are what the back-off left accepted: the flow built with them meets the
+  // bar on the tuning samples. The held-out samples run once, with the final choice.
   void front() {
     profile::Profile& p = out_.profile;
     json schema = c_.plan.value("output", json::object()).value("schema", json::object());
     p.front.push_back(frontPoint("-O2", ref_, nullptr, false, schema));
-    std::shared_ptr<const runtime::Plan> tuned = tunedPlan();
-    if (tuned) {
-      auto runs = runAll(tuned, o_.samples, "tuned");
-      p.front.push_back(frontPoint("-O2 +profile", runs, &ref_, false, schema));
+    BackoffHooks hooks;
+    hooks.build = [&] { return tunedPlan(); };
+    hooks.run = [&](std::shared_ptr<const runtime::Plan> plan) {
+      return runAll(std::move(plan), o_.samples, "tuned");
+    };
+    hooks.point = [&](const std::vector<SampleRun>& runs) {
+      return frontPoint("-O2 +profile", runs, &ref_, false, schema);
+    };
+    hooks.agrees = [&](const SampleRun& reference, const SampleRun& tuned) {
+      return tuned.result.ok && outputsAgree(schema, reference.result.output, tuned.result.output);
+    };
+    BackoffResult chosen = backOff(p, c_.plan["nodes"], ref_, hooks);
+    std::shared_ptr<const runtime::Plan> tuned = chosen.plan;
+    if (chosen.point) {
+      p.front.push_back(*chosen.point);
     } else {
-      tuned = plan_; // nothing to apply: the same plan
+      tuned = plan_; // nothing (left) to apply, or it did not build: the same plan
       profile::FrontPoint same = p.front.front();
       same.label = "-O2 +profile";
       p.front.push_back(same);
