@@ -125,7 +125,8 @@ void addTuneCommand(CLI::App& app, CommandResult& result) {
   cmd->add_option("file", f->file, "FILE.flow")->required();
   cmd->add_option("--samples", f->samplesFile, "JSON lines: one object of inputs per line")
       ->required();
-  cmd->add_option("--endpoint", f->endpoint, "every model's endpoint (base URL)")->required();
+  cmd->add_option("--endpoint", f->endpoint,
+                  "override every model's endpoint (base URL); default: each model's own");
   cmd->add_option("--backend", f->backend, "override every model's provider")
       ->check(CLI::IsMember({"openai", "anthropic", "sim"}));
   cmd->add_option("--workflow", f->workflow, "which workflow, when the file has several");
