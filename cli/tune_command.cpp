@@ -73,6 +73,10 @@ int tuneCommand(const TuneFlags& f) {
   if (f.maxCalls >= 0) o.maxCalls = f.maxCalls;
   o.fromRecord = f.fromRecord;
   std::string error;
+  if (f.backend == "sim" && f.endpoint.empty()) {
+    std::fprintf(stderr, "awc tune: --backend sim needs --endpoint URL (awc sim prints it)\n");
+    return kExitUsage;
+  }
   if (f.samplesFile.empty() && f.fromRecord.empty()) {
     std::fprintf(stderr, "awc tune: --samples FILE or --from-record FILE is required\n");
     return kExitUsage;

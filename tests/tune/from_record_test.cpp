@@ -195,6 +195,11 @@ TEST_CASE("awc tune refuses a recording of another flow before any call", "[tune
   auto none = f.tune("");
   CHECK(none.code == 2);
   CHECK(none.out.find("--samples FILE or --from-record FILE is required") != std::string::npos);
+  // Without --endpoint each model's own is used; sim models have none.
+  auto noEndpoint = awc::test::runAwcProcess(
+      "tune " + f.flow + " --backend sim --from-record " + rec + " -o " + f.profilePath, true);
+  CHECK(noEndpoint.code == 2);
+  CHECK(noEndpoint.out.find("--backend sim needs --endpoint URL") != std::string::npos);
 }
 
 TEST_CASE("a record line that does not parse is located, never quoted", "[tune][record]") {
