@@ -222,7 +222,8 @@ private:
         if (!covered_.count(step)) missing += (missing.empty() ? "" : ", ") + step;
       out_.warnings.push_back(fmt::format(
           "{}: {} recorded calls of nodes the plan tune measures does not have (steps fused at "
-          "the recording's -O level: a fused call cannot be replayed step by step); skipped{}",
+          "the recording's -O level: a fused call cannot be replayed step by step; or steps "
+          "tune's -O2 lowers to native code); skipped{}",
           path_, foreign_, missing.empty() ? "" : " — steps with no recorded call: " + missing));
     }
     if (!movedSteps_.empty()) {
