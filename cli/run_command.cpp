@@ -116,9 +116,10 @@ private:
   bool enabled_;
 };
 
-// `--record FILE`: one JSON object per line for each successful model call, in completion order.
-// Each line is flushed as it is written, so a run that is killed still leaves every finished
-// exchange on disk. `awc sim --replay FILE` reads these keys (docs/runtime.md).
+// `--record FILE`: one JSON object per line for each successful model call, in completion order,
+// then one `run` line when the run ends. Each line is flushed as it is written, so a run that is
+// killed still leaves every finished exchange on disk. `awc sim --replay FILE` reads the exchange
+// lines, `awc tune --from-record` all of them (docs/runtime.md).
 class ExchangeRecorder {
 public:
   ExchangeRecorder() = default;
@@ -148,6 +149,35 @@ public:
                                      {"cached_tokens", e.usage.cachedTokens}}},
                                    {"finish_reason", e.finishReason}};
     // A model may answer with invalid UTF-8; replacing it beats throwing on the I/O thread.
+    write(line);
+  }
+
+  /// The run's last line: which flow it was (the profile source hash: `awc tune --from-record`
+  /// refuses another flow's runs), its inputs, node values and the model nodes' timings — what
+  /// tune needs to use the run as a reference run without calling again.
+  void recordRun(const std::string& sourceHash, const json& inputs, const runtime::RunResult& r) {
+    nlohmann::ordered_json nodes = nlohmann::ordered_json::object();
+    for (const auto& n : r.metrics.nodes) {
+      if (n.kind != "llm" || n.modelCalls == 0) continue; // a cache hit made no call
+      double latency = n.durationMs();
+      nodes[n.id] = {{"ttft_ms", n.firstTokenMs >= 0 ? n.firstTokenMs - n.startMs : latency},
+                     {"latency_ms", latency},
+                     {"tokens_per_s", n.tokensPerSecond()},
+                     {"cost_usd", n.costUsd}};
+    }
+    nlohmann::ordered_json run = {{"workflow", r.metrics.workflow}};
+    if (!sourceHash.empty()) run["source_hash"] = sourceHash; // none for a plan file
+    run["inputs"] = inputs;
+    run["ok"] = r.ok;
+    run["output"] = r.output;
+    run["wall_ms"] = r.metrics.wallMs;
+    run["cost_usd"] = r.metrics.costUsd;
+    run["values"] = r.values;
+    run["nodes"] = std::move(nodes);
+    write(nlohmann::ordered_json{{"run", std::move(run)}});
+  }
+
+  void write(const nlohmann::ordered_json& line) {
     std::string text =
         line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
     // The runtime already serializes one run's calls; the lock keeps this class safe alone.
@@ -205,7 +235,7 @@ void printSummary(const runtime::RunMetrics& m) {
 int runCommand(const RunFlags& f) {
   // 1. The plan: compile a .flow in process, or load a plan file.
   std::shared_ptr<const runtime::Plan> plan;
-  std::string error;
+  std::string error, sourceHash;
   if (endsWith(f.file, ".flow")) {
     CompileOptions options;
     options.optLevel = std::stoi(f.optLevel);
@@ -218,6 +248,7 @@ int runCommand(const RunFlags& f) {
       return kExitInputErrors;
     }
     plan = runtime::loadPlan(c.plan, error);
+    sourceHash = c.profileHashes.source;
   } else {
     plan = runtime::loadPlanFile(f.file, error);
   }
@@ -319,6 +350,7 @@ int runCommand(const RunFlags& f) {
     };
   runtime::RunResult result = rt.run(plan, inputs, runOptions);
   progress.clear();
+  if (recorder) recorder->recordRun(sourceHash, inputs, result);
 
   // 4. Report.
   json out = {{"workflow", info.workflow}, {"ok", result.ok}};

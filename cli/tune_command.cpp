@@ -18,6 +18,7 @@ namespace {
 struct TuneFlags {
   std::string file;
   std::string samplesFile;
+  std::vector<std::string> fromRecord;
   std::string holdoutFile;
   std::string endpoint;
   std::string backend;
@@ -70,8 +71,17 @@ int tuneCommand(const TuneFlags& f) {
   o.concurrency = f.concurrency;
   if (f.maxUsd >= 0) o.maxUsd = f.maxUsd;
   if (f.maxCalls >= 0) o.maxCalls = f.maxCalls;
+  o.fromRecord = f.fromRecord;
   std::string error;
-  if (!tune::readSamples(f.samplesFile, o.samples, error) ||
+  if (f.backend == "sim" && f.endpoint.empty()) {
+    std::fprintf(stderr, "awc tune: --backend sim needs --endpoint URL (awc sim prints it)\n");
+    return kExitUsage;
+  }
+  if (f.samplesFile.empty() && f.fromRecord.empty()) {
+    std::fprintf(stderr, "awc tune: --samples FILE or --from-record FILE is required\n");
+    return kExitUsage;
+  }
+  if ((!f.samplesFile.empty() && !tune::readSamples(f.samplesFile, o.samples, error)) ||
       (!f.holdoutFile.empty() && !tune::readSamples(f.holdoutFile, o.holdout, error))) {
     std::fprintf(stderr, "%s\n", error.c_str());
     return kExitInputErrors;
@@ -105,12 +115,14 @@ int tuneCommand(const TuneFlags& f) {
   for (const auto& s : r.profile.steps)
     for (const auto& c : s.candidates)
       accepted += c.accepted;
+  std::string recorded =
+      r.recordedRuns ? " (" + std::to_string(r.recordedRuns) + " recorded, no call)" : "";
   std::fprintf(
       stderr,
-      "awc tune: %lld of %zu samples ran, %zu model steps, %d candidates accepted · %lld calls · "
-      "$%.6f%s → %s\n",
-      (long long)r.profile.samples, o.samples.size(), r.profile.steps.size(), accepted,
-      (long long)r.calls, r.spentUsd,
+      "awc tune: %lld of %lld samples ran%s, %zu model steps, %d candidates accepted · %lld calls "
+      "· $%.6f%s → %s\n",
+      (long long)r.profile.samples, (long long)o.samples.size() + (long long)r.recordedRuns,
+      recorded.c_str(), r.profile.steps.size(), accepted, (long long)r.calls, r.spentUsd,
       r.budgetStopped ? " · stopped at the budget (the profile has what was measured)" : "",
       f.output.c_str());
   return kExitOk;
@@ -123,9 +135,13 @@ void addTuneCommand(CLI::App& app, CommandResult& result) {
   CLI::App* cmd = app.add_subcommand(
       "tune", "measure cheaper configurations of a flow's model steps on sample inputs");
   cmd->add_option("file", f->file, "FILE.flow")->required();
-  cmd->add_option("--samples", f->samplesFile, "JSON lines: one object of inputs per line")
-      ->required();
-  cmd->add_option("--endpoint", f->endpoint, "every model's endpoint (base URL)")->required();
+  cmd->add_option("--samples", f->samplesFile, "JSON lines: one object of inputs per line");
+  cmd->add_option("--from-record", f->fromRecord,
+                  "`awc run --record` files (or directories) of this flow: their runs are "
+                  "reference runs, with no call (repeatable; --samples then optional)")
+      ->allow_extra_args(false);
+  cmd->add_option("--endpoint", f->endpoint,
+                  "override every model's endpoint (base URL); default: each model's own");
   cmd->add_option("--backend", f->backend, "override every model's provider")
       ->check(CLI::IsMember({"openai", "anthropic", "sim"}));
   cmd->add_option("--workflow", f->workflow, "which workflow, when the file has several");

@@ -33,6 +33,7 @@ std::optional<ReplayBook> ReplayBook::parse(std::string_view text, std::string& 
       return std::nullopt;
     };
     if (record.is_discarded() || !record.is_object()) return bad("not a JSON object");
+    if (record.contains("run")) continue; // a run's last line (for awc tune): no exchange
     auto request = record.find("request");
     if (request == record.end() || !request->is_object() || !request->contains("model"))
       return bad("needs a \"request\" object with a \"model\"");

@@ -5,6 +5,7 @@
 #include "awc/tune/tune.h"
 #include "tune_backoff.h"
 #include "tune_candidates.h"
+#include "tune_recorded.h"
 
 #include <algorithm>
 #include <cstdint>
@@ -117,7 +118,9 @@ public:
     rt_ = std::make_unique<runtime::Runtime>(std::move(ro));
     const json& est = c_.plan.value("estimate", json::object());
     first_ = {est.value("model_calls", int64_t(1)), est.value("cost_usd", 0.0)};
+    if (!readRecorded()) return std::move(out_); // before any call: a bad recording costs nothing
     ref_ = runAll(plan_, o_.samples, "reference");
+    useRecorded();
     collect();
     measure();
     assemble();
@@ -156,6 +159,29 @@ private:
     p.sourceHash = c_.profileHashes.source;
     p.minAgreement = o_.minAgreement;
     return plan_ != nullptr;
+  }
+
+  // `--from-record`: the recorded runs of this flow, to join the reference runs.
+  bool readRecorded() {
+    if (o_.fromRecord.empty()) return true;
+    std::string diagnostics;
+    bool ok = readRecordedRuns(o_.fromRecord, recordTarget(c_.plan, c_.profileHashes.source),
+                               recorded_, diagnostics);
+    out_.diagnostics += diagnostics;
+    out_.warnings.insert(out_.warnings.end(), recorded_.warnings.begin(), recorded_.warnings.end());
+    if (!ok) out_.error = "the recorded runs cannot be used";
+    if (ok && o_.samples.empty() && recorded_.runs.empty())
+      out_.error = "no finished run in the recordings, and no --samples";
+    return out_.error.empty();
+  }
+
+  // Recorded runs are reference runs that cost nothing; their inputs join the samples, at the
+  // same places, so the front runs them like the others.
+  void useRecorded() {
+    out_.recordedRuns = int64_t(recorded_.runs.size());
+    for (SampleRun& r : recorded_.runs)
+      ref_.push_back(std::move(r));
+    o_.samples.insert(o_.samples.end(), recorded_.inputs.begin(), recorded_.inputs.end());
   }
 
   std::vector<SampleRun> runAll(std::shared_ptr<const runtime::Plan> plan,
@@ -332,7 +358,7 @@ private:
     p.heldOutSamples = p.front.back().agreement.samples;
   }
 
-  const TuneOptions& o_;
+  TuneOptions o_; // a copy: the recorded runs' inputs join its samples
   Budget budget_;
   TuneResult out_;
   Compilation c_;
@@ -340,6 +366,7 @@ private:
   std::unique_ptr<runtime::Runtime> rt_;
   RunEstimate first_;
   std::vector<SampleRun> ref_;
+  RecordedRuns recorded_;
   std::vector<const json*> values_;
   std::vector<const json*> instanceValues_; ///< parallel to values_: map body instances' values
   std::vector<StepInfo> steps_;

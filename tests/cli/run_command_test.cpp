@@ -68,7 +68,18 @@ TEST_CASE("awc run --record writes one JSON line per model call", "[cli][run][re
   auto log = sim.server.log();
   std::vector<std::string> lines = readLines(record);
   REQUIRE(!log.empty());
-  REQUIRE(lines.size() == log.size());
+  REQUIRE(lines.size() == log.size() + 1);
+  // The last line is the run's: the flow's source hash, the inputs, the model nodes' timings.
+  json run = json::parse(lines.back());
+  lines.pop_back();
+  REQUIRE(run["run"].is_object());
+  CHECK(run["run"]["workflow"] == "triage");
+  CHECK(run["run"]["source_hash"].get<std::string>().rfind("fnv1a64:", 0) == 0);
+  CHECK(run["run"]["ok"] == true);
+  CHECK(run["run"]["inputs"].is_object());
+  CHECK(run["run"]["nodes"].size() == log.size());
+  for (const auto& [id, t] : run["run"]["nodes"].items())
+    CHECK(t["latency_ms"].get<double>() > 0);
   std::set<std::string> models;
   for (const auto& e : log)
     models.insert(e.model);

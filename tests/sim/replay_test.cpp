@@ -68,6 +68,17 @@ TEST_CASE("recorded answers come back in recorded order, the last one repeating"
   CHECK(book->find(request("unknown")) == nullptr);
 }
 
+TEST_CASE("a run's last line, for awc tune, is not an exchange", "[replay]") {
+  std::string error;
+  auto book = ReplayBook::parse(record(request("q"), "first", 3) +
+                                    R"({"run": {"workflow": "w", "inputs": {}, "ok": true}})" +
+                                    "\n" + record(request("q"), "second", 4),
+                                error);
+  INFO(error);
+  REQUIRE(book);
+  CHECK(book->size() == 2);
+}
+
 TEST_CASE("a malformed replay line is refused with its line number", "[replay]") {
   std::string error;
   CHECK_FALSE(ReplayBook::parse(record(request("q"), "ok", 2) + "{not json\n", error));

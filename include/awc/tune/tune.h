@@ -36,6 +36,9 @@ struct TuneOptions {
   std::string workflow;
   std::vector<Sample> samples;
   std::vector<Sample> holdout;
+  /// `awc run --record` files (or directories of them) of this flow: their runs are reference
+  /// runs (samples whose answers need no call), after `samples` (docs/tune.md, --from-record).
+  std::vector<std::string> fromRecord;
   std::string backend; ///< openai | anthropic | sim; empty: each model's own
   std::string endpoint;
   std::map<std::string, nlohmann::json> toolStubs;
@@ -57,6 +60,7 @@ struct TuneResult {
   std::vector<std::string> warnings; ///< e.g. the flow did not build with the profile
   int64_t calls = 0;
   double spentUsd = 0;
+  int64_t recordedRuns = 0; ///< reference runs taken from --from-record files
 };
 
 /// Runs the whole tune. Deterministic in structure (steps and candidates in plan order);
