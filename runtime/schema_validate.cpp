@@ -225,6 +225,9 @@ bool parseModelJson(std::string_view text, json& out, std::string& error) {
     return true;
   } catch (const json::parse_error& e) {
     error = fmt::format("answer is not valid JSON ({})", e.what());
+  } catch (const json::exception&) {
+    // out_of_range: a number too large for a double ("1e400"); nlohmann's message quotes it.
+    error = "answer is not valid JSON (a number out of range)";
   }
   return false;
 }

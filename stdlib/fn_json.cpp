@@ -42,6 +42,9 @@ EvalResult parseText(std::string_view s, std::string_view fn) {
     return json::parse(s);
   } catch (const json::parse_error& e) {
     return fail(fmt::format("{}: invalid JSON: {}", fn, e.what()));
+  } catch (const json::exception&) {
+    // out_of_range: a number too large for a double ("1e400").
+    return fail(fmt::format("{}: invalid JSON: a number out of range", fn));
   }
 }
 

@@ -153,6 +153,9 @@ private:
     } catch (const json::parse_error& e) {
       // e.what() quotes what it read: only the position is reported.
       return fail(lineNo, e.byte ? e.byte : 1, "not valid JSON (a syntax error here)");
+    } catch (const json::exception&) {
+      // out_of_range: a number too large for a double; nlohmann gives no position.
+      return fail(lineNo, 1, "not valid JSON (a number out of range)");
     }
     std::size_t col = text.find_first_not_of(" \t") + 1;
     if (!value.is_object()) return fail(lineNo, col, "a record line must be a JSON object");

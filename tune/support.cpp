@@ -51,6 +51,10 @@ bool readSamples(const std::string& path, std::vector<Sample>& out, std::string&
       // e.what() quotes what it read: only the position is reported.
       error = located(path, lineNo, e.byte ? e.byte : 1, "not valid JSON (a syntax error here)");
       return false;
+    } catch (const json::exception&) {
+      // out_of_range: a number too large for a double; nlohmann gives no position.
+      error = located(path, lineNo, 1, "not valid JSON (a number out of range)");
+      return false;
     }
     if (!value.is_object()) {
       error = located(
