@@ -6,15 +6,12 @@
 #include "awc/profile/profile.h"
 #include "awc_process.h"
 #include "profile_file.h"
+#include "sim_process.h"
 #include "temp_dir.h"
 
 #include <catch2/catch.hpp>
-#include <csignal>
-#include <cstdio>
 #include <fstream>
 #include <sstream>
-#include <sys/wait.h>
-#include <unistd.h>
 
 namespace {
 
@@ -42,52 +39,7 @@ workflow triage(text: string) -> Mood {
 }
 )";
 
-/// `awc sim --port 0 --profiles FILE` as a child process, stopped with SIGTERM at the end.
-class SimProcess {
-public:
-  explicit SimProcess(const std::string& profiles) {
-    int fds[2];
-    REQUIRE(pipe(fds) == 0);
-    pid_ = fork();
-    REQUIRE(pid_ >= 0);
-    if (pid_ == 0) {
-      dup2(fds[1], STDOUT_FILENO);
-      close(fds[0]);
-      close(fds[1]);
-      execl(awc::test::kAwc.c_str(), "awc", "sim", "--port", "0", "--speed", "50", "--profiles",
-            profiles.c_str(), static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    close(fds[1]);
-    out_ = fdopen(fds[0], "r");
-    char line[256] = {};
-    // The first stdout line is "listening on http://HOST:PORT" (docs/simulator.md).
-    std::string text = std::fgets(line, sizeof line, out_) ? line : "";
-    const std::string prefix = "listening on ";
-    if (text.rfind(prefix, 0) != 0) stop(); // a failed REQUIRE skips the destructor
-    REQUIRE(text.rfind(prefix, 0) == 0);
-    url_ = text.substr(prefix.size(), text.find_last_not_of("\r\n") + 1 - prefix.size());
-  }
-  void stop() {
-    if (pid_ > 0) {
-      kill(pid_, SIGTERM);
-      waitpid(pid_, nullptr, 0);
-      pid_ = -1;
-    }
-  }
-  ~SimProcess() {
-    stop();
-    if (out_) std::fclose(out_);
-  }
-  SimProcess(const SimProcess&) = delete;
-  SimProcess& operator=(const SimProcess&) = delete;
-  const std::string& url() const { return url_; }
-
-private:
-  pid_t pid_ = -1;
-  FILE* out_ = nullptr;
-  std::string url_;
-};
+using awc::test::SimProcess;
 
 std::string qualitySamples(int from, int count) {
   std::string lines;
