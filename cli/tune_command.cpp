@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <filesystem>
+#include <fmt/format.h>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -25,6 +26,9 @@ struct TuneFlags {
   std::string workflow;
   std::string toolStubsFile;
   std::string output;
+  std::string judge;
+  std::string rubric;
+  std::string rubricFile;
   double minAgreement = 0.95;
   double maxUsd = -1;
   int64_t maxCalls = -1;
@@ -51,6 +55,31 @@ bool readStubs(const std::string& path, std::map<std::string, nlohmann::json>& o
   return true;
 }
 
+// A rubric file's text; false when it cannot be read or is too large (its contents are never
+// printed: it is not a flow).
+bool readRubric(const std::string& path, std::string& out, std::string& error) {
+  constexpr std::uintmax_t kMaxRubric = 64 * 1024;
+  std::error_code ec;
+  auto size = std::filesystem::file_size(path, ec);
+  std::ifstream in(path, std::ios::binary);
+  if (ec || !in) {
+    error = "awc tune: error: cannot read the rubric file '" + path + "'";
+    return false;
+  }
+  if (size > kMaxRubric) {
+    error = "awc tune: error: the rubric file '" + path + "' is larger than 64 KB";
+    return false;
+  }
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  out = buffer.str();
+  if (out.find_first_not_of(" \t\r\n") == std::string::npos) {
+    error = "awc tune: error: the rubric file '" + path + "' is empty";
+    return false;
+  }
+  return true;
+}
+
 // Whether `path` can be written, checked before any call is paid for: an existing file is
 // opened for appending (not truncated), a new one is created and removed again.
 bool writable(const std::string& path) {
@@ -72,7 +101,13 @@ int tuneCommand(const TuneFlags& f) {
   if (f.maxUsd >= 0) o.maxUsd = f.maxUsd;
   if (f.maxCalls >= 0) o.maxCalls = f.maxCalls;
   o.fromRecord = f.fromRecord;
+  o.judge = f.judge;
+  o.rubric = f.rubric;
   std::string error;
+  if (!f.rubricFile.empty() && !readRubric(f.rubricFile, o.rubric, error)) {
+    std::fprintf(stderr, "%s\n", error.c_str());
+    return kExitUsage;
+  }
   if (f.backend == "sim" && f.endpoint.empty()) {
     std::fprintf(stderr, "awc tune: --backend sim needs --endpoint URL (awc sim prints it)\n");
     return kExitUsage;
@@ -117,12 +152,16 @@ int tuneCommand(const TuneFlags& f) {
       accepted += c.accepted;
   std::string recorded =
       r.recordedRuns ? " (" + std::to_string(r.recordedRuns) + " recorded, no call)" : "";
+  std::string judged = o.judge.empty() ? std::string()
+                                       : fmt::format(" (judge {}: {} calls, ${:.6f})", o.judge,
+                                                     r.judgeCalls, r.judgeUsd);
   std::fprintf(
       stderr,
       "awc tune: %lld of %lld samples ran%s, %zu model steps, %d candidates accepted · %lld calls "
-      "· $%.6f%s → %s\n",
+      "· $%.6f%s%s → %s\n",
       (long long)r.profile.samples, (long long)o.samples.size() + (long long)r.recordedRuns,
       recorded.c_str(), r.profile.steps.size(), accepted, (long long)r.calls, r.spentUsd,
+      judged.c_str(),
       r.budgetStopped ? " · stopped at the budget (the profile has what was measured)" : "",
       f.output.c_str());
   return kExitOk;
@@ -155,6 +194,14 @@ void addTuneCommand(CLI::App& app, CommandResult& result) {
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--max-calls", f->maxCalls, "stop starting calls past this many")
       ->check(CLI::NonNegativeNumber);
+  auto* judge = cmd->add_option(
+      "--judge", f->judge,
+      "a model the flow declares that compares free-text answers (else by length and format)");
+  auto* rubric = cmd->add_option("--rubric", f->rubric, "what the judge counts as the same answer")
+                     ->needs(judge);
+  cmd->add_option("--rubric-file", f->rubricFile, "the rubric, from a file")
+      ->needs(judge)
+      ->excludes(rubric);
   cmd->add_option("--tool-stubs", f->toolStubsFile, "FILE.json {tool: value} (testing aid)");
   cmd->add_option("-j,--jobs", f->concurrency, "model calls in flight at once")
       ->check(CLI::Range(1, 256))

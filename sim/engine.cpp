@@ -3,6 +3,7 @@
 // timed pieces of whole and streamed answers. The wire formats are openai.cpp and anthropic.cpp.
 #include "engine.h"
 
+#include "awc/sim/judge.h"
 #include "awc/support/tokenizer.h"
 #include "awc/support/utf8.h"
 
@@ -303,6 +304,11 @@ Answer Engine::chooseAnswer(const ChatRequest& chat, uint64_t requestHash, bool 
       return Answer{r->text, r->completionTokens, r->truncated};
     }
   const Fixture* fixture = findFixture(config_.fixtures, chat.lastUser, chat.model);
+  // `awc tune`'s judge requests get a verdict (sim/judge.cpp); scripted answers still win.
+  if (!fixture && !violateSchema)
+    if (auto verdict =
+            judgeAnswer(chat.lastUser, config_.quality, chat.prompt, chat.model, config_.seed))
+      return *verdict;
   const json* schema = chat.schema ? &*chat.schema : nullptr;
   AnswerRequest req{requestHash,   schema,        chat.maxTokens, fixture,
                     violateSchema, chat.lastUser, chat.system,    {}};

@@ -1,5 +1,6 @@
 // Tune's candidates for one model step — cheaper models, a max_tokens from observed lengths, a
-// native rewrite — measured against the reference answers, and the accept rule.
+// native rewrite — measured against the reference answers (free text by a judge's verdicts when
+// one is declared), and the accept rule.
 #include "awc/stdlib/eval.h"
 #include "tune_candidates.h"
 
@@ -25,6 +26,24 @@ std::string maxTokensKey(const json& body, runtime::Provider provider) {
   if (body.contains("max_completion_tokens")) return "max_completion_tokens";
   if (body.contains("max_tokens") || provider == runtime::Provider::Anthropic) return "max_tokens";
   return "max_completion_tokens";
+}
+
+bool isCut(const std::string& finishReason) {
+  return finishReason == "length" || finishReason == "max_tokens";
+}
+
+// The agreement of one replayed call: unset when it says nothing (no verdict from the judge, or
+// the budget stopped the judge first: `why` gets the reason).
+std::optional<bool> callAgrees(const PendingCandidate& pc, const StepInfo& step, std::size_t i,
+                               int64_t& judgeFailed, std::string& judgeError) {
+  const CallResult& r = pc.results[i];
+  if (pc.c.method != profile::AgreementMethod::Judge)
+    return answersAgree(step.freeText, step.instances[i]->answer, r.answer, r.finishReason);
+  if (isCut(r.finishReason)) return false; // a cut answer never agrees
+  const JudgeItem& item = pc.judged.at(i);
+  if (!item.asked) return std::nullopt; // the budget stopped tune first: decide() says so
+  if (!item.verdict && judgeFailed++ == 0) judgeError = item.error;
+  return item.verdict;
 }
 
 std::string trimmed(const std::string& s) {
@@ -69,8 +88,8 @@ profile::LengthStats lengthsOf(const std::vector<const Exchange*>& calls) {
   return s;
 }
 
-std::vector<PendingCandidate> planCandidates(const StepInfo& step,
-                                             const std::map<std::string, Route>& routes) {
+std::vector<PendingCandidate>
+planCandidates(const StepInfo& step, const std::map<std::string, Route>& routes, bool judged) {
   std::vector<PendingCandidate> out;
   const Route& ref = routes.at(step.modelId);
   if (!step.instances.empty()) {
@@ -81,7 +100,8 @@ std::vector<PendingCandidate> planCandidates(const StepInfo& step,
       b.jobs.push_back({e->request, b.route, e->costUsd, nullptr});
     out.push_back(std::move(b));
   }
-  auto method = step.freeText ? profile::AgreementMethod::LengthFormat
+  auto method = step.freeText ? (judged ? profile::AgreementMethod::Judge
+                                        : profile::AgreementMethod::LengthFormat)
                 : step.record ? profile::AgreementMethod::FieldWise
                               : profile::AgreementMethod::Exact;
   for (const std::string& cheaper : step.cheaper) {
@@ -123,6 +143,20 @@ std::vector<PendingCandidate> planCandidates(const StepInfo& step,
   return out;
 }
 
+void judgeItems(PendingCandidate& pc, const StepInfo& step, std::vector<JudgeItem*>& out) {
+  if (pc.c.method != profile::AgreementMethod::Judge || pc.route == nullptr) return;
+  pc.judged.assign(pc.results.size(), JudgeItem{});
+  for (std::size_t i = 0; i < pc.results.size(); ++i) {
+    const CallResult& r = pc.results[i];
+    if (!r.done || !r.ok || isCut(r.finishReason)) continue; // nothing to judge
+    JudgeItem& item = pc.judged[i];
+    item.task = taskText(step.instances[i]->request);
+    item.reference = step.instances[i]->answer;
+    item.candidate = r.answer;
+    out.push_back(&item);
+  }
+}
+
 Baseline baselineOf(const PendingCandidate* replay, const StepInfo& step, const Route& route) {
   Baseline b;
   std::vector<double> latencies;
@@ -149,8 +183,9 @@ void scoreCandidate(PendingCandidate& pc, const StepInfo& step, double minAgreem
   if (pc.route == nullptr) return; // not measured; `why` says so
   double list = 0;
   std::vector<Exchange> measured;
-  int64_t failed = 0;
-  std::string firstError;
+  int64_t failed = 0, judgeFailed = 0, judgeCalls = 0;
+  double judgeUsd = 0;
+  std::string firstError, judgeError;
   for (std::size_t i = 0; i < pc.results.size(); ++i) {
     const CallResult& r = pc.results[i];
     if (!r.done) continue;
@@ -158,9 +193,15 @@ void scoreCandidate(PendingCandidate& pc, const StepInfo& step, double minAgreem
       if (failed++ == 0) firstError = r.error;
       continue;
     }
-    ++c.agreement.samples;
-    if (r.ok && answersAgree(step.freeText, step.instances[i]->answer, r.answer, r.finishReason))
-      ++c.agreement.agreed;
+    if (i < pc.judged.size() && pc.judged[i].called) {
+      ++judgeCalls;
+      judgeUsd += pc.judged[i].costUsd;
+    }
+    // Without a verdict the call is measured (its speed and cost) but not counted.
+    if (auto agrees = callAgrees(pc, step, i, judgeFailed, judgeError)) {
+      ++c.agreement.samples;
+      c.agreement.agreed += *agrees;
+    }
     Exchange x;
     x.usage = r.usage;
     x.ttftMs = r.ttftMs;
@@ -179,17 +220,24 @@ void scoreCandidate(PendingCandidate& pc, const StepInfo& step, double minAgreem
   if (c.kind == profile::CandidateKind::Model &&
       c.method == profile::AgreementMethod::LengthFormat) { // whatever else decide() found
     // Length and format say a free-text answer is the right shape, not that it says the same:
-    // another model for it needs a judge that compares meaning (not built yet).
+    // another model for it needs a judge that compares meaning (`--judge`).
     c.accepted = false;
     c.why = fmt::format("free text compared by length and format only ({:.1f} % on {} calls): "
                         "another model needs a judge to compare meaning",
                         100 * c.agreement.rate(), c.agreement.samples);
+  }
+  if (judgeFailed > 0) { // like a failed call: not a disagreement, but no evidence either
+    c.accepted = false;
+    c.why = fmt::format("the judge gave no verdict on {} of {} calls (first: {}); not measured",
+                        judgeFailed, step.instances.size(), judgeError);
   }
   if (failed > 0) {
     c.accepted = false;
     c.why = fmt::format("{} of {} calls failed (first: {}); not measured", failed,
                         step.instances.size(), firstError.empty() ? "no answer" : firstError);
   }
+  if (c.method == profile::AgreementMethod::Judge) // the judge's cost is tuning's, not the step's
+    c.why += fmt::format(" (judge: {} calls, ${:.6f})", judgeCalls, judgeUsd);
 }
 
 void decide(profile::Candidate& c, int64_t instances, double minAgreement,

@@ -88,26 +88,47 @@ bool answersAgree(bool freeText, const std::string& reference, const std::string
   return !refJson || !json::parse(candidate, nullptr, false).is_discarded();
 }
 
-bool outputsAgree(const json& schema, const json& a, const json& b) {
+std::optional<bool> outputsAgree(const json& schema, const json& a, const json& b,
+                                 const FreeTextCompare& freeText) {
   std::string type = schema.is_object() ? schema.value("type", "") : "";
+  // A definite difference anywhere decides; a part without a verdict only when none differs.
+  auto all = [&](std::size_t n, const auto& part) -> std::optional<bool> {
+    bool unknown = false;
+    for (std::size_t i = 0; i < n; ++i) {
+      std::optional<bool> v = part(i);
+      if (v == false) return false;
+      unknown = unknown || !v;
+    }
+    return unknown ? std::nullopt : std::optional<bool>(true);
+  };
   if (type == "object" && schema.contains("properties") && a.is_object() && b.is_object()) {
     if (a.size() != b.size()) return false;
-    for (const auto& [key, value] : a.items()) {
-      auto other = b.find(key);
-      const json& sub = schema["properties"].value(key, json::object());
-      if (other == b.end() || !outputsAgree(sub, value, *other)) return false;
-    }
-    return true;
+    std::vector<std::pair<std::string, const json*>> fields;
+    for (const auto& [key, value] : a.items())
+      fields.emplace_back(key, &value);
+    return all(fields.size(), [&](std::size_t i) -> std::optional<bool> {
+      auto other = b.find(fields[i].first);
+      const json& sub = schema["properties"].value(fields[i].first, json::object());
+      if (other == b.end()) return false;
+      return outputsAgree(sub, *fields[i].second, *other, freeText);
+    });
   }
   if (type == "array" && schema.contains("items") && a.is_array() && b.is_array()) {
     if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i)
-      if (!outputsAgree(schema["items"], a[i], b[i])) return false;
-    return true;
+    return all(a.size(),
+               [&](std::size_t i) { return outputsAgree(schema["items"], a[i], b[i], freeText); });
   }
   if (type == "string" && !schema.contains("enum") && a.is_string() && b.is_string())
-    return answersAgree(true, a.get<std::string>(), b.get<std::string>(), "");
+    return freeText(a.get<std::string>(), b.get<std::string>());
   return a == b;
+}
+
+bool outputsAgree(const json& schema, const json& a, const json& b) {
+  return outputsAgree(schema, a, b,
+                      [](const std::string& x, const std::string& y) {
+                        return std::optional<bool>(answersAgree(true, x, y, ""));
+                      })
+      .value_or(false);
 }
 
 } // namespace awc::tune

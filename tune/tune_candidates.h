@@ -4,6 +4,7 @@
 #include "awc/passes/deterministic.h"
 #include "awc/profile/profile.h"
 #include "awc/tune/tune.h"
+#include "tune_judge.h"
 #include "tune_reference.h"
 
 namespace awc::tune::detail {
@@ -39,6 +40,9 @@ struct PendingCandidate {
   const Route* route = nullptr; ///< null: not measured
   std::vector<ReplayJob> jobs;
   std::vector<CallResult> results;
+  /// With a judge (method judge): one per result, parallel to it; a call that failed or was
+  /// cut at the length limit has nothing to judge (its item stays un-asked, unused).
+  std::vector<JudgeItem> judged;
 };
 
 profile::CallStats statsOf(const std::vector<const Exchange*>& calls);
@@ -46,8 +50,14 @@ profile::LengthStats lengthsOf(const std::vector<const Exchange*>& calls);
 
 /// Cheaper models (same wire protocol) and a max_tokens of 1.2 × the longest observed answer
 /// (when it is tighter than the step's own), each with one replay job per reference exchange.
+/// `judged`: a judge compares the step's free-text answers (method judge, not length_format).
 std::vector<PendingCandidate> planCandidates(const StepInfo& step,
-                                             const std::map<std::string, Route>& routes);
+                                             const std::map<std::string, Route>& routes,
+                                             bool judged = false);
+
+/// After the replays: the comparisons a judge is to make for `pc` (method judge only), one per
+/// call that answered in full, appended to `out` for one batch over all candidates.
+void judgeItems(PendingCandidate& pc, const StepInfo& step, std::vector<JudgeItem*>& out);
 
 /// The baseline: the replayed unchanged requests when all of them were measured, else the
 /// reference runs' own calls.

@@ -79,25 +79,42 @@ double medianOf(std::vector<double> v) {
   return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
 }
 
+// Whether run i is compared with the reference's run i (both ran; the reference answered).
+bool comparable(const std::vector<SampleRun>& runs, const std::vector<SampleRun>* reference,
+                std::size_t i) {
+  return runs[i].started && (!reference || (i < reference->size() && (*reference)[i].result.ok));
+}
+
 // A front point: the runs' median wall time, mean cost, and how many final outputs equal the
-// reference's (`reference` null: the runs are the reference).
+// reference's (`reference` null: the runs are the reference). With a judge, free-text parts
+// are compared by it (all samples' in one batch first); a sample it gave no verdict on is left
+// out of the agreement, as a failed call is.
 profile::FrontPoint frontPoint(std::string label, const std::vector<SampleRun>& runs,
                                const std::vector<SampleRun>* reference, bool heldOut,
-                               const json& outputSchema) {
+                               const json& outputSchema, FrontJudge* judge = nullptr) {
   profile::FrontPoint p;
   p.label = std::move(label);
   p.heldOut = heldOut;
+  if (judge && reference) {
+    for (std::size_t i = 0; i < runs.size(); ++i)
+      if (comparable(runs, reference, i) && runs[i].result.ok)
+        judge->collect(outputSchema, (*reference)[i].result.output, runs[i].result.output);
+    judge->run();
+  }
   std::vector<double> wall;
   double cost = 0;
   for (std::size_t i = 0; i < runs.size(); ++i) {
-    if (!runs[i].started) continue;
+    if (!comparable(runs, reference, i)) continue;
     const auto& r = runs[i].result;
-    if (reference && !(i < reference->size() && (*reference)[i].result.ok)) continue;
-    ++p.agreement.samples;
     wall.push_back(r.metrics.wallMs);
     cost += r.metrics.costUsd;
-    if (r.ok && (!reference || outputsAgree(outputSchema, (*reference)[i].result.output, r.output)))
-      ++p.agreement.agreed;
+    std::optional<bool> agrees = r.ok;
+    if (r.ok && reference)
+      agrees = judge ? judge->agree(outputSchema, (*reference)[i].result.output, r.output)
+                     : outputsAgree(outputSchema, (*reference)[i].result.output, r.output);
+    if (!agrees) continue;
+    ++p.agreement.samples;
+    p.agreement.agreed += *agrees;
   }
   p.latencyMs = medianOf(wall);
   p.costUsd = wall.empty() ? 0 : cost / double(wall.size());
@@ -110,7 +127,7 @@ public:
   explicit Tuner(const TuneOptions& o) : o_(o), budget_(o.maxUsd, o.maxCalls) {}
 
   TuneResult run() {
-    if (!compile()) return std::move(out_);
+    if (!compile() || !declareJudge()) return std::move(out_);
     runtime::RuntimeOptions ro;
     if (!o_.backend.empty()) ro.backend = runtime::parseProvider(o_.backend);
     ro.endpoint = o_.endpoint;
@@ -129,6 +146,10 @@ public:
     out_.budgetStopped = budget_.stopped();
     out_.calls = budget_.calls();
     out_.spentUsd = budget_.spentUsd();
+    if (judge_) {
+      out_.judgeCalls = judge_->calls();
+      out_.judgeUsd = judge_->costUsd();
+    }
     out_.ok = true;
     return std::move(out_);
   }
@@ -184,6 +205,54 @@ private:
     o_.samples.insert(o_.samples.end(), recorded_.inputs.begin(), recorded_.inputs.end());
   }
 
+  // `--judge`: a model the flow declares (checked before any call), with its rubric.
+  bool declareJudge() {
+    if (o_.judge.empty()) return true;
+    auto routes = routesOf(c_.plan, o_);
+    auto it = routes.find(o_.judge);
+    if (it == routes.end()) {
+      std::string names;
+      for (const auto& [name, route] : routes)
+        names += (names.empty() ? "" : ", ") + name;
+      out_.error =
+          "--judge '" + o_.judge + "' is not a model the flow declares (declared: " + names + ")";
+      return false;
+    }
+    judge_ = std::make_unique<Judge>(
+        it->second, o_.rubric.empty() ? std::string(kDefaultRubric) : o_.rubric, o_.concurrency,
+        budget_, [this](int64_t done, int64_t total) { report("judge", done, total); });
+    return true;
+  }
+
+  // With a judge, free-text candidates' answers are compared by it: all of them in one batch
+  // after the replays, at most -j in flight.
+  void judgeCandidates() {
+    if (!judge_) return;
+    std::vector<JudgeItem*> items;
+    for (std::size_t i = 0; i < steps_.size(); ++i)
+      for (PendingCandidate& pc : pending_[i])
+        if (!pc.baseline) judgeItems(pc, steps_[i], items);
+    judge_->judgeAll(items);
+  }
+
+  // The front point, the free-text outputs compared by the judge when one is declared.
+  profile::FrontPoint frontPoint(std::string label, const std::vector<SampleRun>& runs,
+                                 const std::vector<SampleRun>* reference, bool heldOut,
+                                 const json& outputSchema) {
+    if (!judge_ || !reference)
+      return tune::frontPoint(std::move(label), runs, reference, heldOut, outputSchema);
+    lastFront_ = std::make_unique<FrontJudge>(*judge_, "the final output of workflow " +
+                                                           out_.profile.workflow);
+    FrontJudge& fj = *lastFront_;
+    profile::FrontPoint p =
+        tune::frontPoint(std::move(label), runs, reference, heldOut, outputSchema, &fj);
+    if (fj.failures() > 0)
+      out_.warnings.push_back(
+          p.label + ": the judge gave no verdict on " + std::to_string(fj.failures()) +
+          " outputs (first: " + fj.firstError() + "); those samples are left out of its agreement");
+    return p;
+  }
+
   std::vector<SampleRun> runAll(std::shared_ptr<const runtime::Plan> plan,
                                 const std::vector<json>& samples, const char* phase) {
     auto n = int64_t(samples.size());
@@ -218,7 +287,7 @@ private:
   void measure() {
     std::vector<ReplayJob> jobs;
     for (const StepInfo& s : steps_)
-      pending_.push_back(planCandidates(s, routes_));
+      pending_.push_back(planCandidates(s, routes_, judge_ != nullptr));
     for (auto& cands : pending_)
       for (PendingCandidate& pc : cands) {
         pc.results.resize(pc.jobs.size());
@@ -231,6 +300,7 @@ private:
     runtime::CurlTransport transport;
     replayAll(transport, jobs, o_.concurrency, budget_,
               [&] { report("candidates", ++done, int64_t(jobs.size())); });
+    judgeCandidates();
   }
 
   // Steps with their scored candidates, per-model figures, branch frequencies, the choices.
@@ -337,8 +407,14 @@ private:
     hooks.point = [&](const std::vector<SampleRun>& runs) {
       return frontPoint("-O2 +profile", runs, &ref_, false, schema);
     };
+    // The same comparison as the point just computed: with a judge, its verdicts (a sample it
+    // gave none on is not counted against a candidate).
     hooks.agrees = [&](const SampleRun& reference, const SampleRun& tuned) {
-      return tuned.result.ok && outputsAgree(schema, reference.result.output, tuned.result.output);
+      if (!tuned.result.ok) return false;
+      if (lastFront_)
+        return lastFront_->agree(schema, reference.result.output, tuned.result.output)
+            .value_or(true);
+      return outputsAgree(schema, reference.result.output, tuned.result.output);
     };
     BackoffResult chosen = backOff(p, c_.plan["nodes"], ref_, hooks);
     std::shared_ptr<const runtime::Plan> tuned = chosen.plan;
@@ -372,6 +448,9 @@ private:
   std::vector<StepInfo> steps_;
   std::map<std::string, Route> routes_;
   std::vector<std::vector<PendingCandidate>> pending_;
+  std::unique_ptr<Judge> judge_; ///< `--judge`, else null
+  /// The verdicts behind the last judged front point: the back-off reads which samples disagreed.
+  std::unique_ptr<FrontJudge> lastFront_;
 };
 
 } // namespace

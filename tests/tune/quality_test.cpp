@@ -39,6 +39,8 @@ workflow triage(text: string) -> Mood {
 }
 )";
 
+using awc::test::SimProcess;
+
 std::string qualitySamples(int from, int count) {
   std::string lines;
   for (int i = from; i < from + count; ++i)

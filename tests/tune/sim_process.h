@@ -45,6 +45,7 @@ public:
     REQUIRE(text.rfind(prefix, 0) == 0);
     url_ = text.substr(prefix.size(), text.find_last_not_of("\r\n") + 1 - prefix.size());
   }
+  /// Stops the simulator (its request log is complete afterwards).
   void stop() {
     if (pid_ > 0) {
       kill(pid_, SIGTERM);

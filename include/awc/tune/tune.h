@@ -24,7 +24,7 @@ bool readSamples(const std::string& path, std::vector<Sample>& out, std::string&
 
 /// Where tune is (for the progress line).
 struct Progress {
-  const char* phase = "reference"; ///< "reference", "candidates", "held-out"
+  const char* phase = "reference"; ///< "reference", "candidates", "judge", "tuned", "held-out"
   int64_t samplesDone = 0;
   int64_t samples = 0;
   int64_t calls = 0;
@@ -43,6 +43,11 @@ struct TuneOptions {
   std::string endpoint;
   std::map<std::string, nlohmann::json> toolStubs;
   double minAgreement = 0.95;
+  /// The flow's name of a declared model that compares free-text answers (`--judge`); empty:
+  /// free text is compared by length and format only.
+  std::string judge;
+  /// What "the same answer" means to the judge; empty: the default rubric (docs/tune.md).
+  std::string rubric;
   std::optional<double> maxUsd;
   std::optional<int64_t> maxCalls;
   /// Model calls (or runs) in flight at once.
@@ -61,6 +66,8 @@ struct TuneResult {
   int64_t calls = 0;
   double spentUsd = 0;
   int64_t recordedRuns = 0; ///< reference runs taken from --from-record files
+  int64_t judgeCalls = 0;   ///< of `calls`: the judge's (a cost of tuning, not of a candidate)
+  double judgeUsd = 0;      ///< of `spentUsd`: the judge's
 };
 
 /// Runs the whole tune. Deterministic in structure (steps and candidates in plan order);
@@ -77,5 +84,15 @@ bool answersAgree(bool freeText, const std::string& reference, const std::string
 /// (no enum) by answersAgree's length/format rule, everything else exactly, field by field.
 bool outputsAgree(const nlohmann::json& schema, const nlohmann::json& reference,
                   const nlohmann::json& candidate);
+
+/// A comparison of two free-text strings (reference, candidate): the verdict, or unset when
+/// none could be had (a judge call failed).
+using FreeTextCompare =
+    std::function<std::optional<bool>(const std::string& reference, const std::string& candidate)>;
+
+/// outputsAgree with the free-text strings compared by `freeText`: false as soon as any part
+/// differs, unset when no part differs but one got no verdict.
+std::optional<bool> outputsAgree(const nlohmann::json& schema, const nlohmann::json& reference,
+                                 const nlohmann::json& candidate, const FreeTextCompare& freeText);
 
 } // namespace awc::tune
