@@ -108,9 +108,9 @@ int tuneCommand(const TuneFlags& f) {
   std::fprintf(
       stderr,
       "awc tune: %lld of %zu samples ran, %zu model steps, %d candidates accepted · %lld calls · "
-      "$%.6f%s → %s\n",
+      "$%.6f · %.0f ms, calls in flight %.0f ms%s → %s\n",
       (long long)r.profile.samples, o.samples.size(), r.profile.steps.size(), accepted,
-      (long long)r.calls, r.spentUsd,
+      (long long)r.calls, r.spentUsd, r.wallMs, r.callsBusyMs,
       r.budgetStopped ? " · stopped at the budget (the profile has what was measured)" : "",
       f.output.c_str());
   return kExitOk;

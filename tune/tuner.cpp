@@ -122,6 +122,8 @@ public:
     out_.budgetStopped = budget_.stopped();
     out_.calls = budget_.calls();
     out_.spentUsd = budget_.spentUsd();
+    out_.callsBusyMs = budget_.busy().busyMs();
+    out_.wallMs = budget_.busy().elapsedMs();
     out_.ok = true;
     return std::move(out_);
   }

@@ -57,6 +57,11 @@ struct TuneResult {
   std::vector<std::string> warnings; ///< e.g. the flow did not build with the profile
   int64_t calls = 0;
   double spentUsd = 0;
+  /// Milliseconds from the start of tune (compiling included) to its end.
+  double wallMs = 0;
+  /// Milliseconds during which at least one of tune's model calls was in flight (the union of
+  /// the calls' intervals): the rest of wallMs is tune's own work and waiting between phases.
+  double callsBusyMs = 0;
 };
 
 /// Runs the whole tune. Deterministic in structure (steps and candidates in plan order);
