@@ -158,10 +158,10 @@ int tuneCommand(const TuneFlags& f) {
   std::fprintf(
       stderr,
       "awc tune: %lld of %lld samples ran%s, %zu model steps, %d candidates accepted · %lld calls "
-      "· $%.6f%s%s → %s\n",
+      "· $%.6f%s · %.0f ms, calls in flight %.0f ms%s → %s\n",
       (long long)r.profile.samples, (long long)o.samples.size() + (long long)r.recordedRuns,
       recorded.c_str(), r.profile.steps.size(), accepted, (long long)r.calls, r.spentUsd,
-      judged.c_str(),
+      judged.c_str(), r.wallMs, r.callsBusyMs,
       r.budgetStopped ? " · stopped at the budget (the profile has what was measured)" : "",
       f.output.c_str());
   return kExitOk;

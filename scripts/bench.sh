@@ -19,9 +19,18 @@ run bash bench/estimates.sh "$build"
 # bench/results/ladder.json and ladder-first-version.json and regenerates docs/benchmarks.md's
 # sections from them (bench/ladder/README.md). Needs node + npm (the peer installs its pinned
 # lockfile into $build/peer). AWC_LADDER_ARGS adds options (e.g. --examples-only).
-if [ -x "$build/awc" ] && [ "${AWC_SKIP_LADDER:-0}" != 1 ] && command -v node >/dev/null; then
-  # shellcheck disable=SC2086 # AWC_LADDER_ARGS is a list of options
-  run node bench/ladder/ladder.mjs --build "$build" --reps "${AWC_LADDER_REPS:-7}" --speed "${AWC_LADDER_SPEED:-5}" ${AWC_LADDER_ARGS:-}
+# The corpus part includes the "O2+profile" variant: `awc tune` per flow against the same simulator
+# first (bench/ladder/tune.mjs; --no-tune in AWC_LADDER_ARGS skips it).
+# Then how long `awc tune` takes next to its own calls on a 12-step flow with 50 samples (issue 16;
+# bench/tune_time.mjs, ~4 min at the defaults): bench/results/tune-time.json. report.mjs renders both.
+if [ -x "$build/awc" ] && command -v node >/dev/null; then
+  if [ "${AWC_SKIP_LADDER:-0}" != 1 ]; then
+    # shellcheck disable=SC2086 # AWC_LADDER_ARGS is a list of options
+    run node bench/ladder/ladder.mjs --build "$build" --reps "${AWC_LADDER_REPS:-7}" --speed "${AWC_LADDER_SPEED:-5}" ${AWC_LADDER_ARGS:-}
+  fi
+  if [ "${AWC_SKIP_TUNE_TIME:-0}" != 1 ]; then
+    run node bench/tune_time.mjs --build "$build" --reps "${AWC_TUNE_TIME_REPS:-3}"
+  fi
   run node bench/ladder/report.mjs
 fi
 exit 0

@@ -53,6 +53,38 @@ private:
   std::mutex mutex_;
 };
 
+// Records when each model call of a run is in flight (Budget::busy): from its node's start, or
+// its admission past the model's limits, to the call's end; a repaired node's second call from
+// the first one's end. Tool calls are not counted.
+class CallTimes : public runtime::RunObserver {
+public:
+  explicit CallTimes(BusyClock& clock) : clock_(clock) {}
+  unsigned events() const override {
+    return runtime::kNodeLifecycleEvents | runtime::kModelCallEvents;
+  }
+  void onNodeStarted(const runtime::NodeTimeEvent& e) override {
+    if (e.node.kind == "llm") mark(e.node.seq);
+  }
+  void onNodeAdmitted(const runtime::NodeTimeEvent& e) override { mark(e.node.seq); }
+  void onModelCall(const runtime::ModelCallEvent& e) override {
+    auto now = BusyClock::Clock::now();
+    std::lock_guard lock(mutex_);
+    auto it = started_.find(e.node.seq);
+    if (it == started_.end()) return;
+    clock_.add(it->second, now);
+    it->second = now;
+  }
+
+private:
+  void mark(std::size_t seq) {
+    std::lock_guard lock(mutex_);
+    started_[seq] = BusyClock::Clock::now();
+  }
+  BusyClock& clock_;
+  std::mutex mutex_;
+  std::map<std::size_t, BusyClock::Clock::time_point> started_;
+};
+
 } // namespace
 
 std::vector<SampleRun> runSamples(runtime::Runtime& rt, std::shared_ptr<const runtime::Plan> plan,
@@ -90,6 +122,7 @@ std::vector<SampleRun> runSamples(runtime::Runtime& rt, std::shared_ptr<const ru
     runtime::RunOptions options;
     options.useCache = false;
     options.speculation.enabled = false; // every measured call belongs to a taken arm
+    options.observers.push_back(std::make_shared<CallTimes>(budget.busy()));
     options.onModelExchange = [s](const runtime::ModelExchange& e) {
       Exchange& x = s->exchanges[e.nodeId]; // a repaired node keeps its last exchange
       x.request = e.request;

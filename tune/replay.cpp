@@ -132,14 +132,18 @@ void replayAll(runtime::Transport& transport, std::vector<ReplayJob>& jobs, int 
       auto parser = std::make_shared<runtime::ModelStreamParser>(call.provider);
       request.onBodyChunk = [parser](std::string_view chunk) { parser->feed(chunk); };
       request.keepStreamedBody = true;
-      transport.submit(std::move(request), [parser, finish, jp, sent](runtime::HttpResponse h) {
-        finish(toResult(*jp->route, parser->finish(h), sent));
-      });
+      transport.submit(std::move(request),
+                       [parser, finish, jp, sent, &budget](runtime::HttpResponse h) {
+                         budget.busy().add(sent, runtime::Clock::now());
+                         finish(toResult(*jp->route, parser->finish(h), sent));
+                       });
     } else {
       auto provider = call.provider;
-      transport.submit(std::move(request), [provider, finish, jp, sent](runtime::HttpResponse h) {
-        finish(toResult(*jp->route, runtime::parseModelResponse(provider, h), sent));
-      });
+      transport.submit(
+          std::move(request), [provider, finish, jp, sent, &budget](runtime::HttpResponse h) {
+            budget.busy().add(sent, runtime::Clock::now());
+            finish(toResult(*jp->route, runtime::parseModelResponse(provider, h), sent));
+          });
     }
   }
   std::unique_lock lock(mutex);

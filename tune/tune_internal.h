@@ -3,6 +3,7 @@
 #pragma once
 
 #include "awc/runtime/runtime.h"
+#include "busy_clock.h"
 
 #include <condition_variable>
 #include <cstdint>
@@ -28,6 +29,8 @@ public:
   bool stopped() const;
   int64_t calls() const;
   double spentUsd() const;
+  /// When the calls the budget admitted were in flight (replay.cpp, reference.cpp record them).
+  BusyClock& busy() { return busy_; }
 
 private:
   mutable std::mutex mutex_;
@@ -36,6 +39,7 @@ private:
   int64_t calls_ = 0;
   double spent_ = 0;
   bool stopped_ = false;
+  BusyClock busy_;
 };
 
 /// Where a model's requests go and what its tokens cost (USD per million).

@@ -150,6 +150,8 @@ public:
       out_.judgeCalls = judge_->calls();
       out_.judgeUsd = judge_->costUsd();
     }
+    out_.callsBusyMs = budget_.busy().busyMs();
+    out_.wallMs = budget_.busy().elapsedMs();
     out_.ok = true;
     return std::move(out_);
   }

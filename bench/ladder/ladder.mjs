@@ -5,13 +5,15 @@
 // The first-version corpus (bench/flows/first-version) runs in the same session against the same
 // simulator: -O0/-O1/-O2 (cold), -O2 with one pass off at a time, the A/A control, and -O2 with
 // right-sizing opted in ("O2+rightsize": the flows' classify/extract steps may move to the cheaper
-// models their model declarations list, docs/optimizations.md "rightsize").
+// models their model declarations list, docs/optimizations.md "rightsize"), and -O2 with the
+// profile `awc tune` measured on tuning samples against the same simulator ("O2+profile", tune.mjs).
 // Writes bench/results/ladder.json (examples) and bench/results/ladder-first-version.json (corpus);
 // bench/ladder/report.mjs turns them into docs/benchmarks.md.
 //
 //   node bench/ladder/ladder.mjs --build DIR [--reps 7] [--speed 5] [--examples a,b|none]
 //        [--corpus a,b|none] [--examples-only] [--corpus-only] [--no-peer] [--no-passes]
 //        [--zero-reps N] [--out FILE] [--corpus-out FILE] [--awc BINARY]
+//        [--no-tune] [--tune-samples 30] [--tune-holdout 15]
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -21,6 +23,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { compactJson } from "./json.mjs";
 import { loadavg, machine, sourceTree } from "../run_info.mjs";
 import { setPath, startSim as startSimAt } from "./sim.mjs";
+import { TUNED, tuneCorpus, tuneRecord } from "./tune.mjs";
 
 setMaxListeners(1000); // LangChain adds one abort listener per in-flight call
 
@@ -35,6 +38,7 @@ const list = (v, all) => (v === "none" ? [] : v === "all" ? all : v.split(","));
 
 function parseArgs(argv) {
   const a = { build: "build", reps: 7, speed: 5, examples: ALL, corpus: ALL_CORPUS, peer: true, passes: true, zeroReps: null,
+    tune: true, tuneSamples: 30, tuneHoldout: 15,
     out: path.join(root, "bench/results/ladder.json"), corpusOut: path.join(root, "bench/results/ladder-first-version.json") };
   for (let i = 0; i < argv.length; ++i) {
     const k = argv[i];
@@ -50,6 +54,9 @@ function parseArgs(argv) {
     else if (k === "--corpus-out") a.corpusOut = path.resolve(v());
     else if (k === "--no-peer") a.peer = false;
     else if (k === "--no-passes") a.passes = false;
+    else if (k === "--no-tune") a.tune = false;
+    else if (k === "--tune-samples") a.tuneSamples = Number(v());
+    else if (k === "--tune-holdout") a.tuneHoldout = Number(v());
     else if (k === "--zero-reps") a.zeroReps = Number(v());
     else if (k === "--out") a.out = path.resolve(v());
     else if (k === "--estimates-only") a.estimatesOnly = true;
@@ -285,6 +292,11 @@ async function main() {
   const fixtures = fixturesFile();
   const sim = await startSim(["--speed", String(args.speed), "--fixtures", fixtures]);
   log("sim at", sim.url);
+  // The corpus's O2+profile variant: tune each flow against this simulator before the timed runs.
+  const tuned = args.tune && args.corpus.length
+    ? tuneCorpus({ awc, cases: CASES, flows: args.corpus, simUrl: sim.url, work, samples: args.tuneSamples, heldOut: args.tuneHoldout, log })
+    : null;
+  if (tuned) for (const f of args.corpus) if (tuned[f].ok) plans[f][TUNED] = tuned[f].plan;
   const graphs = {};
   if (peerMod) for (const ex of args.examples) {
     const stubs = JSON.parse(fs.readFileSync(CASES[ex].stubsFile, "utf8"));
@@ -371,6 +383,7 @@ async function main() {
       no_effect: pickKeys(noEffect, g.keys),
       estimates: estimates(g.keys),
       ...(g.group ? { rightsize: { variant: RIGHTSIZE, flags: RIGHTSIZE_FLAGS, steps: rightsized(g.keys), off_is_O2: pickKeys(offIsO2, g.keys) } } : {}),
+      ...(g.group && tuned ? { tune: tuneRecord(tuned, { samples: args.tuneSamples, heldOut: args.tuneHoldout }) } : {}),
       cases: summed(g.keys),
       zero: g.group ? {} : Object.fromEntries(Object.entries(zero).map(([ex, vs]) => [ex, Object.fromEntries(Object.entries(vs).map(([v, runs]) => [v, summarise(runs)]))])),
     };

@@ -2,16 +2,19 @@
 // sections of docs/benchmarks.md (between generated markers) and one SVG per headline comparison
 // in docs/img/, drawn by gnuplot (plot.mjs; without gnuplot the text is still updated); and
 // bench/results/ladder-first-version.json, when it exists, into "The first-version corpus"
-// (report_corpus.mjs, its own markers).
+// (report_corpus.mjs, its own markers); and bench/results/tune-time.json, when it exists, into
+// "How long awc tune takes" (report_tune.mjs, its own markers, after the corpus).
 //
 //   node bench/ladder/report.mjs [--in bench/results/ladder.json]
-//        [--corpus-in bench/results/ladder-first-version.json] [--doc docs/benchmarks.md]
+//        [--corpus-in bench/results/ladder-first-version.json] [--tune-time-in bench/results/tune-time.json]
+//        [--doc docs/benchmarks.md]
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { barChart as plotChart, plots } from "./plot.mjs";
 import { int, med, ms, mw, pct, ratio, table, usd, x2 } from "./stats.mjs";
 import { corpusBlock } from "./report_corpus.mjs";
+import { tuneTimeBlock } from "./report_tune.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, "../..");
@@ -19,6 +22,7 @@ const argv = process.argv.slice(2);
 const opt = (k, d) => (argv.includes(k) ? path.resolve(argv[argv.indexOf(k) + 1]) : d);
 const inFile = opt("--in", path.join(root, "bench/results/ladder.json"));
 const corpusFile = opt("--corpus-in", path.join(root, "bench/results/ladder-first-version.json"));
+const tuneTimeFile = opt("--tune-time-in", path.join(root, "bench/results/tune-time.json"));
 const docFile = opt("--doc", path.join(root, "docs/benchmarks.md"));
 const imgDir = path.join(path.dirname(docFile), "img");
 const R = JSON.parse(fs.readFileSync(inFile, "utf8"));
@@ -276,6 +280,14 @@ if (fs.existsSync(corpusFile)) {
   const cre = /<!-- BEGIN first-version:[\s\S]*?<!-- END first-version -->/;
   if (cre.test(doc)) doc = doc.replace(cre, () => cblock);
   else doc = doc.replace("<!-- END ladder -->", () => "<!-- END ladder -->\n\n" + cblock);
+}
+// How long awc tune takes: after the corpus block (or the ladder block when there is none).
+if (fs.existsSync(tuneTimeFile)) {
+  const tblock = tuneTimeBlock(JSON.parse(fs.readFileSync(tuneTimeFile, "utf8")));
+  const tre = /<!-- BEGIN tune-time:[\s\S]*?<!-- END tune-time -->/;
+  const after = doc.includes("<!-- END first-version -->") ? "<!-- END first-version -->" : "<!-- END ladder -->";
+  if (tre.test(doc)) doc = doc.replace(tre, () => tblock);
+  else doc = doc.replace(after, () => after + "\n\n" + tblock);
 }
 fs.writeFileSync(docFile, doc);
 const img = path.relative(root, imgDir);

@@ -3,8 +3,10 @@
 // examples, or alone with --corpus-only): per flow -O0/-O1/-O2 wall, the speed-ups -O0/-O2 and
 // -O1/-O2, cost per level and the cost ratio, model calls, one pass off at a time; -O2 with
 // right-sizing opted in (which steps moved to which model, and what that did to wall time and
-// cost); the corpus medians; and the issue-15 targets. report.mjs splices it between its own markers.
+// cost); -O2 with the profile `awc tune` measured and the issue-16 targets (report_tune.mjs); the
+// corpus medians; and the issue-15 targets. report.mjs splices it between its own markers.
 import { int, med, ms, mw, ratio, table, usd, x2 } from "./stats.mjs";
+import { tuneSection } from "./report_tune.mjs";
 
 /// The markdown block (markers included) for results `R`, followed by the hand-written `notes`.
 export function corpusBlock(R, notes) {
@@ -63,6 +65,7 @@ export function corpusBlock(R, notes) {
   const errs = flows.flatMap((f) => Object.entries(R.cases[f] || {}).flatMap(([v, s]) => s.errors.map((e) => `${f} ${v}: ${e}`)));
 
   const rs = rightsizeSection(R, m, runs, mark);
+  const tuned = tuneSection(R, m, runs, mark);
   // Under the opt-in, -O2 is the plan with `rightsize` off (ladder.mjs checks it per flow): the pass
   // helps where O2+rightsize is reliably faster or cheaper than -O2.
   const rsOff = rs.flows.filter((f) => R.rightsize?.off_is_O2?.[f]);
@@ -124,7 +127,7 @@ ${passTable}
 
 Passes with no effect per flow: ${noEffect}.
 ${spec.length ? `\nWith \`awc run --speculate all\` (the flows whose -O2 plan hints paid early starts; -O2 wall over the
-\`--speculate all\` wall, ✓: reliably faster with it): ${spec.join(", ")}.\n` : ""}${rs.text}
+\`--speculate all\` wall, ✓: reliably faster with it): ${spec.join(", ")}.\n` : ""}${rs.text}${tuned.text}
 ### Targets (first-version corpus)
 
 ${targets}

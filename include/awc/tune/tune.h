@@ -68,6 +68,11 @@ struct TuneResult {
   int64_t recordedRuns = 0; ///< reference runs taken from --from-record files
   int64_t judgeCalls = 0;   ///< of `calls`: the judge's (a cost of tuning, not of a candidate)
   double judgeUsd = 0;      ///< of `spentUsd`: the judge's
+  /// Milliseconds from the start of tune (compiling included) to its end.
+  double wallMs = 0;
+  /// Milliseconds during which at least one of tune's model calls was in flight (the union of
+  /// the calls' intervals): the rest of wallMs is tune's own work and waiting between phases.
+  double callsBusyMs = 0;
 };
 
 /// Runs the whole tune. Deterministic in structure (steps and candidates in plan order);
