@@ -49,6 +49,14 @@ function profileFacts(file) {
     agreement_tuning: point("-O2 +profile", false)?.agreement ?? null, agreement_held_out: point("-O2 +profile", true)?.agreement ?? null };
 }
 
+/// The judge for free-text steps: the flow's model that names cheaper alternatives (a first
+/// version's one large model, the reference every candidate is compared with); none when no
+/// model does (then free-text steps keep their model, as tune's rule says).
+export function judgeOf(flow) {
+  const m = fs.readFileSync(flow, "utf8").match(/^model\s+(\w+)\s*=[^{]*\{[^}]*\bcheaper\s*:/m);
+  return m ? m[1] : null;
+}
+
 /// Tunes one flow and builds its -O2 --profile plan. Returns the record for the results file;
 /// `plan` is set (not written to the results) when the variant can run.
 export function tuneFlow({ awc, flow, name, inputs, vary, stubsFile, simUrl, work, samples, heldOut }) {
@@ -58,9 +66,10 @@ export function tuneFlow({ awc, flow, name, inputs, vary, stubsFile, simUrl, wor
     fs.writeFileSync(files[set], sampleSet(inputs, vary, TAGS[set], n).map((s) => JSON.stringify(s)).join("\n") + "\n");
   }
   const profile = path.join(work, `${name}.profile.json`);
+  const judge = judgeOf(flow);
   const t0 = performance.now();
   const r = spawnSync(awc, ["tune", flow, "--samples", files.tuning, "--holdout", files.held_out, "--backend", "sim", "--endpoint", simUrl + "/v1",
-    "--tool-stubs", stubsFile, "-o", profile], { encoding: "utf8", maxBuffer: 64 << 20 });
+    "--tool-stubs", stubsFile, ...(judge ? ["--judge", judge] : []), "-o", profile], { encoding: "utf8", maxBuffer: 64 << 20 });
   const wall = +(performance.now() - t0).toFixed(1);
   const rec = { ok: false, wall_ms: wall, ...summaryOf(r.stderr ?? "") };
   const warnings = (r.stderr ?? "").split("\n").filter((l) => l.startsWith("awc tune: warning:"));
@@ -101,6 +110,6 @@ export function tuneCorpus({ awc, cases, flows, simUrl, work, samples = 30, held
 export function tuneRecord(perFlow, { samples, heldOut }) {
   const flows = Object.fromEntries(Object.entries(perFlow).map(([f, r]) => [f, Object.fromEntries(Object.entries(r).filter(([k]) => k !== "plan"))]));
   return { variant: TUNED, flags: ["-O2", "--profile <flow>.profile.json"], samples: { tuning: samples, held_out: heldOut, tags: TAGS },
-    tune: "awc tune FLOW --samples A --holdout B --backend sim --endpoint <the ladder's sim> --tool-stubs <flow>.stubs.json (defaults: --min-agreement 0.95, -j 16)",
+    tune: "awc tune FLOW --samples A --holdout B --backend sim --endpoint <the ladder's sim> --tool-stubs <flow>.stubs.json --judge <the model naming cheaper ones> (defaults: --min-agreement 0.95, -j 16)",
     flows };
 }
