@@ -4,6 +4,7 @@
 #include "awc/compiler/driver.h"
 #include "awc/tune/tune.h"
 #include "tune_candidates.h"
+#include "tune_fused.h"
 
 #include <algorithm>
 #include <cstdint>
@@ -117,6 +118,9 @@ public:
     collect();
     measure();
     assemble();
+    addFusedCandidates({o_, *rt_, budget_, ref_, routes_,
+                        [this](const char* phase, int64_t d, int64_t n) { report(phase, d, n); }},
+                       out_.profile, out_.warnings);
     front();
     rt_.reset();
     out_.budgetStopped = budget_.stopped();
