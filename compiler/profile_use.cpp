@@ -137,7 +137,10 @@ const nlohmann::json* passVerdict(const std::vector<passes::PassReport>& reports
                                   const std::string& step, const profile::Candidate& c) {
   for (const passes::PassReport& r : reports)
     for (const passes::Change& ch : r.changes)
-      if (ch.node == step && ch.detail.contains("profile") &&
+      // A fusion's change is on the fused node ("a+b"); its candidate is on its first step.
+      if ((ch.node == step || (ch.detail.contains("steps") && !ch.detail["steps"].empty() &&
+                               ch.detail["steps"][0] == step)) &&
+          ch.detail.contains("profile") &&
           ch.detail["profile"]["kind"] == profile::toString(c.kind) &&
           ch.detail["profile"]["value"] == c.value)
         return &ch.detail["profile"];
@@ -152,7 +155,8 @@ std::string notTakenWhy(const ProfileUse& use, const profile::Candidate& c, bool
     return fmt::format("{:g} % agreement is below the bar of {:g} %", percent(c.agreement),
                        std::round(use.profile.minAgreement * 1000) / 10);
   if (verdict && verdict->contains("reason")) return (*verdict)["reason"].get<std::string>();
-  if (c.kind == profile::CandidateKind::Fused) return "fused candidates are not applied yet";
+  if (c.kind == profile::CandidateKind::Fused) // a profile only ever keeps steps apart
+    return "the fuse pass's cost gate did not fuse these steps";
   return "another candidate of the step was taken, or a pass changed the step first";
 }
 

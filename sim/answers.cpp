@@ -5,6 +5,7 @@
 #include "awc/sim/answer_length.h"
 #include "awc/support/tokenizer.h"
 #include "awc/support/utf8.h"
+#include "fused_questions.h"
 
 #include <algorithm>
 #include <cctype>
@@ -417,38 +418,6 @@ std::string truncateToTokens(const std::string& text, size_t maxTokens, bool& tr
   return text.substr(0, utf8FloorBoundary(text, cut));
 }
 
-// Whether a schema is the answer of an awc fused call (compiler/passes/fuse.cpp): a closed
-// object whose keys are all required and numbered "s01_...", "s02_..." in answer order.
-bool isFusedSchema(const json& s) {
-  if (!s.is_object() || s.value("type", json()) != "object" ||
-      s.value("additionalProperties", json(true)) != false)
-    return false;
-  auto props = s.find("properties");
-  auto req = s.find("required");
-  if (props == s.end() || !props->is_object() || props->size() < 2 || req == s.end() ||
-      !req->is_array() || req->size() != props->size())
-    return false;
-  for (auto it = props->begin(); it != props->end(); ++it) {
-    const std::string& k = it.key();
-    if (k.size() < 5 || k[0] != 's' || !std::isdigit(static_cast<unsigned char>(k[1])) ||
-        !std::isdigit(static_cast<unsigned char>(k[2])) || k[3] != '_')
-      return false;
-  }
-  return true;
-}
-
-// The instructions of one task of a fused prompt (compiler/passes/fuse.cpp lays it out as
-// `Task N (key "sNN_name"):` then the task's text, tasks one after another, shared inputs last),
-// or "" when the prompt has no such task.
-std::string_view fusedTaskText(std::string_view prompt, const std::string& key) {
-  size_t at = prompt.find("(key \"" + key + "\"):");
-  if (at == std::string_view::npos) return {};
-  at = prompt.find('\n', at);
-  if (at == std::string_view::npos) return {};
-  size_t end = std::min(prompt.find("\n\nTask ", at), prompt.find("\n\nInput \"", at));
-  return prompt.substr(at, end == std::string_view::npos ? std::string_view::npos : end - at);
-}
-
 // A fused call's answer as a model writes it: each part as long as the separate call's answer
 // would be (a free-text part is prose of the length its task asks for, not a few words), one
 // key per line, so the JSON framing costs what it costs a real model (docs/simulator.md).
@@ -465,7 +434,9 @@ std::string fusedAnswer(const AnswerRequest& req, double scale) {
     bool freeText = part.is_object() && part.value("type", json()) == "string" &&
                     !part.contains("format") && !part.contains("maxLength") &&
                     !part.contains("enum") && !part.contains("pattern");
-    if (freeText) {
+    if (req.fusedValues && req.fusedValues->contains(it.key())) {
+      value = (*req.fusedValues)[it.key()]; // the member's own answer (fused_questions.h)
+    } else if (freeText) {
       Rng rng{partSeed};
       AskedLength asked = askedLength(fusedTaskText(req.instruction, it.key()), req.system);
       double tokens = static_cast<double>(drawAnswerTokens(asked, partSeed)) * scale;
@@ -526,7 +497,8 @@ Answer generateAnswer(const AnswerRequest& req) {
       }
       value = coerceToSchema(given, *req.schema, req.seed);
     } else if (isFusedSchema(*req.schema)) {
-      // A disagreeing model writes every part of a fused answer afresh.
+      // A disagreeing model writes every part of a fused answer afresh, but the parts the
+      // engine decided (fusedValues: each member's own answer, drawn per member).
       AnswerRequest own = req;
       if (req.disagreeSeed) own.seed = *req.disagreeSeed;
       full = generateFused(own);

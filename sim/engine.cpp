@@ -6,6 +6,7 @@
 #include "awc/sim/judge.h"
 #include "awc/support/tokenizer.h"
 #include "awc/support/utf8.h"
+#include "fused_questions.h"
 
 #include <algorithm>
 #include <chrono>
@@ -317,11 +318,21 @@ Answer Engine::chooseAnswer(const ChatRequest& chat, uint64_t requestHash, bool 
   // only cuts it: so every model, at any limit, gives it unless drawn to disagree.
   std::string schemaText = schema ? schema->dump() : "";
   std::string key = chat.prompt + '\0' + schemaText;
-  req.seed = hashOf(key, config_.seed ^ 0x2ef0ULL);
+  // A typed answer to one question is a function of the question (its words and the schema),
+  // not of how the prompt was laid out, so the same question inside a fused call gets it too.
+  bool question = schema && singleQuestion(chat.body);
+  if (question) key = questionKey(chat.system, chat.lastUser, *schema);
+  req.seed = referenceSeed(key, config_.seed);
   if (!fixture && !violateSchema &&
       drawsDisagreement(config_.quality, chat.prompt, chat.model, taskClassOf(schema),
                         config_.seed))
-    req.disagreeSeed = hashOf(chat.model + '\0' + key, config_.seed ^ 0xd1ffULL);
+    req.disagreeSeed = disagreeingSeed(chat.model, key, config_.seed);
+  nlohmann::json parts; // a fused call's typed parts: each member's own answer
+  if (question && !fixture && !violateSchema && isFusedSchema(*schema)) {
+    parts = fusedPartValues(chat.system, chat.lastUser, *schema, chat.model, config_.quality,
+                            config_.seed);
+    req.fusedValues = &parts;
+  }
   return generateAnswer(req);
 }
 

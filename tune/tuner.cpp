@@ -5,6 +5,7 @@
 #include "awc/tune/tune.h"
 #include "tune_backoff.h"
 #include "tune_candidates.h"
+#include "tune_fused.h"
 #include "tune_recorded.h"
 
 #include <algorithm>
@@ -141,6 +142,9 @@ public:
     collect();
     measure();
     assemble();
+    addFusedCandidates({o_, *rt_, budget_, ref_, routes_,
+                        [this](const char* phase, int64_t d, int64_t n) { report(phase, d, n); }},
+                       out_.profile, out_.warnings);
     front();
     rt_.reset();
     out_.budgetStopped = budget_.stopped();
@@ -367,8 +371,9 @@ private:
     }
   }
 
-  // The flow built as `awc build -O2 --profile` builds it with what was accepted so far
-  // (fusion off, like the reference); null when nothing was accepted or it did not compile.
+  // The flow built as `awc build -O2 --profile` builds it with what was accepted so far —
+  // fusion on, as the user's build has it, so the front measures the plan that will run; null
+  // when nothing was accepted or it did not compile.
   std::shared_ptr<const runtime::Plan> tunedPlan() {
     bool any = false;
     for (const profile::StepProfile& sp : out_.profile.steps)
@@ -383,7 +388,6 @@ private:
     CompileOptions co;
     co.optLevel = 2;
     co.workflow = o_.workflow;
-    co.disabledPasses = {"fuse"};
     co.profilePath = file.string();
     Compilation tuned = compileFile(o_.flowPath, co);
     std::error_code ec;

@@ -25,6 +25,8 @@
 //     prompt prefix wait for the first one's first token — later, and cheaper. When that
 //     decides the fusion, the change says so (detail.warm_first).
 //     Steps marked `nofuse` are never fused; tools never are, so no fusion crosses a side effect.
+//     With `--profile`, steps `awc tune` measured in one call and refused stay apart
+//     (fuse_profile.cpp).
 //  5. The pass runs on every graph: the top level, then each `map` and `reduce` body on its
 //     own, gated by that body's estimate (one element's run).
 //  6. Cost, near-linear in the plan: each round copies the graph's dependencies into flat
@@ -82,6 +84,7 @@ struct Fuser {
   std::optional<ir::PlanEstimate> cachedBefore;     // the gate's estimate of the graph as it is
   ir::PlanEstimate cachedBeforeUnwarmed;            // the same without the warm-first waits
   int rejected = 0;                                 // candidates the cost gate turned down
+  fusion::ProfileFusions profiled;                  // what `--profile` measured of fusions
 
   static double finishOf(const ir::PlanEstimate& e, ir::NodeIndex i) {
     return i < e.finishMs.size() ? e.finishMs[i] : 0;
@@ -191,6 +194,7 @@ struct Fuser {
   std::optional<Fusion> build(ir::Node& first, ir::Node& second) {
     std::vector<Task> ts = tasksOf(first);
     std::vector<Task> more = tasksOf(second);
+    if (profiled.refuses(ctx, ts, more, report)) return std::nullopt; // tune measured it worse
     std::map<std::string, size_t> earlier;
     for (size_t i = 0; i < ts.size(); ++i)
       earlier[ts[i].name] = i + 1;
@@ -324,6 +328,7 @@ struct Fuser {
           {"cost_usd_before", before.costUsd},
           {"cost_usd_after", after.costUsd}}});
     if (!warm.is_null()) report.changes.back().detail["warm_first"] = warm;
+    profiled.annotate(ctx, fu.ts, report.changes.back());
   }
 
   // Merges `first` and `second` (in answer order) if the cost gate takes it; true if merged.

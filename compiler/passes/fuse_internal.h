@@ -3,6 +3,7 @@
 #pragma once
 
 #include "awc/ir/graph.h"
+#include "awc/passes/pass.h"
 #include "awc/sema/type.h"
 
 #include <cstdint>
@@ -51,6 +52,30 @@ struct FlatGraph {
 private:
   std::vector<uint32_t> visited;
   uint32_t generation = 0;
+};
+
+/// What `--profile` says about fusing (fuse_profile.cpp): groups `awc tune` measured fused and
+/// refused stay in separate calls; an accepted group's fusion carries the evidence. Without a
+/// profile, or with no fused candidate in it, every query is a no-op.
+class ProfileFusions {
+public:
+  /// Whether one call answering the tasks `a` and `b` would put two members of a refused group
+  /// together. The first time per group it records why, as a `kept_separate` change on the
+  /// group's first step (the candidate under detail.profile, which explain reads).
+  bool refuses(const PassContext& ctx, const std::vector<Task>& a, const std::vector<Task>& b,
+               PassReport& report);
+  /// Adds the profile's evidence to a fusion's change when its steps are exactly those of an
+  /// accepted candidate (detail.profile, and the message says "profile: 100 % agreement …").
+  void annotate(const PassContext& ctx, const std::vector<Task>& tasks, Change& change);
+
+private:
+  struct Group {
+    std::vector<std::string> sorted, steps; ///< members, sorted and in the candidate's order
+    const profile::Candidate* candidate;
+  };
+  void load(const PassContext& ctx);
+  bool loaded_ = false;
+  std::vector<Group> refused_, accepted_;
 };
 
 /// Builds the fused node's prompt, schema and `fused[]` parts from its tasks, in answer order.

@@ -2,6 +2,7 @@
 // word the evidence. The bar is the profile's own `min_agreement` and the tuner's `accepted`.
 #include "profile_apply.h"
 
+#include <algorithm>
 #include <cmath>
 #include <fmt/format.h>
 
@@ -56,6 +57,38 @@ nlohmann::json profileDetail(const profile::Candidate& c) {
           {"agreement", std::round(c.agreement.rate() * 1e4) / 1e4},
           {"samples", c.agreement.samples},
           {"method", std::string(profile::toString(c.method))}};
+}
+
+std::vector<ProfileFusion> profileFusions(const PassContext& ctx) {
+  std::vector<ProfileFusion> out;
+  if (!ctx.profile) return out;
+  auto matched = [&](const std::string& id) { return stepOf(ctx, id) != nullptr; };
+  for (const profile::StepProfile& s : ctx.profile->steps)
+    for (const profile::Candidate& c : s.candidates) {
+      if (c.kind != profile::CandidateKind::Fused || c.agreement.samples == 0) continue;
+      ProfileFusion f;
+      for (size_t at = 0; at <= c.value.size();) {
+        size_t comma = std::min(c.value.find(',', at), c.value.size());
+        if (comma > at) f.steps.push_back(c.value.substr(at, comma - at));
+        at = comma + 1;
+      }
+      // A member whose hash changed since tune measured it is not the step measured: the
+      // candidate says nothing about the flow as it is now.
+      if (f.steps.size() < 2 || !std::all_of(f.steps.begin(), f.steps.end(), matched)) continue;
+      f.candidate = &c;
+      f.refused = !c.accepted || c.agreement.rate() < ctx.profile->minAgreement;
+      out.push_back(std::move(f));
+    }
+  return out;
+}
+
+std::string profileFusionRefusal(const PassContext& ctx, const profile::Candidate& c) {
+  if (c.agreement.rate() < ctx.profile->minAgreement)
+    return fmt::format("profile: fused answers agreed on {} of {} samples, below the bar {:g} %",
+                       c.agreement.agreed, c.agreement.samples,
+                       std::round(ctx.profile->minAgreement * 1000) / 10);
+  return "profile: not accepted by tune: " +
+         (c.why.empty() ? std::string("no reason given") : c.why);
 }
 
 nlohmann::json profileNotApplied(const profile::Candidate& c, const std::string& reason) {

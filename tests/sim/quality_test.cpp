@@ -236,3 +236,61 @@ TEST_CASE("same request gives same bytes and quality off gives every model its o
   CHECK(off.ask("large", prompt) != off.ask("gpt-4o", prompt));
   CHECK(off.ask("large", prompt) == off.ask("large", prompt));
 }
+
+namespace {
+
+// One chat completion with a system message, answered as JSON.
+json askJson(QualitySim& sim, const std::string& model, const std::string& system,
+             const std::string& user, const json& schema) {
+  json b{{"model", model},
+         {"messages",
+          {{{"role", "system"}, {"content", system}}, {{"role", "user"}, {"content", user}}}},
+         {"response_format",
+          {{"type", "json_schema"}, {"json_schema", {{"name", "result"}, {"schema", schema}}}}}};
+  auto r = httpRequest(sim.port, "POST", "/v1/chat/completions", b.dump());
+  REQUIRE(r.status == 200);
+  return json::parse(json::parse(r.body)["choices"][0]["message"]["content"].get<std::string>());
+}
+
+json wrapped(const json& s) {
+  return {{"type", "object"},
+          {"properties", {{"value", s}}},
+          {"required", {"value"}},
+          {"additionalProperties", false}};
+}
+
+} // namespace
+
+TEST_CASE("a fused call's typed parts are the answers to each question asked alone") {
+  // The layout compiler/passes/fuse_prompt.cpp writes: the tasks, then the input they share;
+  // the second task refers to the first one's answer (`({risk})` in the flow), as a vertical
+  // fusion writes it.
+  QualitySim sim;
+  const std::string system = "You triage support tickets.  ";
+  const json risk = {{"type", "string"}, {"enum", {"low", "medium", "high"}}};
+  const json urgent = {{"type", "boolean"}};
+  const json fused = {{"type", "object"},
+                      {"properties", {{"s01_risk", risk}, {"s02_urgent", urgent}}},
+                      {"required", {"s01_risk", "s02_urgent"}},
+                      {"additionalProperties", false}};
+  int same = 0;
+  for (int i = 0; i < 20; ++i) {
+    std::string doc = "ticket " + std::to_string(i) + ": the invoice total is wrong";
+    std::string user = "Complete the 2 tasks below, in order. Reply with one JSON object with "
+                       "the keys \"s01_risk\", \"s02_urgent\": each key holds the answer to its "
+                       "task, in the format that task asks for.\n\nTask 1 (key \"s01_risk\"):\n"
+                       "How risky is this?\n(input \"doc\" below)\n\nTask 2 (key "
+                       "\"s02_urgent\"):\nGiven the risk ((your answer to task 1)), is it urgent?"
+                       "\n\nInput \"doc\":\n" +
+                       doc;
+    json both = askJson(sim, "large", system, user, fused);
+    json alone = askJson(sim, "large", system, "How risky is this?\n" + doc, wrapped(risk));
+    json second =
+        askJson(sim, "large", system,
+                "Given the risk (" + alone["value"].get<std::string>() + "), is it urgent?",
+                wrapped(urgent));
+    INFO(both.dump() << alone.dump() << second.dump());
+    same += both["s01_risk"] == alone["value"] && both["s02_urgent"] == second["value"];
+  }
+  CHECK(same == 20);
+}

@@ -52,6 +52,9 @@ struct AnswerRequest {
   /// boolean or number in it differs from the reference's (one field of a record, one item
   /// of a list), free text differs in wording and length.
   std::optional<uint64_t> disagreeSeed;
+  /// For a fused call: the parts already decided, by key (the engine gives each typed part the
+  /// answer its member's own question gets, sim/fused_questions.h); the rest are generated.
+  const nlohmann::json* fusedValues = nullptr;
 };
 
 struct Answer {

@@ -24,7 +24,8 @@ bool readSamples(const std::string& path, std::vector<Sample>& out, std::string&
 
 /// Where tune is (for the progress line).
 struct Progress {
-  const char* phase = "reference"; ///< "reference", "candidates", "judge", "tuned", "held-out"
+  const char* phase =
+      "reference"; ///< "reference", "candidates", "fused", "judge", "tuned", "held-out"
   int64_t samplesDone = 0;
   int64_t samples = 0;
   int64_t calls = 0;
