@@ -1,5 +1,6 @@
 // The judge model for free-text agreement: the prompt (a rubric, the task, the two answers in
 // length-delimited sections), the strict verdict parse, and the judge's budgeted calls.
+#include "awc/tune/tune.h"
 #include "tune_judge.h"
 
 #include <fmt/format.h>

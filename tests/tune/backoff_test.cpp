@@ -1,5 +1,5 @@
 // The workflow-level bar (tune/backoff.cpp): against a real `awc sim` with the quality model,
-// four steps whose cheaper model each passes the per-step bar give a flow that does not, and
+// steps whose cheaper model passes the per-step bar give a flow that does not, and
 // tune withdraws candidates until the flow does; `awc build --profile` keeps the withdrawn
 // steps as written. Also which candidate the evidence picks, on hand-made runs.
 #include "awc/compiler/driver.h"
@@ -108,17 +108,24 @@ bool withdrawn(const awc::profile::Candidate& c) {
 } // namespace
 
 TEST_CASE("tune withdraws candidates until the flow meets the bar", "[tune][cli][backoff]") {
-  // 4 % each: every step's cheaper model agrees on 38 to 39 of 40 requests (at or above 95 %),
-  // but the four together change the final output on 6 of 40 samples.
-  ChainFixture f(0.04);
+  // 8 % each: on these samples (the simulator's draws are a hash of each prompt) some steps'
+  // cheaper model passes the per-step bar (at most 2 of 40 differ) and some does not, and the
+  // passing ones together change the final output on more than 2 samples. Which steps pass
+  // depends on the draws; the test needs two that do.
+  ChainFixture f(0.08);
   auto p = f.tune();
   REQUIRE(p.samples == 40);
-  int withdrawnCount = 0;
+  int withdrawnCount = 0, passed = 0;
   for (const char* step : {"mood", "topic", "urgency", "team"}) {
     const auto& c = modelCandidate(p, step);
     INFO(step << ": " << c.why);
     CHECK(c.agreement.samples == 40);
-    CHECK(c.agreement.rate() >= 0.95); // each passed the per-step bar
+    if (c.agreement.rate() < 0.95) { // refused on its own step: never accepted, never withdrawn
+      CHECK_FALSE(c.accepted);
+      CHECK_FALSE(withdrawn(c));
+      continue;
+    }
+    ++passed;
     if (withdrawn(c)) {
       ++withdrawnCount;
       CHECK_FALSE(c.accepted);
@@ -128,8 +135,9 @@ TEST_CASE("tune withdraws candidates until the flow meets the bar", "[tune][cli]
       CHECK(c.accepted);
     }
   }
+  REQUIRE(passed >= 2);
   CHECK(withdrawnCount >= 1);
-  CHECK(withdrawnCount < 4);
+  CHECK(withdrawnCount < passed);
   // The final plan meets the bar on the tuning samples.
   REQUIRE(p.front.size() == 2);
   CHECK(p.front[1].label == "-O2 +profile");
