@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fmt/format.h>
 #include <fstream>
+#include <sstream>
 #include <set>
 
 namespace awc::tune::detail {
@@ -123,6 +124,10 @@ public:
     std::ifstream in(path_, std::ios::binary);
     if (ec || !in) return fail(0, 0, "cannot read the record file");
     if (size > kMaxRecordFile) return fail(0, 0, "record file larger than 1 GB");
+    return read(in);
+  }
+
+  bool read(std::istream& in) {
     std::string text;
     std::size_t lineNo = 0;
     while (std::getline(in, text)) {
@@ -139,13 +144,13 @@ public:
     return true;
   }
 
-private:
   bool fail(std::size_t line, std::size_t col, const std::string& msg) {
     diagnostics_ += line ? fmt::format("{}:{}:{}: error: {}\n", path_, line, col, msg)
                          : fmt::format("{}: error: {}\n", path_, msg);
     return false;
   }
 
+private:
   bool line(const std::string& text, std::size_t lineNo) {
     json value;
     try {
@@ -267,6 +272,14 @@ RecordTarget recordTarget(const json& plan, const std::string& sourceHash) {
     if (m.is_object()) wireNames[m.value("id", "")] = m.value("name", "");
   collectModelSteps(plan.value("nodes", json::array()), wireNames, t);
   return t;
+}
+
+bool readRecordedText(const std::string& name, const std::string& text, const RecordTarget& target,
+                      RecordedRuns& out, std::string& diagnostics) {
+  if (text.size() > kMaxRecordFile)
+    return RecordFile(name, target, out, diagnostics).fail(0, 0, "record file larger than 1 GB");
+  std::istringstream in(text);
+  return RecordFile(name, target, out, diagnostics).read(in);
 }
 
 bool readRecordedRuns(const std::vector<std::string>& paths, const RecordTarget& target,

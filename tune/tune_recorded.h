@@ -35,4 +35,9 @@ RecordTarget recordTarget(const nlohmann::json& plan, const std::string& sourceH
 bool readRecordedRuns(const std::vector<std::string>& paths, const RecordTarget& target,
                       RecordedRuns& out, std::string& diagnostics);
 
+/// One recording's text, read as readRecordedRuns reads a file named `name` (the fuzz target's
+/// entry: the same checks, no file system).
+bool readRecordedText(const std::string& name, const std::string& text, const RecordTarget& target,
+                      RecordedRuns& out, std::string& diagnostics);
+
 } // namespace awc::tune::detail
