@@ -8,7 +8,7 @@
 #
 # libFuzzer (clang-14, ASan+UBSan) in build-fuzz-clang/ for the targets that compile with clang;
 # AFL++ (afl-g++, ASan+UBSan) in build-fuzz-afl/ for parser_sema (the ANTLR 4.9 headers do not)
-# and plan_loader (the runtime does not).
+# and plan_loader and record (the runtime does not).
 # New corpus entries stay in build-fuzz-*/work/<target>/; findings in build-fuzz-*/findings/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,7 +16,7 @@ root=$(pwd)
 seconds=${FUZZ_SECONDS:-60}
 jobs=${JOBS:-$(nproc)}
 libfuzzer_targets=(sse_parser sim_http eval profile)
-afl_targets=(parser_sema plan_loader)
+afl_targets=(parser_sema plan_loader record)
 if [ $# -gt 0 ]; then targets=("$@"); else targets=("${afl_targets[@]}" "${libfuzzer_targets[@]}"); fi
 
 install_missing() {
