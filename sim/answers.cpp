@@ -1,5 +1,5 @@
-// Deterministic answer generation: seeded text, schema-driven JSON, fixtures. (Over 600 lines:
-// the schema walker's generate, coerce, differ and violate share its resolver and bounds.)
+// Deterministic answer generation: seeded text, schema-driven JSON, fixtures; the schema
+// walker's generate, coerce, differ and violate share its resolver and bounds.
 #include "awc/sim/answers.h"
 
 #include "awc/sim/answer_length.h"

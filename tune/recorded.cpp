@@ -8,8 +8,8 @@
 #include <filesystem>
 #include <fmt/format.h>
 #include <fstream>
-#include <sstream>
 #include <set>
+#include <sstream>
 
 namespace awc::tune::detail {
 
