@@ -187,12 +187,18 @@ std::string formatFront(const nlohmann::json& front) {
 }
 
 std::string formatProfile(const nlohmann::json& p) {
+  // Tuned to the observed rate (confidence 0.5, and every profile from before the key): the bar
+  // alone; else how sure tune was that it holds.
+  double confidence = p.value("confidence", 0.5);
+  std::string sure = confidence > 0.5
+                         ? fmt::format(" at {:g} % confidence", std::round(confidence * 1000) / 10)
+                         : std::string();
   std::string out = fmt::format(
-      "\nprofile {} ({} match: {} of {} steps; {} tuning samples, {} held out; bar {:g} %):\n",
+      "\nprofile {} ({} match: {} of {} steps; {} tuning samples, {} held out; bar {:g} %{}):\n",
       p["file"].get<std::string>(), p["match"].get<std::string>(),
       p["steps_matched"].get<int64_t>(), p["steps_total"].get<int64_t>(),
       p["samples"].get<int64_t>(), p["held_out_samples"].get<int64_t>(),
-      std::round(p["min_agreement"].get<double>() * 1000) / 10);
+      std::round(p["min_agreement"].get<double>() * 1000) / 10, sure);
   if (!p["front"].empty()) out += formatFront(p["front"]);
   if (!p["calibrated_models"].empty()) {
     std::string models;

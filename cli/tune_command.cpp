@@ -30,6 +30,7 @@ struct TuneFlags {
   std::string rubric;
   std::string rubricFile;
   double minAgreement = 0.95;
+  double confidence = 0.9;
   double maxUsd = -1;
   int64_t maxCalls = -1;
   int concurrency = 16;
@@ -97,6 +98,7 @@ int tuneCommand(const TuneFlags& f) {
   o.backend = f.backend;
   o.endpoint = f.endpoint;
   o.minAgreement = f.minAgreement;
+  o.confidence = f.confidence;
   o.concurrency = f.concurrency;
   if (f.maxUsd >= 0) o.maxUsd = f.maxUsd;
   if (f.maxCalls >= 0) o.maxCalls = f.maxCalls;
@@ -187,6 +189,12 @@ void addTuneCommand(CLI::App& app, CommandResult& result) {
   cmd->add_option("--min-agreement", f->minAgreement,
                   "the share of samples a candidate must agree on (0..1)")
       ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  cmd->add_option("--confidence", f->confidence,
+                  "how sure the bar must be met: a candidate passes when the lower bound of its "
+                  "agreement at this confidence is at least --min-agreement (0.5: the observed "
+                  "rate)")
+      ->check(CLI::Range(0.5, 0.999))
       ->capture_default_str();
   cmd->add_option("--holdout", f->holdoutFile,
                   "JSON lines of held-back inputs: the chosen plan's agreement on them");

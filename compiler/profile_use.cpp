@@ -203,6 +203,7 @@ nlohmann::json profileExplainJson(const ProfileUse& use, const std::string& path
           {"steps_matched", use.stepsMatched},
           {"steps_total", use.stepsTotal},
           {"min_agreement", use.loaded.minAgreement},
+          {"confidence", use.loaded.confidence},
           {"samples", use.loaded.samples},
           {"held_out_samples", use.loaded.heldOutSamples},
           {"calibrated_models", use.calibrated},

@@ -2,6 +2,7 @@
 // 91 %), so the flow built with the accepted candidates is measured, and while its final
 // outputs agree with the reference's on fewer tuning samples than the bar, the candidate the
 // disagreeing samples implicate most is withdrawn and the flow measured again.
+#include "confidence.h"
 #include "tune_backoff.h"
 
 #include <cmath>
@@ -105,9 +106,12 @@ int withdrawAll(profile::Profile& p, const std::string& why) {
   return n;
 }
 
-std::string disagreementWhy(const profile::FrontPoint& point, double bar) {
-  return fmt::format("withdrawn: the flow's outputs agreed on {} of {} samples with it (bar {})",
-                     percent(point.agreement.rate()), point.agreement.samples, percent(bar));
+std::string disagreementWhy(const profile::FrontPoint& point, double bar, double confidence) {
+  const profile::Agreement& a = point.agreement;
+  std::string bound =
+      confidence > 0.5 ? ", " + describeBound(a.agreed, a.samples, confidence) : std::string();
+  return fmt::format("withdrawn: the flow's outputs agreed on {} of {} samples with it{} (bar {})",
+                     percent(a.rate()), a.samples, bound, percent(bar));
 }
 
 } // namespace
@@ -166,11 +170,13 @@ BackoffResult backOff(profile::Profile& profile, const json& planNodes,
       r.plan = nullptr;
       return r;
     }
-    if (point.agreement.rate() >= profile.minAgreement) {
+    // The same bar as each candidate's: the lower bound on the tuning samples.
+    if (meetsBar(point.agreement.agreed, point.agreement.samples, profile.minAgreement,
+                 profile.confidence)) {
       r.point = point;
       return r;
     }
-    std::string why = disagreementWhy(point, profile.minAgreement);
+    std::string why = disagreementWhy(point, profile.minAgreement, profile.confidence);
     if (r.rounds > kMaxBackoffRounds) {
       r.withdrawn += withdrawAll(
           profile, fmt::format("{}; back-off stopped after {} rounds", why, kMaxBackoffRounds));

@@ -2,6 +2,7 @@
 // native rewrite — measured against the reference answers (free text by a judge's verdicts when
 // one is declared), and the accept rule.
 #include "awc/stdlib/eval.h"
+#include "confidence.h"
 #include "tune_candidates.h"
 
 #include <algorithm>
@@ -178,7 +179,7 @@ Baseline baselineOf(const PendingCandidate* replay, const StepInfo& step, const 
 }
 
 void scoreCandidate(PendingCandidate& pc, const StepInfo& step, double minAgreement,
-                    const Baseline& reference) {
+                    double confidence, const Baseline& reference) {
   profile::Candidate& c = pc.c;
   if (pc.route == nullptr) return; // not measured; `why` says so
   double list = 0;
@@ -215,7 +216,7 @@ void scoreCandidate(PendingCandidate& pc, const StepInfo& step, double minAgreem
   for (const Exchange& x : measured)
     ptrs.push_back(&x);
   c.stats = statsOf(ptrs);
-  decide(c, int64_t(step.instances.size()), minAgreement, reference,
+  decide(c, int64_t(step.instances.size()), minAgreement, confidence, reference,
          measured.empty() ? 0 : list / double(measured.size()));
   if (c.kind == profile::CandidateKind::Model &&
       c.method == profile::AgreementMethod::LengthFormat) { // whatever else decide() found
@@ -240,17 +241,21 @@ void scoreCandidate(PendingCandidate& pc, const StepInfo& step, double minAgreem
     c.why += fmt::format(" (judge: {} calls, ${:.6f})", judgeCalls, judgeUsd);
 }
 
-void decide(profile::Candidate& c, int64_t instances, double minAgreement,
+void decide(profile::Candidate& c, int64_t instances, double minAgreement, double confidence,
             const Baseline& reference, double listCostUsd) {
   // Two medians of the same requests still differ by a few percent: 10 % is noise.
   bool faster = c.stats.latencyMs <= reference.latencyMs * 1.10;
   bool cheaper = listCostUsd <= reference.listCostUsd * (1 + 1e-9) + 1e-12;
+  // At confidence 0.5 the bound is the observed rate: nothing more to say.
+  std::string bound =
+      confidence > 0.5 ? ", " + describeBound(c.agreement.agreed, c.agreement.samples, confidence)
+                       : std::string();
   if (c.agreement.samples < instances)
     c.why = fmt::format("measured on {} of {} calls before the budget stopped tune",
                         c.agreement.samples, instances);
-  else if (c.agreement.rate() < minAgreement)
-    c.why = fmt::format("agreement {:.1f} % below the bar {:.1f} %", 100 * c.agreement.rate(),
-                        100 * minAgreement);
+  else if (!meetsBar(c.agreement.agreed, c.agreement.samples, minAgreement, confidence))
+    c.why = fmt::format("agreement {:.1f} % on {} calls{}, below the bar {:.1f} %",
+                        100 * c.agreement.rate(), c.agreement.samples, bound, 100 * minAgreement);
   else if (!faster)
     c.why = fmt::format("slower: {:.0f} ms vs {:.0f} ms", c.stats.latencyMs, reference.latencyMs);
   else if (!cheaper)
@@ -258,9 +263,9 @@ void decide(profile::Candidate& c, int64_t instances, double minAgreement,
                         reference.listCostUsd);
   else {
     c.accepted = true;
-    c.why = fmt::format("agreement {:.1f} % on {} calls, {:.0f} ms vs {:.0f} ms, ${:.6f} vs "
+    c.why = fmt::format("agreement {:.1f} % on {} calls{}, {:.0f} ms vs {:.0f} ms, ${:.6f} vs "
                         "${:.6f}",
-                        100 * c.agreement.rate(), c.agreement.samples, c.stats.latencyMs,
+                        100 * c.agreement.rate(), c.agreement.samples, bound, c.stats.latencyMs,
                         reference.latencyMs, listCostUsd, reference.listCostUsd);
   }
 }
@@ -307,7 +312,7 @@ std::optional<profile::Candidate>
 nativeCandidate(const StepInfo& step, const std::optional<passes::DeterministicTask>& task,
                 const std::vector<const json*>& sampleValues,
                 const std::vector<const json*>& instanceValues, double minAgreement,
-                const Baseline& reference) {
+                double confidence, const Baseline& reference) {
   if (!task) return std::nullopt;
   profile::Candidate c;
   c.kind = profile::CandidateKind::Native;
@@ -334,7 +339,7 @@ nativeCandidate(const StepInfo& step, const std::optional<passes::DeterministicT
     c.agreement.agreed += nativeAgrees(result, *ref);
   }
   c.stats.calls = c.agreement.samples; // no model call: no latency, no cost
-  decide(c, c.agreement.samples, minAgreement, reference, 0);
+  decide(c, c.agreement.samples, minAgreement, confidence, reference, 0);
   return c;
 }
 

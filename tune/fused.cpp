@@ -2,6 +2,7 @@
 // samples; a fused group agrees on a sample when every member's value equals (typed: exactly,
 // records field by field; free text: length and format) its value in the reference run.
 #include "awc/compiler/driver.h"
+#include "confidence.h"
 #include "tune_candidates.h"
 #include "tune_fused.h"
 
@@ -101,7 +102,7 @@ void compareSample(const FusedGroup& g, const Route& route, const SampleRun& ref
 // The accept rule (docs/tune.md): measured on every reference sample without a failed run, at
 // or above the bar, the group's answers no later (median span within 10 %, the noise of two
 // medians of the same calls) and no costlier at list prices than the separate calls.
-void decideFused(FusedMeasured& m, int64_t samples, double bar) {
+void decideFused(FusedMeasured& m, int64_t samples, double bar, double confidence) {
   profile::Candidate& c = m.c;
   int64_t n = std::max<int64_t>(c.agreement.samples, 1);
   double fused = spanMedian(m.fusedSpan), separate = spanMedian(m.separateSpan);
@@ -109,6 +110,8 @@ void decideFused(FusedMeasured& m, int64_t samples, double bar) {
   std::string agreed =
       fmt::format("fused answers agreed on {} of {} samples ({:.1f} %)", c.agreement.agreed,
                   c.agreement.samples, 100 * c.agreement.rate());
+  if (confidence > 0.5) // at 0.5 the bound is the observed rate
+    agreed += ", " + describeBound(c.agreement.agreed, c.agreement.samples, confidence);
   c.accepted = false;
   if (m.failed > 0)
     c.why = fmt::format("{} of {} fused runs gave no answer for these steps (first: {}); not "
@@ -117,7 +120,7 @@ void decideFused(FusedMeasured& m, int64_t samples, double bar) {
   else if (c.agreement.samples < samples)
     c.why = fmt::format("measured on {} of {} samples before the budget stopped tune",
                         c.agreement.samples, samples);
-  else if (c.agreement.rate() < bar)
+  else if (!meetsBar(c.agreement.agreed, c.agreement.samples, bar, confidence))
     c.why = fmt::format("{}, below the bar {:.1f} %", agreed, 100 * bar);
   else if (fused > separate * 1.10)
     c.why = fmt::format("slower: the fused call answers in {:.0f} ms, the separate calls in "
@@ -198,7 +201,7 @@ void addFusedCandidates(const FusedInputs& in, profile::Profile& p,
       if (in.reference[i].started && in.reference[i].result.ok && runs[i].started)
         compareSample(g, route->second, in.reference[i], runs[i], m);
     m.c.stats = statsOf(m.calls);
-    decideFused(m, samples, p.minAgreement);
+    decideFused(m, samples, p.minAgreement, p.confidence);
     step->candidates.push_back(m.c);
   }
 }

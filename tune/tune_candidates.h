@@ -65,11 +65,12 @@ Baseline baselineOf(const PendingCandidate* replay, const StepInfo& step, const 
 
 /// Agreement and figures from the replayed calls, then decide().
 void scoreCandidate(PendingCandidate& pc, const StepInfo& step, double minAgreement,
-                    const Baseline& reference);
+                    double confidence, const Baseline& reference);
 
-/// Accepted when measured on every call, at or above the bar, no slower and no costlier (at
-/// list prices: `listCostUsd` is the candidate's mean).
-void decide(profile::Candidate& c, int64_t instances, double minAgreement,
+/// Accepted when measured on every call, at or above the bar by the agreement's lower bound at
+/// `confidence` (confidence.h), no slower and no costlier (at list prices: `listCostUsd` is the
+/// candidate's mean).
+void decide(profile::Candidate& c, int64_t instances, double minAgreement, double confidence,
             const Baseline& reference, double listCostUsd);
 
 /// The recogniser's native rewrite evaluated on each sample's values — in a map body, on each
@@ -80,6 +81,6 @@ std::optional<profile::Candidate>
 nativeCandidate(const StepInfo& step, const std::optional<passes::DeterministicTask>& task,
                 const std::vector<const nlohmann::json*>& sampleValues,
                 const std::vector<const nlohmann::json*>& instanceValues, double minAgreement,
-                const Baseline& reference);
+                double confidence, const Baseline& reference);
 
 } // namespace awc::tune::detail

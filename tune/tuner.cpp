@@ -185,6 +185,7 @@ private:
     p.workflow = c_.plan.value("workflow", "");
     p.sourceHash = c_.profileHashes.source;
     p.minAgreement = o_.minAgreement;
+    p.confidence = o_.confidence;
     return plan_ != nullptr;
   }
 
@@ -331,7 +332,7 @@ private:
       Baseline base = baselineOf(replay, s, routes_.at(s.modelId));
       for (PendingCandidate& pc : pending_[i]) {
         if (pc.baseline) continue;
-        scoreCandidate(pc, s, o_.minAgreement, base);
+        scoreCandidate(pc, s, o_.minAgreement, o_.confidence, base);
         sp.candidates.push_back(pc.c);
         if (pc.c.kind != profile::CandidateKind::Model) continue;
         for (const CallResult& r : pc.results) {
@@ -348,7 +349,8 @@ private:
       auto it = irNodes.find(s.id);
       std::optional<passes::DeterministicTask> task;
       if (it != irNodes.end()) task = passes::recognizeDeterministicTask(*it->second);
-      if (auto nc = nativeCandidate(s, task, values_, instanceValues_, o_.minAgreement, base))
+      if (auto nc = nativeCandidate(s, task, values_, instanceValues_, o_.minAgreement,
+                                    o_.confidence, base))
         sp.candidates.push_back(*nc);
       p.steps.push_back(std::move(sp));
     }

@@ -67,6 +67,7 @@ Ordered toOrdered(const Profile& p) {
   o["workflow"] = p.workflow;
   o["source_hash"] = p.sourceHash;
   o["min_agreement"] = p.minAgreement;
+  o["confidence"] = p.confidence;
   o["samples"] = Ordered{{"tuning", p.samples}, {"held_out", p.heldOutSamples}};
   Ordered models = Ordered::object();
   for (const auto& [name, stats] : p.models)

@@ -219,6 +219,11 @@ void readTop(const Obj& o, Profile& p) {
   p.workflow = o.str("workflow", true);
   p.sourceHash = o.str("source_hash", true);
   p.minAgreement = o.get("min_agreement", false) ? o.number("min_agreement", 0, 1) : 0.95;
+  if (const Json* c = o.get("confidence", false)) { // absent: 0.5, the observed rate
+    p.confidence = o.number("confidence", 0.5, 1);
+    if (p.confidence >= 1) // a bound at confidence 1 is 0: no bar could be met
+      Obj::fail(o.at("confidence"), "must be a number from 0.5 to below 1, got " + shown(*c));
+  }
   if (const Json* s = o.get("samples", false)) {
     Obj so(*s, o.at("samples"));
     p.samples = so.count("tuning");

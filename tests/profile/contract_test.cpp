@@ -18,6 +18,7 @@ Profile sample() {
   p.workflow = "support_reply";
   p.sourceHash = "fnv1a64:0123456789abcdef";
   p.minAgreement = 0.9;
+  p.confidence = 0.9;
   p.samples = 50;
   p.heldOutSamples = 25;
   p.models["small"] = {50, 120.5, 80, 900, 0.0004, 0.25};
@@ -76,9 +77,11 @@ TEST_CASE("a profile survives serialize and parse byte for byte", "[profile]") {
   CHECK(back->steps.at(0).candidates.at(0).agreement.rate() == Approx(0.98));
   CHECK(back->models.at("small").ttftMs == 120.5);
   CHECK(back->front.at(1).heldOut);
+  CHECK(back->confidence == 0.9);
   // Keys in the documented order, not sorted.
   CHECK(text.find("\"awc_profile\"") < text.find("\"flow\""));
   CHECK(text.find("\"source_hash\"") < text.find("\"min_agreement\""));
+  CHECK(text.find("\"min_agreement\"") < text.find("\"confidence\""));
 }
 
 TEST_CASE("toJson and serialize agree with the schema", "[profile]") {
@@ -116,6 +119,7 @@ TEST_CASE("a minimal profile reads with defaults", "[profile]") {
   auto p = parse(R"({"awc_profile":1,"workflow":"w","source_hash":"h"})", error);
   REQUIRE(p);
   CHECK(p->minAgreement == 0.95);
+  CHECK(p->confidence == 0.5); // profiles from before the key were held to the observed rate
   CHECK(p->steps.empty());
 }
 
@@ -128,6 +132,10 @@ TEST_CASE("each kind of bad value is refused with its JSON pointer", "[profile]"
   CHECK(errorOf(with("/min_agreement", 1.5))
             .rfind("/min_agreement: must be a number from 0 to 1", 0) == 0);
   CHECK(errorOf(with("/min_agreement", "high")).rfind("/min_agreement: must be a number", 0) == 0);
+  CHECK(errorOf(with("/confidence", 0.4)).rfind("/confidence: must be a number from 0.5 to 1", 0) ==
+        0);
+  CHECK(errorOf(with("/confidence", 1)) ==
+        "/confidence: must be a number from 0.5 to below 1, got 1");
   CHECK(
       errorOf(with("/samples/tuning", -1)).rfind("/samples/tuning: must be an integer from 0", 0) ==
       0);

@@ -64,9 +64,13 @@ struct ChainFixture {
   std::string samples = dir.write("s.jsonl", chainSamples());
   std::string profilePath = dir.file("t.profile.json");
 
+  // --confidence 0.5 (the observed rate): these tests are about which candidates the back-off
+  // withdraws, so they need steps that pass the per-step bar on 40 samples with one or two
+  // disagreements; at the default confidence none would (97.5 % on 40 bounds at 92 %).
   awc::profile::Profile tune(const std::string& extra = "") {
     auto r = awc::test::runAwcProcess("tune " + flow + " --samples " + samples +
-                                          " --min-agreement 0.95 --backend sim --endpoint " +
+                                          " --min-agreement 0.95 --confidence 0.5 --backend sim "
+                                          "--endpoint " +
                                           sim.url() + "/v1 -o " + profilePath + " " + extra,
                                       true);
     INFO(r.out);
@@ -324,5 +328,45 @@ TEST_CASE("the back-off stops after its rounds and withdraws what is left", "[tu
     if (s.id == "s2" || s.id == "s6")
       why += "; back-off stopped after " + std::to_string(kMaxBackoffRounds) + " rounds";
     CHECK(s.candidates[0].why == why);
+  }
+}
+
+TEST_CASE("the back-off holds the flow to the lower bound, not the observed rate",
+          "[tune][backoff][confidence]") {
+  using namespace awc::tune::detail;
+  awc::testing::TempDir dir{"awc-tune-backoff-bound"};
+  awc::Compilation c = awc::compileFile(dir.write("t.flow", kChainFlow), awc::CompileOptions{});
+  REQUIRE(c.ok());
+  std::string error;
+  auto plan = awc::runtime::loadPlan(c.plan, error);
+  REQUIRE(plan);
+  for (int64_t samples : {30, 40}) {
+    INFO(samples);
+    auto p = accepting({{"s1", 100}});
+    p.confidence = 0.9;
+    std::vector<SampleRun> ref(std::size_t(samples), sampleRun({{"a", 1}}));
+    BackoffHooks hooks;
+    hooks.build = [&]() -> std::shared_ptr<const awc::runtime::Plan> {
+      return p.steps[0].candidates[0].accepted ? plan : nullptr;
+    };
+    hooks.run = [&](std::shared_ptr<const awc::runtime::Plan>) { return ref; };
+    hooks.point = [&](const std::vector<SampleRun>&) {
+      awc::profile::FrontPoint fp;
+      fp.agreement = {samples, samples}; // every sample agrees
+      return fp;
+    };
+    hooks.agrees = [](const SampleRun&, const SampleRun&) { return true; };
+    BackoffResult r = backOff(p, kPlanNodes, ref, hooks);
+    if (samples == 30) { // 30 of 30 bounds at 94.8 % at 90 % confidence: below 95 %
+      CHECK(r.withdrawn == 1);
+      CHECK_FALSE(p.steps[0].candidates[0].accepted);
+      CHECK(p.steps[0].candidates[0].why ==
+            "withdrawn: the flow's outputs agreed on 100 % of 30 samples with it, lower bound "
+            "94.8 % at 90 % confidence (bar 95 %)");
+    } else { // 40 of 40: 96.1 %
+      CHECK(r.withdrawn == 0);
+      CHECK(p.steps[0].candidates[0].accepted);
+      CHECK(r.point);
+    }
   }
 }

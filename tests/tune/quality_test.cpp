@@ -102,7 +102,8 @@ TEST_CASE("tune accepts a model above the agreement bar and refuses one below it
   CHECK(bad.agreement.samples == 30);
   CHECK(bad.agreement.agreed == 18);
   CHECK_FALSE(bad.accepted);
-  CHECK(bad.why == "agreement 60.0 % below the bar 90.0 %");
+  CHECK(bad.why == "agreement 60.0 % on 30 calls, lower bound 48.3 % at 90 % confidence, below "
+                   "the bar 90.0 %");
 
   // max_tokens only cuts; the bound is above every observed typed answer, so nothing changes.
   const auto& bound = qualityCandidate(mood, awc::profile::CandidateKind::MaxTokens);

@@ -98,6 +98,9 @@ struct Profile {
   std::string workflow;   ///< which workflow of the file
   std::string sourceHash; ///< of the whole flow's text: a match applies everything
   double minAgreement = 0.95;
+  /// The confidence of the lower bound tune held to `minAgreement` (0.5: the observed rate, as
+  /// profiles without the key were tuned).
+  double confidence = 0.5;
   int64_t samples = 0;
   int64_t heldOutSamples = 0;
   std::map<std::string, CallStats> models; ///< per model name: calibrated latency and price

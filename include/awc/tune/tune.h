@@ -44,6 +44,9 @@ struct TuneOptions {
   std::string endpoint;
   std::map<std::string, nlohmann::json> toolStubs;
   double minAgreement = 0.95;
+  /// A candidate (and the tuned flow) meets `minAgreement` when the Wilson lower bound of its
+  /// agreement at this confidence does (`--confidence`, in [0.5, 0.999]; 0.5: the observed rate).
+  double confidence = 0.9;
   /// The flow's name of a declared model that compares free-text answers (`--judge`); empty:
   /// free text is compared by length and format only.
   std::string judge;
