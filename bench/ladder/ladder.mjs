@@ -13,7 +13,7 @@
 //   node bench/ladder/ladder.mjs --build DIR [--reps 7] [--speed 5] [--examples a,b|none]
 //        [--corpus a,b|none] [--examples-only] [--corpus-only] [--no-peer] [--no-passes]
 //        [--zero-reps N] [--out FILE] [--corpus-out FILE] [--awc BINARY]
-//        [--no-tune] [--tune-samples 30] [--tune-holdout 15]
+//        [--no-tune] [--tune-samples 40] [--tune-holdout 30]
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -38,7 +38,7 @@ const list = (v, all) => (v === "none" ? [] : v === "all" ? all : v.split(","));
 
 function parseArgs(argv) {
   const a = { build: "build", reps: 7, speed: 5, examples: ALL, corpus: ALL_CORPUS, peer: true, passes: true, zeroReps: null,
-    tune: true, tuneSamples: 30, tuneHoldout: 15,
+    tune: true, tuneSamples: 40, tuneHoldout: 30,
     out: path.join(root, "bench/results/ladder.json"), corpusOut: path.join(root, "bench/results/ladder-first-version.json") };
   for (let i = 0; i < argv.length; ++i) {
     const k = argv[i];

@@ -95,7 +95,7 @@ export function tuneFlow({ awc, flow, name, inputs, vary, stubsFile, simUrl, wor
 }
 
 /// Tunes every listed corpus flow one after another (a failure is recorded, the others go on).
-export function tuneCorpus({ awc, cases, flows, simUrl, work, samples = 30, heldOut = 15, log }) {
+export function tuneCorpus({ awc, cases, flows, simUrl, work, samples = 40, heldOut = 30, log }) {
   const out = {};
   for (const f of flows) {
     const c = cases[f];
