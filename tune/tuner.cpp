@@ -5,6 +5,7 @@
 #include "awc/tune/tune.h"
 #include "tune_backoff.h"
 #include "tune_candidates.h"
+#include "tune_flow_bound.h"
 #include "tune_fused.h"
 #include "tune_recorded.h"
 
@@ -424,6 +425,9 @@ private:
             .value_or(true);
       return outputsAgree(schema, reference.result.output, tuned.result.output);
     };
+    // First the bound that needs no run: the sum of the applied candidates' risks must fit the
+    // bar. The run below then catches what bounds cannot (fusion, interactions).
+    fitFlowBound(p);
     BackoffResult chosen = backOff(p, c_.plan["nodes"], ref_, hooks);
     std::shared_ptr<const runtime::Plan> tuned = chosen.plan;
     if (chosen.point) {
