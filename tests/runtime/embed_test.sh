@@ -6,6 +6,7 @@
 set -euo pipefail
 src=$1
 build=$2
+sanitize=${3:-} # the build's -fsanitize list (empty: none), for the host's own compile
 prefix="$build/embed-prefix"
 work="$build/embed-test"
 rm -rf "$prefix" "$work"
@@ -29,8 +30,10 @@ done
 (cd "$prefix/include" && find awc -name '*.h' | sort | sed 's/.*/#include <&>/') >"$work/all_headers.cpp"
 c++ -std=c++20 -fsyntax-only -I"$prefix/include" "$work/all_headers.cpp" ||
   fail "the installed headers do not compile on their own"
+host_flags=()
+[ -n "$sanitize" ] && host_flags=("-DCMAKE_CXX_FLAGS=-fsanitize=$sanitize -fno-omit-frame-pointer")
 cmake -S "$src/examples/embed" -B "$work/build" -G Ninja -DCMAKE_PREFIX_PATH="$prefix" \
-  -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$work/configure.log"
+  -DCMAKE_BUILD_TYPE=RelWithDebInfo "${host_flags[@]}" >"$work/configure.log"
 cmake --build "$work/build" >"$work/build.log"
 # The host's link line has no LLVM.
 link=$(ninja -C "$work/build" -t commands embed_host 2>/dev/null | grep -- '-o embed_host' || true)
