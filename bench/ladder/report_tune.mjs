@@ -67,8 +67,10 @@ model on: a cheaper model answers unlike the large one on a share of requests, d
 ${T.samples.tuning} tuning samples, then the chosen plan on ${T.samples.held_out} held-out samples. Both sets are the flow's inputs with a
 tag appended to every text input \`corpus.json\` names (\`(${T.samples.tags.tuning}<i>)\`, \`(${T.samples.tags.held_out}<i>)\`), the timed runs
 another (\`(ref R<n>)\`): no set shares an input with another. *held-out agreement*: the share of held-out samples on
-which the tuned plan's final output agrees with the flow as written (typed fields exactly, free text by length and
-format; tune's front point \`-O2 +profile\`, held out); *tuning agreement*: the same on the tuning samples.
+which the tuned plan's final output agrees with the flow as written (typed fields exactly, free text by the judge
+model; tune's front point \`-O2 +profile\`, held out); *tuning agreement*: the same on the tuning samples.
+Candidates are accepted by tune's rules (docs/tune.md): the lower bound of their agreement at 90 % confidence at
+least 95 %, no slower, no costlier, and the flow-level union bound over all applied candidates within the bar.
 *accepted candidates*: accepted in the profile, of all measured; *steps moved*: steps the profiled -O2 plan runs on
 another model (\`rightsized_from\`); *tune*: tune's process wall time, model calls and dollars at list prices (not
 part of the variant's figures). The timed runs' answers are not compared with anything: agreement is tune's
