@@ -2,6 +2,7 @@
 // file holds, per run, one line per model exchange and then a `run` line (the flow's source
 // hash, the inputs, the node values and the model nodes' timings; docs/runtime.md). Several
 // runs may follow each other in one file. Errors are located and never quote the file.
+#include "json_lines.h"
 #include "tune_recorded.h"
 
 #include <algorithm>
@@ -17,10 +18,6 @@ using nlohmann::json;
 namespace fs = std::filesystem;
 
 namespace {
-
-// Larger files and lines are refused rather than read into memory (as for samples).
-constexpr std::uintmax_t kMaxRecordFile = std::uintmax_t{1} << 30;
-constexpr std::size_t kMaxRecordLine = std::size_t{64} << 20;
 
 void collectModelSteps(const json& nodes, const std::map<std::string, std::string>& wireNames,
                        RecordTarget& out) {
@@ -119,23 +116,17 @@ public:
       : path_(path), target_(target), out_(out), diagnostics_(diagnostics) {}
 
   bool read() {
-    std::error_code ec;
-    auto size = fs::file_size(path_, ec);
-    std::ifstream in(path_, std::ios::binary);
-    if (ec || !in) return fail(0, 0, "cannot read the record file");
-    if (size > kMaxRecordFile) return fail(0, 0, "record file larger than 1 GB");
+    std::ifstream in;
+    if (!openJsonLines(path_, "record", in, failFn())) return false;
     return read(in);
   }
 
   bool read(std::istream& in) {
-    std::string text;
     std::size_t lineNo = 0;
-    while (std::getline(in, text)) {
-      ++lineNo;
-      if (text.size() > kMaxRecordLine) return fail(lineNo, 1, "line longer than 64 MB");
-      if (text.find_first_not_of(" \t\r") == std::string::npos) continue;
-      if (!line(text, lineNo)) return false;
-    }
+    auto onLine = [this](json& value, std::size_t line, std::size_t col) {
+      return this->line(value, line, col);
+    };
+    if (!readJsonLines(in, onLine, failFn(), lineNo)) return false;
     if (runs_ == 0)
       return fail(lineNo ? 1 : 0, lineNo ? 1 : 0,
                   "no run line: not written by `awc run --record` of this version, or its run "
@@ -151,18 +142,12 @@ public:
   }
 
 private:
-  bool line(const std::string& text, std::size_t lineNo) {
-    json value;
-    try {
-      value = json::parse(text);
-    } catch (const json::parse_error& e) {
-      // e.what() quotes what it read: only the position is reported.
-      return fail(lineNo, e.byte ? e.byte : 1, "not valid JSON (a syntax error here)");
-    } catch (const json::exception&) {
-      // out_of_range: a number too large for a double; nlohmann gives no position.
-      return fail(lineNo, 1, "not valid JSON (a number out of range)");
-    }
-    std::size_t col = text.find_first_not_of(" \t") + 1;
+  LineFail failFn() {
+    return
+        [this](std::size_t line, std::size_t col, const std::string& msg) { fail(line, col, msg); };
+  }
+
+  bool line(json& value, std::size_t lineNo, std::size_t col) {
     if (!value.is_object()) return fail(lineNo, col, "a record line must be a JSON object");
     if (value.contains("run")) return run(value["run"], lineNo, col);
     std::string node;
@@ -276,7 +261,7 @@ RecordTarget recordTarget(const json& plan, const std::string& sourceHash) {
 
 bool readRecordedText(const std::string& name, const std::string& text, const RecordTarget& target,
                       RecordedRuns& out, std::string& diagnostics) {
-  if (text.size() > kMaxRecordFile)
+  if (text.size() > kMaxJsonLinesFile)
     return RecordFile(name, target, out, diagnostics).fail(0, 0, "record file larger than 1 GB");
   std::istringstream in(text);
   return RecordFile(name, target, out, diagnostics).read(in);

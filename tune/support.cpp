@@ -1,8 +1,8 @@
 // Tune's small pieces: the samples file reader (located errors that never quote the file)
 // and answer agreement.
 #include "awc/tune/tune.h"
+#include "json_lines.h"
 
-#include <filesystem>
 #include <fmt/format.h>
 #include <fstream>
 
@@ -10,65 +10,31 @@ namespace awc::tune {
 
 using nlohmann::json;
 
-namespace {
-
-// Larger files and lines are refused rather than read into memory.
-constexpr std::uintmax_t kMaxSamplesFile = std::uintmax_t{1} << 30;
-constexpr std::size_t kMaxSampleLine = std::size_t{64} << 20;
-
-std::string located(const std::string& path, std::size_t line, std::size_t col,
-                    const std::string& msg) {
-  return fmt::format("{}:{}:{}: error: {}", path, line, col, msg);
-}
-
-} // namespace
-
 bool readSamples(const std::string& path, std::vector<Sample>& out, std::string& error) {
-  std::error_code ec;
-  auto size = std::filesystem::file_size(path, ec);
-  if (!ec && size > kMaxSamplesFile) {
-    error = fmt::format("{}: error: samples file larger than 1 GB", path);
+  auto fail = [&](std::size_t line, std::size_t col, const std::string& msg) {
+    error = line ? fmt::format("{}:{}:{}: error: {}", path, line, col, msg)
+                 : fmt::format("{}: error: {}", path, msg);
+  };
+  std::ifstream in;
+  if (!detail::openJsonLines(path, "samples", in, fail)) return false;
+  std::size_t lines = 0;
+  bool ok = detail::readJsonLines(
+      in,
+      [&](json& value, std::size_t line, std::size_t col) {
+        if (!value.is_object()) {
+          fail(line, col,
+               fmt::format("a sample must be a JSON object of inputs, not {}", value.type_name()));
+          return false;
+        }
+        out.push_back(std::move(value));
+        return true;
+      },
+      fail, lines);
+  if (ok && out.empty()) {
+    fail(0, 0, "no samples (one JSON object of inputs per line)");
     return false;
   }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    error = fmt::format("{}: error: cannot read the samples file", path);
-    return false;
-  }
-  std::string text;
-  std::size_t lineNo = 0;
-  while (std::getline(in, text)) {
-    ++lineNo;
-    if (text.size() > kMaxSampleLine) {
-      error = located(path, lineNo, 1, "line longer than 64 MB");
-      return false;
-    }
-    if (text.find_first_not_of(" \t\r") == std::string::npos) continue;
-    json value;
-    try {
-      value = json::parse(text);
-    } catch (const json::parse_error& e) {
-      // e.what() quotes what it read: only the position is reported.
-      error = located(path, lineNo, e.byte ? e.byte : 1, "not valid JSON (a syntax error here)");
-      return false;
-    } catch (const json::exception&) {
-      // out_of_range: a number too large for a double; nlohmann gives no position.
-      error = located(path, lineNo, 1, "not valid JSON (a number out of range)");
-      return false;
-    }
-    if (!value.is_object()) {
-      error = located(
-          path, lineNo, text.find_first_not_of(" \t") + 1,
-          fmt::format("a sample must be a JSON object of inputs, not {}", value.type_name()));
-      return false;
-    }
-    out.push_back(std::move(value));
-  }
-  if (out.empty()) {
-    error = fmt::format("{}: error: no samples (one JSON object of inputs per line)", path);
-    return false;
-  }
-  return true;
+  return ok;
 }
 
 bool answersAgree(bool freeText, const std::string& reference, const std::string& candidate,

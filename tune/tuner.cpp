@@ -187,6 +187,7 @@ private:
     p.sourceHash = c_.profileHashes.source;
     p.minAgreement = o_.minAgreement;
     p.confidence = o_.confidence;
+    routes_ = routesOf(c_.plan, o_);
     return plan_ != nullptr;
   }
 
@@ -216,11 +217,10 @@ private:
   // `--judge`: a model the flow declares (checked before any call), with its rubric.
   bool declareJudge() {
     if (o_.judge.empty()) return true;
-    auto routes = routesOf(c_.plan, o_);
-    auto it = routes.find(o_.judge);
-    if (it == routes.end()) {
+    auto it = routes_.find(o_.judge);
+    if (it == routes_.end()) {
       std::string names;
-      for (const auto& [name, route] : routes)
+      for (const auto& [name, route] : routes_)
         names += (names.empty() ? "" : ", ") + name;
       out_.error =
           "--judge '" + o_.judge + "' is not a model the flow declares (declared: " + names + ")";
@@ -288,7 +288,6 @@ private:
         if (r.started && r.result.ok)
           for (const auto& [id, x] : r.exchanges)
             if (stepOf(id) == s.id) s.instances.push_back(&x);
-    routes_ = routesOf(c_.plan, o_);
   }
 
   // Every candidate's calls go out together, so tune takes about as long as the calls do.
